@@ -1,0 +1,25 @@
+package org.cutover.api;
+
+/** Why a version check, an adjust or a join was refused. */
+public enum ReasonCode {
+    /** a defined node is not in the view (it left or was stopped) */
+    NODE_INACTIVE,
+    /** a defined node vanished without leaving, or the view lacks a majority of the defined nodes */
+    GROUP_PARTITIONED,
+    /** a node cannot run the level asked for */
+    NODE_INCAPABLE,
+    /** no such group */
+    UNKNOWN_GROUP,
+    /** the group already runs the level asked for */
+    ALREADY_AT_LEVEL,
+    /** the level asked for is below the current one and a downgrade was not asked for, or not possible */
+    DOWNGRADE_REFUSED,
+    /** the level asked for is not a level (zero or negative) */
+    INVALID_LEVEL,
+    /** another adjust changed the group's epoch first; nothing was applied */
+    CONCURRENT_ADJUST,
+    /** the group's level lacks the function asked for */
+    FUNCTION_UNAVAILABLE,
+    /** this node has not yet joined the cluster or learnt its state */
+    NOT_CONNECTED
+}

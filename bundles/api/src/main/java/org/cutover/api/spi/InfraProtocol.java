@@ -1,0 +1,43 @@
+package org.cutover.api.spi;
+
+import java.util.Set;
+
+import org.cutover.api.InfraFunction;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * One infrastructure level: how group messages are encoded on the wire at
+ * that level and which functions the level offers. An infrastructure bundle
+ * registers one service per level it speaks, with the service property
+ * {@value #LEVEL_PROPERTY}, and declares the same levels in its manifest as
+ * {@code Provide-Capability: org.cutover.infra;level:Long=N}.
+ *
+ * <p>Encodings must be stable: every bundle that offers level N must decode
+ * what any other bundle's level N encoded.
+ */
+@ConsumerType
+public interface InfraProtocol {
+
+    /** service property holding the level, an Integer */
+    String LEVEL_PROPERTY = "cutover.infra.level";
+
+    /** the manifest capability namespace an infrastructure bundle declares its levels in */
+    String CAPABILITY_NAMESPACE = "org.cutover.infra";
+
+    /** the capability attribute holding one level */
+    String CAPABILITY_LEVEL_ATTRIBUTE = "level";
+
+    int level();
+
+    Set<InfraFunction> functions();
+
+    /**
+     * @throws org.cutover.api.FunctionUnavailableException if the frame's kind needs a function this level lacks
+     */
+    byte[] encode(String group, Frame frame);
+
+    /**
+     * @throws IllegalArgumentException if the bytes are not a frame of this level
+     */
+    Frame decode(String group, byte[] bytes);
+}

@@ -1,0 +1,10 @@
+/**
+ * Version negotiation: check whether groups can move to an infrastructure
+ * level, switch them with one ordered message, and read the history of switches.
+ */
+@Export
+@Version("1.0.0")
+package org.cutover.api.version;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
