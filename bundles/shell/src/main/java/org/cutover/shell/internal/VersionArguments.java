@@ -20,6 +20,12 @@ final class VersionArguments {
         if (all && !named.isEmpty()) {
             throw new CommandException("name groups or use --all, not both");
         }
+        // Karaf reads options only before the arguments: "orders --to 2" makes "--to" and "2" group names
+        for (String name : named) {
+            if (name.startsWith("-")) {
+                throw new CommandException("options go before the group names, '" + name + "' came after them");
+            }
+        }
         if (!all && named.isEmpty()) {
             throw new CommandException("name at least one group, or use --all");
         }

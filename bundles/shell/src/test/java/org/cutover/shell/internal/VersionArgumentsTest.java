@@ -51,6 +51,13 @@ public class VersionArgumentsTest {
     }
 
     @Test
+    public void optionsAfterTheGroupNamesAreRefusedInsteadOfTakenAsNames() {
+        CommandException refused = assertThrows(CommandException.class,
+                () -> VersionArguments.request(List.of("orders", "--to", "2"), false, null, false));
+        assertEquals("options go before the group names, '--to' came after them", refused.getMessage());
+    }
+
+    @Test
     public void levelsBelowOneAndNonNumbersAreRefusedWithTheValue() {
         for (String to : new String[] {"0", "-1", "-2147483648", "abc", "", "2.5", "99999999999", "two"}) {
             CommandException refused = assertThrows(CommandException.class,
