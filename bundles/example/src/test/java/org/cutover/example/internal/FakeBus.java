@@ -30,18 +30,18 @@ import org.cutover.api.RequestResult;
  * one total order; each send is delivered to every member, in join order, on
  * the sender's thread, with each node's own delivery sequence.
  */
-final class FakeBus {
+public final class FakeBus {
 
-    volatile int level = 2;
+    public volatile int level = 2;
     volatile long epoch = 1;
     private final List<FakeGroup> members = new ArrayList<>();
     private final AtomicInteger memberIds = new AtomicInteger();
 
-    FakeGroupService node(String name) {
+    public FakeGroupService node(String name) {
         return new FakeGroupService(name);
     }
 
-    synchronized List<Member> members() {
+    public synchronized List<Member> members() {
         return members.stream().map(FakeGroup::self).toList();
     }
 
@@ -52,7 +52,7 @@ final class FakeBus {
     }
 
     /** delivers to one member only: what a fault would do, to make maps differ */
-    synchronized void sendOnlyTo(Member target, Member sender, byte[] payload) {
+    public synchronized void sendOnlyTo(Member target, Member sender, byte[] payload) {
         for (FakeGroup m : members) {
             if (m.self.equals(target)) {
                 m.listener.onMessage(new Delivery("kv", sender, level, ++m.sequence, payload));
@@ -77,10 +77,10 @@ final class FakeBus {
     }
 
     /** a GroupService of one node; its joins can be held at a gate or made to fail */
-    final class FakeGroupService implements GroupService {
+    public final class FakeGroupService implements GroupService {
         final String node;
         final AtomicInteger joinCalls = new AtomicInteger();
-        volatile CountDownLatch gate = new CountDownLatch(0);
+        public volatile CountDownLatch gate = new CountDownLatch(0);
         final AtomicInteger failuresLeft = new AtomicInteger();
         volatile FakeGroup last;
 
