@@ -29,6 +29,11 @@ import org.osgi.service.component.annotations.Reference;
  * order, and fails while the node has not learnt the cluster state: the thread
  * retries until it is in or the component is deactivated). Deactivation stops
  * the loader and leaves the group.
+ *
+ * <p>Limit: there is no state transfer. A member's map holds the writes
+ * delivered since its join; a member that joins after writes were made (or
+ * rejoins after a restart) holds fewer entries, and kv:verify then reports
+ * different digests.
  */
 @Component(service = KvStore.class, immediate = true)
 public final class KvStoreComponent implements KvStore {
