@@ -105,7 +105,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final ScheduledExecutorService worker;
     private final Object sendLock = new Object();
     private long sendSeq;
-    private final SenderOrder senderOrder = new SenderOrder();
+    private final SenderOrder<Held> senderOrder = new SenderOrder<>();
+    /** how long a sender's early message waits for the ones before it (they come within a few ms when they come) */
+    private static final long GAP_WAIT_MILLIS = 500;
 
     public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
         this.settings = settings;
@@ -269,6 +271,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     void leave(LocalMember member) {
         String id = member.self().id();
+        member.leaving();
         await(expect("leave/" + id), new Leave(member.name(), id), "leaving group " + member.name());
     }
 
@@ -444,13 +447,25 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return a instanceof UUID u ? u.toStringLong() : a.toString();
     }
 
+    /** computed and numbered under the send lock, so it names exactly the joins and leaves sent before it */
+    private void sendHello(boolean first) {
+        JChannel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        synchronized (sendLock) {
+            send(null, hello(first));
+        }
+    }
+
     private Hello hello(boolean first) {
         JChannel ch = channel;
         Address self = ch.getAddress();
         Object physical = ch.down(new Event(Event.GET_PHYSICAL_ADDRESS, self));
         Map<String, List<String>> members = new LinkedHashMap<>();
         for (LocalMember m : locals.values()) {
-            if (m.isJoined()) {
+            // a join in flight is ordered before this hello, a leave in flight too: count them as done
+            if (!m.isLeaving()) {
                 members.computeIfAbsent(m.name(), k -> new ArrayList<>()).add(m.self().id());
             }
         }
@@ -511,7 +526,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " has the cluster state"
                 + (snapshot == null ? " (first in its view)" : ""));
         worker.execute(() -> {
-            send(null, hello(true));
+            sendHello(true);
             announceView(view);
         });
     }
@@ -528,9 +543,16 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             announceView(v);
             if (v instanceof MergeView) {
                 // each side lost the other's members when it split; saying hello again restores them
-                send(null, hello(false));
+                sendHello(false);
             }
         });
+        // and once more when the stragglers of the view change are through: a hello names exactly this node's
+        // members, so it repairs what a late message of the old view undid
+        worker.schedule(() -> {
+            if (channel != null && view == v) {
+                sendHello(false);
+            }
+        }, 1500, TimeUnit.MILLISECONDS);
     }
 
     private void announceView(View v) {
@@ -573,20 +595,41 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             onGroupState(g);
         } else if (msg.getDest() == null) {
             synchronized (lock) {
-                if (!senderOrder.accept(msg.getSrc(), seq)) {
-                    LOG.log(System.Logger.Level.DEBUG, "dropped " + e.getClass().getSimpleName() + " number " + seq
-                            + " of " + msg.getSrc() + ": a later one of that sender was delivered already");
-                    return;
-                }
-                if (synced) {
-                    deliver(e, msg.getSrc());
+                Held held = new Held(e, msg.getSrc());
+                if (e instanceof ViewChanged) {
+                    // never held back: it gives up the gaps a view change made for good, at the same point
+                    // of the order on every node of the view
+                    senderOrder.releaseAll().forEach(this::inOrder);
+                    inOrder(held);
                 } else {
-                    holdBack(e, msg.getSrc());
+                    senderOrder.accept(msg.getSrc(), seq, held).forEach(this::inOrder);
+                    if (senderOrder.anyWaiting()) {
+                        worker.schedule(this::releaseStuck, GAP_WAIT_MILLIS + 10, TimeUnit.MILLISECONDS);
+                    }
                 }
             }
         } else {
             LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
                     + msg.getSrc() + ": it belongs in the ordered stream");
+        }
+    }
+
+    private void inOrder(Held h) {
+        if (synced) {
+            deliver(h.envelope(), h.source());
+        } else {
+            holdBack(h.envelope(), h.source());
+        }
+    }
+
+    private void releaseStuck() {
+        synchronized (lock) {
+            List<Held> late = senderOrder.releaseWaitingLongerThan(TimeUnit.MILLISECONDS.toNanos(GAP_WAIT_MILLIS));
+            if (!late.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "gave up a gap in a sender's messages after " + GAP_WAIT_MILLIS
+                        + " ms; delivering the " + late.size() + " that waited");
+            }
+            late.forEach(this::inOrder);
         }
     }
 

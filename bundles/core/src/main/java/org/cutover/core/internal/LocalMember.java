@@ -21,6 +21,7 @@ final class LocalMember implements Group {
     private volatile int level;
     private volatile long epoch;
     private volatile boolean joined;
+    private volatile boolean leaving;
     /** deliveries held while the member waits for its state; guarded by the node's lock */
     private List<Runnable> held;
     private final java.util.concurrent.CountDownLatch stateIn = new java.util.concurrent.CountDownLatch(1);
@@ -76,6 +77,15 @@ final class LocalMember implements Group {
 
     void left() {
         joined = false;
+        leaving = true;
+    }
+
+    void leaving() {
+        leaving = true;
+    }
+
+    boolean isLeaving() {
+        return leaving;
     }
 
     boolean isJoined() {

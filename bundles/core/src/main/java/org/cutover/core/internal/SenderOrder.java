@@ -1,39 +1,111 @@
 package org.cutover.core.internal;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.jgroups.Address;
 
 /**
- * Drops a sender's ordered message that comes after a later one of the same
- * sender (a copy, or a straggler from before a view change). SEQUENCER totally
- * orders a view's messages, but across a view change without FLUSH it may
- * deliver a sender's messages out of their send order or twice: in a chaos run
- * with a majority/minority split a node delivered another's message 1322
- * before its 1314-1321 once the sides merged. Holding the early one back would
- * wait for messages that may only ever reach the other side, so the late ones
- * are dropped instead: every node of the view sees the same sequence and drops
- * the same messages, and no one applies a sender's messages out of order.
- * Not thread-safe: used under the node's lock.
+ * Keeps each sender's ordered messages in the order it sent them and drops
+ * copies. SEQUENCER totally orders a view's messages, but across a view change
+ * without FLUSH it may deliver a sender's messages out of their send order or
+ * twice: in a chaos run with a majority/minority split a node delivered
+ * another's message 1322 before its 1314-1321 once the sides merged.
+ *
+ * <p>Every node numbers its broadcasts. A message that comes early waits for
+ * the ones before it; one at or below what was delivered is dropped. A gap may
+ * be for good (the missing messages were only ever delivered on the other side
+ * of a split), so waiting has limits: the next ordered view change (never held
+ * itself) and a time limit give the gap up, and what waited is delivered in
+ * send order. Not thread-safe: used under the node's lock.
  */
-final class SenderOrder {
+final class SenderOrder<T> {
 
-    private final Map<Address, Long> highest = new HashMap<>();
+    private record Waiting<T>(TreeMap<Long, T> messages, long sinceNanos) {
+    }
+
+    private final Map<Address, Long> next = new HashMap<>();
+    private final Map<Address, Waiting<T>> waiting = new HashMap<>();
     private long dropped;
+    private long held;
 
-    /** whether the sender's message numbered {@code seq} may be delivered */
-    boolean accept(Address sender, long seq) {
-        Long last = highest.get(sender);
-        if (last != null && seq <= last) {
+    /** the messages that may be delivered now, in order */
+    List<T> accept(Address sender, long seq, T message) {
+        Long expected = next.get(sender);
+        if (expected != null && seq < expected) {
             dropped++;
-            return false;
+            return List.of();
         }
-        highest.put(sender, seq);
-        return true;
+        if (expected == null || seq == expected) {
+            List<T> ready = new ArrayList<>();
+            ready.add(message);
+            next.put(sender, seq + 1);
+            drain(sender, ready);
+            return ready;
+        }
+        Waiting<T> w = waiting.computeIfAbsent(sender, s -> new Waiting<>(new TreeMap<>(), System.nanoTime()));
+        if (w.messages().putIfAbsent(seq, message) == null) {
+            held++;
+        } else {
+            dropped++;
+        }
+        return List.of();
+    }
+
+    /** gives up every gap: what waited, sender by sender in send order */
+    List<T> releaseAll() {
+        return releaseWaitingLongerThan(-1);
+    }
+
+    /** gives up the gaps that have waited longer than {@code nanos} */
+    List<T> releaseWaitingLongerThan(long nanos) {
+        List<T> ready = new ArrayList<>();
+        long now = System.nanoTime();
+        List<Address> senders = new ArrayList<>(waiting.keySet());
+        senders.sort(Comparator.comparing(Object::toString));
+        for (Address sender : senders) {
+            Waiting<T> w = waiting.get(sender);
+            if (now - w.sinceNanos() > nanos) {
+                waiting.remove(sender);
+                next.put(sender, w.messages().lastKey() + 1);
+                ready.addAll(w.messages().values());
+            }
+        }
+        return ready;
+    }
+
+    boolean anyWaiting() {
+        return !waiting.isEmpty();
     }
 
     long dropped() {
         return dropped;
+    }
+
+    long held() {
+        return held;
+    }
+
+    private void drain(Address sender, List<T> ready) {
+        Waiting<T> w = waiting.get(sender);
+        if (w == null) {
+            return;
+        }
+        long n = next.get(sender);
+        w.messages().headMap(n).clear();
+        while (w.messages().containsKey(n)) {
+            ready.add(w.messages().remove(n++));
+        }
+        next.put(sender, n);
+        if (w.messages().isEmpty()) {
+            waiting.remove(sender);
+        } else if (!ready.isEmpty()) {
+            // still a gap further on: it waits from now
+            waiting.put(sender, new Waiting<>(w.messages(), System.nanoTime()));
+        }
     }
 }

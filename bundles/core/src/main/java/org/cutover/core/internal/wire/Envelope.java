@@ -18,8 +18,8 @@ public sealed interface Envelope {
     /**
      * A node announces itself after it has the cluster state: on connect and after a merge.
      * It carries its members (so a merge restores them) and its persisted group versions
-     * (so after a full restart the highest epoch wins). A fresh hello (the node just started) also
-     * drops members the node had before; a hello after a merge only adds.
+     * (so after a full restart the highest epoch wins). It names exactly the node's members: others
+     * of that node are dropped. A fresh hello (the node just started) also counts a new incarnation.
      */
     record Hello(String node, String uuid, String address, SortedSet<Integer> levels, Map<String, List<String>> members,
                  List<GroupVersion> groups, boolean fresh) implements Envelope {
