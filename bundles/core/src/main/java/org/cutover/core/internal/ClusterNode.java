@@ -108,6 +108,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final SenderOrder<Held> senderOrder = new SenderOrder<>();
     /** how long a sender's early message waits for the ones before it (they come within a few ms when they come) */
     private static final long GAP_WAIT_MILLIS = 500;
+    private static final long HELLO_PERIOD_MILLIS = 5000;
 
     public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
         this.settings = settings;
@@ -179,9 +180,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName()
                     + " could not say goodbye before closing; the others will see it as PARTITIONED", e);
         } finally {
-            worker.shutdownNow();
             ch.close();
             channel = null;
+            worker.shutdownNow();
+            if (synced) {
+                synchronized (lock) {
+                    store.save(state);
+                }
+            }
             locals.values().forEach(LocalMember::left);
             pending.values().forEach(f -> f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED,
                     "node " + settings.nodeName() + " is shutting down")));
@@ -417,6 +423,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     private void sendLater(Address dest, Envelope e) {
+        if (worker.isShutdown()) {
+            return; // closing: the channel is gone too
+        }
         worker.execute(() -> {
             try {
                 send(dest, e);
@@ -529,6 +538,15 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             sendHello(true);
             announceView(view);
         });
+        // anti-entropy: a hello names this node's members and levels exactly, so an ordered message that a view
+        // change lost (a straggler given up) is repaired within this period
+        worker.scheduleWithFixedDelay(() -> {
+            try {
+                sendHello(false);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "periodic hello not sent: " + e.getMessage());
+            }
+        }, HELLO_PERIOD_MILLIS, HELLO_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     // ---- JGroups callbacks ----
@@ -710,7 +728,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             applyAdjust(a);
         } else if (e instanceof AdjustDone d) {
             state.adjustDone(d);
-            store.save(state);
+            saveSoon();
         } else if (e instanceof GroupData d) {
             onGroupData(d, seq);
         } else if (e instanceof SyncRequest s) {
@@ -769,7 +787,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     private void applyAdjust(Adjust a) {
-        ClusterState.Result r = changed(state.adjust(a));
+        ClusterState.Result r = changed(state.adjust(a), true);
         Set<String> names = new HashSet<>();
         a.from().forEach(v -> names.add(v.group()));
         Map<String, List<String>> byNode = state.membersByNode(names);
@@ -795,12 +813,25 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
-    /** persists an accepted change and tells the local members about it */
+    /** persists an accepted change (soon) and tells the local members about it */
     private ClusterState.Result changed(ClusterState.Result r) {
+        return changed(r, false);
+    }
+
+    /**
+     * @param durable save before the members hear of it (a level switch: a restart must not go back);
+     *                other changes are saved within {@value #SAVE_DELAY_MILLIS} ms, many in one write
+     */
+    private ClusterState.Result changed(ClusterState.Result r, boolean durable) {
         if (!r.accepted()) {
             return r;
         }
-        store.save(state);
+        if (durable) {
+            store.save(state);
+            saveDirty = false;
+        } else {
+            saveSoon();
+        }
         for (MembershipChange c : r.changes()) {
             dispatch(c);
         }
@@ -847,15 +878,38 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
+    /** on the data path: the few local members, not a copy of the group's state */
     private List<LocalMember> localMembersOf(String group) {
-        List<LocalMember> list = new ArrayList<>();
-        state.group(group).ifPresent(g -> g.members().forEach(m -> {
-            LocalMember lm = locals.get(m.id());
-            if (lm != null && lm.isJoined()) {
+        List<LocalMember> list = new ArrayList<>(2);
+        for (LocalMember lm : locals.values()) {
+            if (lm.isJoined() && lm.name().equals(group)) {
                 list.add(lm);
             }
-        }));
+        }
         return list;
+    }
+
+    private static final long SAVE_DELAY_MILLIS = 50;
+    private boolean saveDirty;
+
+    private void saveSoon() {
+        if (saveDirty) {
+            return;
+        }
+        saveDirty = true;
+        if (!worker.isShutdown()) {
+            worker.schedule(() -> {
+                byte[] bytes;
+                synchronized (lock) {
+                    if (!saveDirty) {
+                        return;
+                    }
+                    saveDirty = false;
+                    bytes = StateStore.encode(state);
+                }
+                store.write(bytes);
+            }, SAVE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void onGroupData(GroupData d, long seq) {

@@ -58,6 +58,8 @@ public final class ClusterState {
     private final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
     private final TreeMap<String, GroupRecord> groups = new TreeMap<>();
     private final List<HistoryEntry> history = new ArrayList<>();
+    /** the history keeps the newest adjusts; every replica drops the same oldest ones */
+    static final int MAX_HISTORY = 500;
     private long lastViewId;
 
     // ---- queries ----
@@ -343,13 +345,16 @@ public final class ClusterState {
             lowest = Math.min(lowest, fromLevel);
             highest = Math.max(highest, g.epoch);
         }
+        if (history.size() >= MAX_HISTORY) {
+            history.remove(0);
+        }
         history.add(new HistoryEntry(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
                 a.requestedBy(), names, lowest, a.toLevel(), highest, null, "APPLIED")));
         return new Result(changes, null, null, epochs);
     }
 
     public void adjustDone(AdjustDone d) {
-        for (int i = 0; i < history.size(); i++) {
+        for (int i = history.size() - 1; i >= 0; i--) {
             HistoryEntry h = history.get(i);
             if (h.requestId.equals(d.requestId())) {
                 AdjustRecord r = h.record;

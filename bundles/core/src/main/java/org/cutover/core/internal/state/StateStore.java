@@ -56,10 +56,15 @@ public final class StateStore {
     }
 
     public void save(ClusterState state) {
+        write(encode(state));
+    }
+
+    /** writes an {@link #encode encoded} state */
+    public synchronized void write(byte[] encoded) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, encode(state));
+            Files.write(tmp, encoded);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
