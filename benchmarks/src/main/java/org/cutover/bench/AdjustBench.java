@@ -10,6 +10,8 @@ import java.util.OptionalInt;
 import org.cutover.api.GroupListener;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.version.VersionNegotiator;
 
 /**
@@ -30,6 +32,10 @@ final class AdjustBench {
         final List<Long> reported = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         int level = 2;
+        /** the asker's persisted state at the end: size, and the cost of one encode and one save of it */
+        int stateBytes;
+        Stats encode = Stats.of(List.of());
+        Stats save = Stats.of(List.of());
 
         Scenario(String name, int groups, boolean all, CutoverCluster cluster) {
             this.name = name;
@@ -113,6 +119,10 @@ final class AdjustBench {
                 }
                 done += n;
             }
+            Thread.sleep(300); // the last AdjustDone is delivered
+            for (Scenario s : scenarios.values()) {
+                probeStateCost(s, s.cluster.nodes.get(asker), stateRoot.resolve("probe-" + nodes + "n.bin"));
+            }
             return new Result(nodes, Stats.of(rawTimes), rawTimeouts, scenarios);
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
@@ -123,6 +133,29 @@ final class AdjustBench {
                 }
             }
         }
+    }
+
+    /**
+     * What core does to every node on every applied change (adjust, adjust-done, join ...): encode the whole
+     * replica and write it to a file. Timed here on the asker's state as it is at the end of the scenario.
+     */
+    private static void probeStateCost(Scenario s, ClusterNode node, Path file) {
+        StateStore store = new StateStore(file);
+        node.read(state -> {
+            List<Long> enc = new ArrayList<>();
+            List<Long> sav = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                long a = System.nanoTime();
+                s.stateBytes = StateStore.encode(state).length;
+                enc.add(System.nanoTime() - a);
+                a = System.nanoTime();
+                store.save(state);
+                sav.add(System.nanoTime() - a);
+            }
+            s.encode = Stats.of(enc);
+            s.save = Stats.of(sav);
+            return null;
+        });
     }
 
     /** p50 of the first and of the last quarter of a scenario's switches: does it drift as history grows? */

@@ -98,12 +98,19 @@ public final class Bench {
                             .put("adjust_call", w.toJson()).put("adjust_sent_to_last_confirm", rep.toJson())
                             .put("p50_over_raw_p50", ratio)
                             .put("p50_first_quarter_ms", drift[0] / 1e6).put("p50_last_quarter_ms", drift[1] / 1e6)
-                            .put("failures", list(s.failures)));
+                            .put("failures", list(s.failures))
+                            .put("persisted_state_bytes_at_end", s.stateBytes)
+                            .put("state_encode", s.encode.toJson()).put("state_save", s.save.toJson()));
                     for (String f : s.failures) {
                         System.err.println("  " + n + " nodes " + s.name + ": " + f);
                     }
                 }
                 jo.put("scenarios", sc);
+                for (AdjustBench.Scenario s : r.scenarios().values()) {
+                    table.append(String.format(Locale.ROOT, "%-6s   persisted replica after %-17s %,8d B  encode p50"
+                            + " %s ms  save p50 %s ms%n", "", s.name + ":", s.stateBytes, Stats.ms(s.encode.p50()),
+                            Stats.ms(s.save.p50())));
+                }
                 arr.add(jo);
                 if (n == 5 || n == nodes[nodes.length - 1]) {
                     adjustTargets(targets, n, r);
