@@ -36,6 +36,9 @@ final class AdjustBench {
         int stateBytes;
         Stats encode = Stats.of(List.of());
         Stats save = Stats.of(List.of());
+        /** the same when the measured switches begin: the replica grows with every adjust (history) */
+        int stateBytesAtStart;
+        Stats saveAtStart = Stats.of(List.of());
 
         Scenario(String name, int groups, boolean all, CutoverCluster cluster) {
             this.name = name;
@@ -89,6 +92,13 @@ final class AdjustBench {
             for (int r = 0; r < rounds; r++) {
                 int n = Math.min(block, warmup + switches - done);
                 boolean measured = done >= warmup;
+                if (done == warmup) {
+                    for (Scenario s : scenarios.values()) {
+                        probeStateCost(s, s.cluster.nodes.get(asker), stateRoot.resolve("probe-" + nodes + "n.bin"));
+                        s.stateBytesAtStart = s.stateBytes;
+                        s.saveAtStart = s.save;
+                    }
+                }
                 // a block must be even so every scenario ends it back at level 2
                 for (int i = 0; i < n; i++) {
                     long t = raw.roundTrip(asker, ++pingId, 5_000);

@@ -24,9 +24,9 @@ import java.util.logging.Logger;
  *   --switches 200                 measured switches per scenario
  *   --warmup 40                    switches (and round trips) before measuring
  *   --block 20                     interleaving block (even)
- *   --msgs 20000                   messages per member per throughput round
+ *   --msgs 50000                   messages per member per throughput round
  *   --payloads 1024,64
- *   --rounds 2                     throughput rounds per path and payload
+ *   --rounds 3                     throughput rounds per path and payload
  *   --out target/bench-results.json
  *   --quick                        a short smoke run: 40 switches, 2000 msgs, 1 round
  * </pre>
@@ -45,9 +45,9 @@ public final class Bench {
         int switches = Integer.parseInt(o.getOrDefault("switches", quick ? "40" : "200"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", quick ? "20" : "40"));
         int block = Integer.parseInt(o.getOrDefault("block", "20"));
-        long msgs = Long.parseLong(o.getOrDefault("msgs", quick ? "2000" : "20000"));
+        long msgs = Long.parseLong(o.getOrDefault("msgs", quick ? "2000" : "50000"));
         int[] payloads = ints(o.getOrDefault("payloads", "1024,64"));
-        int rounds = Integer.parseInt(o.getOrDefault("rounds", quick ? "1" : "2"));
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", quick ? "1" : "3"));
         Path out = Path.of(o.getOrDefault("out", "target/bench-results.json"));
         if (block <= 0 || block % 2 != 0 || switches % 2 != 0 || warmup % 2 != 0) {
             throw new IllegalArgumentException("--block, --switches and --warmup must be even (up and down pairs)");
@@ -72,7 +72,9 @@ public final class Bench {
 
         if (part.equals("all") || part.equals("adjust")) {
             Json.Arr arr = new Json.Arr();
-            table.append(String.format(Locale.ROOT, "%nAdjust latency (asker = last node, a non-coordinator; %d measured"
+            table.append(String.format(Locale.ROOT, "%nAdjust latency = the VersionService.adjust call until every"
+                    + " node confirmed; sent→conf = AdjustResult.elapsed%n"));
+            table.append(String.format(Locale.ROOT, "(asker = last node, a non-coordinator; %d measured"
                     + " switches each, alternating down/up, after %d warm-up)%n", switches, warmup));
             table.append(String.format(Locale.ROOT, "%-6s %-34s %9s %9s %9s %11s %9s  %s%n", "nodes", "what", "p50 ms",
                     "p99 ms", "max ms", "p50/raw", "sent→conf", "p50 first¼→last¼"));
@@ -99,6 +101,8 @@ public final class Bench {
                             .put("p50_over_raw_p50", ratio)
                             .put("p50_first_quarter_ms", drift[0] / 1e6).put("p50_last_quarter_ms", drift[1] / 1e6)
                             .put("failures", list(s.failures))
+                            .put("persisted_state_bytes_at_start", s.stateBytesAtStart)
+                            .put("state_save_at_start", s.saveAtStart.toJson())
                             .put("persisted_state_bytes_at_end", s.stateBytes)
                             .put("state_encode", s.encode.toJson()).put("state_save", s.save.toJson()));
                     for (String f : s.failures) {
@@ -107,9 +111,10 @@ public final class Bench {
                 }
                 jo.put("scenarios", sc);
                 for (AdjustBench.Scenario s : r.scenarios().values()) {
-                    table.append(String.format(Locale.ROOT, "%-6s   persisted replica after %-17s %,8d B  encode p50"
-                            + " %s ms  save p50 %s ms%n", "", s.name + ":", s.stateBytes, Stats.ms(s.encode.p50()),
-                            Stats.ms(s.save.p50())));
+                    table.append(String.format(Locale.ROOT, "%-6s   state file, %-17s %,8d B → %,8d B, one save"
+                            + " p50 %s → %s ms (encode alone at end %s ms)%n", "", s.name + ":", s.stateBytesAtStart,
+                            s.stateBytes, Stats.ms(s.saveAtStart.p50()), Stats.ms(s.save.p50()),
+                            Stats.ms(s.encode.p50())));
                 }
                 arr.add(jo);
                 if (n == 5 || n == nodes[nodes.length - 1]) {
