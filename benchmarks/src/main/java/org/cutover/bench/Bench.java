@@ -131,7 +131,7 @@ public final class Bench {
                     + " median of %d rounds; msgs/s = all 3N messages / time until every member delivered all)%n",
                     msgs, rounds));
             table.append(String.format(Locale.ROOT, "%-8s %-14s %12s %9s %10s   %s%n", "payload", "path", "msgs/s",
-                    "MB/s", "vs raw", "rounds (msgs/s)"));
+                    "MB/s", "vs raw", "rounds: msgs/s (seconds, NAKACK2 xmit requests, thread-pool rejections, MFC+UFC blockings)"));
             Json.Arr arr = new Json.Arr();
             for (int p : payloads) {
                 double raw = median(rs, "raw JChannel", p);
@@ -141,10 +141,15 @@ public final class Bench {
                     Json.Arr roundsJson = new Json.Arr();
                     for (ThroughputBench.Round r : rs) {
                         if (r.path().equals(path) && r.payload() == p) {
-                            each.append(r.complete() ? String.format(Locale.ROOT, "%.0f ", r.msgsPerSec())
-                                    : "TIMEOUT ");
+                            each.append(r.complete() ? String.format(Locale.ROOT, "%.0f", r.msgsPerSec()) : "TIMEOUT")
+                                    .append(String.format(Locale.ROOT, " (%.1fs xmit %d rej %d fc %d); ",
+                                            r.nanos() / 1e9, r.health().xmitRequests(), r.health().rejected(),
+                                            r.health().flowBlocks()));
                             roundsJson.add(new Json.Obj().put("msgs_per_s", r.msgsPerSec())
-                                    .put("seconds", r.nanos() / 1e9).put("complete", r.complete()));
+                                    .put("seconds", r.nanos() / 1e9).put("complete", r.complete())
+                                    .put("nakack2_xmit_requests_sent", r.health().xmitRequests())
+                                    .put("thread_pool_rejected", r.health().rejected())
+                                    .put("flow_control_blockings", r.health().flowBlocks()));
                         }
                     }
                     table.append(String.format(Locale.ROOT, "%-8s %-14s %12.0f %9.1f %9.1f%%   %s%n", p + " B", path, m,

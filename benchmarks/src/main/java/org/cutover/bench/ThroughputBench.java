@@ -10,6 +10,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.cutover.api.Group;
 import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.FlowControl;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.TP;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.pbcast.NAKACK2;
 
 /**
  * Ordered messaging throughput, 3 members, every member sending N messages at
@@ -18,7 +24,32 @@ import org.jgroups.BytesMessage;
  */
 final class ThroughputBench {
 
-    record Round(String path, int payload, long perMember, long nanos, boolean complete) {
+    /** JGroups counters summed over the members, as deltas over one round */
+    record Health(long xmitRequests, long rejected, long flowBlocks) {
+        static Health of(List<JChannel> channels) {
+            long x = 0;
+            long r = 0;
+            long b = 0;
+            for (JChannel ch : channels) {
+                NAKACK2 n = ch.getProtocolStack().findProtocol(NAKACK2.class);
+                x += n == null ? 0 : n.getXmitRequestsSent();
+                TP tp = ch.getProtocolStack().getTransport();
+                r += tp.getThreadPool().numberOfRejectedMessages();
+                for (Class<? extends FlowControl> fc : List.of(MFC.class, UFC.class)) {
+                    FlowControl f = ch.getProtocolStack().findProtocol(fc);
+                    b += f == null ? 0 : f.getNumberOfBlockings();
+                }
+            }
+            return new Health(x, r, b);
+        }
+
+        Health minus(Health before) {
+            return new Health(xmitRequests - before.xmitRequests, rejected - before.rejected,
+                    flowBlocks - before.flowBlocks);
+        }
+    }
+
+    record Round(String path, int payload, long perMember, long nanos, boolean complete, Health health) {
         double msgsPerSec() {
             return complete ? 3.0 * perMember / (nanos / 1e9) : 0;
         }
@@ -56,10 +87,10 @@ final class ThroughputBench {
                 byte[] groupBytes = new byte[payload];
                 // warm-up, not recorded
                 rawRound(raw, rawBytes, Math.max(1, perMember / 5));
-                cutoverRound(members, counts, done, expected, groupBytes, Math.max(1, perMember / 5));
+                cutoverRound(cut, members, counts, done, expected, groupBytes, Math.max(1, perMember / 5));
                 for (int r = 0; r < rounds; r++) {
                     out.add(rawRound(raw, rawBytes, perMember));
-                    out.add(cutoverRound(members, counts, done, expected, groupBytes, perMember));
+                    out.add(cutoverRound(cut, members, counts, done, expected, groupBytes, perMember));
                 }
             }
         }
@@ -69,11 +100,13 @@ final class ThroughputBench {
     private static Round rawRound(RawCluster raw, byte[] payload, long perMember) throws Exception {
         settle();
         CountDownLatch all = raw.expectData(MEMBERS * perMember);
+        Health before = Health.of(raw.channels);
         long nanos = timed(MEMBERS, perMember, i -> raw.channels.get(i).send(new BytesMessage(null, payload)), all);
-        return new Round("raw JChannel", payload.length, perMember, Math.abs(nanos), nanos > 0);
+        return new Round("raw JChannel", payload.length, perMember, Math.abs(nanos), nanos > 0,
+                Health.of(raw.channels).minus(before));
     }
 
-    private static Round cutoverRound(List<Group> members, AtomicLong[] counts, AtomicReference<CountDownLatch> done,
+    private static Round cutoverRound(CutoverCluster cut, List<Group> members, AtomicLong[] counts, AtomicReference<CountDownLatch> done,
                                       AtomicLong expected, byte[] payload, long perMember) throws Exception {
         settle();
         for (AtomicLong c : counts) {
@@ -82,8 +115,10 @@ final class ThroughputBench {
         expected.set(MEMBERS * perMember);
         CountDownLatch all = new CountDownLatch(MEMBERS);
         done.set(all);
+        Health before = Health.of(cut.channels);
         long nanos = timed(MEMBERS, perMember, i -> members.get(i).send(payload), all);
-        return new Round("GroupService", payload.length, perMember, Math.abs(nanos), nanos > 0);
+        return new Round("GroupService", payload.length, perMember, Math.abs(nanos), nanos > 0,
+                Health.of(cut.channels).minus(before));
     }
 
     @FunctionalInterface
