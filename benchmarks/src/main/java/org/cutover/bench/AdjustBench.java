@@ -87,19 +87,26 @@ final class AdjustBench {
             List<Long> rawTimes = new ArrayList<>();
             int rawTimeouts = 0;
             long pingId = 0;
-            int rounds = (warmup + switches + block - 1) / block;
-            int done = 0;
-            for (int r = 0; r < rounds; r++) {
-                int n = Math.min(block, warmup + switches - done);
-                boolean measured = done >= warmup;
-                if (done == warmup) {
+            // warm-up blocks first, then measured blocks; each block is even, so every scenario ends it at level 2
+            List<Integer> blocks = new ArrayList<>();
+            for (int left = warmup; left > 0; left -= block) {
+                blocks.add(-Math.min(block, left)); // negative: warm-up
+            }
+            for (int left = switches; left > 0; left -= block) {
+                blocks.add(Math.min(block, left));
+            }
+            boolean probed = false;
+            for (int b : blocks) {
+                int n = Math.abs(b);
+                boolean measured = b > 0;
+                if (measured && !probed) {
+                    probed = true;
                     for (Scenario s : scenarios.values()) {
                         probeStateCost(s, s.cluster.nodes.get(asker), stateRoot.resolve("probe-" + nodes + "n.bin"));
                         s.stateBytesAtStart = s.stateBytes;
                         s.saveAtStart = s.save;
                     }
                 }
-                // a block must be even so every scenario ends it back at level 2
                 for (int i = 0; i < n; i++) {
                     long t = raw.roundTrip(asker, ++pingId, 5_000);
                     if (t < 0) {
@@ -127,7 +134,6 @@ final class AdjustBench {
                         }
                     }
                 }
-                done += n;
             }
             Thread.sleep(300); // the last AdjustDone is delivered
             for (Scenario s : scenarios.values()) {
