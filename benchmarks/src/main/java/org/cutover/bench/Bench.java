@@ -1,0 +1,245 @@
+package org.cutover.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The in-JVM benchmarks of issue 5. Prints a table and writes the same figures
+ * as JSON. Options (all optional):
+ * <pre>
+ *   --part adjust|throughput|all   (all)
+ *   --nodes 3,5                    cluster sizes for the adjust latency
+ *   --groups 1,10,100              groups switched by one --all
+ *   --switches 200                 measured switches per scenario
+ *   --warmup 40                    switches (and round trips) before measuring
+ *   --block 20                     interleaving block (even)
+ *   --msgs 50000                   messages per member per throughput round
+ *   --payloads 1024,64
+ *   --rounds 3                     throughput rounds per path and payload
+ *   --out target/bench-results.json
+ *   --quick                        a short smoke run: 40 switches, 2000 msgs, 1 round
+ * </pre>
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = parse(args);
+        boolean quick = o.containsKey("quick");
+        String part = o.getOrDefault("part", "all");
+        int[] nodes = ints(o.getOrDefault("nodes", "3,5"));
+        int[] groups = ints(o.getOrDefault("groups", "1,10,100"));
+        int switches = Integer.parseInt(o.getOrDefault("switches", quick ? "40" : "200"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", quick ? "20" : "40"));
+        int block = Integer.parseInt(o.getOrDefault("block", "20"));
+        long msgs = Long.parseLong(o.getOrDefault("msgs", quick ? "2000" : "50000"));
+        int[] payloads = ints(o.getOrDefault("payloads", "1024,64"));
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", quick ? "1" : "3"));
+        Path out = Path.of(o.getOrDefault("out", "target/bench-results.json"));
+        if (block <= 0 || block % 2 != 0 || switches % 2 != 0 || warmup % 2 != 0) {
+            throw new IllegalArgumentException("--block, --switches and --warmup must be even (up and down pairs)");
+        }
+        // core logs every adjust at INFO; in Karaf that goes to a file, here it would go to the console
+        Logger.getLogger("").setLevel(Level.WARNING);
+        Arrays.stream(Logger.getLogger("").getHandlers()).forEach(h -> h.setLevel(Level.WARNING));
+
+        Path stateRoot = Path.of("target", "bench-state");
+        Json.Obj json = new Json.Obj().put("when", Instant.now().toString())
+                .put("machine", new Json.Obj().put("cpus", Runtime.getRuntime().availableProcessors())
+                        .put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
+                        .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
+                        .put("load_average_at_start", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()))
+                .put("jgroups", org.jgroups.Version.printVersion())
+                .put("stack", "TCP loopback (tcp_nodelay=true, bundler sender-sends), TCPPING, MERGE3, FD_SOCK2,"
+                        + " FD_ALL3, VERIFY_SUSPECT2, NAKACK2, UNICAST3, STABLE, GMS, SEQUENCER, UFC, MFC, FRAG4")
+                .put("options", new Json.Obj().put("switches", switches).put("warmup", warmup).put("block", block)
+                        .put("msgs_per_member", msgs).put("rounds", rounds));
+        List<String[]> targets = new ArrayList<>();
+        StringBuilder table = new StringBuilder();
+
+        if (part.equals("all") || part.equals("adjust")) {
+            Json.Arr arr = new Json.Arr();
+            table.append(String.format(Locale.ROOT, "%nAdjust latency = the VersionService.adjust call until every"
+                    + " node confirmed; sent→conf = AdjustResult.elapsed%n"));
+            table.append(String.format(Locale.ROOT, "(asker = last node, a non-coordinator; %d measured"
+                    + " switches each, alternating down/up, after %d warm-up)%n", switches, warmup));
+            table.append(String.format(Locale.ROOT, "%-6s %-34s %9s %9s %9s %11s %9s  %s%n", "nodes", "what", "p50 ms",
+                    "p99 ms", "max ms", "p50/raw", "sent→conf", "p50 first¼→last¼"));
+            for (int n : nodes) {
+                System.out.printf("adjust latency, %d nodes ...%n", n);
+                AdjustBench.Result r = AdjustBench.run(n, groups, switches, block, warmup, stateRoot);
+                Json.Obj jo = new Json.Obj().put("nodes", n).put("raw_round_trip", r.raw().toJson())
+                        .put("raw_timeouts", r.rawTimeouts());
+                table.append(String.format(Locale.ROOT, "%-6d %-34s %9s %9s %9s %11s %9s%n", n,
+                        "raw ordered round trip (baseline)", Stats.ms(r.raw().p50()), Stats.ms(r.raw().p99()),
+                        Stats.ms(r.raw().max()), "1.00", ""));
+                Json.Arr sc = new Json.Arr();
+                for (AdjustBench.Scenario s : r.scenarios().values()) {
+                    Stats w = Stats.of(s.wall);
+                    Stats rep = Stats.of(s.reported);
+                    long[] drift = AdjustBench.drift(s.wall);
+                    double ratio = r.raw().p50() == 0 ? Double.NaN : (double) w.p50() / r.raw().p50();
+                    table.append(String.format(Locale.ROOT, "%-6d %-34s %9s %9s %9s %10.2fx %9s  %s → %s%s%n", n,
+                            "adjust " + s.name, Stats.ms(w.p50()), Stats.ms(w.p99()), Stats.ms(w.max()), ratio,
+                            Stats.ms(rep.p50()), Stats.ms(drift[0]), Stats.ms(drift[1]),
+                            s.failures.isEmpty() ? "" : "  FAILURES " + s.failures.size()));
+                    sc.add(new Json.Obj().put("scenario", s.name).put("groups", s.groups).put("all", s.all)
+                            .put("adjust_call", w.toJson()).put("adjust_sent_to_last_confirm", rep.toJson())
+                            .put("p50_over_raw_p50", ratio)
+                            .put("p50_first_quarter_ms", drift[0] / 1e6).put("p50_last_quarter_ms", drift[1] / 1e6)
+                            .put("failures", list(s.failures))
+                            .put("persisted_state_bytes_at_start", s.stateBytesAtStart)
+                            .put("state_save_at_start", s.saveAtStart.toJson())
+                            .put("persisted_state_bytes_at_end", s.stateBytes)
+                            .put("state_encode", s.encode.toJson()).put("state_save", s.save.toJson()));
+                    for (String f : s.failures) {
+                        System.err.println("  " + n + " nodes " + s.name + ": " + f);
+                    }
+                }
+                jo.put("scenarios", sc);
+                for (AdjustBench.Scenario s : r.scenarios().values()) {
+                    table.append(String.format(Locale.ROOT, "%-6s   state file, %-17s %,8d B → %,8d B, one save"
+                            + " p50 %s → %s ms (encode alone at end %s ms)%n", "", s.name + ":", s.stateBytesAtStart,
+                            s.stateBytes, Stats.ms(s.saveAtStart.p50()), Stats.ms(s.save.p50()),
+                            Stats.ms(s.encode.p50())));
+                }
+                arr.add(jo);
+                if (n == 5 || n == nodes[nodes.length - 1]) {
+                    adjustTargets(targets, n, r);
+                }
+            }
+            json.put("adjust", arr);
+        }
+
+        if (part.equals("all") || part.equals("throughput")) {
+            System.out.printf("throughput, %d members, %d msgs per member per round ...%n", ThroughputBench.MEMBERS, msgs);
+            List<ThroughputBench.Round> rs = ThroughputBench.run(payloads, msgs, rounds, stateRoot);
+            table.append(String.format(Locale.ROOT, "%nOrdered messaging throughput (3 members, each sends %d at once;"
+                    + " median of %d rounds; msgs/s = all 3N messages / time until every member delivered all)%n",
+                    msgs, rounds));
+            table.append(String.format(Locale.ROOT, "%-8s %-14s %12s %9s %10s   %s%n", "payload", "path", "msgs/s",
+                    "MB/s", "vs raw", "rounds: msgs/s (seconds, NAKACK2 xmit requests, thread-pool rejections, MFC+UFC blockings)"));
+            Json.Arr arr = new Json.Arr();
+            for (int p : payloads) {
+                double raw = median(rs, "raw JChannel", p);
+                for (String path : List.of("raw JChannel", "GroupService")) {
+                    double m = median(rs, path, p);
+                    StringBuilder each = new StringBuilder();
+                    Json.Arr roundsJson = new Json.Arr();
+                    for (ThroughputBench.Round r : rs) {
+                        if (r.path().equals(path) && r.payload() == p) {
+                            each.append(r.complete() ? String.format(Locale.ROOT, "%.0f", r.msgsPerSec()) : "TIMEOUT")
+                                    .append(String.format(Locale.ROOT, " (%.1fs xmit %d rej %d fc %d); ",
+                                            r.nanos() / 1e9, r.health().xmitRequests(), r.health().rejected(),
+                                            r.health().flowBlocks()));
+                            roundsJson.add(new Json.Obj().put("msgs_per_s", r.msgsPerSec())
+                                    .put("seconds", r.nanos() / 1e9).put("complete", r.complete())
+                                    .put("nakack2_xmit_requests_sent", r.health().xmitRequests())
+                                    .put("thread_pool_rejected", r.health().rejected())
+                                    .put("flow_control_blockings", r.health().flowBlocks()));
+                        }
+                    }
+                    table.append(String.format(Locale.ROOT, "%-8s %-14s %12.0f %9.1f %9.1f%%   %s%n", p + " B", path, m,
+                            m * p / 1e6, 100 * m / raw, each.toString().trim()));
+                    arr.add(new Json.Obj().put("payload_bytes", p).put("path", path).put("msgs_per_s", m)
+                            .put("mb_per_s", m * p / 1e6).put("percent_of_raw", 100 * m / raw).put("rounds", roundsJson));
+                }
+                double g = median(rs, "GroupService", p);
+                targets.add(new String[] {"GroupService throughput ≥ 90% of raw, " + p + " B",
+                        String.format(Locale.ROOT, "%.1f%% (%.0f vs %.0f msgs/s)", 100 * g / raw, g, raw),
+                        g >= 0.9 * raw ? "met" : "NOT met"});
+            }
+            json.put("throughput", arr);
+        }
+
+        table.append(String.format(Locale.ROOT, "%nTargets%n"));
+        Json.Arr tj = new Json.Arr();
+        for (String[] t : targets) {
+            table.append(String.format(Locale.ROOT, "  %-48s %-9s %s%n", t[0], t[2], t[1]));
+            tj.add(new Json.Obj().put("target", t[0]).put("figure", t[1]).put("met", t[2].equals("met")));
+        }
+        json.put("targets", tj);
+        json.put("load_average_at_end", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.print(table);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, json + "\n", StandardCharsets.UTF_8);
+        Files.writeString(out.resolveSibling("bench-table.txt"), table.toString(), StandardCharsets.UTF_8);
+        System.out.println("\nwrote " + out.toAbsolutePath());
+        System.exit(0); // JGroups timer threads are not all daemons
+    }
+
+    private static void adjustTargets(List<String[]> targets, int n, AdjustBench.Result r) {
+        AdjustBench.Scenario named = r.scenarios().get("named 1 group");
+        Stats raw = r.raw();
+        if (named != null) {
+            Stats w = Stats.of(named.wall);
+            targets.add(new String[] {"adjust p50 ≤ 2× raw round trip, " + n + " nodes",
+                    String.format(Locale.ROOT, "%s ms vs 2×%s ms (%.2fx)", Stats.ms(w.p50()), Stats.ms(raw.p50()),
+                            (double) w.p50() / raw.p50()), w.p50() <= 2 * raw.p50() ? "met" : "NOT met"});
+            targets.add(new String[] {"adjust p99 ≤ 25 ms, " + n + " nodes",
+                    Stats.ms(w.p99()) + " ms", w.p99() <= 25_000_000L ? "met" : "NOT met"});
+        }
+        AdjustBench.Scenario one = r.scenarios().get("--all 1 groups");
+        AdjustBench.Scenario hundred = r.scenarios().get("--all 100 groups");
+        if (one != null && hundred != null) {
+            long a = Stats.of(one.wall).p50();
+            long b = Stats.of(hundred.wall).p50();
+            targets.add(new String[] {"--all 100 groups ≤ 1.5× 1 group (p50), " + n + " nodes",
+                    String.format(Locale.ROOT, "%s ms vs %s ms (%.2fx)", Stats.ms(b), Stats.ms(a), (double) b / a),
+                    b <= 1.5 * a ? "met" : "NOT met"});
+        }
+    }
+
+    /** the median round: one stalled round on a shared machine does not move it */
+    private static double median(List<ThroughputBench.Round> rs, String path, int payload) {
+        double[] v = rs.stream().filter(r -> r.path().equals(path) && r.payload() == payload)
+                .mapToDouble(ThroughputBench.Round::msgsPerSec).sorted().toArray();
+        if (v.length == 0) {
+            return 0;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static Json.Arr list(List<String> l) {
+        Json.Arr a = new Json.Arr();
+        l.forEach(a::add);
+        return a;
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument " + args[i]);
+            }
+            String k = args[i].substring(2);
+            if (k.equals("quick")) {
+                m.put(k, "true");
+            } else if (i + 1 < args.length) {
+                m.put(k, args[++i]);
+            } else {
+                throw new IllegalArgumentException("--" + k + " needs a value");
+            }
+        }
+        return m;
+    }
+
+}

@@ -1,0 +1,126 @@
+package org.cutover.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.cutover.api.Group;
+import org.cutover.api.GroupListener;
+import org.cutover.api.NodeStatus;
+import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.InfraLevels;
+import org.cutover.core.internal.NodeSettings;
+import org.cutover.core.internal.version.VersionNegotiator;
+import org.cutover.infra.internal.level1.Level1Protocol;
+import org.cutover.infra.internal.level2.Level2Protocol;
+import org.jgroups.JChannel;
+
+/**
+ * Cutover nodes in this JVM, built as core's TestCluster builds them, but with
+ * the real infrastructure levels (infra 2.0.0's Level1Protocol and
+ * Level2Protocol) and the state persisted under benchmarks/target/.
+ */
+final class CutoverCluster implements AutoCloseable {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    final List<ClusterNode> nodes = new ArrayList<>();
+    final List<VersionNegotiator> versions = new ArrayList<>();
+    final List<JChannel> channels = new ArrayList<>();
+
+    private CutoverCluster() {
+    }
+
+    static CutoverCluster start(String name, int size, Path stateRoot) throws Exception {
+        Stack stack = new Stack(size);
+        String clusterName = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path dir = stateRoot.resolve(name);
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
+        CutoverCluster c = new CutoverCluster();
+        try {
+            for (int i = 0; i < size; i++) {
+                InfraLevels infra = new InfraLevels();
+                infra.add(new Level1Protocol());
+                infra.add(new Level2Protocol());
+                String nodeName = "node" + (i + 1);
+                NodeSettings settings = new NodeSettings(nodeName, clusterName, dir.resolve(nodeName + ".bin"),
+                        Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(5));
+                int index = i;
+                ClusterNode node = new ClusterNode(settings, () -> {
+                    JChannel ch = stack.channel(index);
+                    synchronized (c.channels) {
+                        c.channels.add(ch);
+                    }
+                    return ch;
+                }, infra, (topic, props) -> { });
+                c.nodes.add(node);
+                c.versions.add(new VersionNegotiator(node));
+                node.start();
+                if (!node.awaitSynced(WAIT)) {
+                    throw new IllegalStateException(nodeName + " did not learn the cluster state within " + WAIT);
+                }
+            }
+            c.awaitActive(size);
+            return c;
+        } catch (Exception | Error e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void awaitActive(int size) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (ClusterNode n : nodes) {
+            while (n.definedNodes().stream().filter(d -> d.status() == NodeStatus.ACTIVE).count() != size
+                    || n.nodesInView().size() != size) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(n.localNode() + " does not see " + size + " ACTIVE nodes: "
+                            + n.definedNodes() + " in view " + n.nodesInView());
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** one member per node in each group; returns the handles in node order */
+    List<Group> joinEverywhere(String group, java.util.function.IntFunction<GroupListener> listener) {
+        List<Group> members = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            members.add(nodes.get(i).join(group, listener.apply(i)));
+        }
+        return members;
+    }
+
+    @Override
+    public void close() {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            try {
+                nodes.get(i).close();
+            } catch (RuntimeException e) {
+                System.err.println("closing " + nodes.get(i).localNode() + ": " + e);
+            }
+        }
+        synchronized (channels) {
+            for (JChannel ch : channels) {
+                ch.close(); // already closed by the node unless its start failed half-way
+            }
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package org.cutover.bench;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Percentiles of a sample of nanosecond timings (nearest-rank). */
+record Stats(int count, long p50, long p99, long max, long min, double mean) {
+
+    static Stats of(List<Long> nanos) {
+        if (nanos.isEmpty()) {
+            return new Stats(0, 0, 0, 0, 0, 0);
+        }
+        long[] a = nanos.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(a);
+        return new Stats(a.length, rank(a, 0.50), rank(a, 0.99), a[a.length - 1], a[0],
+                Arrays.stream(a).average().orElse(0));
+    }
+
+    private static long rank(long[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    static String ms(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
+    }
+
+    Json.Obj toJson() {
+        return new Json.Obj().put("count", count).put("p50_ms", p50 / 1e6).put("p99_ms", p99 / 1e6)
+                .put("max_ms", max / 1e6).put("min_ms", min / 1e6).put("mean_ms", mean / 1e6);
+    }
+}
