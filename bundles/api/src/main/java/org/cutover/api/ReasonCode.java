@@ -20,6 +20,10 @@ public enum ReasonCode {
     CONCURRENT_ADJUST,
     /** the group's level lacks the function asked for */
     FUNCTION_UNAVAILABLE,
+    /** no defined node has that name */
+    UNKNOWN_NODE,
+    /** the node is active: it cannot be removed from the defined nodes */
+    NODE_ACTIVE,
     /** this node has not yet joined the cluster or learnt its state */
     NOT_CONNECTED
 }

@@ -1,0 +1,798 @@
+package org.cutover.core.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import org.cutover.api.ClusterService;
+import org.cutover.api.DefinedNode;
+import org.cutover.api.Delivery;
+import org.cutover.api.FunctionUnavailableException;
+import org.cutover.api.GroupException;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.GroupListener;
+import org.cutover.api.GroupService;
+import org.cutover.api.InfraFunction;
+import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.MembershipChange.Reason;
+import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.RequestResult;
+import org.cutover.api.spi.Frame;
+import org.cutover.api.spi.InfraProtocol;
+import org.cutover.api.version.VersionService;
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.state.StateStore;
+import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Envelope.*;
+import org.cutover.core.internal.wire.WireFormat;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Event;
+import org.jgroups.JChannel;
+import org.jgroups.MergeView;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.util.UUID;
+
+/**
+ * One Cutover node: its JChannel, its replica of the cluster state, and the
+ * members that live on it. Every ordered envelope is applied to the state
+ * under one lock, in delivery order, and the resulting membership changes and
+ * messages are handed to local listeners before the next envelope.
+ */
+public final class ClusterNode implements ClusterService, GroupService, Receiver, AutoCloseable {
+
+    /** builds the node's channel; the stack comes from a file in Karaf, from code in tests */
+    @FunctionalInterface
+    public interface ChannelFactory {
+        JChannel create() throws Exception;
+    }
+
+    private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
+
+    private final NodeSettings settings;
+    private final ChannelFactory channelFactory;
+    private final InfraLevels infra;
+    private final EventSink events;
+    private final StateStore store;
+
+    private final Object lock = new Object();
+    private ClusterState state = new ClusterState();
+    private List<GroupVersion> persistedVersions = List.of();
+    private boolean synced;
+    private String syncNonce;
+    private boolean ownSyncSeen;
+    private byte[] pendingSnapshot;
+    private record Held(Envelope envelope, Address source) {
+    }
+
+    private final List<Held> heldBack = new ArrayList<>();
+
+    private volatile JChannel channel;
+    private volatile View view;
+    private final CountDownLatch syncedLatch = new CountDownLatch(1);
+    private final Map<String, LocalMember> locals = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<ClusterState.Result>> pending = new ConcurrentHashMap<>();
+    private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
+    private final Map<Long, RequestTracker> requests = new ConcurrentHashMap<>();
+    private final AtomicLong memberCounter = new AtomicLong();
+    private final AtomicLong deliverySequence = new AtomicLong();
+    private final ScheduledExecutorService worker;
+
+    public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
+        this.settings = settings;
+        this.channelFactory = channelFactory;
+        this.infra = infra;
+        this.events = events;
+        this.store = new StateStore(settings.stateFile());
+        // one thread: sends made on behalf of the delivery path keep their order and never block delivery
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cutover-" + settings.nodeName());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    // ---- lifecycle ----
+
+    /**
+     * Loads the persisted state, connects the channel and starts learning the
+     * cluster state. Returns once connected; {@link #awaitSynced} waits for the state.
+     *
+     * @throws IOException if the persisted state is damaged (the message says what to do)
+     */
+    public void start() throws Exception {
+        Optional<ClusterState> saved = store.load();
+        if (saved.isPresent()) {
+            ClusterState s = saved.get();
+            s.forgetView(settings.nodeName());
+            persistedVersions = s.groupVersions();
+            state = s;
+        }
+        infra.onChange(this::capabilityChanged);
+        JChannel ch = channelFactory.create();
+        ch.setName(settings.nodeName());
+        ch.setReceiver(this);
+        channel = ch;
+        ch.connect(settings.clusterName());
+        view = ch.getView();
+        if (view.size() == 1) {
+            becomeSynced(null);
+        } else {
+            requestSync();
+        }
+    }
+
+    public boolean awaitSynced(Duration timeout) throws InterruptedException {
+        return syncedLatch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    public boolean isSynced() {
+        return syncedLatch.getCount() == 0;
+    }
+
+    /** Leaves the cluster in an orderly way: a Goodbye in the order, then the channel closes. */
+    @Override
+    public void close() {
+        JChannel ch = channel;
+        if (ch == null) {
+            return;
+        }
+        try {
+            if (isSynced() && ch.isConnected()) {
+                CompletableFuture<ClusterState.Result> bye = expect("goodbye/" + settings.nodeName());
+                broadcast(new Goodbye(settings.nodeName()));
+                bye.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName()
+                    + " could not say goodbye before closing; the others will see it as PARTITIONED", e);
+        } finally {
+            worker.shutdownNow();
+            ch.close();
+            channel = null;
+            locals.values().forEach(LocalMember::left);
+            pending.values().forEach(f -> f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED,
+                    "node " + settings.nodeName() + " is shutting down")));
+        }
+    }
+
+    // ---- ClusterService ----
+
+    @Override
+    public String localNode() {
+        return settings.nodeName();
+    }
+
+    @Override
+    public List<DefinedNode> definedNodes() {
+        return read(ClusterState::definedNodes);
+    }
+
+    @Override
+    public Optional<DefinedNode> definedNode(String name) {
+        return read(s -> s.definedNode(name));
+    }
+
+    @Override
+    public void removeNode(String name) {
+        requireSynced();
+        DefinedNode node = definedNode(name).orElseThrow(() -> new GroupException(ReasonCode.UNKNOWN_NODE,
+                "no defined node is named '" + name + "'"));
+        if (node.status() == NodeStatus.ACTIVE) {
+            throw new GroupException(ReasonCode.NODE_ACTIVE, "node " + name
+                    + " is active; stop it before removing it from the defined nodes");
+        }
+        ClusterState.Result r = await(expect("remove/" + name), new RemoveNode(name, settings.nodeName()),
+                "removing node " + name);
+        if (!r.accepted()) {
+            throw new GroupException(r.refused(), r.why());
+        }
+    }
+
+    // ---- GroupService ----
+
+    @Override
+    public org.cutover.api.Group join(String group, GroupListener listener) {
+        if (group == null || group.isBlank() || group.length() > 200) {
+            throw new IllegalArgumentException("a group name must be 1 to 200 characters, not blank");
+        }
+        requireSynced();
+        String id = settings.nodeName() + "#" + memberCounter.incrementAndGet();
+        LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener);
+        locals.put(id, member);
+        try {
+            ClusterState.Result r = await(expect("join/" + id), new Join(group, id, settings.nodeName()),
+                    "joining group " + group);
+            if (!r.accepted()) {
+                throw new GroupException(r.refused(), r.why());
+            }
+            return member;
+        } catch (RuntimeException e) {
+            locals.remove(id);
+            throw e;
+        }
+    }
+
+    @Override
+    public List<GroupInfo> groups() {
+        return read(ClusterState::groups);
+    }
+
+    @Override
+    public Optional<GroupInfo> group(String name) {
+        return read(s -> s.group(name));
+    }
+
+    // ---- what LocalMember and the version negotiator use ----
+
+    void leave(LocalMember member) {
+        String id = member.self().id();
+        await(expect("leave/" + id), new Leave(member.name(), id), "leaving group " + member.name());
+    }
+
+    boolean supports(int level, InfraFunction function) {
+        return infra.protocol(level).map(p -> p.functions().contains(function)).orElse(false);
+    }
+
+    void sendData(LocalMember member, byte[] payload) {
+        InfraProtocol p = protocolFor(member);
+        broadcast(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
+                Frame.data(payload))));
+    }
+
+    java.util.concurrent.CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload,
+                                                                     Duration timeout) {
+        InfraProtocol p = protocolFor(member);
+        if (!p.functions().contains(InfraFunction.REQUEST_ALL)) {
+            throw new FunctionUnavailableException(member.name(), InfraFunction.REQUEST_ALL, p.level());
+        }
+        long id;
+        do {
+            id = ThreadLocalRandom.current().nextLong();
+        } while (id == 0 || requests.containsKey(id));
+        RequestTracker tracker = new RequestTracker();
+        requests.put(id, tracker);
+        long requestId = id;
+        tracker.future.whenComplete((r, e) -> requests.remove(requestId));
+        byte[] frame = p.encode(member.name(), new Frame(Frame.Kind.REQUEST, id, payload));
+        worker.schedule(tracker::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        broadcast(new GroupData(member.name(), member.self().id(), p.level(), frame));
+        return tracker.future;
+    }
+
+    private InfraProtocol protocolFor(LocalMember member) {
+        int level = member.level();
+        return infra.protocol(level).orElseThrow(() -> new GroupException(ReasonCode.NODE_INCAPABLE,
+                "node " + settings.nodeName() + " no longer runs level " + level + " that group " + member.name()
+                        + " uses"));
+    }
+
+    /** runs a read of the replicated state under the node's lock */
+    public <T> T read(Function<ClusterState, T> query) {
+        synchronized (lock) {
+            return query.apply(state);
+        }
+    }
+
+    /** the names of the defined nodes that are in this node's current JGroups view */
+    public Set<String> nodesInView() {
+        View v = view;
+        Set<String> names = new TreeSet<>();
+        if (v == null) {
+            return names;
+        }
+        synchronized (lock) {
+            for (Address a : v.getMembers()) {
+                state.nodeWithUuid(uuidOf(a)).ifPresent(names::add);
+            }
+        }
+        return names;
+    }
+
+    public NodeSettings settings() {
+        return settings;
+    }
+
+    public InfraLevels infra() {
+        return infra;
+    }
+
+    /** sends an adjust in the order; the waiter follows its delivery and confirmations */
+    public void sendAdjust(Adjust adjust, AdjustWaiter waiter) {
+        adjusts.put(adjust.requestId(), waiter);
+        broadcast(adjust);
+    }
+
+    public void finishAdjust(AdjustDone done) {
+        adjusts.remove(done.requestId());
+        broadcast(done);
+    }
+
+    public void requireSynced() {
+        try {
+            if (!awaitSynced(settings.opTimeout())) {
+                throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName()
+                        + " has not learnt the cluster state within " + settings.opTimeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while waiting for the cluster state");
+        }
+    }
+
+    // ---- sending ----
+
+    private CompletableFuture<ClusterState.Result> expect(String key) {
+        CompletableFuture<ClusterState.Result> f = new CompletableFuture<>();
+        pending.put(key, f);
+        f.whenComplete((r, e) -> pending.remove(key, f));
+        return f;
+    }
+
+    private ClusterState.Result await(CompletableFuture<ClusterState.Result> f, Envelope e, String what) {
+        broadcast(e);
+        try {
+            return f.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException ex) {
+            f.cancel(false);
+            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was not delivered in the cluster's order within "
+                    + settings.opTimeout().toSeconds() + " s");
+        } catch (ExecutionException ex) {
+            if (ex.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " failed: " + ex.getCause());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was interrupted");
+        }
+    }
+
+    private void broadcast(Envelope e) {
+        send(null, e);
+    }
+
+    private void send(Address dest, Envelope e) {
+        JChannel ch = channel;
+        if (ch == null) {
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not connected");
+        }
+        try {
+            ch.send(new BytesMessage(dest, WireFormat.encode(e)));
+        } catch (Exception ex) {
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "cannot send on the channel: " + ex.getMessage());
+        }
+    }
+
+    private void sendLater(Address dest, Envelope e) {
+        worker.execute(() -> {
+            try {
+                send(dest, e);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "could not send " + e.getClass().getSimpleName(), ex);
+            }
+        });
+    }
+
+    private Optional<Address> addressOf(String node) {
+        View v = view;
+        Optional<String> uuid;
+        synchronized (lock) {
+            uuid = state.uuidOf(node);
+        }
+        if (v == null || uuid.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Address a : v.getMembers()) {
+            if (uuidOf(a).equals(uuid.get())) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String uuidOf(Address a) {
+        return a instanceof UUID u ? u.toStringLong() : a.toString();
+    }
+
+    private Hello hello(boolean first) {
+        JChannel ch = channel;
+        Address self = ch.getAddress();
+        Object physical = ch.down(new Event(Event.GET_PHYSICAL_ADDRESS, self));
+        Map<String, List<String>> members = new LinkedHashMap<>();
+        for (LocalMember m : locals.values()) {
+            if (m.isJoined()) {
+                members.computeIfAbsent(m.name(), k -> new ArrayList<>()).add(m.self().id());
+            }
+        }
+        List<GroupVersion> versions;
+        synchronized (lock) {
+            versions = first ? persistedVersions : state.groupVersions();
+        }
+        return new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self) : physical.toString(),
+                infra.levels(), members, versions);
+    }
+
+    // ---- learning the state ----
+
+    private void requestSync() {
+        String nonce = java.util.UUID.randomUUID().toString();
+        synchronized (lock) {
+            syncNonce = nonce;
+            ownSyncSeen = false;
+            pendingSnapshot = null;
+        }
+        sendLater(null, new SyncRequest(settings.nodeName(), nonce));
+        worker.schedule(() -> {
+            if (isSynced()) {
+                return;
+            }
+            View v = view;
+            if (v != null && v.size() == 1) {
+                becomeSynced(null);
+            } else {
+                LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName()
+                        + " got no cluster state in time; asking again");
+                requestSync();
+            }
+        }, settings.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void becomeSynced(byte[] snapshot) {
+        synchronized (lock) {
+            if (synced) {
+                return;
+            }
+            if (snapshot != null) {
+                try {
+                    state = StateStore.decode(snapshot);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "damaged state snapshot ignored: " + e.getMessage());
+                    return;
+                }
+            }
+            synced = true;
+            store.save(state);
+            List<Held> replay = new ArrayList<>(heldBack);
+            heldBack.clear();
+            for (Held h : replay) {
+                deliver(h.envelope(), h.source());
+            }
+        }
+        syncedLatch.countDown();
+        LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " has the cluster state"
+                + (snapshot == null ? " (first in its view)" : ""));
+        worker.execute(() -> {
+            send(null, hello(true));
+            announceView(view);
+        });
+    }
+
+    // ---- JGroups callbacks ----
+
+    @Override
+    public void viewAccepted(View v) {
+        view = v;
+        if (!isSynced()) {
+            return;
+        }
+        worker.execute(() -> {
+            announceView(v);
+            if (v instanceof MergeView) {
+                // each side lost the other's members when it split; saying hello again restores them
+                send(null, hello(false));
+            }
+        });
+    }
+
+    private void announceView(View v) {
+        JChannel ch = channel;
+        if (ch == null || v == null || !v.getCoord().equals(ch.getAddress())) {
+            return;
+        }
+        List<String> uuids = new ArrayList<>();
+        v.getMembers().forEach(a -> uuids.add(uuidOf(a)));
+        send(null, new ViewChanged(v.getViewId().getId(), uuids));
+    }
+
+    @Override
+    public void receive(Message msg) {
+        Envelope e;
+        try {
+            e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+        } catch (IOException | RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
+                    + msg.getSrc() + ": " + ex.getMessage());
+            return;
+        }
+        if (e instanceof AdjustConfirm c) {
+            AdjustWaiter w = adjusts.get(c.requestId());
+            if (w != null) {
+                w.confirmed(c.node());
+            }
+        } else if (e instanceof Reply r) {
+            onReply(r);
+        } else if (e instanceof Snapshot s) {
+            onSnapshot(s);
+        } else {
+            synchronized (lock) {
+                if (synced) {
+                    deliver(e, msg.getSrc());
+                } else {
+                    holdBack(e, msg.getSrc());
+                }
+            }
+        }
+    }
+
+    private void holdBack(Envelope e, Address source) {
+        if (e instanceof SyncRequest s && s.nonce().equals(syncNonce)) {
+            // what came before our request is in the snapshot; what comes after is replayed on top of it
+            ownSyncSeen = true;
+            heldBack.clear();
+            tryInstallSnapshot();
+        } else {
+            heldBack.add(new Held(e, source));
+        }
+    }
+
+    private void onSnapshot(Snapshot s) {
+        synchronized (lock) {
+            if (synced || !s.nonce().equals(syncNonce) || pendingSnapshot != null) {
+                return;
+            }
+            pendingSnapshot = s.state();
+            tryInstallSnapshot();
+        }
+    }
+
+    private void tryInstallSnapshot() {
+        if (ownSyncSeen && pendingSnapshot != null) {
+            byte[] snapshot = pendingSnapshot;
+            worker.execute(() -> becomeSynced(snapshot));
+        }
+    }
+
+    // ---- applying the ordered stream (always under lock) ----
+
+    private void deliver(Envelope e, Address source) {
+        long seq = deliverySequence.incrementAndGet();
+        if (e instanceof Hello h) {
+            changed(state.hello(h));
+        } else if (e instanceof CapabilityChanged c) {
+            ClusterState.Result r = changed(state.capabilityChanged(c));
+            if (r.accepted()) {
+                events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, Map.of("node", c.node(), "levels",
+                        c.levels().stream().mapToInt(Integer::intValue).toArray()));
+            }
+        } else if (e instanceof Goodbye g) {
+            complete("goodbye/" + g.node(), changed(state.goodbye(g)));
+        } else if (e instanceof ViewChanged v) {
+            changed(state.viewChanged(v));
+        } else if (e instanceof RemoveNode r) {
+            complete("remove/" + r.node(), changed(state.removeNode(r)));
+        } else if (e instanceof Join j) {
+            ClusterState.Result r = state.join(j);
+            LocalMember m = locals.get(j.member());
+            if (r.accepted() && m != null) {
+                GroupInfo g = state.group(j.group()).orElseThrow();
+                m.joined(g.level(), g.epoch());
+            }
+            complete("join/" + j.member(), changed(r));
+        } else if (e instanceof Leave l) {
+            complete("leave/" + l.member(), changed(state.leave(l)));
+        } else if (e instanceof Adjust a) {
+            applyAdjust(a);
+        } else if (e instanceof AdjustDone d) {
+            state.adjustDone(d);
+            store.save(state);
+        } else if (e instanceof GroupData d) {
+            onGroupData(d, seq);
+        } else if (e instanceof SyncRequest s) {
+            // the joiner has not said hello yet, so it is reached through the message's source
+            if (!s.node().equals(settings.nodeName()) && source != null) {
+                sendLater(source, new Snapshot(s.nonce(), StateStore.encode(state)));
+            }
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "unexpected ordered " + e.getClass().getSimpleName());
+        }
+    }
+
+    private void applyAdjust(Adjust a) {
+        ClusterState.Result r = changed(state.adjust(a));
+        Set<String> names = new HashSet<>();
+        a.from().forEach(v -> names.add(v.group()));
+        Map<String, List<String>> byNode = state.membersByNode(names);
+        AdjustWaiter waiter = adjusts.get(a.requestId());
+        if (waiter != null) {
+            waiter.delivered(r, r.accepted() ? byNode : Map.of());
+        }
+        List<String> mine = byNode.get(settings.nodeName());
+        if (r.accepted() && mine != null) {
+            addressOf(a.requestedBy()).ifPresent(to -> sendLater(to,
+                    new AdjustConfirm(a.requestId(), settings.nodeName(), mine, true)));
+        }
+        if (!r.accepted()) {
+            LOG.log(System.Logger.Level.INFO, "adjust " + a.requestId() + " from " + a.requestedBy() + " not applied: "
+                    + r.refused() + ": " + r.why());
+        }
+    }
+
+    private void complete(String key, ClusterState.Result r) {
+        CompletableFuture<ClusterState.Result> f = pending.get(key);
+        if (f != null) {
+            f.complete(r);
+        }
+    }
+
+    /** persists an accepted change and tells the local members about it */
+    private ClusterState.Result changed(ClusterState.Result r) {
+        if (!r.accepted()) {
+            return r;
+        }
+        store.save(state);
+        for (MembershipChange c : r.changes()) {
+            dispatch(c);
+        }
+        return r;
+    }
+
+    private void dispatch(MembershipChange c) {
+        List<LocalMember> targets = new ArrayList<>();
+        state.group(c.group()).ifPresent(g -> g.members().forEach(m -> {
+            LocalMember lm = locals.get(m.id());
+            if (lm != null && lm.isJoined()) {
+                targets.add(lm);
+            }
+        }));
+        boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
+                || c.reason() == Reason.NODE_INCAPABLE;
+        if (removal) {
+            for (Member m : c.members()) {
+                LocalMember lm = locals.remove(m.id());
+                if (lm != null) {
+                    lm.left();
+                    targets.add(lm);
+                    if (c.reason() == Reason.NODE_INCAPABLE) {
+                        LOG.log(System.Logger.Level.WARNING, "member " + m + " left group " + c.group()
+                                + ": node " + settings.nodeName() + " cannot run its level " + c.toLevel());
+                    }
+                }
+            }
+        }
+        if (c.reason() == Reason.ADJUST_VERSION) {
+            targets.forEach(lm -> lm.switched(c.toLevel(), c.epoch()));
+            events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
+                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(),
+                    "node", settings.nodeName()));
+        }
+        for (LocalMember lm : targets) {
+            try {
+                lm.listener.onMembershipChange(c);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
+            }
+        }
+    }
+
+    private List<LocalMember> localMembersOf(String group) {
+        List<LocalMember> list = new ArrayList<>();
+        state.group(group).ifPresent(g -> g.members().forEach(m -> {
+            LocalMember lm = locals.get(m.id());
+            if (lm != null && lm.isJoined()) {
+                list.add(lm);
+            }
+        }));
+        return list;
+    }
+
+    private void onGroupData(GroupData d, long seq) {
+        Optional<InfraProtocol> protocol = infra.protocol(d.level());
+        List<LocalMember> targets = localMembersOf(d.group());
+        RequestTracker tracker = null;
+        Frame frame;
+        if (protocol.isEmpty()) {
+            if (!targets.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " cannot decode a level "
+                        + d.level() + " message of group " + d.group() + ": no infrastructure bundle runs that level");
+            }
+            return;
+        }
+        try {
+            frame = protocol.get().decode(d.group(), d.frame());
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "dropped an undecodable level " + d.level() + " message of group "
+                    + d.group() + " from " + d.member() + ": " + ex.getMessage());
+            return;
+        }
+        Member sender = new Member(nodeOfMember(d.member()), d.member());
+        Delivery delivery = new Delivery(d.group(), sender, d.level(), seq, frame.payload());
+        switch (frame.kind()) {
+            case DATA -> targets.forEach(lm -> {
+                try {
+                    lm.listener.onMessage(delivery);
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a message", ex);
+                }
+            });
+            case REQUEST -> {
+                if (sender.node().equals(settings.nodeName())) {
+                    tracker = requests.get(frame.requestId());
+                    if (tracker != null) {
+                        tracker.expect(state.group(d.group()).map(GroupInfo::members).orElse(List.of()));
+                    }
+                }
+                Optional<Address> requester = addressOf(sender.node());
+                for (LocalMember lm : targets) {
+                    byte[] answer;
+                    try {
+                        answer = lm.listener.onRequest(delivery);
+                    } catch (RuntimeException ex) {
+                        LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a request", ex);
+                        continue;
+                    }
+                    byte[] reply = protocol.get().encode(d.group(), new Frame(Frame.Kind.REPLY, frame.requestId(),
+                            answer == null ? new byte[0] : answer));
+                    Reply r = new Reply(d.group(), lm.self().id(), d.level(), reply);
+                    if (tracker != null) {
+                        onReply(r);
+                    } else {
+                        requester.ifPresent(to -> sendLater(to, r));
+                    }
+                }
+            }
+            case REPLY -> LOG.log(System.Logger.Level.WARNING, "a REPLY frame arrived in the ordered stream; dropped");
+        }
+    }
+
+    private void onReply(Reply r) {
+        Optional<InfraProtocol> protocol = infra.protocol(r.level());
+        if (protocol.isEmpty()) {
+            return;
+        }
+        try {
+            Frame f = protocol.get().decode(r.group(), r.frame());
+            RequestTracker tracker = requests.get(f.requestId());
+            if (tracker != null && f.kind() == Frame.Kind.REPLY) {
+                tracker.reply(new Member(nodeOfMember(r.member()), r.member()), f.payload());
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "dropped an undecodable reply from " + r.member() + ": "
+                    + ex.getMessage());
+        }
+    }
+
+    private void capabilityChanged(SortedSet<Integer> levels) {
+        if (isSynced() && channel != null) {
+            sendLater(null, new CapabilityChanged(settings.nodeName(), levels));
+        }
+    }
+
+    static String nodeOfMember(String memberId) {
+        int hash = memberId.lastIndexOf('#');
+        return hash < 0 ? memberId : memberId.substring(0, hash);
+    }
+}

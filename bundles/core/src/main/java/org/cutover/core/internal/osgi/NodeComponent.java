@@ -1,0 +1,176 @@
+package org.cutover.core.internal.osgi;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.cutover.api.ClusterService;
+import org.cutover.api.GroupService;
+import org.cutover.api.spi.InfraProtocol;
+import org.cutover.api.version.VersionService;
+import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.EventSink;
+import org.cutover.core.internal.InfraLevels;
+import org.cutover.core.internal.NodeSettings;
+import org.cutover.core.internal.version.VersionNegotiator;
+import org.jgroups.JChannel;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The node inside Karaf: reads {@code org.cutover.node}, starts the
+ * {@link ClusterNode} and registers it as {@link ClusterService} and
+ * {@link GroupService}, with a {@link VersionNegotiator} as {@link VersionService}.
+ * Infrastructure levels come and go with the {@link InfraProtocol} services of
+ * the infra bundles.
+ */
+@Component(configurationPid = NodeComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Designate(ocd = NodeComponent.Config.class)
+public final class NodeComponent {
+
+    public static final String PID = "org.cutover.node";
+    private static final System.Logger LOG = System.getLogger(NodeComponent.class.getName());
+
+    @ObjectClassDefinition(name = "Cutover node", description = "One Karaf container's membership in a Cutover cluster")
+    public @interface Config {
+        @AttributeDefinition(name = "Node name", description = "unique in the cluster; no '#'")
+        String node_name();
+
+        @AttributeDefinition(name = "Cluster name", description = "the JGroups cluster to join")
+        String cluster_name() default "cutover";
+
+        @AttributeDefinition(name = "Bind address", description = "passed to the stack as ${cutover.bind_addr}")
+        String bind_address() default "127.0.0.1";
+
+        @AttributeDefinition(name = "Bind port", description = "passed to the stack as ${cutover.bind_port}")
+        int bind_port() default 7800;
+
+        @AttributeDefinition(name = "Initial hosts", description = "TCPPING hosts, e.g. 127.0.0.1[7800],127.0.0.1[7801];"
+                + " passed to the stack as ${cutover.initial_hosts}")
+        String initial_hosts() default "127.0.0.1[7800]";
+
+        @AttributeDefinition(name = "Stack file", description = "the JGroups stack XML")
+        String stack_file();
+
+        @AttributeDefinition(name = "State file", description = "where this node keeps the replicated cluster state;"
+                + " empty means ${karaf.data}/cutover/cluster-state.bin")
+        String state_file() default "";
+
+        @AttributeDefinition(name = "Operation time-out (ms)", description = "join, leave, adjust delivery")
+        long op_timeout_ms() default 10000;
+
+        @AttributeDefinition(name = "Confirmation time-out (ms)", description = "how long an adjust waits for every member")
+        long confirm_timeout_ms() default 10000;
+    }
+
+    private final ClusterNode node;
+    private final InfraLevels infra = new InfraLevels();
+    private final Map<InfraProtocol, Boolean> tracked = new ConcurrentHashMap<>();
+    private final List<ServiceRegistration<?>> registrations;
+
+    @Activate
+    public NodeComponent(Config config, BundleContext context,
+                         @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                         EventAdmin eventAdmin) throws Exception {
+        String data = context.getProperty("karaf.data");
+        Path stateFile = config.state_file().isBlank()
+                ? Path.of(data == null ? "data" : data, "cutover", "cluster-state.bin")
+                : Path.of(config.state_file());
+        NodeSettings settings = new NodeSettings(config.node_name(), config.cluster_name(), stateFile,
+                Duration.ofSeconds(3), Duration.ofMillis(config.op_timeout_ms()),
+                Duration.ofMillis(config.confirm_timeout_ms()));
+        Path stack = Path.of(config.stack_file());
+        if (!Files.isReadable(stack)) {
+            throw new IllegalStateException("the JGroups stack file " + stack + " (stack.file in " + PID
+                    + ".cfg) does not exist or cannot be read");
+        }
+        // the stack XML refers to these; set before the channel reads it
+        System.setProperty("cutover.bind_addr", config.bind_address());
+        System.setProperty("cutover.bind_port", Integer.toString(config.bind_port()));
+        System.setProperty("cutover.initial_hosts", config.initial_hosts());
+        EventSink events = eventAdmin == null ? EventSink.NONE
+                : (topic, props) -> eventAdmin.postEvent(new Event(topic, props));
+        this.node = new ClusterNode(settings, () -> {
+            try (InputStream in = Files.newInputStream(stack)) {
+                return new JChannel(in);
+            }
+        }, infra, events);
+        node.start();
+        VersionNegotiator negotiator = new VersionNegotiator(node);
+        Dictionary<String, Object> props = new Hashtable<>(Map.of("cutover.node", config.node_name()));
+        registrations = List.of(
+                context.registerService(new String[] {ClusterService.class.getName(), GroupService.class.getName()},
+                        node, props),
+                context.registerService(VersionService.class, negotiator, props));
+        LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels());
+    }
+
+    // DS calls bind methods after the constructor: levels arrive once the node exists and are announced then
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addInfraProtocol(ServiceReference<InfraProtocol> ref, InfraProtocol protocol) {
+        if (!declaresLevel(ref, protocol.level())) {
+            LOG.log(System.Logger.Level.WARNING, "ignored InfraProtocol level " + protocol.level() + " of bundle "
+                    + ref.getBundle().getSymbolicName() + " " + ref.getBundle().getVersion()
+                    + ": its manifest declares no " + InfraProtocol.CAPABILITY_NAMESPACE + " capability for it");
+            return;
+        }
+        tracked.put(protocol, Boolean.TRUE);
+        infra.add(protocol);
+    }
+
+    void removeInfraProtocol(InfraProtocol protocol) {
+        if (tracked.remove(protocol) != null) {
+            infra.remove(protocol);
+        }
+    }
+
+    /** the levels a bundle provides are read from its Provide-Capability header, not from a hand-kept table */
+    static boolean declaresLevel(ServiceReference<?> ref, int level) {
+        BundleRevision revision = ref.getBundle().adapt(BundleRevision.class);
+        if (revision == null) {
+            return false;
+        }
+        for (BundleCapability c : revision.getDeclaredCapabilities(InfraProtocol.CAPABILITY_NAMESPACE)) {
+            Object declared = c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE);
+            if (declared instanceof Number n && n.intValue() == level) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Deactivate
+    void deactivate() {
+        registrations.forEach(r -> {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+        });
+        node.close();
+    }
+}

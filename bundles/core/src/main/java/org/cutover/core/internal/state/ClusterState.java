@@ -1,0 +1,501 @@
+package org.cutover.core.internal.state;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.cutover.api.DefinedNode;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.MembershipChange.Reason;
+import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.AdjustRecord;
+import org.cutover.core.internal.wire.Envelope.*;
+
+/**
+ * The cluster's replicated state: defined nodes with their capabilities, groups
+ * with level, epoch and members, and the adjust history. It changes only
+ * through the apply methods, which are fed from the totally ordered stream and
+ * decide from nothing but the state and the message, so every replica that
+ * applies the same sequence ends in the same state. Not thread-safe: the
+ * owning node serializes access.
+ */
+public final class ClusterState {
+
+    /** what applying one message did */
+    public record Result(List<MembershipChange> changes, ReasonCode refused, String why, Map<String, Long> newEpochs) {
+        static Result of(List<MembershipChange> changes) {
+            return new Result(changes, null, null, Map.of());
+        }
+
+        static Result refuse(ReasonCode code, String why) {
+            return new Result(List.of(), code, why, Map.of());
+        }
+
+        public boolean accepted() {
+            return refused == null;
+        }
+    }
+
+    private record HistoryEntry(String requestId, AdjustRecord record) {
+    }
+
+    private final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
+    private final TreeMap<String, GroupRecord> groups = new TreeMap<>();
+    private final List<HistoryEntry> history = new ArrayList<>();
+    private long lastViewId;
+
+    // ---- queries ----
+
+    public List<DefinedNode> definedNodes() {
+        List<DefinedNode> list = new ArrayList<>(nodes.size());
+        nodes.values().forEach(n -> list.add(n.toDefinedNode()));
+        return list;
+    }
+
+    public Optional<DefinedNode> definedNode(String name) {
+        return Optional.ofNullable(nodes.get(name)).map(NodeRecord::toDefinedNode);
+    }
+
+    public List<GroupInfo> groups() {
+        int potential = potentialLevel();
+        List<GroupInfo> list = new ArrayList<>(groups.size());
+        groups.values().forEach(g -> list.add(new GroupInfo(g.name, g.level, potential, g.epoch, g.memberList())));
+        return list;
+    }
+
+    public Optional<GroupInfo> group(String name) {
+        GroupRecord g = groups.get(name);
+        return g == null ? Optional.empty()
+                : Optional.of(new GroupInfo(g.name, g.level, potentialLevel(), g.epoch, g.memberList()));
+    }
+
+    /** the highest level every defined node can run, 0 if none */
+    public int potentialLevel() {
+        SortedSet<Integer> common = null;
+        for (NodeRecord n : nodes.values()) {
+            if (common == null) {
+                common = new TreeSet<>(n.levels);
+            } else {
+                common.retainAll(n.levels);
+            }
+        }
+        return common == null || common.isEmpty() ? 0 : common.last();
+    }
+
+    public List<AdjustRecord> history(Optional<String> group) {
+        List<AdjustRecord> list = new ArrayList<>();
+        for (HistoryEntry h : history) {
+            if (group.isEmpty() || h.record.groups().contains(group.get())) {
+                list.add(h.record);
+            }
+        }
+        return list;
+    }
+
+    /** the name of the node whose current address is this UUID */
+    public Optional<String> nodeWithUuid(String uuid) {
+        for (NodeRecord n : nodes.values()) {
+            if (uuid.equals(n.uuid)) {
+                return Optional.of(n.name);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<String> uuidOf(String node) {
+        return Optional.ofNullable(nodes.get(node)).map(n -> n.uuid);
+    }
+
+    /** this node's view of every group's level and epoch, for a Hello */
+    public List<GroupVersion> groupVersions() {
+        List<GroupVersion> list = new ArrayList<>();
+        groups.values().forEach(g -> list.add(new GroupVersion(g.name, g.level, g.epoch)));
+        return list;
+    }
+
+    /** nodes that host members of the groups */
+    public Map<String, List<String>> membersByNode(Set<String> groupNames) {
+        Map<String, List<String>> byNode = new TreeMap<>();
+        for (String name : groupNames) {
+            GroupRecord g = groups.get(name);
+            if (g != null) {
+                g.members.forEach((member, node) -> byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(member));
+            }
+        }
+        return byNode;
+    }
+
+    /** after this node restarted on its own: nodes it last saw active may be gone without a word */
+    public void forgetView(String self) {
+        lastViewId = 0;
+        for (NodeRecord n : nodes.values()) {
+            if (n.status == NodeStatus.ACTIVE && !n.name.equals(self)) {
+                n.status = NodeStatus.PARTITIONED;
+            }
+        }
+        for (GroupRecord g : groups.values()) {
+            g.members.clear();
+        }
+    }
+
+    // ---- ordered messages ----
+
+    public Result hello(Hello h) {
+        List<MembershipChange> changes = new ArrayList<>();
+        NodeRecord node = nodes.get(h.node());
+        if (node == null) {
+            node = new NodeRecord(h.node(), NodeStatus.ACTIVE, h.uuid(), h.address(), h.levels());
+            nodes.put(h.node(), node);
+        } else {
+            node.status = NodeStatus.ACTIVE;
+            node.uuid = h.uuid();
+            node.address = h.address();
+            node.levels = new TreeSet<>(h.levels());
+        }
+        for (GroupVersion v : h.groups()) {
+            GroupRecord g = groups.get(v.group());
+            if (g == null) {
+                groups.put(v.group(), new GroupRecord(v.group(), v.level(), v.epoch()));
+            } else if (v.epoch() > g.epoch) {
+                // after a full restart or a merge, the highest epoch wins
+                int from = g.level;
+                g.level = v.level();
+                g.epoch = v.epoch();
+                changes.addAll(dropIncapable(g, from, h.node()));
+                changes.add(new MembershipChange(Reason.ADJUST_VERSION, g.name, List.of(), from, g.level, g.epoch,
+                        h.node()));
+            }
+        }
+        for (GroupRecord g : groups.values()) {
+            List<String> announced = h.members().getOrDefault(g.name, List.of());
+            List<Member> stale = new ArrayList<>();
+            g.members.entrySet().removeIf(m -> {
+                if (m.getValue().equals(h.node()) && !announced.contains(m.getKey())) {
+                    stale.add(new Member(h.node(), m.getKey()));
+                    return true;
+                }
+                return false;
+            });
+            if (!stale.isEmpty()) {
+                changes.add(change(Reason.FAILURE, g, stale, h.node()));
+            }
+            if (!node.levels.contains(g.level)) {
+                continue;
+            }
+            List<Member> added = new ArrayList<>();
+            for (String id : announced) {
+                if (g.members.putIfAbsent(id, h.node()) == null) {
+                    added.add(new Member(h.node(), id));
+                }
+            }
+            if (!added.isEmpty()) {
+                changes.add(change(Reason.JOIN, g, added, h.node()));
+            }
+        }
+        return Result.of(changes);
+    }
+
+    public Result capabilityChanged(CapabilityChanged c) {
+        NodeRecord node = nodes.get(c.node());
+        if (node == null) {
+            return Result.refuse(ReasonCode.NOT_CONNECTED, "node " + c.node() + " has not said hello");
+        }
+        node.levels = new TreeSet<>(c.levels());
+        List<MembershipChange> changes = new ArrayList<>();
+        for (GroupRecord g : groups.values()) {
+            if (!node.levels.contains(g.level)) {
+                List<Member> gone = g.removeMembersOf(node.name);
+                if (!gone.isEmpty()) {
+                    changes.add(change(Reason.NODE_INCAPABLE, g, gone, node.name));
+                }
+            }
+        }
+        return Result.of(changes);
+    }
+
+    public Result goodbye(Goodbye bye) {
+        NodeRecord node = nodes.get(bye.node());
+        if (node == null) {
+            return Result.of(List.of());
+        }
+        node.status = NodeStatus.INACTIVE;
+        return Result.of(removeMembersOf(bye.node(), Reason.LEAVE));
+    }
+
+    public Result viewChanged(ViewChanged v) {
+        if (v.viewId() <= lastViewId) {
+            return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "view " + v.viewId() + " is older than " + lastViewId);
+        }
+        lastViewId = v.viewId();
+        List<MembershipChange> changes = new ArrayList<>();
+        for (NodeRecord n : nodes.values()) {
+            if (v.uuids().contains(n.uuid)) {
+                if (n.status == NodeStatus.PARTITIONED) {
+                    n.status = NodeStatus.ACTIVE;
+                }
+            } else if (n.status == NodeStatus.ACTIVE) {
+                n.status = NodeStatus.PARTITIONED;
+                changes.addAll(removeMembersOf(n.name, Reason.FAILURE));
+            }
+        }
+        return Result.of(changes);
+    }
+
+    public Result removeNode(RemoveNode r) {
+        NodeRecord n = nodes.get(r.node());
+        if (n == null) {
+            return Result.refuse(ReasonCode.UNKNOWN_NODE, "no defined node is named " + r.node());
+        }
+        if (n.status == NodeStatus.ACTIVE) {
+            return Result.refuse(ReasonCode.NODE_ACTIVE, "node " + r.node() + " is active; stop it first");
+        }
+        nodes.remove(r.node());
+        return Result.of(removeMembersOf(r.node(), Reason.LEAVE));
+    }
+
+    public Result join(Join j) {
+        NodeRecord node = nodes.get(j.node());
+        if (node == null || node.levels.isEmpty()) {
+            return Result.refuse(ReasonCode.NODE_INCAPABLE, "node " + j.node() + " runs no infrastructure level");
+        }
+        GroupRecord g = groups.get(j.group());
+        if (g == null) {
+            int potential = potentialLevel();
+            int level = potential > 0 ? potential : node.levels.first();
+            g = new GroupRecord(j.group(), level, 1);
+            groups.put(g.name, g);
+        }
+        if (!node.levels.contains(g.level)) {
+            return Result.refuse(ReasonCode.NODE_INCAPABLE, "node " + j.node() + " runs levels " + node.levels
+                    + " but group " + g.name + " is at level " + g.level);
+        }
+        g.members.put(j.member(), j.node());
+        return Result.of(List.of(change(Reason.JOIN, g, List.of(new Member(j.node(), j.member())), j.node())));
+    }
+
+    public Result leave(Leave l) {
+        GroupRecord g = groups.get(l.group());
+        if (g == null) {
+            return Result.refuse(ReasonCode.UNKNOWN_GROUP, "no group " + l.group());
+        }
+        String node = g.members.remove(l.member());
+        if (node == null) {
+            return Result.of(List.of());
+        }
+        return Result.of(List.of(change(Reason.LEAVE, g, List.of(new Member(node, l.member())), node)));
+    }
+
+    /**
+     * The ADJUST_VERSION membership change. Compare-and-set on every group's
+     * epoch: two racing adjusts cannot both win, and all replicas take the same
+     * branch. Members whose node cannot run the new level leave the group.
+     */
+    public Result adjust(Adjust a) {
+        for (GroupVersion from : a.from()) {
+            GroupRecord g = groups.get(from.group());
+            if (g == null) {
+                return Result.refuse(ReasonCode.UNKNOWN_GROUP, "group " + from.group() + " no longer exists");
+            }
+            if (g.epoch != from.epoch()) {
+                return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "group " + g.name + " moved to epoch " + g.epoch
+                        + " (level " + g.level + ") before this adjust, which expected epoch " + from.epoch());
+            }
+        }
+        List<MembershipChange> changes = new ArrayList<>();
+        Map<String, Long> epochs = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        int lowest = Integer.MAX_VALUE;
+        long highest = 0;
+        for (GroupVersion from : a.from()) {
+            GroupRecord g = groups.get(from.group());
+            int fromLevel = g.level;
+            g.level = a.toLevel();
+            g.epoch++;
+            changes.addAll(dropIncapable(g, fromLevel, a.requestedBy()));
+            changes.add(new MembershipChange(Reason.ADJUST_VERSION, g.name, List.of(), fromLevel, g.level, g.epoch,
+                    a.requestedBy()));
+            epochs.put(g.name, g.epoch);
+            names.add(g.name);
+            lowest = Math.min(lowest, fromLevel);
+            highest = Math.max(highest, g.epoch);
+        }
+        history.add(new HistoryEntry(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
+                a.requestedBy(), names, lowest, a.toLevel(), highest, null, "APPLIED")));
+        return new Result(changes, null, null, epochs);
+    }
+
+    public void adjustDone(AdjustDone d) {
+        for (int i = 0; i < history.size(); i++) {
+            HistoryEntry h = history.get(i);
+            if (h.requestId.equals(d.requestId())) {
+                AdjustRecord r = h.record;
+                history.set(i, new HistoryEntry(h.requestId, new AdjustRecord(r.when(), r.requestedBy(), r.groups(),
+                        r.fromLevel(), r.toLevel(), r.epoch(), Duration.ofNanos(d.durationMicros() * 1000),
+                        d.outcome())));
+                return;
+            }
+        }
+    }
+
+    private List<MembershipChange> dropIncapable(GroupRecord g, int fromLevel, String cause) {
+        List<MembershipChange> changes = new ArrayList<>();
+        Map<String, List<Member>> gone = new HashMap<>();
+        for (NodeRecord n : nodes.values()) {
+            if (!n.levels.contains(g.level)) {
+                List<Member> removed = g.removeMembersOf(n.name);
+                if (!removed.isEmpty()) {
+                    gone.put(n.name, removed);
+                }
+            }
+        }
+        gone.values().forEach(members -> changes.add(new MembershipChange(Reason.NODE_INCAPABLE, g.name, members,
+                fromLevel, fromLevel, g.epoch, cause)));
+        return changes;
+    }
+
+    private List<MembershipChange> removeMembersOf(String node, Reason reason) {
+        List<MembershipChange> changes = new ArrayList<>();
+        for (GroupRecord g : groups.values()) {
+            List<Member> gone = g.removeMembersOf(node);
+            if (!gone.isEmpty()) {
+                changes.add(change(reason, g, gone, node));
+            }
+        }
+        return changes;
+    }
+
+    private static MembershipChange change(Reason reason, GroupRecord g, List<Member> members, String node) {
+        return new MembershipChange(reason, g.name, members, g.level, g.level, g.epoch, node);
+    }
+
+    // ---- serialization (snapshots for joiners, and the persisted file) ----
+
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeLong(lastViewId);
+        out.writeInt(nodes.size());
+        for (NodeRecord n : nodes.values()) {
+            out.writeUTF(n.name);
+            out.writeUTF(n.status.name());
+            out.writeUTF(n.uuid);
+            out.writeUTF(n.address);
+            out.writeShort(n.levels.size());
+            for (int l : n.levels) {
+                out.writeInt(l);
+            }
+        }
+        out.writeInt(groups.size());
+        for (GroupRecord g : groups.values()) {
+            out.writeUTF(g.name);
+            out.writeInt(g.level);
+            out.writeLong(g.epoch);
+            out.writeInt(g.members.size());
+            for (Map.Entry<String, String> m : g.members.entrySet()) {
+                out.writeUTF(m.getKey());
+                out.writeUTF(m.getValue());
+            }
+        }
+        out.writeInt(history.size());
+        for (HistoryEntry h : history) {
+            AdjustRecord r = h.record;
+            out.writeUTF(h.requestId);
+            out.writeLong(r.when().toEpochMilli());
+            out.writeUTF(r.requestedBy());
+            out.writeInt(r.groups().size());
+            for (String g : r.groups()) {
+                out.writeUTF(g);
+            }
+            out.writeInt(r.fromLevel());
+            out.writeInt(r.toLevel());
+            out.writeLong(r.epoch());
+            out.writeLong(r.duration() == null ? -1 : r.duration().toNanos() / 1000);
+            out.writeUTF(r.outcome());
+        }
+    }
+
+    public static ClusterState readFrom(DataInput in) throws IOException {
+        ClusterState s = new ClusterState();
+        s.lastViewId = in.readLong();
+        int nodeCount = boundedCount(in);
+        for (int i = 0; i < nodeCount; i++) {
+            String name = in.readUTF();
+            NodeStatus status;
+            try {
+                status = NodeStatus.valueOf(in.readUTF());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("unknown node status for " + name, e);
+            }
+            String uuid = in.readUTF();
+            String address = in.readUTF();
+            int levelCount = in.readUnsignedShort();
+            SortedSet<Integer> levels = new TreeSet<>();
+            for (int l = 0; l < levelCount; l++) {
+                levels.add(positive(in.readInt(), "level"));
+            }
+            s.nodes.put(name, new NodeRecord(name, status, uuid, address, levels));
+        }
+        int groupCount = boundedCount(in);
+        for (int i = 0; i < groupCount; i++) {
+            GroupRecord g = new GroupRecord(in.readUTF(), positive(in.readInt(), "level"), in.readLong());
+            int members = boundedCount(in);
+            for (int m = 0; m < members; m++) {
+                g.members.put(in.readUTF(), in.readUTF());
+            }
+            s.groups.put(g.name, g);
+        }
+        int historyCount = boundedCount(in);
+        for (int i = 0; i < historyCount; i++) {
+            String requestId = in.readUTF();
+            Instant when = Instant.ofEpochMilli(in.readLong());
+            String by = in.readUTF();
+            int n = boundedCount(in);
+            List<String> names = new ArrayList<>(n);
+            for (int k = 0; k < n; k++) {
+                names.add(in.readUTF());
+            }
+            int from = in.readInt();
+            int to = in.readInt();
+            long epoch = in.readLong();
+            long micros = in.readLong();
+            String outcome = in.readUTF();
+            s.history.add(new HistoryEntry(requestId, new AdjustRecord(when, by, names, from, to, epoch,
+                    micros < 0 ? null : Duration.ofNanos(micros * 1000), outcome)));
+        }
+        return s;
+    }
+
+    private static int boundedCount(DataInput in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 1_000_000) {
+            throw new IOException("count " + n + " is out of range");
+        }
+        return n;
+    }
+
+    private static int positive(int v, String what) throws IOException {
+        if (v < 1) {
+            throw new IOException(what + " " + v + " is not positive");
+        }
+        return v;
+    }
+
+    /** group names for checks, sorted */
+    public SortedSet<String> groupNames() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(groups.keySet()));
+    }
+}

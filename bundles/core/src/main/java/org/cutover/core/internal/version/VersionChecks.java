@@ -1,0 +1,141 @@
+package org.cutover.core.internal.version;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+import org.cutover.api.DefinedNode;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.CheckFailure;
+import org.cutover.api.version.CheckResult;
+import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.state.ClusterState;
+
+/**
+ * The checks that come before an adjust (claims 8-10 and their apparatus
+ * forms). They read the replicated state and the asking node's own view, send
+ * nothing, and report every cause found, not only the first.
+ */
+public final class VersionChecks {
+
+    private VersionChecks() {
+    }
+
+    /**
+     * @param nodesInView the defined nodes in the asking node's current JGroups view
+     */
+    public static CheckResult run(ClusterState state, Set<String> nodesInView, VersionRequest request) {
+        List<CheckFailure> failures = new ArrayList<>();
+        List<DefinedNode> nodes = state.definedNodes();
+
+        int target = request.target().orElse(state.potentialLevel());
+        if (request.target().isPresent() && target < 1) {
+            failures.add(new CheckFailure(ReasonCode.INVALID_LEVEL, List.of(), "level " + target
+                    + " is not a level; levels start at 1"));
+        } else if (target < 1) {
+            failures.add(new CheckFailure(ReasonCode.NODE_INCAPABLE, names(nodes), "the defined nodes share no level,"
+                    + " so there is no potential level to move to"));
+        }
+
+        Map<String, Integer> fromLevels = new LinkedHashMap<>();
+        Map<String, Long> fromEpochs = new LinkedHashMap<>();
+        List<String> unknown = new ArrayList<>();
+        Set<String> asked = request.all() ? state.groupNames() : request.groups();
+        for (String name : asked) {
+            state.group(name).ifPresentOrElse(g -> {
+                fromLevels.put(name, g.level());
+                fromEpochs.put(name, g.epoch());
+            }, () -> unknown.add(name));
+        }
+        if (!unknown.isEmpty()) {
+            failures.add(new CheckFailure(ReasonCode.UNKNOWN_GROUP, unknown, "no group named " + String.join(", ",
+                    unknown)));
+        }
+        if (request.all() && asked.isEmpty()) {
+            failures.add(new CheckFailure(ReasonCode.UNKNOWN_GROUP, List.of(), "the cluster has no groups"));
+        }
+
+        List<String> inactive = new ArrayList<>();
+        List<String> vanished = new ArrayList<>();
+        List<String> incapable = new ArrayList<>();
+        List<String> incapableDetail = new ArrayList<>();
+        for (DefinedNode n : nodes) {
+            if (n.status() == NodeStatus.INACTIVE) {
+                inactive.add(n.name());
+            } else if (n.status() == NodeStatus.PARTITIONED || !nodesInView.contains(n.name())) {
+                // ACTIVE in the state but gone from this node's view: it vanished, and the view change is not yet ordered
+                vanished.add(n.name());
+            }
+            if (target >= 1 && !n.canRun(target)) {
+                incapable.add(n.name());
+                incapableDetail.add(n.name() + " runs " + levels(n.levels()));
+            }
+        }
+        if (!inactive.isEmpty()) {
+            failures.add(new CheckFailure(ReasonCode.NODE_INACTIVE, inactive, "defined node(s) " + String.join(", ",
+                    inactive) + " are not active (they left the cluster); start them, or remove them with "
+                    + "cluster:node-remove"));
+        }
+        long present = nodes.stream().filter(n -> nodesInView.contains(n.name())).count();
+        boolean majority = present * 2 > nodes.size();
+        if (!vanished.isEmpty() || !majority) {
+            failures.add(new CheckFailure(ReasonCode.GROUP_PARTITIONED, vanished, (vanished.isEmpty() ? ""
+                    : "defined node(s) " + String.join(", ", vanished) + " vanished without leaving (crash or "
+                    + "network split); ") + "this node's view holds " + present + " of " + nodes.size()
+                    + " defined nodes" + (majority ? "" : ", not a majority")));
+        }
+        if (!incapable.isEmpty()) {
+            failures.add(new CheckFailure(ReasonCode.NODE_INCAPABLE, incapable, "level " + target
+                    + " cannot run on " + String.join("; ", incapableDetail)));
+        }
+
+        if (target >= 1) {
+            List<String> atLevel = new ArrayList<>();
+            List<String> below = new ArrayList<>();
+            for (Map.Entry<String, Integer> g : fromLevels.entrySet()) {
+                if (g.getValue() == target) {
+                    atLevel.add(g.getKey());
+                } else if (g.getValue() > target) {
+                    below.add(g.getKey() + " is at " + g.getValue());
+                }
+            }
+            // with --all, groups already at the target are simply left alone
+            boolean nothingToDo = request.all() ? atLevel.size() == fromLevels.size() && !fromLevels.isEmpty()
+                    : !atLevel.isEmpty();
+            if (nothingToDo) {
+                failures.add(new CheckFailure(ReasonCode.ALREADY_AT_LEVEL, atLevel, "group(s) " + String.join(", ",
+                        atLevel) + " already run level " + target));
+            }
+            if (!below.isEmpty() && !request.downgrade()) {
+                failures.add(new CheckFailure(ReasonCode.DOWNGRADE_REFUSED, below.stream().map(s -> s.split(" ")[0])
+                        .toList(), "moving to level " + target + " is a downgrade (" + String.join(", ", below)
+                        + "); ask for it explicitly with --downgrade"));
+            }
+        }
+        return new CheckResult(target, fromLevels, fromEpochs, failures);
+    }
+
+    /** the groups an adjust that passed its checks actually switches */
+    public static List<GroupInfo> groupsToSwitch(ClusterState state, CheckResult check) {
+        List<GroupInfo> groups = new ArrayList<>();
+        for (String name : check.fromLevels().keySet()) {
+            state.group(name).filter(g -> g.level() != check.targetLevel()).ifPresent(groups::add);
+        }
+        return groups;
+    }
+
+    private static List<String> names(List<DefinedNode> nodes) {
+        return nodes.stream().map(DefinedNode::name).toList();
+    }
+
+    private static String levels(SortedSet<Integer> levels) {
+        return levels.isEmpty() ? "no level" : "level(s) " + new TreeSet<>(levels).toString()
+                .replace("[", "").replace("]", "");
+    }
+}

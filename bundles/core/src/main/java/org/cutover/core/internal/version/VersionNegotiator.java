@@ -1,0 +1,131 @@
+package org.cutover.core.internal.version;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.cutover.api.DefinedNode;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.Member;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.AdjustRecord;
+import org.cutover.api.version.AdjustResult;
+import org.cutover.api.version.CheckFailure;
+import org.cutover.api.version.CheckResult;
+import org.cutover.api.version.MemberConfirmation;
+import org.cutover.api.version.VersionRequest;
+import org.cutover.api.version.VersionService;
+import org.cutover.core.internal.AdjustWaiter;
+import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope.Adjust;
+import org.cutover.core.internal.wire.Envelope.AdjustDone;
+import org.cutover.core.internal.wire.Envelope.GroupVersion;
+
+/**
+ * Checks, then switches groups with one ordered ADJUST_VERSION membership
+ * change, and waits for every member's node to confirm it applied it.
+ */
+public final class VersionNegotiator implements VersionService {
+
+    private static final System.Logger LOG = System.getLogger(VersionNegotiator.class.getName());
+
+    private final ClusterNode node;
+
+    public VersionNegotiator(ClusterNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public CheckResult check(VersionRequest request) {
+        node.requireSynced();
+        return node.read(state -> VersionChecks.run(state, node.nodesInView(), request));
+    }
+
+    @Override
+    public AdjustResult adjust(VersionRequest request) {
+        node.requireSynced();
+        Adjust adjust;
+        CheckResult check;
+        synchronized (this) { // one adjust at a time from this node; other nodes race through the epochs
+            var prepared = node.read(state -> {
+                CheckResult c = VersionChecks.run(state, node.nodesInView(), request);
+                List<GroupVersion> from = new ArrayList<>();
+                if (c.passed()) {
+                    for (GroupInfo g : VersionChecks.groupsToSwitch(state, c)) {
+                        from.add(new GroupVersion(g.name(), g.level(), g.epoch()));
+                    }
+                }
+                return Map.entry(c, from);
+            });
+            check = prepared.getKey();
+            if (!check.passed()) {
+                return AdjustResult.refused(check);
+            }
+            adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), check.targetLevel(),
+                    prepared.getValue(), System.currentTimeMillis());
+        }
+        AdjustWaiter waiter = new AdjustWaiter();
+        node.sendAdjust(adjust, waiter);
+        Duration timeout = node.settings().confirmTimeout();
+        try {
+            if (!waiter.awaitDelivery(node.settings().opTimeout())) {
+                node.finishAdjust(new AdjustDone(adjust.requestId(), waiter.elapsedNanos() / 1000, "NOT_DELIVERED"));
+                return withFailure(check, ReasonCode.NOT_CONNECTED, "the adjust was not delivered in the cluster's"
+                        + " order within " + node.settings().opTimeout().toSeconds() + " s");
+            }
+            ClusterState.Result delivered = waiter.result();
+            if (!delivered.accepted()) {
+                node.finishAdjust(new AdjustDone(adjust.requestId(), waiter.elapsedNanos() / 1000,
+                        delivered.refused().name()));
+                return withFailure(check, delivered.refused(), delivered.why());
+            }
+            boolean all = waiter.awaitConfirmations(timeout);
+            long elapsed = waiter.elapsedNanos();
+            Map<String, Long> confirmed = waiter.confirmedNanos();
+            List<MemberConfirmation> confirmations = new ArrayList<>();
+            Map<Member, String> unconfirmed = new LinkedHashMap<>();
+            for (Map.Entry<String, List<String>> e : waiter.expected().entrySet()) {
+                Long nanos = confirmed.get(e.getKey());
+                for (String id : e.getValue()) {
+                    Member m = new Member(e.getKey(), id);
+                    if (nanos != null) {
+                        confirmations.add(new MemberConfirmation(m, Duration.ofNanos(nanos)));
+                    } else {
+                        unconfirmed.put(m, describe(e.getKey()));
+                    }
+                }
+            }
+            String outcome = all ? "APPLIED" : "INCOMPLETE";
+            node.finishAdjust(new AdjustDone(adjust.requestId(), elapsed / 1000, outcome));
+            LOG.log(System.Logger.Level.INFO, "adjust of " + delivered.newEpochs().keySet() + " to level "
+                    + adjust.toLevel() + " " + outcome + " in " + elapsed / 1000 + " µs");
+            return new AdjustResult(check, true, delivered.newEpochs(), confirmations, unconfirmed,
+                    Duration.ofNanos(elapsed));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return withFailure(check, ReasonCode.NOT_CONNECTED, "interrupted while waiting for confirmations");
+        }
+    }
+
+    private String describe(String nodeName) {
+        Optional<DefinedNode> n = node.definedNode(nodeName);
+        return n.map(d -> "node " + nodeName + " is " + d.status() + " and did not confirm within "
+                + node.settings().confirmTimeout().toSeconds() + " s").orElse("node " + nodeName + " is gone");
+    }
+
+    private static AdjustResult withFailure(CheckResult check, ReasonCode code, String why) {
+        List<CheckFailure> failures = new ArrayList<>(check.failures());
+        failures.add(new CheckFailure(code, List.of(), why));
+        return AdjustResult.refused(new CheckResult(check.targetLevel(), check.fromLevels(), check.fromEpochs(),
+                failures));
+    }
+
+    @Override
+    public List<AdjustRecord> history(Optional<String> group) {
+        return node.read(state -> state.history(group));
+    }
+}

@@ -1,0 +1,77 @@
+package org.cutover.core.internal.wire;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+
+/**
+ * Everything a node sends on its channel. All but the unicast kinds
+ * ({@link AdjustConfirm}, {@link Reply}, {@link Snapshot}) travel in the
+ * cluster's total order, so every node applies them in the same sequence.
+ */
+public sealed interface Envelope {
+
+    /** a group's level and epoch */
+    record GroupVersion(String group, int level, long epoch) {
+    }
+
+    /**
+     * A node announces itself after it has the cluster state: on connect and after a merge.
+     * It carries its members (so a merge restores them) and its persisted group versions
+     * (so after a full restart the highest epoch wins).
+     */
+    record Hello(String node, String uuid, String address, SortedSet<Integer> levels, Map<String, List<String>> members,
+                 List<GroupVersion> groups) implements Envelope {
+    }
+
+    /** the node's capability changed */
+    record CapabilityChanged(String node, SortedSet<Integer> levels) implements Envelope {
+    }
+
+    /** the node leaves the cluster in an orderly way */
+    record Goodbye(String node) implements Envelope {
+    }
+
+    /** the coordinator turns a JGroups view into an ordered message; members by address (UUID) */
+    record ViewChanged(long viewId, List<String> uuids) implements Envelope {
+    }
+
+    /** an operator drops a node from the defined nodes */
+    record RemoveNode(String node, String requestedBy) implements Envelope {
+    }
+
+    record Join(String group, String member, String node) implements Envelope {
+    }
+
+    record Leave(String group, String member) implements Envelope {
+    }
+
+    /** the ADJUST_VERSION membership change: applied only if every group is still at its from-epoch */
+    record Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis)
+            implements Envelope {
+    }
+
+    /** unicast to the asking node: this node applied the adjust for these members */
+    record AdjustConfirm(String requestId, String node, List<String> members, boolean applied) implements Envelope {
+    }
+
+    /** the asking node reports how the adjust ended, for the replicated history */
+    record AdjustDone(String requestId, long durationMicros, String outcome) implements Envelope {
+    }
+
+    /** a group message, encoded by the InfraProtocol of {@code level} */
+    record GroupData(String group, String member, int level, byte[] frame) implements Envelope {
+    }
+
+    /** unicast to the requesting node: one member's REPLY frame */
+    record Reply(String group, String member, int level, byte[] frame) implements Envelope {
+    }
+
+    /** a joining node asks for the state as of this point of the order */
+    record SyncRequest(String node, String nonce) implements Envelope {
+    }
+
+    /** unicast answer to a SyncRequest: the serialized cluster state */
+    record Snapshot(String nonce, byte[] state) implements Envelope {
+    }
+}

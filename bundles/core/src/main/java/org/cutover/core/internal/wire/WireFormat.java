@@ -1,0 +1,238 @@
+package org.cutover.core.internal.wire;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+import org.cutover.core.internal.wire.Envelope.*;
+
+/**
+ * Binary encoding of {@link Envelope}s. Plain DataOutput rather than JGroups
+ * headers: custom header classes would have to be registered with JGroups'
+ * ClassConfigurator from another bundle's class loader, and the payload is all
+ * we need. Decoding refuses anything malformed with an IOException and never
+ * allocates more than the bytes at hand justify.
+ */
+public final class WireFormat {
+
+    /** first byte of every envelope: lets a node drop traffic that is not ours */
+    static final byte MAGIC = (byte) 0xC7;
+    static final int MAX_COUNT = 1 << 16;
+
+    private WireFormat() {
+    }
+
+    public static byte[] encode(Envelope e) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(MAGIC);
+            if (e instanceof Hello h) {
+                out.writeByte(1);
+                out.writeUTF(h.node());
+                out.writeUTF(h.uuid());
+                out.writeUTF(h.address());
+                writeLevels(out, h.levels());
+                out.writeInt(h.members().size());
+                for (Map.Entry<String, List<String>> m : h.members().entrySet()) {
+                    out.writeUTF(m.getKey());
+                    writeStrings(out, m.getValue());
+                }
+                writeVersions(out, h.groups());
+            } else if (e instanceof CapabilityChanged c) {
+                out.writeByte(2);
+                out.writeUTF(c.node());
+                writeLevels(out, c.levels());
+            } else if (e instanceof Goodbye g) {
+                out.writeByte(3);
+                out.writeUTF(g.node());
+            } else if (e instanceof ViewChanged v) {
+                out.writeByte(4);
+                out.writeLong(v.viewId());
+                writeStrings(out, v.uuids());
+            } else if (e instanceof RemoveNode r) {
+                out.writeByte(5);
+                out.writeUTF(r.node());
+                out.writeUTF(r.requestedBy());
+            } else if (e instanceof Join j) {
+                out.writeByte(6);
+                out.writeUTF(j.group());
+                out.writeUTF(j.member());
+                out.writeUTF(j.node());
+            } else if (e instanceof Leave l) {
+                out.writeByte(7);
+                out.writeUTF(l.group());
+                out.writeUTF(l.member());
+            } else if (e instanceof Adjust a) {
+                out.writeByte(8);
+                out.writeUTF(a.requestId());
+                out.writeUTF(a.requestedBy());
+                out.writeInt(a.toLevel());
+                writeVersions(out, a.from());
+                out.writeLong(a.sentAtMillis());
+            } else if (e instanceof AdjustConfirm c) {
+                out.writeByte(9);
+                out.writeUTF(c.requestId());
+                out.writeUTF(c.node());
+                writeStrings(out, c.members());
+                out.writeBoolean(c.applied());
+            } else if (e instanceof AdjustDone d) {
+                out.writeByte(10);
+                out.writeUTF(d.requestId());
+                out.writeLong(d.durationMicros());
+                out.writeUTF(d.outcome());
+            } else if (e instanceof GroupData d) {
+                out.writeByte(11);
+                out.writeUTF(d.group());
+                out.writeUTF(d.member());
+                out.writeInt(d.level());
+                writeBytes(out, d.frame());
+            } else if (e instanceof Reply r) {
+                out.writeByte(12);
+                out.writeUTF(r.group());
+                out.writeUTF(r.member());
+                out.writeInt(r.level());
+                writeBytes(out, r.frame());
+            } else if (e instanceof SyncRequest s) {
+                out.writeByte(13);
+                out.writeUTF(s.node());
+                out.writeUTF(s.nonce());
+            } else if (e instanceof Snapshot s) {
+                out.writeByte(14);
+                out.writeUTF(s.nonce());
+                writeBytes(out, s.state());
+            }
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static Envelope decode(byte[] buf, int offset, int length) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(buf, offset, length));
+        if (in.readByte() != MAGIC) {
+            throw new IOException("not a Cutover envelope (bad magic byte)");
+        }
+        int kind = in.readUnsignedByte();
+        Envelope e = switch (kind) {
+            case 1 -> {
+                String node = in.readUTF();
+                String uuid = in.readUTF();
+                String address = in.readUTF();
+                SortedSet<Integer> levels = readLevels(in);
+                int groups = count(in, length);
+                Map<String, List<String>> members = new LinkedHashMap<>();
+                for (int i = 0; i < groups; i++) {
+                    members.put(in.readUTF(), readStrings(in, length));
+                }
+                yield new Hello(node, uuid, address, levels, members, readVersions(in, length));
+            }
+            case 2 -> new CapabilityChanged(in.readUTF(), readLevels(in));
+            case 3 -> new Goodbye(in.readUTF());
+            case 4 -> new ViewChanged(in.readLong(), readStrings(in, length));
+            case 5 -> new RemoveNode(in.readUTF(), in.readUTF());
+            case 6 -> new Join(in.readUTF(), in.readUTF(), in.readUTF());
+            case 7 -> new Leave(in.readUTF(), in.readUTF());
+            case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong());
+            case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF(), readStrings(in, length), in.readBoolean());
+            case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
+            case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
+            case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
+            case 13 -> new SyncRequest(in.readUTF(), in.readUTF());
+            case 14 -> new Snapshot(in.readUTF(), readBytes(in, length));
+            default -> throw new IOException("unknown envelope kind " + kind);
+        };
+        if (in.available() > 0) {
+            throw new IOException(in.available() + " trailing bytes after envelope kind " + kind);
+        }
+        return e;
+    }
+
+    static void writeLevels(DataOutput out, SortedSet<Integer> levels) throws IOException {
+        out.writeShort(levels.size());
+        for (int l : levels) {
+            out.writeInt(l);
+        }
+    }
+
+    static SortedSet<Integer> readLevels(DataInput in) throws IOException {
+        int n = in.readUnsignedShort();
+        SortedSet<Integer> levels = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            int level = in.readInt();
+            if (level < 1) {
+                throw new IOException("level " + level + " is not a level");
+            }
+            levels.add(level);
+        }
+        return levels;
+    }
+
+    static void writeStrings(DataOutput out, List<String> values) throws IOException {
+        out.writeInt(values.size());
+        for (String v : values) {
+            out.writeUTF(v);
+        }
+    }
+
+    static List<String> readStrings(DataInput in, int limit) throws IOException {
+        int n = count(in, limit);
+        List<String> values = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            values.add(in.readUTF());
+        }
+        return values;
+    }
+
+    static void writeVersions(DataOutput out, List<GroupVersion> versions) throws IOException {
+        out.writeInt(versions.size());
+        for (GroupVersion v : versions) {
+            out.writeUTF(v.group());
+            out.writeInt(v.level());
+            out.writeLong(v.epoch());
+        }
+    }
+
+    static List<GroupVersion> readVersions(DataInput in, int limit) throws IOException {
+        int n = count(in, limit);
+        List<GroupVersion> versions = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            versions.add(new GroupVersion(in.readUTF(), in.readInt(), in.readLong()));
+        }
+        return versions;
+    }
+
+    static void writeBytes(DataOutput out, byte[] b) throws IOException {
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static byte[] readBytes(DataInput in, int limit) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > limit) {
+            throw new IOException("byte count " + n + " exceeds the " + limit + " bytes received");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
+
+    /** a count can never exceed the bytes that carry its elements */
+    static int count(DataInput in, int limit) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > limit || n > MAX_COUNT) {
+            throw new IOException("count " + n + " is out of range");
+        }
+        return n;
+    }
+}
