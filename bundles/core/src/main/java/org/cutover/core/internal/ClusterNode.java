@@ -81,7 +81,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final Object lock = new Object();
     private ClusterState state = new ClusterState();
     private List<GroupVersion> persistedVersions = List.of();
-    private boolean synced;
+    private volatile boolean synced;
     private String syncNonce;
     private boolean ownSyncSeen;
     private byte[] pendingSnapshot;
@@ -92,7 +92,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     private volatile JChannel channel;
     private volatile View view;
-    private final CountDownLatch syncedLatch = new CountDownLatch(1);
+    /** opens when this node's first hello is delivered: from then on its joins are ordered after it */
+    private final CountDownLatch ready = new CountDownLatch(1);
     private final Map<String, LocalMember> locals = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<ClusterState.Result>> pending = new ConcurrentHashMap<>();
     private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
@@ -146,11 +147,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     public boolean awaitSynced(Duration timeout) throws InterruptedException {
-        return syncedLatch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** whether the node has the cluster state and applies the ordered stream */
     public boolean isSynced() {
-        return syncedLatch.getCount() == 0;
+        return synced;
     }
 
     /** Leaves the cluster in an orderly way: a Goodbye in the order, then the channel closes. */
@@ -433,7 +435,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             versions = first ? persistedVersions : state.groupVersions();
         }
         return new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self) : physical.toString(),
-                infra.levels(), members, versions);
+                infra.levels(), members, versions, first);
     }
 
     // ---- learning the state ----
@@ -482,7 +484,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 deliver(h.envelope(), h.source());
             }
         }
-        syncedLatch.countDown();
         LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " has the cluster state"
                 + (snapshot == null ? " (first in its view)" : ""));
         worker.execute(() -> {
@@ -582,6 +583,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         long seq = deliverySequence.incrementAndGet();
         if (e instanceof Hello h) {
             changed(state.hello(h));
+            if (h.fresh() && h.node().equals(settings.nodeName())) {
+                ready.countDown();
+            }
         } else if (e instanceof CapabilityChanged c) {
             ClusterState.Result r = changed(state.capabilityChanged(c));
             if (r.accepted()) {

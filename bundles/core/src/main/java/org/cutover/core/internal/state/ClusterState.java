@@ -186,7 +186,7 @@ public final class ClusterState {
             List<String> announced = h.members().getOrDefault(g.name, List.of());
             List<Member> stale = new ArrayList<>();
             g.members.entrySet().removeIf(m -> {
-                if (m.getValue().equals(h.node()) && !announced.contains(m.getKey())) {
+                if (h.fresh() && m.getValue().equals(h.node()) && !announced.contains(m.getKey())) {
                     stale.add(new Member(h.node(), m.getKey()));
                     return true;
                 }

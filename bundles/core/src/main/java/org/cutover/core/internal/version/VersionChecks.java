@@ -124,7 +124,7 @@ public final class VersionChecks {
     /** the groups an adjust that passed its checks actually switches */
     public static List<GroupInfo> groupsToSwitch(ClusterState state, CheckResult check) {
         List<GroupInfo> groups = new ArrayList<>();
-        for (String name : check.fromLevels().keySet()) {
+        for (String name : new TreeSet<>(check.fromLevels().keySet())) {
             state.group(name).filter(g -> g.level() != check.targetLevel()).ifPresent(groups::add);
         }
         return groups;

@@ -18,10 +18,11 @@ public sealed interface Envelope {
     /**
      * A node announces itself after it has the cluster state: on connect and after a merge.
      * It carries its members (so a merge restores them) and its persisted group versions
-     * (so after a full restart the highest epoch wins).
+     * (so after a full restart the highest epoch wins). A fresh hello (the node just started) also
+     * drops members the node had before; a hello after a merge only adds.
      */
     record Hello(String node, String uuid, String address, SortedSet<Integer> levels, Map<String, List<String>> members,
-                 List<GroupVersion> groups) implements Envelope {
+                 List<GroupVersion> groups, boolean fresh) implements Envelope {
     }
 
     /** the node's capability changed */

@@ -49,6 +49,7 @@ public final class WireFormat {
                     writeStrings(out, m.getValue());
                 }
                 writeVersions(out, h.groups());
+                out.writeBoolean(h.fresh());
             } else if (e instanceof CapabilityChanged c) {
                 out.writeByte(2);
                 out.writeUTF(c.node());
@@ -135,7 +136,7 @@ public final class WireFormat {
                 for (int i = 0; i < groups; i++) {
                     members.put(in.readUTF(), readStrings(in, length));
                 }
-                yield new Hello(node, uuid, address, levels, members, readVersions(in, length));
+                yield new Hello(node, uuid, address, levels, members, readVersions(in, length), in.readBoolean());
             }
             case 2 -> new CapabilityChanged(in.readUTF(), readLevels(in));
             case 3 -> new Goodbye(in.readUTF());

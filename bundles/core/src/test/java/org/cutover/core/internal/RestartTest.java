@@ -1,0 +1,106 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+import org.cutover.api.Group;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.MembershipChange.Reason;
+import org.cutover.api.version.AdjustResult;
+import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.testing.Await;
+import org.cutover.core.internal.testing.RecordingListener;
+import org.cutover.core.internal.testing.TestCluster;
+import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.junit.Test;
+
+/** The restart mode (claims 4, 5), a full restart keeping the level, and losing a level. */
+public class RestartTest {
+
+    /** claims 4, 5 (and 25): shut a node down, its members leave; restart it with new infra, they rejoin */
+    @Test
+    public void restartModeMembersLeaveAndRejoinWhileTheGroupServes() throws Exception {
+        try (TestCluster cluster = new TestCluster("restart-mode", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            RecordingListener watcher = new RecordingListener();
+            Group g1 = nodes.get(0).node.join("svc", watcher);
+            nodes.get(1).node.join("svc", new RecordingListener());
+            nodes.get(2).node.join("svc", new RecordingListener());
+            for (int i = 1; i <= 2; i++) {
+                nodes.get(i).stop();
+                g1.send(("while node" + (i + 1) + " is down").getBytes(StandardCharsets.UTF_8));
+                TestNode again = cluster.start(i, 1, 2);
+                again.node.join("svc", new RecordingListener());
+            }
+            nodes.get(0).stop();
+            TestNode first = cluster.start(0, 1, 2);
+            RecordingListener back = new RecordingListener();
+            Group g = first.node.join("svc", back);
+            cluster.awaitActive(3);
+            assertEquals(first.node.groups() + " " + first.node.definedNodes(), 3, g.members().size());
+            assertTrue(watcher.changes().stream().anyMatch(c -> c.reason() == Reason.LEAVE));
+            assertTrue(watcher.changes().stream().anyMatch(c -> c.reason() == Reason.JOIN
+                    && c.members().get(0).node().equals("node3")));
+            AdjustResult r = first.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.empty()));
+            assertTrue(r.check().failures().toString(), r.complete());
+            Await.until("level 2", TestCluster.WAIT, () -> g.level() == 2, g::level);
+            assertEquals(2, watcher.texts().size());
+        }
+    }
+
+    /** after every node stops and starts again, the persisted level with the highest epoch wins */
+    @Test
+    public void fullRestartKeepsTheLevelAndTheHistory() throws Exception {
+        try (TestCluster cluster = new TestCluster("restart-full", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            nodes.get(0).node.join("kv", new RecordingListener());
+            assertTrue(nodes.get(0).versions.adjust(VersionRequest.of(1, "kv").withDowngrade()).complete());
+            assertTrue(nodes.get(1).versions.adjust(VersionRequest.of(2, "kv")).complete());
+            // node3 stops first and misses nothing; then the others
+            nodes.get(2).stop();
+            nodes.get(1).stop();
+            nodes.get(0).stop();
+            // the node that stopped first comes back first: its file has the same level here, but
+            // the others' Hello carry their own epochs and the highest one wins
+            TestNode n3 = cluster.start(2, 1, 2);
+            TestNode n1 = cluster.start(0, 1, 2);
+            TestNode n2 = cluster.start(1, 1, 2);
+            cluster.awaitActive(3);
+            for (TestNode n : List.of(n1, n2, n3)) {
+                Await.until(n.name + " at level 2 epoch 3", TestCluster.WAIT,
+                        () -> n.node.group("kv").map(g -> g.level() == 2 && g.epoch() == 3).orElse(false),
+                        () -> n.node.groups());
+                assertEquals(2, n.node.read(s -> s.history(Optional.of("kv"))).size());
+            }
+            Group rejoined = n2.node.join("kv", new RecordingListener());
+            assertEquals(2, rejoined.level());
+        }
+    }
+
+    /** a node that loses the level its group uses: its members leave with NODE_INCAPABLE, the rest go on */
+    @Test
+    public void losingTheGroupsLevelMakesThatNodesMembersLeave() throws Exception {
+        try (TestCluster cluster = new TestCluster("restart-lose", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            RecordingListener watcher = new RecordingListener();
+            RecordingListener victim = new RecordingListener();
+            Group g1 = nodes.get(0).node.join("g", watcher);
+            Group g3 = nodes.get(2).node.join("g", victim);
+            assertEquals(2, g1.level());
+            nodes.get(2).infra.remove(nodes.get(2).infra.protocol(2).orElseThrow());
+            Await.until("node3's member told it left", TestCluster.WAIT,
+                    () -> victim.changes().stream().anyMatch(c -> c.reason() == Reason.NODE_INCAPABLE), victim::changes);
+            Await.until("node1 to see it gone", TestCluster.WAIT, () -> g1.members().size() == 1, g1::members);
+            MembershipChange last = victim.changes().get(victim.changes().size() - 1);
+            assertEquals(Reason.NODE_INCAPABLE, last.reason());
+            assertTrue(watcher.changes().stream().anyMatch(c -> c.reason() == Reason.NODE_INCAPABLE));
+            g1.send("still serving".getBytes(StandardCharsets.UTF_8));
+            Await.until("delivery", TestCluster.WAIT, () -> watcher.count() == 1, watcher::texts);
+            org.junit.Assert.assertThrows(org.cutover.api.GroupException.class, () -> g3.send(new byte[1]));
+        }
+    }
+}

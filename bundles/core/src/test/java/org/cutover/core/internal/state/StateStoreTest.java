@@ -1,0 +1,69 @@
+package org.cutover.core.internal.state;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+import org.cutover.api.ReasonCode;
+import org.cutover.core.internal.wire.Envelope.*;
+import org.junit.Test;
+
+public class StateStoreTest {
+
+    private static ClusterState sample() {
+        ClusterState s = new ClusterState();
+        s.hello(new Hello("node1", "u1", "127.0.0.1:1", new TreeSet<>(List.of(1, 2)), Map.of(), List.of(), true));
+        s.hello(new Hello("node2", "u2", "127.0.0.1:2", new TreeSet<>(List.of(1, 2)), Map.of(), List.of(), true));
+        s.join(new Join("kv", "node1#1", "node1"));
+        s.adjust(new Adjust("r1", "node2", 1, List.of(new GroupVersion("kv", 2, 1)), 1000L));
+        s.adjustDone(new AdjustDone("r1", 250, "APPLIED"));
+        return s;
+    }
+
+    @Test
+    public void savedStateLoadsBackIdentically() throws IOException {
+        Path file = Path.of("target", "state-store-test", "ok.bin");
+        StateStore store = new StateStore(file);
+        ClusterState s = sample();
+        store.save(s);
+        ClusterState back = store.load().orElseThrow();
+        assertArrayEquals(StateStore.encode(s), StateStore.encode(back));
+        assertEquals(1, back.group("kv").orElseThrow().level());
+        assertEquals(1, back.history(Optional.empty()).size());
+    }
+
+    @Test
+    public void aDamagedFileIsRefusedWithAMessageThatSaysWhatToDo() throws IOException {
+        Path file = Path.of("target", "state-store-test", "bad.bin");
+        StateStore store = new StateStore(file);
+        store.save(sample());
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(file, bytes);
+        IOException e = assertThrows(IOException.class, store::load);
+        assertTrue(e.getMessage(), e.getMessage().contains("checksum") && e.getMessage().contains("delete it"));
+        Files.write(file, java.util.Arrays.copyOf(bytes, 7));
+        assertThrows(IOException.class, store::load);
+    }
+
+    @Test
+    public void replicasApplyingTheSameSequenceEndEqual() {
+        ClusterState a = sample();
+        ClusterState b = sample();
+        assertArrayEquals(StateStore.encode(a), StateStore.encode(b));
+        // a stale adjust (old epoch) is refused the same way on both
+        Adjust stale = new Adjust("r2", "node1", 2, List.of(new GroupVersion("kv", 2, 1)), 2000L);
+        assertEquals(ReasonCode.CONCURRENT_ADJUST, a.adjust(stale).refused());
+        assertEquals(ReasonCode.CONCURRENT_ADJUST, b.adjust(stale).refused());
+        assertArrayEquals(StateStore.encode(a), StateStore.encode(b));
+    }
+}
