@@ -1,0 +1,118 @@
+package org.cutover.example.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One member's copy of the replicated map, fed only by the group's ordered
+ * stream: every member applies the same writes in the same order, so every
+ * member's map is the same at the same point of the order.
+ *
+ * <p>Each write carries its sender's own counter. Per sender the map keeps the
+ * highest counter seen and the counters skipped so far: a jump ahead counts
+ * the skipped ones as {@code lost}; a counter at or below the highest one is
+ * {@code reordered} if it was one of the skipped (it is then no longer lost),
+ * else {@code duplicated}. Every write is applied whatever its counter says:
+ * the order of delivery, not the counter, decides the map, so the maps stay
+ * identical even when the counters reveal a fault.
+ *
+ * <p>Thread-safe: writes come from the delivery thread, reads from commands.
+ */
+final class KvMap {
+
+    /** skipped counters remembered per sender; beyond this, a late arrival counts as duplicated */
+    static final int MAX_MISSING_PER_SENDER = 100_000;
+
+    private final TreeMap<String, String> entries = new TreeMap<>();
+    private final Map<String, Sender> senders = new HashMap<>();
+    private long applied;
+    private long lastSequence;
+    private long lost;
+    private long duplicated;
+    private long reordered;
+    private long rejected;
+
+    private static final class Sender {
+        long highest;
+        final TreeSet<Long> missing = new TreeSet<>();
+    }
+
+    /** applies one delivered write of {@code senderId} at position {@code sequence} of the delivery stream */
+    synchronized void apply(String senderId, long sequence, Write write) {
+        Sender s = senders.computeIfAbsent(senderId, id -> new Sender());
+        long c = write.counter();
+        if (c > s.highest) {
+            long gap = c - s.highest - 1;
+            if (gap > 0) {
+                lost += gap;
+                for (long m = s.highest + 1; m < c && s.missing.size() < MAX_MISSING_PER_SENDER; m++) {
+                    s.missing.add(m);
+                }
+            }
+            s.highest = c;
+        } else if (s.missing.remove(c)) {
+            reordered++;
+            lost--;
+        } else {
+            duplicated++;
+        }
+        entries.put(write.key(), write.value());
+        applied++;
+        lastSequence = sequence;
+    }
+
+    /** a delivered message that is not a write: counted, never applied (on every member alike) */
+    synchronized void reject(long sequence) {
+        rejected++;
+        lastSequence = sequence;
+    }
+
+    synchronized Optional<String> get(String key) {
+        return Optional.ofNullable(entries.get(key));
+    }
+
+    synchronized int size() {
+        return entries.size();
+    }
+
+    /**
+     * SHA-256 over the entries in key order, each as its key's and its value's
+     * UTF-8 bytes with a 4-byte length before each, then the entry count
+     * (8 bytes). Two maps have the same digest exactly when they hold the same
+     * entries (up to SHA-256 collisions), whatever order the keys were put in.
+     */
+    synchronized MapDigest digest() {
+        MessageDigest sha = sha256();
+        for (Map.Entry<String, String> e : entries.entrySet()) {
+            update(sha, e.getKey());
+            update(sha, e.getValue());
+        }
+        sha.update(ByteBuffer.allocate(8).putLong(entries.size()).array());
+        return new MapDigest(entries.size(), sha.digest());
+    }
+
+    synchronized ApplyCounters counters() {
+        return new ApplyCounters(applied, lastSequence, lost, duplicated, reordered, rejected);
+    }
+
+    private static void update(MessageDigest sha, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        sha.update(ByteBuffer.allocate(4).putInt(b.length).array());
+        sha.update(b);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package org.cutover.example.internal;
+
+/**
+ * One node's view of the store.
+ *
+ * @param member     this node's member id in the group, or null before the join
+ * @param joinStatus null once joined, else why not (yet)
+ * @param level      the group's current level (0 before the join)
+ * @param epoch      the group's epoch (0 before the join)
+ * @param members    members of the group right now
+ * @param sent       writes this member has sent
+ * @param entries    keys in this member's map
+ * @param counters   what the map applied and what the writes' counters revealed
+ * @param load       the background loader's progress
+ */
+public record KvStats(String member, String joinStatus, int level, long epoch, int members, long sent, int entries,
+                      ApplyCounters counters, LoadProgress load) {
+
+    public boolean joined() {
+        return joinStatus == null;
+    }
+}

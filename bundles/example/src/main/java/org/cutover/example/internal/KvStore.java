@@ -1,0 +1,51 @@
+package org.cutover.example.internal;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import org.cutover.api.FunctionUnavailableException;
+
+/**
+ * The replicated key-value store of this node, as the {@code kv} commands use
+ * it. Every operation except {@link #stats()} needs this node's member to have
+ * joined group {@value #GROUP}, else it throws {@link NotJoinedException}.
+ */
+public interface KvStore {
+
+    /** the group every store joins */
+    String GROUP = "kv";
+
+    /** sends the write in the group's order; it is in the map once delivered here */
+    void put(String key, String value);
+
+    /** this member's value for the key, as of the writes delivered so far */
+    Optional<String> get(String key);
+
+    int size();
+
+    /**
+     * Starts writing {@code count} keys {@code load-<node>-<n>} (n = 1 … count)
+     * in the background, at most {@code rate} writes a second ({@code 0} for
+     * no limit), and returns at once.
+     *
+     * @throws IllegalStateException if a load is already running
+     */
+    LoadProgress load(long count, double rate);
+
+    /** stops the running load, if any, and returns its progress once its thread has ended */
+    LoadProgress stopLoad();
+
+    LoadProgress loadProgress();
+
+    /** works joined or not: says which */
+    KvStats stats();
+
+    /**
+     * Asks every member for the digest of its map in the group's order (a
+     * request to all members, infrastructure level 2).
+     *
+     * @throws FunctionUnavailableException if the group's level does not offer requests to all members
+     * @throws java.util.concurrent.TimeoutException if the request did not complete within the timeout
+     */
+    VerifyReport verify(Duration timeout) throws java.util.concurrent.TimeoutException, InterruptedException;
+}

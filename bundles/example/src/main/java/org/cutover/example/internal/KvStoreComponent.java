@@ -1,0 +1,275 @@
+package org.cutover.example.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.cutover.api.Delivery;
+import org.cutover.api.Group;
+import org.cutover.api.GroupListener;
+import org.cutover.api.GroupService;
+import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.RequestResult;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The store as a DS component. Activation starts a thread that joins group
+ * {@value KvStore#GROUP} (a join blocks until it is delivered in the cluster's
+ * order, and fails while the node has not learnt the cluster state: the thread
+ * retries until it is in or the component is deactivated). Deactivation stops
+ * the loader and leaves the group.
+ *
+ * <p>Limit: there is no state transfer. A member's map holds the writes
+ * delivered since its join; a member that joins after writes were made (or
+ * rejoins after a restart) holds fewer entries, and kv:verify then reports
+ * different digests.
+ */
+@Component(service = KvStore.class, immediate = true)
+public final class KvStoreComponent implements KvStore {
+
+    private static final System.Logger LOG = System.getLogger(KvStoreComponent.class.getName());
+    static final byte[] VERIFY_REQUEST = "kv-verify/1".getBytes(StandardCharsets.US_ASCII);
+    /** how long a leave or a stopping load may take at deactivation */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+    private final GroupService groupService;
+    private final Duration retryDelay;
+    private final KvMap map = new KvMap();
+    private final Loader loader = new Loader(this::put);
+    private final Object sendLock = new Object();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final Thread joiner;
+
+    private volatile Group group;
+    private volatile String joinStatus = "joining";
+    private long nextCounter = 1;
+    private long sent;
+
+    @Activate
+    public KvStoreComponent(@Reference GroupService groupService) {
+        this(groupService, Duration.ofSeconds(2));
+    }
+
+    KvStoreComponent(GroupService groupService, Duration retryDelay) {
+        this.groupService = groupService;
+        this.retryDelay = retryDelay;
+        this.joiner = new Thread(this::joinUntilIn, "cutover-kv-join");
+        joiner.setDaemon(true);
+        joiner.start();
+    }
+
+    private void joinUntilIn() {
+        int attempt = 0;
+        while (closing.getCount() > 0) {
+            attempt++;
+            try {
+                Group g = groupService.join(GROUP, new Listener());
+                synchronized (this) {
+                    if (closing.getCount() == 0) {
+                        leaveQuietly(g);
+                        return;
+                    }
+                    group = g;
+                    joinStatus = null;
+                }
+                LOG.log(System.Logger.Level.INFO, "joined group " + GROUP + " as " + g.self() + " at level "
+                        + g.level() + ", epoch " + g.epoch());
+                return;
+            } catch (RuntimeException e) {
+                joinStatus = "joining, attempt " + attempt + " failed: " + e.getMessage();
+                LOG.log(System.Logger.Level.DEBUG, "joining group " + GROUP + " failed; retrying", e);
+            }
+            try {
+                if (closing.await(retryDelay.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Deactivate
+    public void deactivate() {
+        Group g;
+        synchronized (this) {
+            closing.countDown();
+            g = group;
+            group = null;
+            joinStatus = "the store is stopped";
+        }
+        try {
+            loader.stop(CLOSE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (g != null) {
+            leaveQuietly(g);
+        }
+    }
+
+    private static void leaveQuietly(Group g) {
+        try {
+            g.leave();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "leaving group " + GROUP + " failed: " + e.getMessage());
+        }
+    }
+
+    private Group joined() {
+        Group g = group;
+        if (g == null) {
+            throw new NotJoinedException(joinStatus);
+        }
+        return g;
+    }
+
+    // ---- KvStore ----
+
+    @Override
+    public void put(String key, String value) {
+        Group g = joined();
+        synchronized (sendLock) {
+            // counters leave this member in the order they were given: one send at a time
+            long counter = nextCounter;
+            g.send(new Write(counter, key, value).encode());
+            nextCounter = counter + 1;
+            sent++;
+        }
+    }
+
+    @Override
+    public Optional<String> get(String key) {
+        joined();
+        return map.get(key);
+    }
+
+    @Override
+    public int size() {
+        joined();
+        return map.size();
+    }
+
+    @Override
+    public LoadProgress load(long count, double rate) {
+        Group g = joined();
+        return loader.start(g.self().node(), count, rate);
+    }
+
+    @Override
+    public LoadProgress stopLoad() {
+        try {
+            return loader.stop(CLOSE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return loader.progress();
+        }
+    }
+
+    @Override
+    public LoadProgress loadProgress() {
+        return loader.progress();
+    }
+
+    @Override
+    public KvStats stats() {
+        Group g = group;
+        long sentNow;
+        synchronized (sendLock) {
+            sentNow = sent;
+        }
+        if (g == null) {
+            return new KvStats(null, joinStatus, 0, 0, 0, sentNow, map.size(), map.counters(), loader.progress());
+        }
+        return new KvStats(g.self().id(), null, g.level(), g.epoch(), g.members().size(), sentNow, map.size(),
+                map.counters(), loader.progress());
+    }
+
+    @Override
+    public VerifyReport verify(Duration timeout) throws TimeoutException, InterruptedException {
+        Group g = joined();
+        int level = g.level();
+        long epoch = g.epoch();
+        RequestResult result;
+        try {
+            // throws FunctionUnavailableException at once when the level lacks requests to all members
+            result = g.request(VERIFY_REQUEST, timeout).toCompletableFuture()
+                    .get(timeout.toMillis() + CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("the verify request failed: " + cause, cause);
+        }
+        Map<Member, MapDigest> digests = new HashMap<>();
+        Map<Member, String> unreadable = new HashMap<>();
+        result.replies().forEach((member, reply) -> {
+            try {
+                digests.put(member, MapDigest.decode(reply));
+            } catch (IllegalArgumentException e) {
+                unreadable.put(member, e.getMessage());
+            }
+        });
+        return new VerifyReport(level, epoch, digests, unreadable, result.timedOut());
+    }
+
+    /** applies the group's ordered stream to the map; called on Cutover's delivery thread */
+    private final class Listener implements GroupListener {
+
+        @Override
+        public void onMessage(Delivery delivery) {
+            if (!GROUP.equals(delivery.group())) {
+                return;
+            }
+            Write write;
+            try {
+                write = Write.decode(delivery.payload());
+            } catch (IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, "message " + delivery.sequence() + " from "
+                        + delivery.sender() + " is not a write: " + e.getMessage());
+                map.reject(delivery.sequence());
+                return;
+            }
+            map.apply(delivery.sender().id(), delivery.sequence(), write);
+        }
+
+        @Override
+        public byte[] onRequest(Delivery request) {
+            if (Arrays.equals(request.payload(), VERIFY_REQUEST)) {
+                return map.digest().encode();
+            }
+            return new byte[0];
+        }
+
+        @Override
+        public void onMembershipChange(MembershipChange change) {
+            LOG.log(System.Logger.Level.INFO, "group " + change.group() + ": " + change.reason() + " "
+                    + change.members() + " level " + change.fromLevel() + " -> " + change.toLevel() + ", epoch "
+                    + change.epoch());
+        }
+    }
+
+    /** for tests: waits until the join is in, or the deadline passes */
+    boolean awaitJoined(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (group == null) {
+            if (System.nanoTime() > deadline || closing.getCount() == 0) {
+                return false;
+            }
+            Thread.sleep(5);
+        }
+        return true;
+    }
+}

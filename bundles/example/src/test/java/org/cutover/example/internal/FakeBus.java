@@ -1,0 +1,188 @@
+package org.cutover.example.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.cutover.api.Delivery;
+import org.cutover.api.FunctionUnavailableException;
+import org.cutover.api.Group;
+import org.cutover.api.GroupException;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.GroupListener;
+import org.cutover.api.GroupService;
+import org.cutover.api.InfraFunction;
+import org.cutover.api.Member;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.RequestResult;
+
+/**
+ * A hand-written stand-in for Cutover's ordered group stream: one lock makes
+ * one total order; each send is delivered to every member, in join order, on
+ * the sender's thread, with each node's own delivery sequence.
+ */
+public final class FakeBus {
+
+    public volatile int level = 2;
+    volatile long epoch = 1;
+    private final List<FakeGroup> members = new ArrayList<>();
+    private final AtomicInteger memberIds = new AtomicInteger();
+
+    public FakeGroupService node(String name) {
+        return new FakeGroupService(name);
+    }
+
+    public synchronized List<Member> members() {
+        return members.stream().map(FakeGroup::self).toList();
+    }
+
+    synchronized void send(Member sender, byte[] payload) {
+        for (FakeGroup m : members) {
+            m.listener.onMessage(new Delivery("kv", sender, level, ++m.sequence, payload));
+        }
+    }
+
+    /** delivers to one member only: what a fault would do, to make maps differ */
+    public synchronized void sendOnlyTo(Member target, Member sender, byte[] payload) {
+        for (FakeGroup m : members) {
+            if (m.self.equals(target)) {
+                m.listener.onMessage(new Delivery("kv", sender, level, ++m.sequence, payload));
+            }
+        }
+    }
+
+    synchronized CompletionStage<RequestResult> request(Member sender, byte[] payload) {
+        if (level < 2) {
+            throw new FunctionUnavailableException("kv", InfraFunction.REQUEST_ALL, level);
+        }
+        Map<Member, byte[]> replies = new HashMap<>();
+        Set<Member> timedOut = new HashSet<>();
+        for (FakeGroup m : members) {
+            if (m.silent) {
+                timedOut.add(m.self);
+                continue;
+            }
+            replies.put(m.self, m.listener.onRequest(new Delivery("kv", sender, level, ++m.sequence, payload)));
+        }
+        return CompletableFuture.completedFuture(new RequestResult(replies, timedOut));
+    }
+
+    /** a GroupService of one node; its joins can be held at a gate or made to fail */
+    public final class FakeGroupService implements GroupService {
+        final String node;
+        final AtomicInteger joinCalls = new AtomicInteger();
+        public volatile CountDownLatch gate = new CountDownLatch(0);
+        final AtomicInteger failuresLeft = new AtomicInteger();
+        volatile FakeGroup last;
+
+        FakeGroupService(String node) {
+            this.node = node;
+        }
+
+        @Override
+        public Group join(String group, GroupListener listener) {
+            joinCalls.incrementAndGet();
+            try {
+                if (!gate.await(10, TimeUnit.SECONDS)) {
+                    throw new GroupException(ReasonCode.NOT_CONNECTED, "the test's gate stayed shut");
+                }
+            } catch (InterruptedException e) {
+                throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted");
+            }
+            if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + node + " has not learnt the cluster state");
+            }
+            FakeGroup g = new FakeGroup(group, new Member(node, node + "#" + memberIds.incrementAndGet()), listener);
+            synchronized (FakeBus.this) {
+                members.add(g);
+            }
+            last = g;
+            return g;
+        }
+
+        @Override
+        public List<GroupInfo> groups() {
+            return List.of(new GroupInfo("kv", level, 2, epoch, members()));
+        }
+
+        @Override
+        public java.util.Optional<GroupInfo> group(String name) {
+            return groups().stream().filter(g -> g.name().equals(name)).findFirst();
+        }
+    }
+
+    final class FakeGroup implements Group {
+        final String name;
+        final Member self;
+        final GroupListener listener;
+        long sequence;
+        volatile boolean silent;
+        volatile boolean left;
+
+        FakeGroup(String name, Member self, GroupListener listener) {
+            this.name = name;
+            this.self = self;
+            this.listener = listener;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Member self() {
+            return self;
+        }
+
+        @Override
+        public int level() {
+            return level;
+        }
+
+        @Override
+        public long epoch() {
+            return epoch;
+        }
+
+        @Override
+        public List<Member> members() {
+            return FakeBus.this.members();
+        }
+
+        @Override
+        public boolean supports(InfraFunction function) {
+            return function == InfraFunction.ORDERED_BROADCAST || level >= 2;
+        }
+
+        @Override
+        public void send(byte[] payload) {
+            if (left) {
+                throw new GroupException(ReasonCode.UNKNOWN_GROUP, self + " is not a member of group " + name);
+            }
+            FakeBus.this.send(self, payload);
+        }
+
+        @Override
+        public CompletionStage<RequestResult> request(byte[] payload, Duration timeout) {
+            return FakeBus.this.request(self, payload);
+        }
+
+        @Override
+        public void leave() {
+            left = true;
+            synchronized (FakeBus.this) {
+                members.remove(this);
+            }
+        }
+    }
+}

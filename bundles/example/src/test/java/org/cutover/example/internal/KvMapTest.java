@@ -1,0 +1,112 @@
+package org.cutover.example.internal;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+
+import java.util.Optional;
+
+import org.junit.Test;
+
+public class KvMapTest {
+
+    private static long seq;
+
+    private static void put(KvMap map, String sender, long counter, String key, String value) {
+        map.apply(sender, ++seq, new Write(counter, key, value));
+    }
+
+    @Test
+    public void sameWritesInSameOrderGiveSameDigest() {
+        KvMap a = new KvMap();
+        KvMap b = new KvMap();
+        for (KvMap m : new KvMap[] {a, b}) {
+            put(m, "n1#1", 1, "x", "1");
+            put(m, "n2#1", 1, "y", "2");
+            put(m, "n1#1", 2, "x", "3");
+        }
+        assertEquals(a.digest(), b.digest());
+        assertEquals(2, a.digest().entries());
+        assertEquals(Optional.of("3"), a.get("x"));
+    }
+
+    @Test
+    public void sameEntriesReachedInAnotherOrderGiveSameDigest() {
+        KvMap a = new KvMap();
+        put(a, "n1#1", 1, "b", "2");
+        put(a, "n1#1", 2, "a", "1");
+        KvMap b = new KvMap();
+        put(b, "n2#1", 1, "a", "1");
+        put(b, "n2#1", 2, "b", "old");
+        put(b, "n2#1", 3, "b", "2");
+        assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    public void differentMapsHaveDifferentDigests() {
+        KvMap base = new KvMap();
+        put(base, "n1#1", 1, "a", "1");
+        KvMap otherValue = new KvMap();
+        put(otherValue, "n1#1", 1, "a", "2");
+        KvMap otherKey = new KvMap();
+        put(otherKey, "n1#1", 1, "b", "1");
+        KvMap extra = new KvMap();
+        put(extra, "n1#1", 1, "a", "1");
+        put(extra, "n1#1", 2, "c", "");
+        assertNotEquals(base.digest(), otherValue.digest());
+        assertNotEquals(base.digest(), otherKey.digest());
+        assertNotEquals(base.digest(), extra.digest());
+        assertEquals(2, extra.digest().entries());
+    }
+
+    @Test
+    public void keyAndValueBoundariesAreNotAmbiguous() {
+        // "a=" + "b" and "a" + "=b" would both be the line "a==b" in a naive key=value digest
+        KvMap one = new KvMap();
+        put(one, "n1#1", 1, "a=", "b");
+        KvMap two = new KvMap();
+        put(two, "n1#1", 1, "a", "=b");
+        assertNotEquals(one.digest().hex(), two.digest().hex());
+    }
+
+    @Test
+    public void countersRevealLossDuplicationAndReordering() {
+        KvMap m = new KvMap();
+        put(m, "n1#1", 1, "k", "1");
+        put(m, "n1#1", 2, "k", "2");
+        put(m, "n1#1", 5, "k", "5");             // 3 and 4 skipped
+        assertEquals(new ApplyCounters(3, seq, 2, 0, 0, 0), m.counters());
+        put(m, "n1#1", 3, "k", "3");             // late: reordered, no longer lost
+        assertEquals(new ApplyCounters(4, seq, 1, 0, 1, 0), m.counters());
+        put(m, "n1#1", 3, "k", "3");             // again: duplicated
+        put(m, "n1#1", 5, "k", "5");             // again: duplicated
+        assertEquals(new ApplyCounters(6, seq, 1, 2, 1, 0), m.counters());
+        put(m, "n2#1", 1, "j", "1");             // another sender has its own counter
+        put(m, "n2#1", 2, "j", "2");
+        assertEquals(new ApplyCounters(8, seq, 1, 2, 1, 0), m.counters());
+        // every write was applied in delivery order, whatever its counter said
+        assertEquals(Optional.of("5"), m.get("k"));
+    }
+
+    @Test
+    public void aMessageThatIsNotAWriteIsCountedAndNotApplied() {
+        KvMap m = new KvMap();
+        put(m, "n1#1", 1, "k", "1");
+        m.reject(++seq);
+        assertEquals(new ApplyCounters(1, seq, 0, 0, 0, 1), m.counters());
+        assertEquals(1, m.size());
+    }
+
+    @Test
+    public void writesAndDigestsSurviveTheWire() {
+        Write w = new Write(42, "clé", "välue\nwith=newline");
+        assertEquals(w, Write.decode(w.encode()));
+        assertThrows(IllegalArgumentException.class, () -> Write.decode(new byte[] {9, 1, 2}));
+        assertThrows(IllegalArgumentException.class, () -> Write.decode(new byte[] {Write.FORMAT, 1}));
+        MapDigest d = new KvMap().digest();
+        assertEquals(d, MapDigest.decode(d.encode()));
+        assertArrayEquals(d.sha256(), MapDigest.decode(d.encode()).sha256());
+        assertThrows(IllegalArgumentException.class, () -> MapDigest.decode(new byte[0]));
+    }
+}

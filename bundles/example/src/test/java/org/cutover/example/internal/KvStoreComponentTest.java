@@ -1,0 +1,190 @@
+package org.cutover.example.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+import org.cutover.api.FunctionUnavailableException;
+import org.cutover.api.InfraFunction;
+import org.cutover.api.Member;
+import org.junit.After;
+import org.junit.Test;
+
+/** The store against a hand-written ordered bus: several members, one order. */
+public class KvStoreComponentTest {
+
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
+    private final FakeBus bus = new FakeBus();
+    private final List<KvStoreComponent> stores = new ArrayList<>();
+
+    private KvStoreComponent start(FakeBus.FakeGroupService node) {
+        KvStoreComponent store = new KvStoreComponent(node, Duration.ofMillis(10));
+        stores.add(store);
+        return store;
+    }
+
+    private KvStoreComponent joined(String node) throws InterruptedException {
+        KvStoreComponent store = start(bus.node(node));
+        assertTrue("joined within " + DEADLINE, store.awaitJoined(DEADLINE));
+        return store;
+    }
+
+    @After
+    public void stopAll() {
+        stores.forEach(KvStoreComponent::deactivate);
+    }
+
+    @Test
+    public void everyMemberAppliesEveryWriteInOneOrderAndVerifyAgrees() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        KvStoreComponent c = joined("node3");
+        a.put("colour", "red");
+        b.put("colour", "blue");
+        c.put("size", "9");
+        a.put("shape", "round");
+
+        for (KvStoreComponent s : List.of(a, b, c)) {
+            assertEquals(Optional.of("blue"), s.get("colour"));
+            assertEquals(3, s.size());
+            KvStats stats = s.stats();
+            assertTrue(stats.joined());
+            assertEquals(new ApplyCounters(4, 4, 0, 0, 0, 0), stats.counters());
+            assertEquals(2, stats.level());
+            assertEquals(3, stats.members());
+        }
+        assertEquals(2, a.stats().sent());
+        assertEquals(1, b.stats().sent());
+
+        VerifyReport report = b.verify(DEADLINE);
+        assertTrue(report.agreed());
+        assertEquals(3, report.digests().size());
+        assertEquals(1, report.digests().values().stream().distinct().count());
+        assertEquals(3, report.digests().values().iterator().next().entries());
+        assertEquals(2, report.level());
+    }
+
+    @Test
+    public void verifyFindsAMemberWhoseMapDiffers() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        a.put("k", "v");
+        Member bSelf = bus.members().get(1);
+        bus.sendOnlyTo(bSelf, bSelf, new Write(99, "stray", "x").encode());
+
+        VerifyReport report = a.verify(DEADLINE);
+        assertFalse(report.agreed());
+        assertEquals(1, report.digests().get(bus.members().get(0)).entries());
+        assertEquals(2, report.digests().get(bSelf).entries());
+        // b saw counter 99 from a sender it had seen nothing from: counters 1 … 98 lost
+        assertEquals(98, b.stats().counters().lost());
+        assertEquals(0, a.stats().counters().lost());
+    }
+
+    @Test
+    public void verifyCountsAMemberThatDoesNotAnswer() throws Exception {
+        KvStoreComponent a = joined("node1");
+        FakeBus.FakeGroupService node2 = bus.node("node2");
+        start(node2).awaitJoined(DEADLINE);
+        node2.last.silent = true;
+        VerifyReport report = a.verify(DEADLINE);
+        assertFalse(report.agreed());
+        assertEquals(java.util.Set.of(node2.last.self), report.timedOut());
+    }
+
+    @Test
+    public void verifyAtLevelOneIsRefusedNamingTheLevel() throws Exception {
+        bus.level = 1;
+        KvStoreComponent a = joined("node1");
+        a.put("k", "v");
+        FunctionUnavailableException e = assertThrows(FunctionUnavailableException.class, () -> a.verify(DEADLINE));
+        assertEquals(1, e.level());
+        assertEquals(InfraFunction.REQUEST_ALL, e.function());
+        assertTrue(e.getMessage(), e.getMessage().contains("level 1"));
+    }
+
+    @Test
+    public void beforeTheJoinIsInTheStoreSaysNotJoinedYet() throws Exception {
+        FakeBus.FakeGroupService node = bus.node("node1");
+        node.gate = new CountDownLatch(1);
+        KvStoreComponent a = start(node);
+        NotJoinedException e = assertThrows(NotJoinedException.class, () -> a.put("k", "v"));
+        assertEquals("group kv not joined yet on this node: joining", e.getMessage());
+        assertThrows(NotJoinedException.class, () -> a.get("k"));
+        assertThrows(NotJoinedException.class, () -> a.verify(DEADLINE));
+        assertFalse(a.stats().joined());
+        assertNull(a.stats().member());
+
+        node.gate.countDown();
+        assertTrue(a.awaitJoined(DEADLINE));
+        a.put("k", "v");
+        assertEquals(Optional.of("v"), a.get("k"));
+        assertEquals("node1#1", a.stats().member());
+    }
+
+    @Test
+    public void aFailedJoinIsRetriedAndItsReasonShown() throws Exception {
+        FakeBus.FakeGroupService node = bus.node("node1");
+        node.failuresLeft.set(3);
+        node.gate = new CountDownLatch(1);
+        KvStoreComponent a = new KvStoreComponent(node, Duration.ofMillis(300));
+        stores.add(a);
+        node.gate.countDown();
+        // the first attempt fails at once; the next comes 300 ms later
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (a.stats().joinStatus().equals("joining") && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals("joining, attempt 1 failed: NOT_CONNECTED: node node1 has not learnt the cluster state",
+                a.stats().joinStatus());
+        assertTrue(a.awaitJoined(DEADLINE));
+        assertEquals(4, node.joinCalls.get());
+    }
+
+    @Test
+    public void deactivationLeavesTheGroupAndStopsTheLoad() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        a.load(1_000_000, 200);
+        assertEquals(2, bus.members().size());
+        a.deactivate();
+        assertEquals(LoadProgress.State.STOPPED, a.loadProgress().state());
+        assertEquals(1, bus.members().size());
+        long appliedAtB = b.stats().counters().applied();
+        assertEquals(a.stats().sent(), appliedAtB);
+        Thread.sleep(100);
+        assertEquals("no write after the load stopped", appliedAtB, b.stats().counters().applied());
+        NotJoinedException e = assertThrows(NotJoinedException.class, () -> a.put("k", "v"));
+        assertEquals("group kv not joined yet on this node: the store is stopped", e.getMessage());
+    }
+
+    @Test
+    public void aJoinThatCompletesAfterDeactivationIsLeftAtOnce() throws Exception {
+        FakeBus.FakeGroupService node = bus.node("node1");
+        node.gate = new CountDownLatch(1);
+        KvStoreComponent a = start(node);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (node.joinCalls.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        a.deactivate();
+        node.gate.countDown();
+        while (node.last == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        while (!node.last.left && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue("the late join was left", node.last.left);
+        assertEquals(List.of(), bus.members());
+        assertFalse(a.stats().joined());
+    }
+}
