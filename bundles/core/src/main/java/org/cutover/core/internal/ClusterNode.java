@@ -98,6 +98,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final Map<String, CompletableFuture<ClusterState.Result>> pending = new ConcurrentHashMap<>();
     private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
     private final Map<Long, RequestTracker> requests = new ConcurrentHashMap<>();
+    private final Map<String, GroupState> earlyStates = new ConcurrentHashMap<>();
     private final AtomicLong memberCounter = new AtomicLong();
     private final AtomicLong deliverySequence = new AtomicLong();
     private final ScheduledExecutorService worker;
@@ -231,10 +232,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             if (!r.accepted()) {
                 throw new GroupException(r.refused(), r.why());
             }
+            if (!member.awaitStateArrival(settings.opTimeout())) {
+                LOG.log(System.Logger.Level.WARNING, "member " + id + " of group " + group + " got no state from"
+                        + " the other members within " + settings.opTimeout().toSeconds() + " s; it goes on without");
+                synchronized (lock) {
+                    member.stateArrived();
+                }
+            }
             return member;
         } catch (RuntimeException e) {
             locals.remove(id);
+            earlyStates.remove(id);
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while joining group " + group);
         }
     }
 
@@ -538,6 +550,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             onReply(r);
         } else if (e instanceof Snapshot s) {
             onSnapshot(s);
+        } else if (e instanceof GroupState g) {
+            onGroupState(g);
         } else {
             synchronized (lock) {
                 if (synced) {
@@ -601,9 +615,22 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         } else if (e instanceof Join j) {
             ClusterState.Result r = state.join(j);
             LocalMember m = locals.get(j.member());
-            if (r.accepted() && m != null) {
+            if (r.accepted()) {
                 GroupInfo g = state.group(j.group()).orElseThrow();
-                m.joined(g.level(), g.epoch());
+                Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
+                if (m != null) {
+                    m.joined(g.level(), g.epoch());
+                    if (provider.isPresent()) {
+                        m.awaitState();
+                        GroupState early = earlyStates.remove(j.member());
+                        if (early != null) {
+                            onGroupState(early);
+                        }
+                    } else {
+                        m.stateArrived();
+                    }
+                }
+                provider.ifPresent(p -> provideState(p, j));
             }
             complete("join/" + j.member(), changed(r));
         } else if (e instanceof Leave l) {
@@ -622,6 +649,51 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
         } else {
             LOG.log(System.Logger.Level.WARNING, "unexpected ordered " + e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * The first other member, in id order, gives the joiner its state as of the
+     * join's position; every node computes the same provider.
+     */
+    private void provideState(Member provider, Join j) {
+        LocalMember p = locals.get(provider.id());
+        if (p == null) {
+            return;
+        }
+        byte[] snapshot = null;
+        try {
+            snapshot = p.listener.stateForJoiner();
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + p + " failed to give state to " + j.member(), ex);
+        }
+        GroupState state = new GroupState(j.group(), j.member(), snapshot);
+        if (j.node().equals(settings.nodeName())) {
+            onGroupState(state);
+        } else {
+            addressOf(j.node()).ifPresent(to -> sendLater(to, state));
+        }
+    }
+
+    private void onGroupState(GroupState g) {
+        synchronized (lock) {
+            LocalMember joiner = locals.get(g.joiner());
+            if (joiner != null && !joiner.isJoined()) {
+                // the provider delivered the join before this node did: keep the state until it does
+                earlyStates.put(g.joiner(), g);
+                return;
+            }
+            if (joiner == null || !joiner.awaitingState()) {
+                return;
+            }
+            if (g.state() != null) {
+                try {
+                    joiner.listener.restoreState(g.state());
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "listener of " + joiner + " failed to restore its state", ex);
+                }
+            }
+            joiner.stateArrived();
         }
     }
 
@@ -694,11 +766,13 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     "node", settings.nodeName()));
         }
         for (LocalMember lm : targets) {
-            try {
-                lm.listener.onMembershipChange(c);
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
-            }
+            lm.deliver(() -> {
+                try {
+                    lm.listener.onMembershipChange(c);
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
+                }
+            });
         }
     }
 
@@ -735,13 +809,13 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         Member sender = new Member(nodeOfMember(d.member()), d.member());
         Delivery delivery = new Delivery(d.group(), sender, d.level(), seq, frame.payload());
         switch (frame.kind()) {
-            case DATA -> targets.forEach(lm -> {
+            case DATA -> targets.forEach(lm -> lm.deliver(() -> {
                 try {
                     lm.listener.onMessage(delivery);
                 } catch (RuntimeException ex) {
                     LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a message", ex);
                 }
-            });
+            }));
             case REQUEST -> {
                 if (sender.node().equals(settings.nodeName())) {
                     tracker = requests.get(frame.requestId());
@@ -750,25 +824,31 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     }
                 }
                 Optional<Address> requester = addressOf(sender.node());
+                boolean local = tracker != null;
                 for (LocalMember lm : targets) {
-                    byte[] answer;
-                    try {
-                        answer = lm.listener.onRequest(delivery);
-                    } catch (RuntimeException ex) {
-                        LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a request", ex);
-                        continue;
-                    }
-                    byte[] reply = protocol.get().encode(d.group(), new Frame(Frame.Kind.REPLY, frame.requestId(),
-                            answer == null ? new byte[0] : answer));
-                    Reply r = new Reply(d.group(), lm.self().id(), d.level(), reply);
-                    if (tracker != null) {
-                        onReply(r);
-                    } else {
-                        requester.ifPresent(to -> sendLater(to, r));
-                    }
+                    lm.deliver(() -> answer(lm, d, delivery, frame, protocol.get(), local, requester));
                 }
             }
             case REPLY -> LOG.log(System.Logger.Level.WARNING, "a REPLY frame arrived in the ordered stream; dropped");
+        }
+    }
+
+    private void answer(LocalMember lm, GroupData d, Delivery request, Frame frame, InfraProtocol protocol,
+                        boolean local, Optional<Address> requester) {
+        byte[] answer;
+        try {
+            answer = lm.listener.onRequest(request);
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a request", ex);
+            return;
+        }
+        byte[] reply = protocol.encode(d.group(), new Frame(Frame.Kind.REPLY, frame.requestId(),
+                answer == null ? new byte[0] : answer));
+        Reply r = new Reply(d.group(), lm.self().id(), d.level(), reply);
+        if (local) {
+            onReply(r);
+        } else {
+            requester.ifPresent(to -> sendLater(to, r));
         }
     }
 

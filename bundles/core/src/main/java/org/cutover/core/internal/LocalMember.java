@@ -21,6 +21,9 @@ final class LocalMember implements Group {
     private volatile int level;
     private volatile long epoch;
     private volatile boolean joined;
+    /** deliveries held while the member waits for its state; guarded by the node's lock */
+    private List<Runnable> held;
+    private final java.util.concurrent.CountDownLatch stateIn = new java.util.concurrent.CountDownLatch(1);
 
     LocalMember(ClusterNode node, String group, Member self, GroupListener listener) {
         this.node = node;
@@ -33,6 +36,37 @@ final class LocalMember implements Group {
         this.level = level;
         this.epoch = epoch;
         this.joined = true;
+    }
+
+    void awaitState() {
+        held = new java.util.ArrayList<>();
+    }
+
+    /** runs the delivery now, or after the state has arrived */
+    void deliver(Runnable delivery) {
+        if (held != null) {
+            held.add(delivery);
+        } else {
+            delivery.run();
+        }
+    }
+
+    /** the state is in (or will never come): run what was held back */
+    void stateArrived() {
+        List<Runnable> waiting = held;
+        held = null;
+        if (waiting != null) {
+            waiting.forEach(Runnable::run);
+        }
+        stateIn.countDown();
+    }
+
+    boolean awaitingState() {
+        return held != null;
+    }
+
+    boolean awaitStateArrival(Duration timeout) throws InterruptedException {
+        return stateIn.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void switched(int level, long epoch) {

@@ -233,6 +233,9 @@ public class VersionAdjustTest {
             RecordingListener l = new RecordingListener();
             Group g = nodes.get(0).node.join("g", l);
             assertEquals("a new group starts at the potential level", 2, g.level());
+            // node2's replica learns of the join when it delivers it, a moment after node1
+            Await.until("node2 to know group g", TestCluster.WAIT, () -> nodes.get(1).node.group("g").isPresent(),
+                    () -> nodes.get(1).node.groups());
             failure(nodes.get(1).versions.check(VersionRequest.of(1, "g")), ReasonCode.DOWNGRADE_REFUSED);
             AdjustResult down = nodes.get(1).versions.adjust(VersionRequest.of(1, "g").withDowngrade());
             assertTrue(down.check().failures().toString(), down.complete());

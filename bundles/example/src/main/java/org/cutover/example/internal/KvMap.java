@@ -74,6 +74,69 @@ final class KvMap {
         lastSequence = sequence;
     }
 
+    /**
+     * The entries and each sender's highest counter, for a member that joins
+     * now: with them it continues exactly where this member is.
+     */
+    synchronized byte[] state() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(entries.size());
+            for (Map.Entry<String, String> e : entries.entrySet()) {
+                writeString(out, e.getKey());
+                writeString(out, e.getValue());
+            }
+            out.writeInt(senders.size());
+            for (Map.Entry<String, Sender> e : senders.entrySet()) {
+                writeString(out, e.getKey());
+                out.writeLong(e.getValue().highest);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** replaces this (new, empty) member's map with an existing member's state */
+    synchronized void restore(byte[] state) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
+            TreeMap<String, String> restored = new TreeMap<>();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                restored.put(readString(in, state.length), readString(in, state.length));
+            }
+            Map<String, Sender> highest = new HashMap<>();
+            int m = in.readInt();
+            for (int i = 0; i < m; i++) {
+                Sender sender = new Sender();
+                highest.put(readString(in, state.length), sender);
+                sender.highest = in.readLong();
+            }
+            entries.clear();
+            entries.putAll(restored);
+            senders.clear();
+            senders.putAll(highest);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a kv state: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeString(java.io.DataOutputStream out, String s) throws java.io.IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static String readString(java.io.DataInputStream in, int limit) throws java.io.IOException {
+        int n = in.readInt();
+        if (n < 0 || n > limit) {
+            throw new java.io.IOException("string length " + n + " out of range");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
     synchronized Optional<String> get(String key) {
         return Optional.ofNullable(entries.get(key));
     }

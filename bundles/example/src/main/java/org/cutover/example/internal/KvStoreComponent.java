@@ -30,10 +30,9 @@ import org.osgi.service.component.annotations.Reference;
  * retries until it is in or the component is deactivated). Deactivation stops
  * the loader and leaves the group.
  *
- * <p>Limit: there is no state transfer. A member's map holds the writes
- * delivered since its join; a member that joins after writes were made (or
- * rejoins after a restart) holds fewer entries, and kv:verify then reports
- * different digests.
+ * <p>A member that joins after writes were made (or rejoins after a restart)
+ * gets an existing member's map and sender counters as of its join position
+ * ({@link GroupListener#stateForJoiner}), so every member's map stays the same.
  */
 @Component(service = KvStore.class, immediate = true)
 public final class KvStoreComponent implements KvStore {
@@ -251,6 +250,16 @@ public final class KvStoreComponent implements KvStore {
                 return map.digest().encode();
             }
             return new byte[0];
+        }
+
+        @Override
+        public byte[] stateForJoiner() {
+            return map.state();
+        }
+
+        @Override
+        public void restoreState(byte[] state) {
+            map.restore(state);
         }
 
         @Override

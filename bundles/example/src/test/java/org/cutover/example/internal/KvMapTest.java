@@ -32,6 +32,21 @@ public class KvMapTest {
     }
 
     @Test
+    public void aJoinerRestoredFromStateContinuesLikeTheGiver() {
+        KvMap giver = new KvMap();
+        put(giver, "n1#1", 1, "a", "1");
+        put(giver, "n1#1", 2, "b", "2");
+        KvMap joiner = new KvMap();
+        joiner.restore(giver.state());
+        assertEquals(giver.digest(), joiner.digest());
+        put(giver, "n1#1", 3, "c", "3");
+        put(joiner, "n1#1", 3, "c", "3");
+        assertEquals(giver.digest(), joiner.digest());
+        assertEquals("the sender's counter came with the state: nothing counted lost", 0, joiner.counters().lost());
+        assertThrows(IllegalArgumentException.class, () -> new KvMap().restore(new byte[] {0, 0, 0, 9}));
+    }
+
+    @Test
     public void sameEntriesReachedInAnotherOrderGiveSameDigest() {
         KvMap a = new KvMap();
         put(a, "n1#1", 1, "b", "2");

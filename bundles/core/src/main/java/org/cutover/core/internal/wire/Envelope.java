@@ -68,6 +68,10 @@ public sealed interface Envelope {
     record Reply(String group, String member, int level, byte[] frame) implements Envelope {
     }
 
+    /** unicast to a joiner's node: an existing member's state as of the join; state null if it keeps none */
+    record GroupState(String group, String joiner, byte[] state) implements Envelope {
+    }
+
     /** a joining node asks for the state as of this point of the order */
     record SyncRequest(String node, String nonce) implements Envelope {
     }

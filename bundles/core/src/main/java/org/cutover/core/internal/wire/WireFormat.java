@@ -112,6 +112,14 @@ public final class WireFormat {
                 out.writeByte(14);
                 out.writeUTF(s.nonce());
                 writeBytes(out, s.state());
+            } else if (e instanceof GroupState g) {
+                out.writeByte(15);
+                out.writeUTF(g.group());
+                out.writeUTF(g.joiner());
+                out.writeBoolean(g.state() != null);
+                if (g.state() != null) {
+                    writeBytes(out, g.state());
+                }
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -151,6 +159,7 @@ public final class WireFormat {
             case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
             case 13 -> new SyncRequest(in.readUTF(), in.readUTF());
             case 14 -> new Snapshot(in.readUTF(), readBytes(in, length));
+            case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

@@ -39,7 +39,7 @@ public final class TestCluster implements AutoCloseable {
         public final VersionNegotiator versions;
         private JChannel channel;
 
-        TestNode(String name, int port, int... levels) {
+        TestNode(String name, int index, int port, int... levels) {
             this.name = name;
             for (int l : levels) {
                 infra.add(new TestInfra(l));
@@ -47,7 +47,8 @@ public final class TestCluster implements AutoCloseable {
             NodeSettings settings = new NodeSettings(name, clusterName, stateDir.resolve(name + ".bin"),
                     Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(5));
             node = new ClusterNode(settings, () -> {
-                channel = new JChannel(new ByteArrayInputStream(stack(port).getBytes(StandardCharsets.UTF_8)));
+                channel = new JChannel(new ByteArrayInputStream(stack(port, security.apply(index))
+                        .getBytes(StandardCharsets.UTF_8)));
                 return channel;
             }, infra, (topic, props) -> events.add(topic + " " + props));
             versions = new VersionNegotiator(node);
@@ -82,6 +83,8 @@ public final class TestCluster implements AutoCloseable {
     private final Path stateDir;
     private final String faults;
     private final int[] ports;
+    /** per node index: protocol XML put just below NAKACK2 (e.g. SYM_ENCRYPT), or "" */
+    private java.util.function.IntFunction<String> security = i -> "";
     private final Map<String, TestNode> running = new LinkedHashMap<>();
     public final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -108,7 +111,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** starts node number {@code index} (0-based) with these levels and waits until it has the cluster state */
     public TestNode start(int index, int... levels) throws Exception {
-        TestNode n = new TestNode("node" + (index + 1), ports[index], levels);
+        TestNode n = new TestNode("node" + (index + 1), index, ports[index], levels);
         n.node.start();
         if (!n.node.awaitSynced(WAIT)) {
             throw new AssertionError(n.name + " did not learn the cluster state within " + WAIT);
@@ -144,7 +147,17 @@ public final class TestCluster implements AutoCloseable {
         return new ArrayList<>(running.values());
     }
 
-    String stack(int port) {
+    /** sets the protocols (e.g. SYM_ENCRYPT) each node index gets below NAKACK2 */
+    public TestCluster security(java.util.function.IntFunction<String> perNode) {
+        this.security = perNode;
+        return this;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    String stack(int port, String securityProtocols) {
         String hosts = Stream.of(ports).flatMapToInt(java.util.Arrays::stream)
                 .mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
         return """
@@ -157,6 +170,7 @@ public final class TestCluster implements AutoCloseable {
                   <FD_SOCK2/>
                   <FD_ALL3 timeout="3000" interval="1000"/>
                   <VERIFY_SUSPECT2 timeout="500"/>
+                  %s
                   <pbcast.NAKACK2 xmit_interval="200"/>
                   <UNICAST3 xmit_interval="200"/>
                   <pbcast.STABLE desired_avg_gossip="2000" max_bytes="1M"/>
@@ -166,7 +180,7 @@ public final class TestCluster implements AutoCloseable {
                   <MFC/>
                   <FRAG4/>
                 </config>
-                """.formatted(port, faults, hosts);
+                """.formatted(port, faults, hosts, securityProtocols);
     }
 
     @Override

@@ -31,7 +31,9 @@ public class WireFormatTest {
             new GroupData("kv", "node1#1", 2, new byte[] {1, 2, 3}),
             new Reply("kv", "node2#1", 2, new byte[] {4}),
             new SyncRequest("node5", "nonce"),
-            new Snapshot("nonce", new byte[] {9, 9}));
+            new Snapshot("nonce", new byte[] {9, 9}),
+            new GroupState("kv", "node2#1", new byte[] {7}),
+            new GroupState("kv", "node2#1", null));
 
     @Test
     public void everyKindSurvivesARoundTrip() throws IOException {
