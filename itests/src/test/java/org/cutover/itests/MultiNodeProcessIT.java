@@ -68,7 +68,7 @@ public class MultiNodeProcessIT {
                 Duration.ofNanos(System.nanoTime() - t0).toMillis());
         assertEquals(formed, Await.until("the same list at n3", STATUS_TIMEOUT, n3::nodeList, formed::equals));
 
-        // the example store joins group kv on every node (no state transfer: all join before writing)
+        // the example store joins group kv on every node
         for (KarafNode node : nodes) {
             node.client("feature:install cutover-example");
         }
