@@ -30,7 +30,7 @@ import org.junit.Test;
  */
 public class MultiNodeProcessIT {
 
-    private static final Duration FORM_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration FORM_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(60);
     /** more than the test ever writes: the loads run until they are stopped after the adjust */
     private static final int LOAD_LIMIT = 1_000_000;
