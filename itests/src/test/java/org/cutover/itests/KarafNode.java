@@ -135,6 +135,11 @@ final class KarafNode implements AutoCloseable {
         return rows;
     }
 
+    /** the node's data/log/karaf.log as it is now */
+    String log() throws IOException {
+        return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+    }
+
     /** the JVM dies at once (SIGKILL): no goodbye, the others see it vanish */
     void kill9() throws InterruptedException {
         List<ProcessHandle> all = new ArrayList<>();
