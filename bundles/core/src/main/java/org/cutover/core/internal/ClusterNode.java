@@ -100,8 +100,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final Map<Long, RequestTracker> requests = new ConcurrentHashMap<>();
     private final Map<String, GroupState> earlyStates = new ConcurrentHashMap<>();
     private final AtomicLong memberCounter = new AtomicLong();
+    private volatile long incarnation;
     private final AtomicLong deliverySequence = new AtomicLong();
     private final ScheduledExecutorService worker;
+    private final Object sendLock = new Object();
+    private long sendSeq;
+    private final SenderOrder senderOrder = new SenderOrder();
 
     public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
         this.settings = settings;
@@ -223,7 +227,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new IllegalArgumentException("a group name must be 1 to 200 characters, not blank");
         }
         requireSynced();
-        String id = settings.nodeName() + "#" + memberCounter.incrementAndGet();
+        // node#incarnation.n: unique across restarts, so applications can key state by member id
+        String id = settings.nodeName() + "#" + incarnation + "." + memberCounter.incrementAndGet();
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener);
         locals.put(id, member);
         try {
@@ -395,7 +400,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not connected");
         }
         try {
-            ch.send(new BytesMessage(dest, WireFormat.encode(e)));
+            if (dest != null) {
+                ch.send(new BytesMessage(dest, WireFormat.encode(e)));
+                return;
+            }
+            // numbered in send order under one lock, so SenderOrder can restore that order at every node
+            synchronized (sendLock) {
+                ch.send(new BytesMessage(null, WireFormat.encodeNumbered(++sendSeq, e)));
+            }
         } catch (Exception ex) {
             throw new GroupException(ReasonCode.NOT_CONNECTED, "cannot send on the channel: " + ex.getMessage());
         }
@@ -534,8 +546,15 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     @Override
     public void receive(Message msg) {
         Envelope e;
+        long seq = 0;
         try {
-            e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+            if (msg.getDest() == null) {
+                WireFormat.Numbered n = WireFormat.decodeNumbered(msg.getArray(), msg.getOffset(), msg.getLength());
+                seq = n.seq();
+                e = n.envelope();
+            } else {
+                e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+            }
         } catch (IOException | RuntimeException ex) {
             LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
                     + msg.getSrc() + ": " + ex.getMessage());
@@ -552,14 +571,22 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             onSnapshot(s);
         } else if (e instanceof GroupState g) {
             onGroupState(g);
-        } else {
+        } else if (msg.getDest() == null) {
             synchronized (lock) {
+                if (!senderOrder.accept(msg.getSrc(), seq)) {
+                    LOG.log(System.Logger.Level.DEBUG, "dropped " + e.getClass().getSimpleName() + " number " + seq
+                            + " of " + msg.getSrc() + ": a later one of that sender was delivered already");
+                    return;
+                }
                 if (synced) {
                     deliver(e, msg.getSrc());
                 } else {
                     holdBack(e, msg.getSrc());
                 }
             }
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
+                    + msg.getSrc() + ": it belongs in the ordered stream");
         }
     }
 
@@ -598,6 +625,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         if (e instanceof Hello h) {
             changed(state.hello(h));
             if (h.fresh() && h.node().equals(settings.nodeName())) {
+                incarnation = state.incarnationOf(settings.nodeName());
                 ready.countDown();
             }
         } else if (e instanceof CapabilityChanged c) {

@@ -118,6 +118,11 @@ public final class ClusterState {
         return Optional.empty();
     }
 
+    public long incarnationOf(String node) {
+        NodeRecord n = nodes.get(node);
+        return n == null ? 0 : n.incarnation;
+    }
+
     public Optional<String> uuidOf(String node) {
         return Optional.ofNullable(nodes.get(node)).map(n -> n.uuid);
     }
@@ -167,6 +172,9 @@ public final class ClusterState {
             node.uuid = h.uuid();
             node.address = h.address();
             node.levels = new TreeSet<>(h.levels());
+        }
+        if (h.fresh()) {
+            node.incarnation++;
         }
         for (GroupVersion v : h.groups()) {
             GroupRecord g = groups.get(v.group());
@@ -394,6 +402,7 @@ public final class ClusterState {
             out.writeUTF(n.status.name());
             out.writeUTF(n.uuid);
             out.writeUTF(n.address);
+            out.writeLong(n.incarnation);
             out.writeShort(n.levels.size());
             for (int l : n.levels) {
                 out.writeInt(l);
@@ -442,12 +451,15 @@ public final class ClusterState {
             }
             String uuid = in.readUTF();
             String address = in.readUTF();
+            long incarnation = in.readLong();
             int levelCount = in.readUnsignedShort();
             SortedSet<Integer> levels = new TreeSet<>();
             for (int l = 0; l < levelCount; l++) {
                 levels.add(positive(in.readInt(), "level"));
             }
-            s.nodes.put(name, new NodeRecord(name, status, uuid, address, levels));
+            NodeRecord record = new NodeRecord(name, status, uuid, address, levels);
+            record.incarnation = incarnation;
+            s.nodes.put(name, record);
         }
         int groupCount = boundedCount(in);
         for (int i = 0; i < groupCount; i++) {

@@ -13,6 +13,8 @@ final class NodeRecord {
     String uuid;
     String address;
     SortedSet<Integer> levels;
+    /** how many times the node started and said a fresh hello; part of its member ids, so ids never repeat */
+    long incarnation;
 
     NodeRecord(String name, NodeStatus status, String uuid, String address, SortedSet<Integer> levels) {
         this.name = name;

@@ -127,6 +127,26 @@ public final class WireFormat {
         return bytes.toByteArray();
     }
 
+    /** a broadcast with its sender's send-order number */
+    public record Numbered(long seq, Envelope envelope) {
+    }
+
+    public static byte[] encodeNumbered(long seq, Envelope e) {
+        byte[] body = encode(e);
+        return java.nio.ByteBuffer.allocate(8 + body.length).putLong(seq).put(body).array();
+    }
+
+    public static Numbered decodeNumbered(byte[] buf, int offset, int length) throws IOException {
+        if (length < 9) {
+            throw new IOException("only " + length + " bytes");
+        }
+        long seq = java.nio.ByteBuffer.wrap(buf, offset, 8).getLong();
+        if (seq < 1) {
+            throw new IOException("send number " + seq + " is not positive");
+        }
+        return new Numbered(seq, decode(buf, offset + 8, length - 8));
+    }
+
     public static Envelope decode(byte[] buf, int offset, int length) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(buf, offset, length));
         if (in.readByte() != MAGIC) {

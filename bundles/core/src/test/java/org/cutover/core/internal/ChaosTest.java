@@ -1,0 +1,337 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.cutover.api.Delivery;
+import org.cutover.api.Group;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.GroupListener;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.AdjustResult;
+import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.testing.TestCluster;
+import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.cutover.core.internal.testing.TestInfra;
+import org.jgroups.Address;
+import org.jgroups.protocols.DELAY;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.DUPL;
+import org.junit.Test;
+
+/**
+ * Seeded chaos over five in-JVM nodes: continuous writes from every node while
+ * random steps hot-swap infrastructure, adjust up and down, crash and restart
+ * nodes (the coordinator, which is the sequencer, included), split the cluster
+ * into a majority and a minority and heal it, and turn on message loss, delay
+ * and duplication in the live stack. Reproduce a run with
+ * {@code -Dchaos.seed=S}; run longer with {@code -Dchaos.steps=N}.
+ *
+ * <p>Loss is counted between two deliveries of one sender only when no
+ * disruption (crash, restart, partition, heal) happened between their sends:
+ * JGroups without FLUSH does not deliver what a side sent while cut off.
+ * Duplicates and reordering are never excused.
+ */
+public class ChaosTest {
+
+    private static final int NODES = 5;
+    private static final String GROUP = "chaos";
+    private static final Duration CONVERGE = Duration.ofSeconds(3 + 5 + 4); // MERGE3 max + 5 s + failure detection
+
+    private final AtomicInteger disruption = new AtomicInteger();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong lost = new AtomicLong();
+    private final AtomicLong duplicated = new AtomicLong();
+    private final AtomicLong reordered = new AtomicLong();
+    private final AtomicLong twoLevels = new AtomicLong();
+    private final Map<Long, Integer> levelAtEpoch = new ConcurrentHashMap<>();
+
+    /** a member's receiving side: checks every sender's numbering */
+    private final class Checker implements GroupListener {
+        private final Map<String, long[]> last = new HashMap<>(); // sender -> {counter, stamp, receiver's view id}
+        TestNode receiver;
+        private final Set<String> seenAll = new HashSet<>();
+        String self = "?";
+
+        @Override
+        public synchronized void onMessage(Delivery d) {
+            String[] parts = new String(d.payload(), StandardCharsets.UTF_8).split(":");
+            long counter = Long.parseLong(parts[1]);
+            long stamp = Long.parseLong(parts[2]);
+            long view = receiver.channel().getView().getViewId().getId();
+            long[] prev = last.get(parts[0]);
+            boolean seenBefore = !seenAll.add(parts[0] + ":" + counter);
+            if (prev != null) {
+                if (counter == prev[0]) {
+                    duplicated.incrementAndGet();
+                } else if (counter < prev[0]) {
+                    if (reordered.incrementAndGet() < 6) {
+                        System.out.println("REORDER at " + self + " " + d.sequence() + " sender " + parts[0] + " " + counter + "/" + stamp
+                                + " after " + prev[0] + "/" + prev[1] + " level " + d.level() + " seen before " + seenBefore);
+                    }
+                } else if (counter > prev[0] + 1 && stamp == prev[1] && view == prev[2]) {
+                    lost.addAndGet(counter - prev[0] - 1);
+                }
+            }
+            if (prev == null || counter > prev[0]) {
+                last.put(parts[0], new long[] {counter, stamp, view});
+            }
+        }
+
+        @Override
+        public void onMembershipChange(MembershipChange c) {
+            if (c.reason() == MembershipChange.Reason.ADJUST_VERSION) {
+                Integer before = levelAtEpoch.putIfAbsent(c.epoch(), c.toLevel());
+                if (before != null && before != c.toLevel()) {
+                    twoLevels.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** one node's writer: sends numbered writes while it is a member, rejoins when it is not */
+    private final class Writer implements Runnable {
+        final TestNode node;
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread thread;
+        private Group member;
+        private long counter;
+
+        Writer(TestNode node) {
+            this.node = node;
+            this.thread = new Thread(this, "chaos-writer-" + node.name);
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (running.get()) {
+                try {
+                    if (member == null || !node.node.group(GROUP).map(g -> g.members().contains(member.self()))
+                            .orElse(false)) {
+                        Checker checker = new Checker();
+                        checker.self = node.name;
+                        checker.receiver = node;
+                        member = node.node.join(GROUP, checker);
+                        counter = 0;
+                    }
+                    member.send((member.self().id() + ":" + (++counter) + ":" + disruption.get())
+                            .getBytes(StandardCharsets.UTF_8));
+                    writes.incrementAndGet();
+                    Thread.sleep(4);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    member = null;
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    public void invariantsHoldUnderRandomFaults() throws Exception {
+        long seed = Long.getLong("chaos.seed", System.nanoTime());
+        int steps = Integer.getInteger("chaos.steps", 10);
+        System.out.println("chaos seed " + seed + ", " + steps + " steps (reproduce: -Dchaos.seed=" + seed + ")");
+        Random random = new Random(seed);
+        int switches = 0;
+        int kills = 0;
+        int partitions = 0;
+        int minorityRefused = 0;
+        int divergent = 0;
+        String faults = "<DISCARD/><DELAY in_delay=\"0\" out_delay=\"0\"/><DUPL incoming_copies=\"0\" outgoing_copies=\"0\"/>";
+        try (TestCluster cluster = new TestCluster("chaos", NODES, faults)) {
+            Map<Integer, TestNode> live = new HashMap<>();
+            Map<Integer, Writer> writers = new HashMap<>();
+            for (int i = 0; i < NODES; i++) {
+                live.put(i, cluster.start(i, 1));
+            }
+            cluster.awaitActive(NODES);
+            for (Map.Entry<Integer, TestNode> e : live.entrySet()) {
+                startWriter(writers, e.getKey(), e.getValue());
+            }
+            Set<Integer> crashed = new HashSet<>();
+            for (int step = 1; step <= steps; step++) {
+                int action = random.nextInt(6);
+                List<Integer> up = new ArrayList<>(live.keySet());
+                String what;
+                if (action == 0) {
+                    TestNode n = live.get(up.get(random.nextInt(up.size())));
+                    if (n.infra.protocol(2).isEmpty()) {
+                        n.infra.add(new TestInfra(2));
+                        what = "hot install of level 2 on " + n.name;
+                    } else if (random.nextInt(4) == 0) {
+                        n.infra.remove(n.infra.protocol(2).orElseThrow());
+                        what = "level 2 removed from " + n.name;
+                    } else {
+                        what = "nothing to install on " + n.name;
+                    }
+                } else if (action == 1 || action == 2) {
+                    TestNode n = live.get(up.get(random.nextInt(up.size())));
+                    int target = 1 + random.nextInt(2);
+                    AdjustResult r = n.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.of(target))
+                            .withDowngrade());
+                    if (r.applied()) {
+                        switches++;
+                    }
+                    what = "adjust to " + target + " from " + n.name + ": " + (r.applied() ? "applied"
+                            : r.check().failures().stream().map(f -> f.code().name()).distinct().toList());
+                } else if (action == 3 && crashed.isEmpty() && up.size() == NODES) {
+                    int victim = up.get(random.nextInt(up.size()));
+                    disruption.incrementAndGet();
+                    writers.remove(victim).running.set(false);
+                    live.remove(victim).crash();
+                    crashed.add(victim);
+                    disruption.incrementAndGet();
+                    kills++;
+                    what = "crash of node" + (victim + 1);
+                } else if (action == 4 && crashed.isEmpty()) {
+                    List<Integer> order = new ArrayList<>(up);
+                    java.util.Collections.shuffle(order, random);
+                    List<Integer> minority = order.subList(0, 2);
+                    List<Integer> majority = order.subList(2, order.size());
+                    disruption.incrementAndGet();
+                    split(live, minority, majority);
+                    partitions++;
+                    TestNode asker = live.get(minority.get(0));
+                    awaitViewSize(asker, minority.size());
+                    AdjustResult r = asker.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.empty())
+                            .withDowngrade());
+                    if (!r.applied() && r.check().failures().stream()
+                            .anyMatch(f -> f.code() == ReasonCode.GROUP_PARTITIONED)) {
+                        minorityRefused++;
+                    } else {
+                        throw new AssertionError("seed " + seed + ": a minority completed an adjust: " + r);
+                    }
+                    Thread.sleep(300 + random.nextInt(700));
+                    disruption.incrementAndGet();
+                    heal(live);
+                    what = "partition " + minority.stream().map(i -> live.get(i).name).toList() + " (coordinator " + live.get(majority.get(0)).channel().getView().getCoord() + ") " + " | " + majority + ", healed";
+                } else if (!crashed.isEmpty()) {
+                    int back = crashed.iterator().next();
+                    crashed.remove(back);
+                    disruption.incrementAndGet();
+                    TestNode n = cluster.start(back, 1, 2);
+                    live.put(back, n);
+                    startWriter(writers, back, n);
+                    what = "restart of node" + (back + 1);
+                } else {
+                    TestNode n = live.get(up.get(random.nextInt(up.size())));
+                    double rate = 0.01 + random.nextDouble() * 0.19;
+                    setFaults(n, rate, random.nextInt(6), random.nextBoolean() ? 1 : 0);
+                    Thread.sleep(500);
+                    setFaults(n, 0, 0, 0);
+                    what = "faults on " + n.name + ": discard " + Math.round(rate * 100) + " %, delay, dupl";
+                }
+                boolean converged = crashed.isEmpty() ? awaitConvergence(live) : true;
+                if (!converged) {
+                    divergent++;
+                }
+                System.out.println("step " + step + ": " + what + (converged ? "" : " — DIVERGENT " + states(live)
+                        + " events: " + cluster.events.size()));
+            }
+            for (int back : crashed) {
+                live.put(back, cluster.start(back, 1, 2));
+            }
+            Thread.sleep(300);
+            writers.values().forEach(w -> w.running.set(false));
+            for (Writer w : writers.values()) {
+                w.thread.join(5000);
+            }
+            if (!awaitConvergence(live)) {
+                divergent++;
+            }
+            String report = "chaos: steps " + steps + ", switches " + switches + ", kills " + kills + ", partitions "
+                    + partitions + ", minority adjusts refused " + minorityRefused + ", writes " + writes + ", lost "
+                    + lost + ", duplicated " + duplicated + ", reordered " + reordered + ", divergent " + divergent
+                    + ", two levels at one epoch " + twoLevels + " (seed " + seed + ")";
+            System.out.println(report);
+            assertEquals(report, 0, lost.get() + duplicated.get() + reordered.get() + divergent + twoLevels.get());
+        }
+    }
+
+    private void startWriter(Map<Integer, Writer> writers, int index, TestNode node) {
+        Writer w = new Writer(node);
+        writers.put(index, w);
+        w.thread.start();
+    }
+
+    private static void split(Map<Integer, TestNode> live, List<Integer> a, List<Integer> b) {
+        for (int i : a) {
+            for (int j : b) {
+                discard(live.get(i)).addIgnoreMember(live.get(j).channel().getAddress());
+                discard(live.get(j)).addIgnoreMember(live.get(i).channel().getAddress());
+            }
+        }
+    }
+
+    private static void heal(Map<Integer, TestNode> live) {
+        live.values().forEach(n -> discard(n).resetIgnoredMembers());
+    }
+
+    private static DISCARD discard(TestNode n) {
+        return n.channel().getProtocolStack().findProtocol(DISCARD.class);
+    }
+
+    private static void setFaults(TestNode n, double discardRate, int delayMs, int copies) {
+        discard(n).setUpDiscardRate(discardRate);
+        DELAY delay = n.channel().getProtocolStack().findProtocol(DELAY.class);
+        delay.setInDelay(delayMs);
+        delay.setOutDelay(delayMs);
+        DUPL dupl = n.channel().getProtocolStack().findProtocol(DUPL.class);
+        dupl.setIncomingCopies(copies);
+    }
+
+    private static void awaitViewSize(TestNode n, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (n.channel().getView().size() != size && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** every live node in one view, with the same level, epoch and members for the group */
+    private static boolean awaitConvergence(Map<Integer, TestNode> live) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        while (System.nanoTime() < deadline) {
+            Set<Object> states = new HashSet<>();
+            boolean views = true;
+            for (TestNode n : live.values()) {
+                views &= n.channel().getView().size() == live.size();
+                GroupInfo g = n.node.group(GROUP).orElse(null);
+                states.add(g == null ? "none" : List.of(g.level(), g.epoch(), new HashSet<>(g.members())));
+            }
+            if (views && states.size() == 1) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    private static String states(Map<Integer, TestNode> live) {
+        StringBuilder b = new StringBuilder();
+        live.values().forEach(n -> b.append(n.name).append(' ').append(n.channel().getView().size()).append(' ')
+                .append(n.node.group(GROUP).map(Objects::toString).orElse("-")).append("; "));
+        return b.toString();
+    }
+}
