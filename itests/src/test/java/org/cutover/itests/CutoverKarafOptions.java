@@ -1,0 +1,157 @@
+package org.cutover.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.vmOptions;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.ops4j.pax.exam.Option;
+
+/**
+ * The Pax Exam options that boot the built Cutover distribution as one node:
+ * loopback only, free ports (ssh, JGroups; Pax Exam picks the RMI ports), the
+ * container under target/exam, bundles only from the distribution's system/
+ * folder and the Maven local repository (no remote repository), and the JVM
+ * flags bin/karaf sets on Java 17.
+ *
+ * The failsafe configuration in this module's pom passes the paths:
+ * cutover.distribution (the assembly tar.gz of this reactor), cutover.maven.repo
+ * and cutover.itest.dir.
+ */
+public final class CutoverKarafOptions {
+
+    public static final String KARAF_VERSION = "4.4.10";
+    public static final String LOOPBACK = "127.0.0.1";
+
+    private CutoverKarafOptions() {
+    }
+
+    /** a single node named {@code nodeName}, alone in a cluster of its own on a free JGroups port */
+    public static Option[] singleNode(String nodeName) {
+        int port = freePort();
+        return node(nodeName, "it-" + nodeName + "-" + port, port, LOOPBACK + "[" + port + "]");
+    }
+
+    /**
+     * One node of a cluster.
+     *
+     * @param nodeName     node.name
+     * @param clusterName  cluster.name: the JGroups cluster
+     * @param jgroupsPort  the node's JGroups TCP port
+     * @param initialHosts TCPPING hosts, e.g. {@code 127.0.0.1[7800],127.0.0.1[7801]}
+     */
+    public static Option[] node(String nodeName, String clusterName, int jgroupsPort, String initialHosts,
+                                Option... extra) {
+        List<Option> options = new ArrayList<>();
+        options.add(karafDistributionConfiguration()
+                .frameworkUrl(distributionUrl())
+                .karafVersion(KARAF_VERSION)
+                .name("Cutover")
+                .unpackDirectory(new File(itestDir(), "exam"))
+                .useDeployFolder(false));
+        if (Boolean.getBoolean("cutover.itest.keep")) {
+            options.add(keepRuntimeFolder());
+        }
+        options.add(configureConsole().ignoreLocalConsole());
+
+        // Karaf on loopback and free ports
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", LOOPBACK));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryHost", LOOPBACK));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerHost", LOOPBACK));
+
+        // the node: read by etc/org.cutover.node.cfg and etc/cutover-jgroups.xml
+        options.add(systemProperty("cutover.node.name", nodeName));
+        options.add(systemProperty("cutover.cluster.name", clusterName));
+        options.add(systemProperty("cutover.bind_addr", LOOPBACK));
+        options.add(systemProperty("cutover.bind_port", Integer.toString(jgroupsPort)));
+        options.add(systemProperty("cutover.initial_hosts", initialHosts));
+        options.add(systemProperty("java.net.preferIPv4Stack", "true"));
+
+        // nothing fetched from outside: the distribution's system/ and the build's local repository
+        options.add(editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
+                "org.ops4j.pax.url.mvn.localRepository", mavenRepo()));
+        options.add(editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
+                "org.ops4j.pax.url.mvn.repositories", ""));
+
+        options.add(java17());
+        options.addAll(List.of(extra));
+        return options.toArray(new Option[0]);
+    }
+
+    /** what bin/karaf passes on Java 9+; without them the container fails on OsgiLocator */
+    public static Option java17() {
+        return composite(vmOptions(
+                "--add-reads=java.xml=java.logging",
+                "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
+                "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + KARAF_VERSION + ".jar",
+                "--patch-module", "java.xml=lib/endorsed/org.apache.karaf.specs.java.xml-" + KARAF_VERSION + ".jar",
+                "--add-opens", "java.base/java.security=ALL-UNNAMED",
+                "--add-opens", "java.base/java.net=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/java.util=ALL-UNNAMED",
+                "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
+                "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.ftp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.content.text=ALL-UNNAMED",
+                "--add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED",
+                "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
+                "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+                "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
+                "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED",
+                "-classpath", "lib/jdk9plus/*" + File.pathSeparator + "lib/boot/*"));
+    }
+
+    /** a system property of the container, written to its etc/system.properties */
+    public static Option systemProperty(String key, String value) {
+        return editConfigurationFilePut("etc/system.properties", key, value);
+    }
+
+    /** a TCP port free on loopback right now */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + LOOPBACK, e);
+        }
+    }
+
+    static String distributionUrl() {
+        File file = new File(required("cutover.distribution"));
+        if (!file.isFile()) {
+            throw new IllegalStateException("the distribution " + file + " does not exist: build karaf-assembly first");
+        }
+        return file.toURI().toString();
+    }
+
+    static String mavenRepo() {
+        return required("cutover.maven.repo");
+    }
+
+    static File itestDir() {
+        return new File(required("cutover.itest.dir"));
+    }
+
+    private static String required(String key) {
+        String value = System.getProperty(key);
+        if (value == null || value.isBlank() || value.startsWith("${")) {
+            throw new IllegalStateException("system property " + key + " is not set (run the tests through Maven failsafe)");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,200 @@
+package org.cutover.itests;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One node of the built distribution run as a real process (bin/karaf server)
+ * from its own copy under target/, on loopback and its own ports, configured
+ * the way the README says: cutover.* system properties in EXTRA_JAVA_OPTS, ssh
+ * and RMI ports in etc/. Driven through bin/client.
+ */
+final class KarafNode implements AutoCloseable {
+
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
+
+    final String name;
+    final Path home;
+    final int jgroupsPort;
+    final int sshPort;
+    private String extraJavaOpts = "";
+    private Process process;
+
+    private KarafNode(String name, Path home, int jgroupsPort, int sshPort) {
+        this.name = name;
+        this.home = home;
+        this.jgroupsPort = jgroupsPort;
+        this.sshPort = sshPort;
+    }
+
+    /** unpacks the distribution into {@code root/name} with fresh free ports */
+    static KarafNode unpack(String name, Path root) throws IOException, InterruptedException {
+        Path home = root.resolve(name);
+        Files.createDirectories(home);
+        String tarball = new File(CutoverKarafOptions.distributionUrl().substring("file:".length())).getPath();
+        Process tar = new ProcessBuilder("tar", "xzf", tarball, "-C", home.toString(), "--strip-components=1")
+                .redirectErrorStream(true).start();
+        if (!tar.waitFor(60, TimeUnit.SECONDS) || tar.exitValue() != 0) {
+            tar.destroyForcibly();
+            throw new IOException("could not unpack " + tarball + ": "
+                    + new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort());
+        node.setCfg("etc/org.apache.karaf.shell.cfg", Map.of("sshPort", node.sshPort, "sshHost", "127.0.0.1"));
+        node.setCfg("etc/org.apache.karaf.management.cfg", Map.of(
+                "rmiRegistryPort", CutoverKarafOptions.freePort(), "rmiRegistryHost", "127.0.0.1",
+                "rmiServerPort", CutoverKarafOptions.freePort(), "rmiServerHost", "127.0.0.1"));
+        return node;
+    }
+
+    /** the node's cutover.* system properties, as the README shows */
+    KarafNode cluster(String clusterName, String initialHosts) {
+        extraJavaOpts = String.join(" ",
+                "-Djava.net.preferIPv4Stack=true",
+                "-Dcutover.node.name=" + name,
+                "-Dcutover.cluster.name=" + clusterName,
+                "-Dcutover.bind_addr=127.0.0.1",
+                "-Dcutover.bind_port=" + jgroupsPort,
+                "-Dcutover.initial_hosts=" + initialHosts);
+        return this;
+    }
+
+    String hostAndPort() {
+        return "127.0.0.1[" + jgroupsPort + "]";
+    }
+
+    void start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(home.resolve("console.log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("EXTRA_JAVA_OPTS", extraJavaOpts);
+        process = pb.start();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** runs one shell command as karaf (admin) through bin/client; its output */
+    String client(String command) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(),
+                    "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-u", "karaf", "-p", "karaf",
+                    "-r", "30", "-d", "1", "-b")
+                    .directory(home.toFile())
+                    .redirectErrorStream(true);
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            Process client = pb.start();
+            client.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+            client.getOutputStream().close();
+            byte[] out;
+            if (!client.waitFor(CLIENT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                client.destroyForcibly();
+                throw new IllegalStateException("bin/client on " + name + " did not finish '" + command + "' in "
+                        + CLIENT_TIMEOUT.toSeconds() + " s");
+            }
+            out = client.getInputStream().readAllBytes();
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** cluster:node-list as seen from this node: node name to "STATUS levels" */
+    Map<String, String> nodeList() {
+        String out = client("cluster:node-list");
+        Map<String, String> rows = new LinkedHashMap<>();
+        Pattern row = Pattern.compile("^\\s*(\\S+)\\s*\\|\\s*(ACTIVE|INACTIVE|PARTITIONED)\\s*\\|[^|]*\\|\\s*(.*?)\\s*$");
+        for (String line : out.split("\\R")) {
+            Matcher m = row.matcher(line);
+            if (m.matches()) {
+                rows.put(m.group(1), m.group(2) + " " + m.group(3));
+            }
+        }
+        if (rows.isEmpty()) {
+            throw new IllegalStateException("no node rows in: " + out.strip());
+        }
+        return rows;
+    }
+
+    /** the node's data/log/karaf.log as it is now */
+    String log() throws IOException {
+        return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+    }
+
+    /** the JVM dies at once (SIGKILL): no goodbye, the others see it vanish */
+    void kill9() throws InterruptedException {
+        List<ProcessHandle> all = new ArrayList<>();
+        process.descendants().forEach(all::add);
+        all.add(process.toHandle());
+        all.forEach(ProcessHandle::destroyForcibly);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " still alive 30 s after SIGKILL");
+        }
+    }
+
+    /** orderly: system:shutdown, then waits for the process to end */
+    void stop(Duration timeout) throws InterruptedException {
+        client("system:shutdown -f");
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " did not stop within " + timeout.toSeconds() + " s");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process == null) {
+            return;
+        }
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void setCfg(String file, Map<String, Object> values) throws IOException {
+        Path path = home.resolve(file);
+        List<String> lines = new ArrayList<>(Files.readAllLines(path, StandardCharsets.UTF_8));
+        for (Map.Entry<String, Object> e : values.entrySet()) {
+            Pattern key = Pattern.compile("^\\s*" + Pattern.quote(e.getKey()) + "\\s*=.*$");
+            String line = e.getKey() + " = " + e.getValue();
+            boolean replaced = false;
+            for (int i = 0; i < lines.size(); i++) {
+                if (key.matcher(lines.get(i)).matches()) {
+                    lines.set(i, line);
+                    replaced = true;
+                }
+            }
+            if (!replaced) {
+                lines.add(line);
+            }
+        }
+        Files.write(path, lines, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return name + "(jgroups " + jgroupsPort + ", ssh " + sshPort + ")";
+    }
+}

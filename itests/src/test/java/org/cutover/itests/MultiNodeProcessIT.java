@@ -1,0 +1,164 @@
+package org.cutover.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Three real Karaf processes from copies of the built distribution form one
+ * cluster on loopback. The example store (group kv) runs on every node and two
+ * nodes write to it while infrastructure 2.0.0 is installed node by node from
+ * each node's system/ folder and group kv is adjusted to level 2: the level-2
+ * kv:verify is refused before the adjust, and after it every member holds the
+ * same map with nothing lost, duplicated or reordered. Then an orderly stop
+ * shows as INACTIVE and a SIGKILL as PARTITIONED.
+ */
+public class MultiNodeProcessIT {
+
+    private static final Duration FORM_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(60);
+    /** more than the test ever writes: the loads run until they are stopped after the adjust */
+    private static final int LOAD_LIMIT = 1_000_000;
+    private static final int LOAD_RATE = 400;
+
+    private final List<KarafNode> nodes = new ArrayList<>();
+
+    @After
+    public void stopEverything() {
+        nodes.forEach(KarafNode::close);
+    }
+
+    @Test
+    public void threeNodesKeepKvConsistentThroughRollingInfra2AndAdjustThenReportStopAndCrash() throws Exception {
+        // the last run's nodes stay for inspection until the next run
+        Path root = CutoverKarafOptions.itestDir().toPath().resolve("nodes");
+        deleteTree(root);
+        Files.createDirectories(root);
+        for (String name : List.of("n1", "n2", "n3")) {
+            nodes.add(KarafNode.unpack(name, root));
+        }
+        String hosts = nodes.stream().map(KarafNode::hostAndPort).collect(Collectors.joining(","));
+        String clusterName = "it-multi-" + nodes.get(0).jgroupsPort;
+        long t0 = System.nanoTime();
+        for (KarafNode node : nodes) {
+            node.cluster(clusterName, hosts).start();
+        }
+        KarafNode n1 = nodes.get(0);
+        KarafNode n2 = nodes.get(1);
+        KarafNode n3 = nodes.get(2);
+
+        Map<String, String> formed = Map.of("n1", "ACTIVE 1", "n2", "ACTIVE 1", "n3", "ACTIVE 1");
+        Await.until("n1, n2, n3 ACTIVE at level 1 as n1 sees them", FORM_TIMEOUT, n1::nodeList, formed::equals);
+        System.out.printf("MultiNodeProcessIT: 3 nodes started and ACTIVE in %d ms%n",
+                Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        assertEquals(formed, Await.until("the same list at n3", STATUS_TIMEOUT, n3::nodeList, formed::equals));
+
+        // the example store joins group kv on every node
+        for (KarafNode node : nodes) {
+            node.client("feature:install cutover-example");
+        }
+        Await.until("group kv at level 1 with a member on each node", STATUS_TIMEOUT, () -> n1.client("cluster:group-list"),
+                out -> out.matches("(?s).*kv\\s*\\|\\s*1\\s*\\|.*n1#\\d+.*") && out.contains("n2#") && out.contains("n3#"));
+        String refused = n1.client("kv:verify");
+        assertTrue("kv:verify at level 1: " + refused, refused.contains("needs infrastructure level 2"));
+
+        // two writers keep group kv busy while the infrastructure changes under it
+        n1.client("kv:load --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
+        n2.client("kv:load --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
+
+        // rolling hot install, node by node, from each node's own system/ folder
+        for (KarafNode node : nodes) {
+            long t = System.nanoTime();
+            node.client("feature:install cutover-infra/2.0.0");
+            String self = node.name;
+            Await.until(self + " announcing levels 1, 2", STATUS_TIMEOUT, n2::nodeList,
+                    list -> "ACTIVE 1, 2".equals(list.get(self)));
+            System.out.printf("MultiNodeProcessIT: %s on infra 2.0.0, seen at n2, in %d ms%n", self,
+                    Duration.ofNanos(System.nanoTime() - t).toMillis());
+        }
+        Map<String, String> rolled = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
+        Await.until("every node at levels 1, 2 as n3 sees them", STATUS_TIMEOUT, n3::nodeList, rolled::equals);
+
+        String adjusted = n3.client("cluster:version-adjust --to 2 kv");
+        System.out.println("MultiNodeProcessIT: " + adjusted.strip().replace("\n", " | "));
+        assertTrue("adjust: " + adjusted, adjusted.contains("adjusted kv to level 2"));
+        String kvStatsN1 = n1.client("kv:stats");
+        System.out.println("MultiNodeProcessIT: n1 after the adjust: " + kvStatsN1.strip().replace("\n", " | "));
+        assertTrue("the loads ended before the adjust; the switch was not made under writes: " + kvStatsN1,
+                kvStatsN1.contains("load:          running"));
+
+        // a few more writes at level 2, then stop the writers and count what they sent
+        long atAdjust = counter(n1.client("kv:stats"), "sent");
+        Await.until("n1 writing at level 2", STATUS_TIMEOUT, () -> counter(n1.client("kv:stats"), "sent"),
+                n -> n >= atAdjust + LOAD_RATE);
+        long total = 0;
+        for (KarafNode writer : List.of(n1, n2)) {
+            String stop = writer.client("kv:load --stop");
+            assertTrue(writer.name + " kv:load --stop: " + stop, stop.contains("load: stopped"));
+            total += counter(writer.client("kv:stats"), "sent");
+        }
+        System.out.println("MultiNodeProcessIT: " + total + " writes in group kv");
+        for (KarafNode node : nodes) {
+            long expected = total;
+            String stats = Await.until(node.name + " applied all " + total + " writes", STATUS_TIMEOUT,
+                    () -> node.client("kv:stats"), out -> counter(out, "applied") == expected);
+            assertEquals(node.name + ": " + stats, total, counter(stats, "entries"));
+            assertEquals(node.name + ": " + stats, 0, counter(stats, "lost"));
+            assertEquals(node.name + ": " + stats, 0, counter(stats, "duplicated"));
+            assertEquals(node.name + ": " + stats, 0, counter(stats, "reordered"));
+            assertTrue(node.name + " not at level 2: " + stats, stats.contains(", level 2, epoch 2,"));
+        }
+        String verified = n1.client("kv:verify");
+        assertTrue("kv:verify at level 2: " + verified, verified.contains("all 3 members agree"));
+
+        n3.stop(STATUS_TIMEOUT);
+        Await.until("n3 INACTIVE after its orderly stop", STATUS_TIMEOUT, n1::nodeList,
+                list -> list.get("n3") != null && list.get("n3").startsWith("INACTIVE"));
+        // the features' start levels stop the application, then core, then the infrastructure:
+        // n3's kv member left as an ordinary leave, not because level 2 vanished under it
+        assertFalse("n3's member was pushed out of kv during the stop",
+                n3.log().contains("cannot run its level"));
+
+        n2.kill9();
+        Map<String, String> after = Await.until("n2 PARTITIONED after SIGKILL", STATUS_TIMEOUT, n1::nodeList,
+                list -> list.get("n2") != null && list.get("n2").startsWith("PARTITIONED"));
+        assertEquals("ACTIVE 1, 2", after.get("n1"));
+        assertEquals("INACTIVE", after.get("n3").split(" ")[0]);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** a counter line of kv:stats, e.g. "applied:       24000" */
+    private static long counter(String kvStats, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ":\\s+(\\d+)\\s*$").matcher(kvStats);
+        if (!m.find()) {
+            throw new IllegalStateException("no '" + name + ":' line in " + kvStats);
+        }
+        return Long.parseLong(m.group(1));
+    }
+}
