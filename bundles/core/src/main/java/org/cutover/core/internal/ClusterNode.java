@@ -106,8 +106,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final Object sendLock = new Object();
     private long sendSeq;
     private final SenderOrder<Held> senderOrder = new SenderOrder<>();
-    /** how long a sender's early message waits for the ones before it (they come within a few ms when they come) */
-    private static final long GAP_WAIT_MILLIS = 500;
+    /**
+     * How long a sender's early message waits for the ones before it when no view change gives the gap up:
+     * a safety net only (a gap that a view change made for good is given up by the next ordered ViewChanged);
+     * generous, since on a loaded machine a retransmission can take seconds.
+     */
+    private static final long GAP_WAIT_MILLIS = 5000;
     private static final long HELLO_PERIOD_MILLIS = 5000;
 
     public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
@@ -621,7 +625,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     inOrder(held);
                 } else {
                     senderOrder.accept(msg.getSrc(), seq, held).forEach(this::inOrder);
-                    if (senderOrder.anyWaiting()) {
+                    if (senderOrder.anyWaiting() && !releaseScheduled && !worker.isShutdown()) {
+                        releaseScheduled = true;
                         worker.schedule(this::releaseStuck, GAP_WAIT_MILLIS + 10, TimeUnit.MILLISECONDS);
                     }
                 }
@@ -640,14 +645,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
+    private boolean releaseScheduled;
+
     private void releaseStuck() {
         synchronized (lock) {
+            releaseScheduled = false;
             List<Held> late = senderOrder.releaseWaitingLongerThan(TimeUnit.MILLISECONDS.toNanos(GAP_WAIT_MILLIS));
             if (!late.isEmpty()) {
                 LOG.log(System.Logger.Level.INFO, "gave up a gap in a sender's messages after " + GAP_WAIT_MILLIS
                         + " ms; delivering the " + late.size() + " that waited");
             }
             late.forEach(this::inOrder);
+            if (senderOrder.anyWaiting() && !worker.isShutdown()) {
+                releaseScheduled = true;
+                worker.schedule(this::releaseStuck, GAP_WAIT_MILLIS + 10, TimeUnit.MILLISECONDS);
+            }
         }
     }
 

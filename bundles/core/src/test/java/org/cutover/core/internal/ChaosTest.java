@@ -39,8 +39,9 @@ import org.junit.Test;
  * random steps hot-swap infrastructure, adjust up and down, crash and restart
  * nodes (the coordinator, which is the sequencer, included), split the cluster
  * into a majority and a minority and heal it, and turn on message loss, delay
- * and duplication in the live stack. Reproduce a run with
- * {@code -Dchaos.seed=S}; run longer with {@code -Dchaos.steps=N}.
+ * and duplication in the live stack. CI runs 6 steps of seed 20261126; a longer
+ * run: {@code mvn -pl bundles/api,bundles/core test -Dtest=ChaosTest
+ * -Dchaos.steps=200 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S}.
  *
  * <p>Loss is counted between two deliveries of one sender only when both
  * were sent, and delivered, while the cluster was settled (no crash, restart,
@@ -152,8 +153,10 @@ public class ChaosTest {
 
     @Test
     public void invariantsHoldUnderRandomFaults() throws Exception {
-        long seed = Long.getLong("chaos.seed", System.nanoTime());
-        int steps = Integer.getInteger("chaos.steps", 10);
+        // CI runs a short budget with a fixed seed; -Dchaos.seed=random draws one (printed for a re-run)
+        String seedProperty = System.getProperty("chaos.seed", "20261126");
+        long seed = "random".equals(seedProperty) ? System.nanoTime() : Long.parseLong(seedProperty);
+        int steps = Integer.getInteger("chaos.steps", 6);
         System.out.println("chaos seed " + seed + ", " + steps + " steps (reproduce: -Dchaos.seed=" + seed + ")");
         Random random = new Random(seed);
         int switches = 0;

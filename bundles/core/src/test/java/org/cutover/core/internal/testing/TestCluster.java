@@ -30,7 +30,8 @@ import org.jgroups.protocols.DISCARD;
  */
 public final class TestCluster implements AutoCloseable {
 
-    public static final Duration WAIT = Duration.ofSeconds(20);
+    /** waits end as soon as their condition holds; generous for a loaded 2-core CI machine */
+    public static final Duration WAIT = Duration.ofSeconds(60);
 
     public final class TestNode {
         public final String name;

@@ -98,7 +98,7 @@ final class KvReports {
 
     static String levelRefusal(FunctionUnavailableException e) {
         return "kv:verify needs infrastructure level 2 (request to all members); group " + KvStore.GROUP
-                + " is at level " + e.level() + "; adjust it with cluster:version-adjust " + KvStore.GROUP
-                + " --to 2 (" + e.getMessage() + ")";
+                + " is at level " + e.level() + "; adjust it with cluster:version-adjust --to 2 " + KvStore.GROUP
+                + " (" + e.getMessage() + ")";
     }
 }

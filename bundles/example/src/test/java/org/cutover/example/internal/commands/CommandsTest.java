@@ -120,7 +120,7 @@ public class CommandsTest {
         KvStoreComponent a = joined("node1");
         CommandException e = assertThrows(CommandException.class, verify(a)::execute);
         assertEquals("kv:verify needs infrastructure level 2 (request to all members); group kv is at level 1;"
-                + " adjust it with cluster:version-adjust kv --to 2 (FUNCTION_UNAVAILABLE: group kv is at level 1,"
+                + " adjust it with cluster:version-adjust --to 2 kv (FUNCTION_UNAVAILABLE: group kv is at level 1,"
                 + " which does not offer REQUEST_ALL; adjust the group to a level that does)", e.getMessage());
         assertEquals("", printed());
     }
