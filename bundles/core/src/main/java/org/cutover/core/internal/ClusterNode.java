@@ -623,6 +623,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     // of the order on every node of the view
                     senderOrder.releaseAll().forEach(this::inOrder);
                     inOrder(held);
+                    senderOrder.deliveredOutOfTurn(msg.getSrc(), seq).forEach(this::inOrder);
                 } else {
                     senderOrder.accept(msg.getSrc(), seq, held).forEach(this::inOrder);
                     if (senderOrder.anyWaiting() && !releaseScheduled && !worker.isShutdown()) {

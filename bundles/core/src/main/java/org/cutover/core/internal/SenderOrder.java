@@ -56,6 +56,20 @@ final class SenderOrder<T> {
         return List.of();
     }
 
+    /**
+     * The sender's message {@code seq} was delivered out of turn (a view change, which is never held):
+     * what it sent before is given up; returns its waiting messages that may follow now.
+     */
+    List<T> deliveredOutOfTurn(Address sender, long seq) {
+        Long expected = next.get(sender);
+        List<T> ready = new ArrayList<>();
+        if (expected == null || seq >= expected) {
+            next.put(sender, seq + 1);
+            drain(sender, ready);
+        }
+        return ready;
+    }
+
     /** gives up every gap: what waited, sender by sender in send order */
     List<T> releaseAll() {
         return releaseWaitingLongerThan(-1);

@@ -244,7 +244,7 @@ public class VersionAdjustTest {
         }
     }
 
-    /** two adjusts sent from the same epoch at once: the first in the order wins, on every node alike */
+    /** two adjusts sent from the same epoch at once: the first in the order wins, on every node alike; a replay loses */
     @Test
     public void racingAdjustsOnlyOneWins() throws Exception {
         try (TestCluster cluster = new TestCluster("claims-race", 3)) {
@@ -264,6 +264,15 @@ public class VersionAdjustTest {
             for (TestNode n : nodes) {
                 Await.until(n.name + " at the winner's level", TestCluster.WAIT,
                         () -> n.node.group("g").orElseThrow().level() == winner, () -> n.node.groups());
+                assertEquals(2, n.node.group("g").orElseThrow().epoch());
+            }
+            // a replay of the winning adjust (same request, old epoch) is refused everywhere alike
+            AdjustWaiter replay = new AdjustWaiter();
+            nodes.get(0).node.sendAdjust(new Adjust(oneWon ? "race-1" : "race-2", oneWon ? "node2" : "node3",
+                    winner, from, 3L), replay);
+            assertTrue(replay.awaitDelivery(TestCluster.WAIT));
+            assertEquals(ReasonCode.CONCURRENT_ADJUST, replay.result().refused());
+            for (TestNode n : nodes) {
                 assertEquals(2, n.node.group("g").orElseThrow().epoch());
             }
         }
