@@ -105,6 +105,8 @@ public class JGroupsBundleIT {
             assertTrue("tcp_nodelay is not set", ((BasicTCP) transport).tcpNodelay());
             assertTrue("bundler is " + transport.getBundler().getClass(), transport.getBundler() instanceof SenderSendsBundler);
             assertNotNull("no SEQUENCER in the stack", a.getProtocolStack().findProtocol(SEQUENCER.class));
+            assertNotNull("the shipped stack must encrypt cluster traffic",
+                    a.getProtocolStack().findProtocol(org.jgroups.protocols.SYM_ENCRYPT.class));
 
             a.setReceiver(atA).connect(cluster);
             b.setReceiver(atB).connect(cluster);

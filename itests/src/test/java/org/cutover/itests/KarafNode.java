@@ -51,12 +51,37 @@ final class KarafNode implements AutoCloseable {
             throw new IOException("could not unpack " + tarball + ": "
                     + new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
+        // every node of one cluster needs the same key: the first node unpacked under root makes it
+        Files.copy(clusterKey(root), home.resolve("etc/cutover-cluster.p12"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort());
         node.setCfg("etc/org.apache.karaf.shell.cfg", Map.of("sshPort", node.sshPort, "sshHost", "127.0.0.1"));
         node.setCfg("etc/org.apache.karaf.management.cfg", Map.of(
                 "rmiRegistryPort", CutoverKarafOptions.freePort(), "rmiRegistryHost", "127.0.0.1",
                 "rmiServerPort", CutoverKarafOptions.freePort(), "rmiServerHost", "127.0.0.1"));
         return node;
+    }
+
+    /** the cluster key shared by the nodes under {@code root}: AES-256, alias cutover, password cutover */
+    static synchronized Path clusterKey(Path root) throws IOException {
+        Path key = root.resolve("cutover-cluster.p12");
+        if (!Files.exists(key)) {
+            try {
+                javax.crypto.KeyGenerator generator = javax.crypto.KeyGenerator.getInstance("AES");
+                generator.init(256);
+                java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+                store.load(null, null);
+                char[] password = "cutover".toCharArray();
+                store.setEntry("cutover", new java.security.KeyStore.SecretKeyEntry(generator.generateKey()),
+                        new java.security.KeyStore.PasswordProtection(password));
+                try (java.io.OutputStream out = Files.newOutputStream(key)) {
+                    store.store(out, password);
+                }
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("cannot make the test cluster's key", e);
+            }
+        }
+        return key;
     }
 
     /** the node's cutover.* system properties, as the README shows */

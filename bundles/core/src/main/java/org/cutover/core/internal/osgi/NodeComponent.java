@@ -14,6 +14,7 @@ import org.cutover.api.ClusterService;
 import org.cutover.api.GroupService;
 import org.cutover.api.spi.InfraProtocol;
 import org.cutover.api.version.VersionService;
+import org.cutover.core.internal.ClusterKey;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
@@ -36,6 +37,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
@@ -78,6 +80,15 @@ public final class NodeComponent {
                 + " empty means ${karaf.data}/cutover/cluster-state.bin")
         String state_file() default "";
 
+        @AttributeDefinition(name = "Cluster key file", description = "PKCS12 file with the cluster's AES key (alias"
+                + " cutover) that encrypts all cluster traffic; created when missing; every node needs the same file;"
+                + " empty means ${karaf.etc}/cutover-cluster.p12. Passed to the stack as ${cutover.cluster_key_file}")
+        String cluster_key_file() default "";
+
+        @AttributeDefinition(name = "Cluster key password", type = AttributeType.PASSWORD,
+                description = "the key file's password; passed to the stack as ${cutover.cluster_key_password}")
+        String cluster_key_password() default "cutover";
+
         @AttributeDefinition(name = "Operation time-out (ms)", description = "join, leave, adjust delivery")
         long op_timeout_ms() default 10000;
 
@@ -106,6 +117,12 @@ public final class NodeComponent {
             throw new IllegalStateException("the JGroups stack file " + stack + " (stack.file in " + PID
                     + ".cfg) does not exist or cannot be read");
         }
+        String etc = context.getProperty("karaf.etc");
+        Path key = config.cluster_key_file().isBlank()
+                ? Path.of(etc == null ? "etc" : etc, "cutover-cluster.p12") : Path.of(config.cluster_key_file());
+        ClusterKey.ensure(key, config.cluster_key_password().toCharArray());
+        System.setProperty("cutover.cluster_key_file", key.toAbsolutePath().toString());
+        System.setProperty("cutover.cluster_key_password", config.cluster_key_password());
         // the stack XML refers to these; set before the channel reads it
         System.setProperty("cutover.bind_addr", config.bind_address());
         System.setProperty("cutover.bind_port", Integer.toString(config.bind_port()));
