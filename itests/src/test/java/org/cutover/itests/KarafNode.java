@@ -55,6 +55,9 @@ final class KarafNode implements AutoCloseable {
         Files.copy(clusterKey(root), home.resolve("etc/cutover-cluster.p12"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort());
+        // boot features in their own thread: from the features bundle's activator (the default) a first
+        // boot can deadlock when the deployer must stop that bundle (seen with ./cutover: Felix.acquireBundleLock)
+        node.setCfg("etc/org.apache.karaf.features.cfg", Map.of("featuresBootAsynchronous", "true"));
         node.setCfg("etc/org.apache.karaf.shell.cfg", Map.of("sshPort", node.sshPort, "sshHost", "127.0.0.1"));
         node.setCfg("etc/org.apache.karaf.management.cfg", Map.of(
                 "rmiRegistryPort", CutoverKarafOptions.freePort(), "rmiRegistryHost", "127.0.0.1",
@@ -109,6 +112,43 @@ final class KarafNode implements AutoCloseable {
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("EXTRA_JAVA_OPTS", extraJavaOpts);
         process = pb.start();
+    }
+
+    /**
+     * Restart mode, while the node is stopped: its next boot installs infrastructure {@code infraVersion}
+     * instead of the one in its boot features, and {@code alsoBoot} features (those it had installed at run
+     * time). Boot features are applied on a first boot only, so the features cache goes (data/cache, data/tmp);
+     * the cluster state in data/cutover stays.
+     */
+    void bootWithInfra(String infraVersion, String... alsoBoot) throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException(name + " is running; stop it first");
+        }
+        Path cfg = home.resolve("etc/org.apache.karaf.features.cfg");
+        String text = Files.readString(cfg, StandardCharsets.UTF_8);
+        Matcher infra = Pattern.compile("cutover-infra/\\d+\\.\\d+\\.\\d+").matcher(text);
+        if (!infra.find()) {
+            throw new IllegalStateException("no cutover-infra boot feature in " + cfg);
+        }
+        StringBuilder boot = new StringBuilder("cutover-infra/" + infraVersion);
+        for (String feature : alsoBoot) {
+            boot.append(", \\\n    ").append(feature);
+        }
+        Files.writeString(cfg, text.substring(0, infra.start()) + boot + text.substring(infra.end()),
+                StandardCharsets.UTF_8);
+        deleteTree(home.resolve("data/cache"));
+        deleteTree(home.resolve("data/tmp"));
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).collect(java.util.stream.Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
     }
 
     boolean isAlive() {

@@ -1,0 +1,257 @@
+package org.cutover.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.FixMethodOrder;
+import org.junit.Test;
+import org.junit.runners.MethodSorters;
+
+/**
+ * Operating a cluster of three real Karaf processes (booted once; the scenarios
+ * run in name order, each leaving every node running and in the view):
+ * refusals with NODE_INCAPABLE, NODE_INACTIVE and GROUP_PARTITIONED that leave
+ * group kv unchanged; the restart mode of claims 4 and 5 (a node's members
+ * leave, it boots with infrastructure 2.0.0, they rejoin, the group keeps
+ * serving); a full stop and start of every node that keeps level 2 and the
+ * history. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+public class ClusterOperationsProcessIT {
+
+    private static final Duration FORM_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final List<KarafNode> NODES = new ArrayList<>();
+    private static KarafNode n1;
+    private static KarafNode n2;
+    private static KarafNode n3;
+
+    @BeforeClass
+    public static void bootThreeNodesWithTheExample() throws Exception {
+        Path root = CutoverKarafOptions.itestDir().toPath().resolve("ops-nodes");
+        KarafNode.deleteTree(root);
+        Files.createDirectories(root);
+        for (String name : List.of("n1", "n2", "n3")) {
+            NODES.add(KarafNode.unpack(name, root));
+        }
+        n1 = NODES.get(0);
+        n2 = NODES.get(1);
+        n3 = NODES.get(2);
+        String hosts = NODES.stream().map(KarafNode::hostAndPort).collect(Collectors.joining(","));
+        String clusterName = "it-ops-" + n1.jgroupsPort;
+        for (KarafNode node : NODES) {
+            node.cluster(clusterName, hosts).start();
+        }
+        Map<String, String> formed = Map.of("n1", "ACTIVE 1", "n2", "ACTIVE 1", "n3", "ACTIVE 1");
+        for (KarafNode node : NODES) {
+            Await.until("n1, n2, n3 ACTIVE at level 1 as " + node.name + " sees them", FORM_TIMEOUT, node::nodeList,
+                    formed::equals);
+        }
+        for (KarafNode node : NODES) {
+            node.client("feature:install cutover-example");
+        }
+        awaitKvMembers(n1, "n1", "n2", "n3");
+        assertEquals("1 1", levelAndEpoch(n1));
+    }
+
+    @AfterClass
+    public static void stopEverything() {
+        NODES.forEach(KarafNode::close);
+    }
+
+    @Test
+    public void a_adjustIsRefusedWithNodeIncapableWhileOneNodeLacksInfra2() {
+        for (KarafNode node : List.of(n1, n2)) {
+            node.client("feature:install cutover-infra/2.0.0");
+            Await.until(node.name + " announcing levels 1, 2", STATUS_TIMEOUT, n2::nodeList,
+                    list -> "ACTIVE 1, 2".equals(list.get(node.name)));
+        }
+        assertEquals("ACTIVE 1", n1.nodeList().get("n3"));
+
+        String refused = n1.client("cluster:version-adjust --to 2 kv");
+        assertRefused(refused, "NODE_INCAPABLE");
+        assertTrue("the refusal names n3 and what it runs: " + refused,
+                Pattern.compile("NODE_INCAPABLE: .*n3 runs level\\(s\\) 1\\b").matcher(refused).find());
+        assertFalse("n1 and n2 can run level 2: " + refused,
+                Pattern.compile("n[12] runs level").matcher(refused).find());
+        assertEquals("kv unchanged at n2: level 1, epoch 1", "1 1", levelAndEpoch(n2));
+    }
+
+    @Test
+    public void b_restartModeMembersLeaveNodeBootsWithInfra2MembersRejoinGroupKeepsServing() throws Exception {
+        String load = n1.client("kv:load --count 1000000 --rate 200");
+        assertTrue("kv:load on n1: " + load, load.contains("load started"));
+        long before = counter(n2.client("kv:stats"), "applied");
+
+        n3.stop(STOP_TIMEOUT);
+        Await.until("n3's kv member gone from the group (it left with the stop)", STATUS_TIMEOUT,
+                () -> kvRow(n1), row -> row != null && !row.contains("n3#"));
+        assertTrue(n1.nodeList().get("n3").startsWith("INACTIVE"));
+        Await.until("group kv serving n1's writes at n2 while n3 is down", STATUS_TIMEOUT,
+                () -> counter(n2.client("kv:stats"), "applied"), applied -> applied >= before + 200);
+
+        n3.bootWithInfra("2.0.0", "cutover-example");
+        n3.start();
+        Await.until("n3 back, ACTIVE with levels 1, 2 (infrastructure 2.0.0)", FORM_TIMEOUT, n1::nodeList,
+                list -> "ACTIVE 1, 2".equals(list.get("n3")));
+        awaitKvMembers(n1, "n1", "n2", "n3");
+        String infra = n3.client("feature:list -i --no-format");
+        assertTrue("n3 runs infrastructure 2.0.0: " + infra,
+                Pattern.compile("(?m)^cutover-infra\\s+\\t?2\\.0\\.0").matcher(infra).find());
+        assertFalse("n3 booted without infrastructure 1.0.0: " + infra,
+                Pattern.compile("(?m)^cutover-infra\\s+\\t?1\\.0\\.0").matcher(infra).find());
+
+        // the load kept running across the restart; stop it and check every store
+        Await.until("n3 applying n1's writes after it rejoined", STATUS_TIMEOUT,
+                () -> counter(n3.client("kv:stats"), "applied"), applied -> applied >= 200);
+        String stopped = n1.client("kv:load --stop");
+        assertTrue("kv:load --stop: " + stopped, stopped.contains("load: stopped"));
+        long sent = counter(n1.client("kv:stats"), "sent");
+        assertTrue("n1 wrote across the restart: " + sent, sent > before + 400);
+        for (KarafNode node : NODES) {
+            String stats = Await.until(node.name + " holding all " + sent + " keys", STATUS_TIMEOUT,
+                    () -> node.client("kv:stats"), out -> counter(out, "entries") == sent);
+            assertEquals(node.name + ": " + stats, 0, counter(stats, "lost"));
+            assertEquals(node.name + ": " + stats, 0, counter(stats, "duplicated"));
+            assertEquals(node.name + ": " + stats, 0, counter(stats, "reordered"));
+        }
+        for (KarafNode node : List.of(n1, n2)) {
+            assertEquals(node.name + " (never left) applied every write", sent,
+                    counter(node.client("kv:stats"), "applied"));
+        }
+        assertEquals("kv still at level 1, epoch 1", "1 1", levelAndEpoch(n1));
+    }
+
+    @Test
+    public void c_adjustIsRefusedWithNodeInactiveWhileANodeIsStopped() throws Exception {
+        n3.stop(STOP_TIMEOUT);
+        Await.until("n3 INACTIVE", STATUS_TIMEOUT, n1::nodeList,
+                list -> list.get("n3") != null && list.get("n3").startsWith("INACTIVE"));
+
+        String refused = n1.client("cluster:version-adjust --to 2 kv");
+        assertRefused(refused, "NODE_INACTIVE");
+        assertTrue("the refusal names n3: " + refused,
+                Pattern.compile("NODE_INACTIVE: .*\\bn3\\b").matcher(refused).find());
+        assertFalse("every node can run level 2: " + refused, refused.contains("NODE_INCAPABLE"));
+        assertEquals("kv unchanged: level 1, epoch 1", "1 1", levelAndEpoch(n2));
+
+        n3.start();
+        Await.until("n3 back, ACTIVE 1, 2", FORM_TIMEOUT, n1::nodeList, list -> "ACTIVE 1, 2".equals(list.get("n3")));
+        awaitKvMembers(n1, "n1", "n2", "n3");
+    }
+
+    @Test
+    public void d_adjustIsRefusedWithGroupPartitionedAfterANodeIsKilled() throws Exception {
+        n2.kill9();
+        Await.until("n2 PARTITIONED after SIGKILL", STATUS_TIMEOUT, n1::nodeList,
+                list -> list.get("n2") != null && list.get("n2").startsWith("PARTITIONED"));
+
+        String refused = n3.client("cluster:version-adjust --to 2 kv");
+        assertRefused(refused, "GROUP_PARTITIONED");
+        assertTrue("the refusal names n2: " + refused,
+                Pattern.compile("GROUP_PARTITIONED: .*\\bn2\\b").matcher(refused).find());
+        assertEquals("kv unchanged: level 1, epoch 1", "1 1", levelAndEpoch(n1));
+
+        n2.start();
+        Await.until("n2 back, ACTIVE 1, 2", FORM_TIMEOUT, n1::nodeList, list -> "ACTIVE 1, 2".equals(list.get("n2")));
+        awaitKvMembers(n1, "n1", "n2", "n3");
+    }
+
+    @Test
+    public void e_fullStopAndStartOfEveryNodeKeepsLevel2AndTheHistory() throws Exception {
+        Map<String, String> capable = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
+        Await.until("every node ACTIVE 1, 2", STATUS_TIMEOUT, n1::nodeList, capable::equals);
+        String adjusted = n2.client("cluster:version-adjust --to 2 kv");
+        assertTrue("adjust: " + adjusted, adjusted.contains("adjusted kv to level 2"));
+        assertEquals("2 2", levelAndEpoch(n1));
+        n1.client("kv:put after-adjust yes");
+
+        for (KarafNode node : List.of(n3, n2, n1)) {
+            node.stop(STOP_TIMEOUT);
+        }
+        for (KarafNode node : NODES) {
+            node.start();
+        }
+        for (KarafNode node : NODES) {
+            Await.until("every node ACTIVE 1, 2 as " + node.name + " sees them", FORM_TIMEOUT, node::nodeList,
+                    capable::equals);
+        }
+        awaitKvMembers(n1, "n1", "n2", "n3");
+        for (KarafNode node : NODES) {
+            assertEquals(node.name + ": kv at level 2, epoch 2 after the full restart", "2 2", levelAndEpoch(node));
+            String history = node.client("cluster:version-history kv");
+            assertTrue(node.name + " keeps the adjust in its history: " + history,
+                    Pattern.compile("\\|\\s*n2\\s*\\|\\s*kv\\s*\\|\\s*1\\s*\\|\\s*2\\s*\\|\\s*2\\s*\\|.*APPLIED")
+                            .matcher(history).find());
+        }
+        String verified = n3.client("kv:verify");
+        assertTrue("level 2 works after the full restart: " + verified, verified.contains("all 3 members agree"));
+        String refused = n1.client("cluster:version-adjust --to 2 kv");
+        assertRefused(refused, "ALREADY_AT_LEVEL");
+    }
+
+    private static void assertRefused(String out, String code) {
+        assertTrue("refused with " + code + ": " + out, out.contains(code + ":"));
+        assertTrue("the command failed (bin/client exits non-zero): " + out, out.contains("Error executing command"));
+        assertTrue("nothing was sent: " + out, out.contains("nothing was sent"));
+    }
+
+    /** the kv row of cluster:group-list --no-format, tab separated; null when there is none */
+    private static String kvRow(KarafNode node) {
+        for (String line : node.client("cluster:group-list --no-format").split("\\R")) {
+            if (line.startsWith("kv")) {
+                return line;
+            }
+        }
+        return null;
+    }
+
+    /** "LEVEL EPOCH" of group kv as the node sees it */
+    private static String levelAndEpoch(KarafNode node) {
+        String row = kvRow(node);
+        if (row == null) {
+            throw new AssertionError(node.name + " sees no group kv");
+        }
+        String[] cells = row.split("\t");
+        return cells[1].strip() + " " + cells[3].strip();
+    }
+
+    private static void awaitKvMembers(KarafNode seer, String... nodes) {
+        Await.until("group kv with a member on each of " + String.join(", ", nodes), STATUS_TIMEOUT,
+                () -> kvRow(seer), row -> {
+                    if (row == null) {
+                        return false;
+                    }
+                    for (String n : nodes) {
+                        if (!row.contains(n + "#")) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    /** a counter line of kv:stats, e.g. "applied:       24000" */
+    private static long counter(String kvStats, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ":\\s+(\\d+)\\s*$").matcher(kvStats);
+        if (!m.find()) {
+            throw new IllegalStateException("no '" + name + ":' line in " + kvStats);
+        }
+        return Long.parseLong(m.group(1));
+    }
+}
