@@ -22,6 +22,9 @@ public final class AdjustWaiter {
     private volatile Map<String, List<String>> expected = Map.of();
 
     void delivered(ClusterState.Result result, Map<String, List<String>> membersByNode) {
+        if (this.result != null) {
+            return; // the first delivery decided
+        }
         this.expected = Map.copyOf(membersByNode);
         this.result = result;
         delivered.countDown();

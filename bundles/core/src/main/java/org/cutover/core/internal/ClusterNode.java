@@ -800,6 +800,15 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     private void applyAdjust(Adjust a) {
+        if (state.applied(a.requestId())) {
+            // a copy that came through a view change: applied once, and the asking node already knows
+            LOG.log(System.Logger.Level.INFO, "ignored a second delivery of adjust " + a.requestId());
+            AdjustWaiter w = adjusts.get(a.requestId());
+            if (w != null) {
+                w.delivered(state.adjust(a), Map.of()); // a refusal; a waiter that saw the first keeps it
+            }
+            return;
+        }
         ClusterState.Result r = changed(state.adjust(a), true);
         Set<String> names = new HashSet<>();
         a.from().forEach(v -> names.add(v.group()));

@@ -317,6 +317,9 @@ public final class ClusterState {
      * branch. Members whose node cannot run the new level leave the group.
      */
     public Result adjust(Adjust a) {
+        if (applied(a.requestId())) {
+            return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "adjust " + a.requestId() + " was applied already");
+        }
         for (GroupVersion from : a.from()) {
             GroupRecord g = groups.get(from.group());
             if (g == null) {
@@ -351,6 +354,16 @@ public final class ClusterState {
         history.add(new HistoryEntry(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
                 a.requestedBy(), names, lowest, a.toLevel(), highest, null, "APPLIED")));
         return new Result(changes, null, null, epochs);
+    }
+
+    /** whether the adjust with this request id is in the history (a copy of it must change nothing) */
+    public boolean applied(String requestId) {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).requestId.equals(requestId)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void adjustDone(AdjustDone d) {
