@@ -557,7 +557,17 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     @Override
     public void viewAccepted(View v) {
+        View before = view;
         view = v;
+        if (before != null) {
+            List<Address> back = new ArrayList<>(v.getMembers());
+            back.removeAll(before.getMembers());
+            if (!back.isEmpty()) {
+                synchronized (lock) {
+                    senderOrder.restart(back).forEach(this::inOrder);
+                }
+            }
+        }
         if (!isSynced()) {
             return;
         }

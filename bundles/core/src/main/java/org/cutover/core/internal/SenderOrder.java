@@ -92,6 +92,22 @@ final class SenderOrder<T> {
         return ready;
     }
 
+    /**
+     * Senders that come back into the view (a merge): what they sent while apart was delivered on the other
+     * side only, so their next message starts afresh; returns what waited for them, in send order.
+     */
+    List<T> restart(java.util.Collection<Address> senders) {
+        List<T> ready = new ArrayList<>();
+        for (Address sender : senders) {
+            Waiting<T> w = waiting.remove(sender);
+            if (w != null) {
+                ready.addAll(w.messages().values());
+            }
+            next.remove(sender);
+        }
+        return ready;
+    }
+
     boolean anyWaiting() {
         return !waiting.isEmpty();
     }
