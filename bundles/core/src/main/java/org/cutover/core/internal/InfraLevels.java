@@ -2,7 +2,6 @@ package org.cutover.core.internal;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -62,15 +61,6 @@ public final class InfraLevels {
     public SortedSet<Integer> levels() {
         synchronized (byLevel) {
             return new TreeSet<>(byLevel.keySet());
-        }
-    }
-
-    /** for the tests and the shell: which protocol serves each level */
-    public Map<Integer, InfraProtocol> serving() {
-        synchronized (byLevel) {
-            Map<Integer, InfraProtocol> map = new TreeMap<>();
-            byLevel.forEach((l, list) -> map.put(l, list.get(0)));
-            return map;
         }
     }
 }

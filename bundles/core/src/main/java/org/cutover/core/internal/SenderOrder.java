@@ -30,14 +30,11 @@ final class SenderOrder<T> {
 
     private final Map<Address, Long> next = new HashMap<>();
     private final Map<Address, Waiting<T>> waiting = new HashMap<>();
-    private long dropped;
-    private long held;
 
     /** the messages that may be delivered now, in order */
     List<T> accept(Address sender, long seq, T message) {
         Long expected = next.get(sender);
         if (expected != null && seq < expected) {
-            dropped++;
             return List.of();
         }
         if (expected == null || seq == expected) {
@@ -48,11 +45,7 @@ final class SenderOrder<T> {
             return ready;
         }
         Waiting<T> w = waiting.computeIfAbsent(sender, s -> new Waiting<>(new TreeMap<>(), System.nanoTime()));
-        if (w.messages().putIfAbsent(seq, message) == null) {
-            held++;
-        } else {
-            dropped++;
-        }
+        w.messages().putIfAbsent(seq, message);
         return List.of();
     }
 
@@ -110,14 +103,6 @@ final class SenderOrder<T> {
 
     boolean anyWaiting() {
         return !waiting.isEmpty();
-    }
-
-    long dropped() {
-        return dropped;
-    }
-
-    long held() {
-        return held;
     }
 
     private void drain(Address sender, List<T> ready) {
