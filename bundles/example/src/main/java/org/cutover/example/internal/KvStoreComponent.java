@@ -101,17 +101,18 @@ public final class KvStoreComponent implements KvStore {
 
     @Deactivate
     public void deactivate() {
-        Group g;
-        synchronized (this) {
-            closing.countDown();
-            g = group;
-            group = null;
-            joinStatus = "the store is stopped";
-        }
+        closing.countDown();
+        // the load stops first: while it runs its writes need the group, and one refused would end it as FAILED
         try {
             loader.stop(CLOSE_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        Group g;
+        synchronized (this) {
+            g = group;
+            group = null;
+            joinStatus = "the store is stopped";
         }
         if (g != null) {
             leaveQuietly(g);
