@@ -20,6 +20,7 @@ public final class AdjustWaiter {
     private final Map<String, Long> confirmedNanos = new ConcurrentHashMap<>();
     private volatile ClusterState.Result result;
     private volatile Map<String, List<String>> expected = Map.of();
+    private final java.util.Set<String> gone = ConcurrentHashMap.newKeySet();
 
     void delivered(ClusterState.Result result, Map<String, List<String>> membersByNode) {
         if (this.result != null) {
@@ -36,8 +37,18 @@ public final class AdjustWaiter {
         checkDone();
     }
 
+    /**
+     * A view change: a node that is no longer in the view will not confirm, so the caller does not wait for it
+     * until the time limit (it is reported unconfirmed).
+     */
+    void viewChanged(java.util.Set<String> nodesInView) {
+        expected.keySet().stream().filter(n -> !nodesInView.contains(n)).forEach(gone::add);
+        checkDone();
+    }
+
     private void checkDone() {
-        if (result != null && confirmedNanos.keySet().containsAll(expected.keySet())) {
+        if (result != null && expected.keySet().stream().allMatch(n -> confirmedNanos.containsKey(n)
+                || gone.contains(n))) {
             allConfirmed.countDown();
         }
     }

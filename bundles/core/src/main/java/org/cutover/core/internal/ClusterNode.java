@@ -105,6 +105,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final ScheduledExecutorService worker;
     private final Object sendLock = new Object();
     private long sendSeq;
+    /** what a member that misses some of this node's broadcasts can have again; 32 MB, thousands of messages */
+    private final RecentBroadcasts recent = new RecentBroadcasts(32L << 20);
     private final SenderOrder<Held> senderOrder = new SenderOrder<>();
     /**
      * How long a sender's early message waits for the ones before it when no view change gives the gap up:
@@ -142,6 +144,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             ClusterState s = saved.get();
             s.forgetView(settings.nodeName());
             persistedVersions = s.groupVersions();
+            incarnation = s.incarnationOf(settings.nodeName());
             state = s;
         }
         infra.onChange(this::capabilityChanged);
@@ -419,7 +422,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
             // numbered in send order under one lock, so SenderOrder can restore that order at every node
             synchronized (sendLock) {
-                ch.send(new BytesMessage(null, WireFormat.encodeNumbered(++sendSeq, e)));
+                byte[] numbered = WireFormat.encodeNumbered(++sendSeq, e);
+                recent.sent(sendSeq, numbered);
+                ch.send(new BytesMessage(null, numbered));
             }
         } catch (Exception ex) {
             throw new GroupException(ReasonCode.NOT_CONNECTED, "cannot send on the channel: " + ex.getMessage());
@@ -487,7 +492,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             versions = first ? persistedVersions : state.groupVersions();
         }
         return new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self) : physical.toString(),
-                infra.levels(), members, versions, first);
+                infra.levels(), members, versions, first, incarnation);
     }
 
     // ---- learning the state ----
@@ -564,12 +569,20 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             back.removeAll(before.getMembers());
             if (!back.isEmpty()) {
                 synchronized (lock) {
+                    if (senderOrder.anyWaiting()) {
+                        LOG.log(System.Logger.Level.INFO, settings.nodeName() + ": " + back + " back in view "
+                                + v.getViewId() + "; gaps: " + senderOrder.gaps());
+                    }
                     senderOrder.restart(back).forEach(this::inOrder);
                 }
             }
         }
         if (!isSynced()) {
             return;
+        }
+        if (!adjusts.isEmpty()) {
+            Set<String> inView = nodesInView();
+            adjusts.values().forEach(w -> w.viewChanged(inView));
         }
         worker.execute(() -> {
             announceView(v);
@@ -625,20 +638,28 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             onSnapshot(s);
         } else if (e instanceof GroupState g) {
             onGroupState(g);
+        } else if (e instanceof Resend r) {
+            resend(r);
         } else if (msg.getDest() == null) {
             synchronized (lock) {
                 Held held = new Held(e, msg.getSrc());
                 if (e instanceof ViewChanged) {
                     // never held back: it gives up the gaps a view change made for good, at the same point
                     // of the order on every node of the view
-                    senderOrder.releaseAll().forEach(this::inOrder);
+                    Set<String> inView = new HashSet<>(((ViewChanged) e).uuids());
+                    List<Held> gone = senderOrder.releaseGone(a -> inView.contains(uuidOf(a)));
+                    if (!gone.isEmpty()) {
+                        LOG.log(System.Logger.Level.INFO, settings.nodeName() + ": view change " + ((ViewChanged) e)
+                                .viewId() + " gives up what senders no longer in the view did not deliver here");
+                    }
+                    gone.forEach(this::inOrder);
                     inOrder(held);
                     senderOrder.deliveredOutOfTurn(msg.getSrc(), seq).forEach(this::inOrder);
                 } else {
                     senderOrder.accept(msg.getSrc(), seq, held).forEach(this::inOrder);
-                    if (senderOrder.anyWaiting() && !releaseScheduled && !worker.isShutdown()) {
-                        releaseScheduled = true;
-                        worker.schedule(this::releaseStuck, GAP_WAIT_MILLIS + 10, TimeUnit.MILLISECONDS);
+                    if (senderOrder.anyWaiting() && !repairScheduled && !worker.isShutdown()) {
+                        repairScheduled = true;
+                        worker.schedule(this::repairGaps, 1, TimeUnit.MILLISECONDS);
                     }
                 }
             }
@@ -656,22 +677,60 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
-    private boolean releaseScheduled;
+    private boolean repairScheduled;
 
-    private void releaseStuck() {
+    /**
+     * While a sender's messages wait for earlier ones, asks that sender (if it is in the view) to broadcast the
+     * missing ones again, every {@value #REPAIR_PERIOD_MILLIS} ms; copies are dropped where they arrived before.
+     * A gap that is still open after {@value #GAP_WAIT_MILLIS} ms is given up.
+     */
+    private void repairGaps() {
+        List<SenderOrder.Gap> ask;
         synchronized (lock) {
-            releaseScheduled = false;
+            repairScheduled = false;
             List<Held> late = senderOrder.releaseWaitingLongerThan(TimeUnit.MILLISECONDS.toNanos(GAP_WAIT_MILLIS));
             if (!late.isEmpty()) {
-                LOG.log(System.Logger.Level.INFO, "gave up a gap in a sender's messages after " + GAP_WAIT_MILLIS
-                        + " ms; delivering the " + late.size() + " that waited");
+                LOG.log(System.Logger.Level.WARNING, settings.nodeName() + ": gave up a gap in a sender's messages"
+                        + " after " + GAP_WAIT_MILLIS + " ms; delivering the " + late.size() + " that waited");
             }
             late.forEach(this::inOrder);
-            if (senderOrder.anyWaiting() && !worker.isShutdown()) {
-                releaseScheduled = true;
-                worker.schedule(this::releaseStuck, GAP_WAIT_MILLIS + 10, TimeUnit.MILLISECONDS);
+            ask = senderOrder.gaps();
+            if (!ask.isEmpty() && !worker.isShutdown()) {
+                repairScheduled = true;
+                worker.schedule(this::repairGaps, REPAIR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
+        View v = view;
+        for (SenderOrder.Gap gap : ask) {
+            if (v != null && v.containsMember(gap.sender())) {
+                try {
+                    send(gap.sender(), new Resend(gap.from(), gap.to()));
+                } catch (RuntimeException ex) {
+                    LOG.log(System.Logger.Level.DEBUG, "could not ask " + gap.sender() + " to resend: " + ex);
+                }
+            }
+        }
+    }
+
+    private static final long REPAIR_PERIOD_MILLIS = 200;
+    private static final int MAX_RESEND = 10_000;
+
+    /** broadcasts again, with their first numbers, what a member misses (off the receive thread) */
+    private void resend(Resend r) {
+        if (r.to() < r.from() || worker.isShutdown()) {
+            return;
+        }
+        worker.execute(() -> {
+            JChannel ch = channel;
+            List<byte[]> again = recent.range(r.from(), Math.min(r.to(), r.from() + MAX_RESEND - 1));
+            try {
+                for (byte[] numbered : again) {
+                    ch.send(new BytesMessage(null, numbered));
+                }
+            } catch (Exception ex) {
+                LOG.log(System.Logger.Level.DEBUG, "resend stopped: " + ex);
+            }
+        });
     }
 
     private void holdBack(Envelope e, Address source) {
@@ -826,6 +885,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         AdjustWaiter waiter = adjusts.get(a.requestId());
         if (waiter != null) {
             waiter.delivered(r, r.accepted() ? byNode : Map.of());
+            waiter.viewChanged(nodesInView()); // a node that vanished before the adjust was delivered
         }
         List<String> mine = byNode.get(settings.nodeName());
         if (r.accepted() && mine != null) {
@@ -950,9 +1010,25 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         RequestTracker tracker = null;
         Frame frame;
         if (protocol.isEmpty()) {
-            if (!targets.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " cannot decode a level "
-                        + d.level() + " message of group " + d.group() + ": no infrastructure bundle runs that level");
+            // the level was uninstalled here before the ordered CapabilityChanged said so: a member that skipped
+            // this message and stayed would see a gap, so it leaves at this point of the stream instead
+            for (LocalMember lm : targets) {
+                LOG.log(System.Logger.Level.WARNING, "member " + lm.self() + " leaves group " + d.group() + ": node "
+                        + settings.nodeName() + " cannot decode a level " + d.level() + " message (no infrastructure"
+                        + " bundle runs that level)");
+                locals.remove(lm.self().id());
+                lm.left();
+                GroupInfo g = state.group(d.group()).orElse(null);
+                MembershipChange c = new MembershipChange(Reason.NODE_INCAPABLE, d.group(), List.of(lm.self()),
+                        d.level(), d.level(), g == null ? 0 : g.epoch(), settings.nodeName());
+                lm.deliver(() -> {
+                    try {
+                        lm.listener.onMembershipChange(c);
+                    } catch (RuntimeException ex) {
+                        LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
+                    }
+                });
+                sendLater(null, new Leave(d.group(), lm.self().id()));
             }
             return;
         }

@@ -20,8 +20,10 @@ import org.jgroups.Address;
  * the ones before it; one at or below what was delivered is dropped. A gap may
  * be for good (the missing messages were only ever delivered on the other side
  * of a split), so waiting has limits: the next ordered view change (never held
- * itself) and a time limit give the gap up, and what waited is delivered in
- * send order. Not thread-safe: used under the node's lock.
+ * itself) gives up the gaps of senders that left the view, and a time limit
+ * any gap; what waited is delivered in send order. A sender still in the view
+ * is asked for what is missing ({@link #gaps()}). Not thread-safe: used under
+ * the node's lock.
  */
 final class SenderOrder<T> {
 
@@ -63,20 +65,37 @@ final class SenderOrder<T> {
         return ready;
     }
 
-    /** gives up every gap: what waited, sender by sender in send order */
-    List<T> releaseAll() {
-        return releaseWaitingLongerThan(-1);
+    /** a sender's missing messages: {@code from} to {@code to} */
+    record Gap(Address sender, long from, long to) {
+    }
+
+    List<Gap> gaps() {
+        List<Gap> gaps = new ArrayList<>();
+        waiting.forEach((sender, w) -> gaps.add(new Gap(sender, next.get(sender), w.messages().firstKey() - 1)));
+        return gaps;
+    }
+
+    /**
+     * Gives up the gaps of senders that are no longer in the view: what they missed went to the other side of
+     * a split or nowhere, and they cannot be asked for it. Returns what waited, sender by sender in send order.
+     */
+    List<T> releaseGone(java.util.function.Predicate<Address> inView) {
+        return release(sender -> !inView.test(sender));
     }
 
     /** gives up the gaps that have waited longer than {@code nanos} */
     List<T> releaseWaitingLongerThan(long nanos) {
-        List<T> ready = new ArrayList<>();
         long now = System.nanoTime();
+        return release(sender -> now - waiting.get(sender).sinceNanos() > nanos);
+    }
+
+    private List<T> release(java.util.function.Predicate<Address> which) {
+        List<T> ready = new ArrayList<>();
         List<Address> senders = new ArrayList<>(waiting.keySet());
         senders.sort(Comparator.comparing(Object::toString));
         for (Address sender : senders) {
             Waiting<T> w = waiting.get(sender);
-            if (now - w.sinceNanos() > nanos) {
+            if (which.test(sender)) {
                 waiting.remove(sender);
                 next.put(sender, w.messages().lastKey() + 1);
                 ready.addAll(w.messages().values());

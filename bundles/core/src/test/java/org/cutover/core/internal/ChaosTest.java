@@ -1,6 +1,7 @@
 package org.cutover.core.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,11 +36,13 @@ import org.jgroups.protocols.DUPL;
 import org.junit.Test;
 
 /**
- * Seeded chaos over five in-JVM nodes: continuous writes from every node while
- * random steps hot-swap infrastructure, adjust up and down, crash and restart
+ * Seeded chaos over five in-JVM nodes: continuous writes from every node and a
+ * switcher that moves every group down and up all the time, while random steps
+ * hot-swap infrastructure (and take a level away), adjust, crash and restart
  * nodes (the coordinator, which is the sequencer, included), split the cluster
  * into a majority and a minority and heal it, and turn on message loss, delay
- * and duplication in the live stack. CI runs 6 steps of seed 20261126; a longer
+ * and duplication in the live stack. Each step is followed by a settled spell of
+ * 0.5-1.5 s. CI runs 6 steps of seed 20261126; a longer
  * run: {@code mvn -pl bundles/api,bundles/core test -Dtest=ChaosTest
  * -Dchaos.steps=200 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S}.
  *
@@ -88,7 +91,10 @@ public class ChaosTest {
                                 + " after " + prev[0] + "/" + prev[1] + " level " + d.level() + " seen before " + seenBefore);
                     }
                 } else if (counter > prev[0] + 1 && stamp == prev[1] && view == prev[2]) {
-                    lost.addAndGet(counter - prev[0] - 1);
+                    if (lost.addAndGet(counter - prev[0] - 1) < 200) {
+                        System.out.println("LOST at " + self + " sender " + parts[0] + " " + (prev[0] + 1) + ".."
+                                + (counter - 1) + " stamp " + stamp + " view " + view + " seq " + d.sequence());
+                    }
                 }
             }
             if (prev == null || counter > prev[0]) {
@@ -151,6 +157,63 @@ public class ChaosTest {
         }
     }
 
+    /**
+     * Switches every group down and up, all the time, from a random live node: the writes cross hundreds of switch
+     * boundaries. A switch asked from a node whose view holds no majority of the defined nodes must be refused.
+     */
+    private final class Switcher implements Runnable {
+        final Map<Integer, TestNode> live;
+        final Random random;
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final Thread thread = new Thread(this, "chaos-switcher");
+        final AtomicInteger applied = new AtomicInteger();
+        final AtomicInteger minorityApplied = new AtomicInteger();
+        final AtomicLong slowest = new AtomicLong();
+        final Map<String, Integer> refused = new java.util.TreeMap<>();
+
+        Switcher(Map<Integer, TestNode> live, long seed) {
+            this.live = live;
+            this.random = new Random(seed);
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (running.get()) {
+                try {
+                    List<TestNode> up = new ArrayList<>(live.values());
+                    TestNode n = up.get(random.nextInt(up.size()));
+                    int now = n.node.group(GROUP).map(GroupInfo::level).orElse(1);
+                    boolean minority = n.channel().getView().size() * 2 <= NODES;
+                    long t0 = System.nanoTime();
+                    AdjustResult r = n.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.of(
+                            now == 2 ? 1 : 2)).withDowngrade());
+                    slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+                    minority &= n.channel().getView().size() * 2 <= NODES;
+                    if (r.applied()) {
+                        applied.incrementAndGet();
+                        if (minority) {
+                            minorityApplied.incrementAndGet();
+                        }
+                    } else {
+                        synchronized (refused) {
+                            r.check().failures().stream().map(f -> f.code().name()).distinct()
+                                    .forEach(c -> refused.merge(c, 1, Integer::sum));
+                            if (r.check().failures().isEmpty()) {
+                                refused.merge("RACED", 1, Integer::sum);
+                            }
+                        }
+                    }
+                    Thread.sleep(5 + random.nextInt(20));
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // a node closed under it (crash step): try another
+                }
+            }
+        }
+    }
+
     @Test
     public void invariantsHoldUnderRandomFaults() throws Exception {
         // CI runs a short budget with a fixed seed; -Dchaos.seed=random draws one (printed for a re-run)
@@ -166,7 +229,7 @@ public class ChaosTest {
         int divergent = 0;
         String faults = "<DISCARD/><DELAY in_delay=\"0\" out_delay=\"0\"/><DUPL incoming_copies=\"0\" outgoing_copies=\"0\"/>";
         try (TestCluster cluster = new TestCluster("chaos", NODES, faults)) {
-            Map<Integer, TestNode> live = new HashMap<>();
+            Map<Integer, TestNode> live = new ConcurrentHashMap<>();
             Map<Integer, Writer> writers = new HashMap<>();
             for (int i = 0; i < NODES; i++) {
                 live.put(i, cluster.start(i, 1));
@@ -175,28 +238,31 @@ public class ChaosTest {
             for (Map.Entry<Integer, TestNode> e : live.entrySet()) {
                 startWriter(writers, e.getKey(), e.getValue());
             }
+            awaitMembers(live, NODES);
+            Switcher switcher = new Switcher(live, seed + 1);
+            switcher.thread.start();
             Set<Integer> crashed = new HashSet<>();
             long lostBefore = 0;
+            String lastSwitched = "";
+            long slowestConvergence = 0;
             for (int step = 1; step <= steps; step++) {
-                int action = random.nextInt(6);
+                // the first step is the rolling hot install, so that the switcher has two levels to move between
+                int action = step == 1 ? 0 : random.nextInt(6);
                 List<Integer> up = new ArrayList<>(live.keySet());
                 String what;
                 if (action == 0) {
-                    TestNode n = live.get(up.get(random.nextInt(up.size())));
-                    if (n.infra.protocol(2).isPresent() && random.nextInt(4) == 0) {
+                    List<TestNode> lacking = up.stream().map(live::get).filter(m -> m.infra.protocol(2).isEmpty())
+                            .toList();
+                    if (lacking.isEmpty()) {
+                        TestNode n = live.get(up.get(random.nextInt(up.size())));
                         n.infra.remove(n.infra.protocol(2).orElseThrow());
                         what = "level 2 removed from " + n.name;
                     } else {
                         // the rolling hot install: every node that lacks level 2 gets it, one after the other
-                        List<String> names = new ArrayList<>();
-                        for (int i : up) {
-                            TestNode m = live.get(i);
-                            if (m.infra.protocol(2).isEmpty()) {
-                                m.infra.add(new TestInfra(2));
-                                names.add(m.name);
-                            }
+                        for (TestNode m : lacking) {
+                            m.infra.add(new TestInfra(2));
                         }
-                        what = "hot install of level 2 on " + names;
+                        what = "hot install of level 2 on " + lacking.stream().map(m -> m.name).toList();
                     }
                 } else if (action == 1 || action == 2) {
                     TestNode n = live.get(up.get(random.nextInt(up.size())));
@@ -255,21 +321,37 @@ public class ChaosTest {
                     setFaults(n, 0, 0, 0);
                     what = "faults on " + n.name + ": discard " + Math.round(rate * 100) + " %, delay, dupl";
                 }
+                long settleStart = System.nanoTime();
                 boolean converged = crashed.isEmpty() ? awaitConvergence(live) : true;
+                slowestConvergence = Math.max(slowestConvergence, (System.nanoTime() - settleStart) / 1_000_000);
                 // what was sent before the cluster settled again may have been dropped as a straggler; from here on
                 // nothing may be lost
                 disruption.incrementAndGet();
+                // a settled spell: writes and switches go on with nothing injected, and nothing may be lost
+                Thread.sleep(500 + random.nextInt(1000));
                 if (!converged) {
                     divergent++;
                 }
                 long lostNow = lost.get();
-                System.out.println("step " + step + ": " + what + (lostNow > lostBefore ? " — lost "
+                String switched;
+                synchronized (switcher.refused) {
+                    switched = " [switches " + switcher.applied + ", refused " + switcher.refused + "]";
+                }
+                if (switched.equals(lastSwitched)) {
+                    switched += " switcher stuck in " + java.util.Arrays.stream(switcher.thread.getStackTrace())
+                            .limit(12).map(Object::toString).toList();
+                }
+                lastSwitched = switched;
+                System.out.println("step " + step + ": " + what + switched + (lostNow > lostBefore ? " — lost "
                         + (lostNow - lostBefore) : "") + (converged ? "" : " — DIVERGENT " + states(live)));
                 lostBefore = lostNow;
             }
             for (int back : crashed) {
                 live.put(back, cluster.start(back, 1, 2));
             }
+            switcher.running.set(false);
+            switcher.thread.join(30_000);
+            switches += switcher.applied.get();
             Thread.sleep(300);
             writers.values().forEach(w -> w.running.set(false));
             for (Writer w : writers.values()) {
@@ -281,9 +363,13 @@ public class ChaosTest {
             String report = "chaos: steps " + steps + ", switches " + switches + ", kills " + kills + ", partitions "
                     + partitions + ", minority adjusts refused " + minorityRefused + ", writes " + writes + ", lost "
                     + lost + ", duplicated " + duplicated + ", reordered " + reordered + ", divergent " + divergent
-                    + ", two levels at one epoch " + twoLevels + " (seed " + seed + ")";
+                    + ", two levels at one epoch " + twoLevels + ", minority switches applied "
+ + switcher.minorityApplied + ", slowest adjust " + switcher.slowest + " ms, slowest convergence "
+                    + slowestConvergence + " ms (seed " + seed + "; switcher refusals " + switcher.refused + ")";
             System.out.println(report);
-            assertEquals(report, 0, lost.get() + duplicated.get() + reordered.get() + divergent + twoLevels.get());
+            assertEquals(report, 0, lost.get() + duplicated.get() + reordered.get() + divergent + twoLevels.get()
+                    + switcher.minorityApplied.get());
+            assertTrue(report, switches >= steps);
         }
     }
 
@@ -317,6 +403,21 @@ public class ChaosTest {
         delay.setOutDelay(delayMs);
         DUPL dupl = n.channel().getProtocolStack().findProtocol(DUPL.class);
         dupl.setIncomingCopies(copies);
+    }
+
+    /** every live node's writer is a member of the group, as every node sees it */
+    private static void awaitMembers(Map<Integer, TestNode> live, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            last = states(live);
+            if (live.values().stream().allMatch(n -> n.node.group(GROUP).map(g -> g.members().size() == count)
+                    .orElse(false))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("writers did not all join within " + CONVERGE + ": " + last);
     }
 
     private static void awaitViewSize(TestNode n, int size) throws InterruptedException {

@@ -175,9 +175,7 @@ public final class ClusterState {
             node.address = h.address();
             node.levels = new TreeSet<>(h.levels());
         }
-        if (h.fresh()) {
-            node.incarnation++;
-        }
+        node.incarnation = Math.max(node.incarnation, h.incarnation()) + (h.fresh() ? 1 : 0);
         for (GroupVersion v : h.groups()) {
             GroupRecord g = groups.get(v.group());
             if (g == null) {

@@ -19,10 +19,12 @@ public sealed interface Envelope {
      * A node announces itself after it has the cluster state: on connect and after a merge.
      * It carries its members (so a merge restores them) and its persisted group versions
      * (so after a full restart the highest epoch wins). It names exactly the node's members: others
-     * of that node are dropped. A fresh hello (the node just started) also counts a new incarnation.
+     * of that node are dropped. A fresh hello (the node just started) also counts a new incarnation:
+     * one above both the replica's and the highest the node itself knows ({@code incarnation}), because the two
+     * can differ after the node spent its first moments in a view of its own and merged.
      */
     record Hello(String node, String uuid, String address, SortedSet<Integer> levels, Map<String, List<String>> members,
-                 List<GroupVersion> groups, boolean fresh) implements Envelope {
+                 List<GroupVersion> groups, boolean fresh, long incarnation) implements Envelope {
     }
 
     /** the node's capability changed */
@@ -70,6 +72,10 @@ public sealed interface Envelope {
 
     /** unicast to a joiner's node: an existing member's state as of the join; state null if it keeps none */
     record GroupState(String group, String joiner, byte[] state) implements Envelope {
+    }
+
+    /** unicast to a sender: broadcast again your messages numbered {@code from} to {@code to}, I miss them */
+    record Resend(long from, long to) implements Envelope {
     }
 
     /** a joining node asks for the state as of this point of the order */

@@ -50,6 +50,7 @@ public final class WireFormat {
                 }
                 writeVersions(out, h.groups());
                 out.writeBoolean(h.fresh());
+                out.writeLong(h.incarnation());
             } else if (e instanceof CapabilityChanged c) {
                 out.writeByte(2);
                 out.writeUTF(c.node());
@@ -120,6 +121,10 @@ public final class WireFormat {
                 if (g.state() != null) {
                     writeBytes(out, g.state());
                 }
+            } else if (e instanceof Resend r) {
+                out.writeByte(16);
+                out.writeLong(r.from());
+                out.writeLong(r.to());
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -164,7 +169,8 @@ public final class WireFormat {
                 for (int i = 0; i < groups; i++) {
                     members.put(in.readUTF(), readStrings(in, length));
                 }
-                yield new Hello(node, uuid, address, levels, members, readVersions(in, length), in.readBoolean());
+                yield new Hello(node, uuid, address, levels, members, readVersions(in, length), in.readBoolean(),
+                        in.readLong());
             }
             case 2 -> new CapabilityChanged(in.readUTF(), readLevels(in));
             case 3 -> new Goodbye(in.readUTF());
@@ -180,6 +186,7 @@ public final class WireFormat {
             case 13 -> new SyncRequest(in.readUTF(), in.readUTF());
             case 14 -> new Snapshot(in.readUTF(), readBytes(in, length));
             case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
+            case 16 -> new Resend(in.readLong(), in.readLong());
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

@@ -21,8 +21,8 @@ public class StateStoreTest {
 
     private static ClusterState sample() {
         ClusterState s = new ClusterState();
-        s.hello(new Hello("node1", "u1", "127.0.0.1:1", new TreeSet<>(List.of(1, 2)), Map.of(), List.of(), true));
-        s.hello(new Hello("node2", "u2", "127.0.0.1:2", new TreeSet<>(List.of(1, 2)), Map.of(), List.of(), true));
+        s.hello(new Hello("node1", "u1", "127.0.0.1:1", new TreeSet<>(List.of(1, 2)), Map.of(), List.of(), true, 0));
+        s.hello(new Hello("node2", "u2", "127.0.0.1:2", new TreeSet<>(List.of(1, 2)), Map.of(), List.of(), true, 0));
         s.join(new Join("kv", "node1#1", "node1"));
         s.adjust(new Adjust("r1", "node2", 1, List.of(new GroupVersion("kv", 2, 1)), 1000L));
         s.adjustDone(new AdjustDone("r1", 250, "APPLIED"));

@@ -18,7 +18,7 @@ public class WireFormatTest {
 
     static final List<Envelope> SAMPLES = List.of(
             new Hello("node1", "uuid-1", "127.0.0.1:7800", new TreeSet<>(List.of(1, 2)),
-                    Map.of("kv", List.of("node1#1", "node1#2")), List.of(new GroupVersion("kv", 2, 5)), true),
+                    Map.of("kv", List.of("node1#1", "node1#2")), List.of(new GroupVersion("kv", 2, 5)), true, 3),
             new CapabilityChanged("node2", new TreeSet<>(List.of(1))),
             new Goodbye("node3"),
             new ViewChanged(7, List.of("a", "b")),
@@ -28,6 +28,7 @@ public class WireFormatTest {
             new Adjust("req", "node1", 2, List.of(new GroupVersion("kv", 1, 1), new GroupVersion("x", 1, 4)), 99L),
             new AdjustConfirm("req", "node2", List.of("node2#1"), true),
             new AdjustDone("req", 1234, "APPLIED"),
+            new Resend(1863, 2145),
             new GroupData("kv", "node1#1", 2, new byte[] {1, 2, 3}),
             new Reply("kv", "node2#1", 2, new byte[] {4}),
             new SyncRequest("node5", "nonce"),
