@@ -364,7 +364,7 @@ public class ChaosTest {
                     + partitions + ", minority adjusts refused " + minorityRefused + ", writes " + writes + ", lost "
                     + lost + ", duplicated " + duplicated + ", reordered " + reordered + ", divergent " + divergent
                     + ", two levels at one epoch " + twoLevels + ", minority switches applied "
- + switcher.minorityApplied + ", slowest adjust " + switcher.slowest + " ms, slowest convergence "
+                    + switcher.minorityApplied + ", slowest adjust " + switcher.slowest + " ms, slowest convergence "
                     + slowestConvergence + " ms (seed " + seed + "; switcher refusals " + switcher.refused + ")";
             System.out.println(report);
             assertEquals(report, 0, lost.get() + duplicated.get() + reordered.get() + divergent + twoLevels.get()
