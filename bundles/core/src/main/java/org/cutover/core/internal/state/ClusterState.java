@@ -130,6 +130,19 @@ public final class ClusterState {
     }
 
     /** this node's view of every group's level and epoch, for a Hello */
+    /** from the levels file at start: a group takes the saved level where its epoch is higher */
+    public void restoreVersions(List<GroupVersion> versions) {
+        for (GroupVersion v : versions) {
+            GroupRecord g = groups.get(v.group());
+            if (g == null) {
+                groups.put(v.group(), new GroupRecord(v.group(), v.level(), v.epoch()));
+            } else if (v.epoch() > g.epoch) {
+                g.level = v.level();
+                g.epoch = v.epoch();
+            }
+        }
+    }
+
     public List<GroupVersion> groupVersions() {
         List<GroupVersion> list = new ArrayList<>();
         groups.values().forEach(g -> list.add(new GroupVersion(g.name, g.level, g.epoch)));

@@ -66,4 +66,37 @@ public class StateStoreTest {
         assertEquals(ReasonCode.CONCURRENT_ADJUST, b.adjust(stale).refused());
         assertArrayEquals(StateStore.encode(a), StateStore.encode(b));
     }
+
+    @Test
+    public void aSwitchSavedOnlyInTheLevelsFileIsNotLost() throws IOException {
+        Path file = Path.of("target", "state-store-test", "levels.bin");
+        Files.deleteIfExists(file.resolveSibling("levels.bin.levels"));
+        StateStore store = new StateStore(file);
+        ClusterState s = sample();
+        store.save(s);
+        // the switch to level 1 at epoch 2 reached the small file; the replica's own save had not happened yet
+        store.saveLevels(List.of(new GroupVersion("kv", 1, 2), new GroupVersion("new", 2, 3)));
+        ClusterState back = store.load().orElseThrow();
+        assertEquals(2, back.group("kv").orElseThrow().epoch());
+        assertEquals(1, back.group("kv").orElseThrow().level());
+        assertEquals(2, back.group("new").orElseThrow().level());
+        // an older levels file never takes a group back
+        store.saveLevels(List.of(new GroupVersion("kv", 2, 1)));
+        store.save(back);
+        assertEquals(1, store.load().orElseThrow().group("kv").orElseThrow().level());
+    }
+
+    @Test
+    public void aDamagedLevelsFileIsRefusedToo() throws IOException {
+        Path file = Path.of("target", "state-store-test", "badlevels.bin");
+        StateStore store = new StateStore(file);
+        store.save(sample());
+        store.saveLevels(List.of(new GroupVersion("kv", 2, 9)));
+        Path levels = file.resolveSibling("badlevels.bin.levels");
+        byte[] bytes = Files.readAllBytes(levels);
+        bytes[5] ^= 0x01;
+        Files.write(levels, bytes);
+        IOException e = assertThrows(IOException.class, store::load);
+        assertTrue(e.getMessage(), e.getMessage().contains("badlevels.bin.levels") && e.getMessage().contains("checksum"));
+    }
 }
