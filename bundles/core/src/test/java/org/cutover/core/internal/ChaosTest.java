@@ -342,6 +342,15 @@ public class ChaosTest {
                             .limit(12).map(Object::toString).toList();
                 }
                 lastSwitched = switched;
+                if (!converged && System.getProperty("chaos.dump") != null) {
+                    Thread.getAllStackTraces().forEach((t, st) -> {
+                        String trace = java.util.Arrays.stream(st).limit(14).map(Object::toString).toList().toString();
+                        if (trace.contains("org.cutover") && t.getState() != Thread.State.RUNNABLE
+                                && !trace.contains("TIMED_WAITING") && !t.getName().startsWith("chaos-writer")) {
+                            System.out.println("DUMP " + t.getName() + " " + t.getState() + " " + trace);
+                        }
+                    });
+                }
                 System.out.println("step " + step + ": " + what + switched + (lostNow > lostBefore ? " — lost "
                         + (lostNow - lostBefore) : "") + (converged ? "" : " — DIVERGENT " + states(live)));
                 lostBefore = lostNow;
@@ -448,7 +457,9 @@ public class ChaosTest {
 
     private static String states(Map<Integer, TestNode> live) {
         StringBuilder b = new StringBuilder();
-        live.values().forEach(n -> b.append(n.name).append(' ').append(n.channel().getView().size()).append(' ')
+        live.values().forEach(n -> b.append(n.name).append(' ').append(n.channel().getView()).append(" fwd ")
+                .append(((org.jgroups.protocols.SEQUENCER) n.channel().getProtocolStack()
+                        .findProtocol(org.jgroups.protocols.SEQUENCER.class)).getForwardTableSize()).append(' ')
                 .append(n.node.group(GROUP).map(Objects::toString).orElse("-")).append("; "));
         return b.toString();
     }
