@@ -42,8 +42,12 @@ public class AdjustProbe {
 
     /** configuration (PID org.cutover.bench.probe), all optional */
     public @interface Config {
-        /** the raw channel listens on the node's cutover.bind_port plus this; its peers likewise */
-        int raw_port_offset() default 100;
+        /**
+         * the raw channel listens on the node's cutover.bind_port plus this; its peers likewise. Not 100: FD_SOCK2
+         * listens on its transport's port + 100 (its default offset), so +100 collided with the node's own
+         * FD_SOCK2 ("No available port to bind to", seen on the first try)
+         */
+        int raw_port_offset() default 50;
 
         /** the node's JGroups stack file; empty: ${karaf.etc}/cutover-jgroups.xml, the one core uses */
         String stack_file() default "";
