@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import org.cutover.api.GroupListener;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.VersionRequest;
+import org.cutover.bench.stats.Stats;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.version.VersionNegotiator;

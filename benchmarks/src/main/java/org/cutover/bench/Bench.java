@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.cutover.bench.stats.Json;
+import org.cutover.bench.stats.Stats;
+
 /**
  * The in-JVM benchmarks of issue 5. Prints a table and writes the same figures
  * as JSON. Options (all optional):

@@ -1,12 +1,12 @@
-package org.cutover.bench;
+package org.cutover.bench.stats;
 
 import java.util.Arrays;
 import java.util.List;
 
-/** Percentiles of a sample of nanosecond timings (nearest-rank). */
-record Stats(int count, long p50, long p99, long max, long min, double mean) {
+/** Percentiles of a sample of nanosecond timings (nearest-rank); shared by the in-JVM harness and the Karaf probe. */
+public record Stats(int count, long p50, long p99, long max, long min, double mean) {
 
-    static Stats of(List<Long> nanos) {
+    public static Stats of(List<Long> nanos) {
         if (nanos.isEmpty()) {
             return new Stats(0, 0, 0, 0, 0, 0);
         }
@@ -21,11 +21,11 @@ record Stats(int count, long p50, long p99, long max, long min, double mean) {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    static String ms(long nanos) {
+    public static String ms(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
     }
 
-    Json.Obj toJson() {
+    public Json.Obj toJson() {
         return new Json.Obj().put("count", count).put("p50_ms", p50 / 1e6).put("p99_ms", p99 / 1e6)
                 .put("max_ms", max / 1e6).put("min_ms", min / 1e6).put("mean_ms", mean / 1e6);
     }

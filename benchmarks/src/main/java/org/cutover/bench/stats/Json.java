@@ -1,4 +1,4 @@
-package org.cutover.bench;
+package org.cutover.bench.stats;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,14 +7,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /** Just enough JSON writing for the results file; no library needed. */
-final class Json {
+public final class Json {
     private Json() {
     }
 
-    static final class Obj {
+    public static final class Obj {
         private final Map<String, Object> fields = new LinkedHashMap<>();
 
-        Obj put(String key, Object value) {
+        public Obj put(String key, Object value) {
             fields.put(key, value);
             return this;
         }
@@ -25,16 +25,16 @@ final class Json {
         }
     }
 
-    static final class Arr {
+    public static final class Arr {
         private final List<Object> items = new ArrayList<>();
 
-        Arr add(Object value) {
+        public Arr add(Object value) {
             items.add(value);
             return this;
         }
     }
 
-    static String write(Object v, String indent) {
+    public static String write(Object v, String indent) {
         String in = indent + "  ";
         if (v == null) {
             return "null";
@@ -67,7 +67,7 @@ final class Json {
         }
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {
