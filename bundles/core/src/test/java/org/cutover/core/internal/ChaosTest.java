@@ -254,9 +254,12 @@ public class ChaosTest {
                     List<TestNode> lacking = up.stream().map(live::get).filter(m -> m.infra.protocol(2).isEmpty())
                             .toList();
                     if (lacking.isEmpty()) {
+                        // an operator uninstalls infra 2.0.0 on a node by mistake, and installs it again
                         TestNode n = live.get(up.get(random.nextInt(up.size())));
                         n.infra.remove(n.infra.protocol(2).orElseThrow());
-                        what = "level 2 removed from " + n.name;
+                        Thread.sleep(200 + random.nextInt(800));
+                        n.infra.add(new TestInfra(2));
+                        what = "level 2 removed from " + n.name + " and installed again";
                     } else {
                         // the rolling hot install: every node that lacks level 2 gets it, one after the other
                         for (TestNode m : lacking) {
