@@ -9,7 +9,6 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRunti
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -121,13 +120,40 @@ public final class CutoverKarafOptions {
         return editConfigurationFilePut("etc/system.properties", key, value);
     }
 
-    /** a TCP port free on loopback right now */
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + LOOPBACK, e);
+    /** ports handed out by this JVM, so that two calls never give the same one */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+    private static final java.util.Random PORTS = new java.util.Random();
+
+    /**
+     * A TCP port free on loopback right now, below the kernel's ephemeral range: a port from that range
+     * (what new ServerSocket(0) gives) can be taken by any outgoing connection while a node is down, and a
+     * node restarted on it then cannot bind (seen in KarafChaosProcessIT: "No available port to bind to").
+     */
+    public static synchronized int freePort() {
+        int below = ephemeralStart();
+        int low = Math.min(20000, below / 2);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = low + PORTS.nextInt(below - low);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(LOOPBACK))) {
+                HANDED_OUT.add(port);
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IllegalStateException("no free port on " + LOOPBACK + " between " + low + " and " + below);
+    }
+
+    /** the first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range) */
+    private static int ephemeralStart() {
+        try {
+            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            return Math.max(10000, Integer.parseInt(range.trim().split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 

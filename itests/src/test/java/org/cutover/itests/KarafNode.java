@@ -29,18 +29,37 @@ final class KarafNode implements AutoCloseable {
     final Path home;
     final int jgroupsPort;
     final int sshPort;
+    final int rmiRegistryPort;
+    /** the admin user bin/client logs in as; the distribution ships none, so unpack() writes one */
+    private String user = "karaf";
+    private String password;
     private String extraJavaOpts = "";
     private Process process;
 
-    private KarafNode(String name, Path home, int jgroupsPort, int sshPort) {
+    private KarafNode(String name, Path home, int jgroupsPort, int sshPort, int rmiRegistryPort) {
         this.name = name;
         this.home = home;
         this.jgroupsPort = jgroupsPort;
         this.sshPort = sshPort;
+        this.rmiRegistryPort = rmiRegistryPort;
     }
 
-    /** unpacks the distribution into {@code root/name} with fresh free ports */
+    /**
+     * unpacks the distribution into {@code root/name} with fresh free ports, and gives it the admin user
+     * karaf with the random password of the nodes under {@code root} (the distribution ships no user)
+     */
     static KarafNode unpack(String name, Path root) throws IOException, InterruptedException {
+        KarafNode node = unpackWithoutUser(name, root);
+        node.addUser(node.user, adminPassword(root), "_g_:admingroup");
+        node.password = adminPassword(root);
+        return node;
+    }
+
+    /**
+     * unpacks as {@link #unpack} but leaves etc/users.properties as the distribution ships it: the node's
+     * first bin/ script (bin/setenv) makes the admin user, see {@link #useGeneratedAdmin()}
+     */
+    static KarafNode unpackWithoutUser(String name, Path root) throws IOException, InterruptedException {
         Path home = root.resolve(name);
         Files.createDirectories(home);
         String tarball = new File(CutoverKarafOptions.distributionUrl().substring("file:".length())).getPath();
@@ -54,15 +73,44 @@ final class KarafNode implements AutoCloseable {
         // every node of one cluster needs the same key: the first node unpacked under root makes it
         Files.copy(clusterKey(root), home.resolve("etc/cutover-cluster.p12"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort());
+        int rmiRegistry = CutoverKarafOptions.freePort();
+        KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort(),
+                rmiRegistry);
         // boot features in their own thread: from the features bundle's activator (the default) a first
         // boot can deadlock when the deployer must stop that bundle (seen with ./cutover: Felix.acquireBundleLock)
         node.setCfg("etc/org.apache.karaf.features.cfg", Map.of("featuresBootAsynchronous", "true"));
         node.setCfg("etc/org.apache.karaf.shell.cfg", Map.of("sshPort", node.sshPort, "sshHost", "127.0.0.1"));
         node.setCfg("etc/org.apache.karaf.management.cfg", Map.of(
-                "rmiRegistryPort", CutoverKarafOptions.freePort(), "rmiRegistryHost", "127.0.0.1",
+                "rmiRegistryPort", rmiRegistry, "rmiRegistryHost", "127.0.0.1",
                 "rmiServerPort", CutoverKarafOptions.freePort(), "rmiServerHost", "127.0.0.1"));
         return node;
+    }
+
+    /** a random password for the nodes under {@code root}, made once (root/admin.password) */
+    static synchronized String adminPassword(Path root) throws IOException {
+        Path file = root.resolve("admin.password");
+        if (!Files.exists(file)) {
+            byte[] random = new byte[24];
+            new java.security.SecureRandom().nextBytes(random);
+            Files.writeString(file, java.util.HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8);
+        }
+        return Files.readString(file, StandardCharsets.UTF_8).strip();
+    }
+
+    /** adds a user to etc/users.properties: {@code user = password,roleOrGroup} */
+    void addUser(String newUser, String newPassword, String roleOrGroup) throws IOException {
+        Files.writeString(home.resolve("etc/users.properties"), "\n" + newUser + " = " + newPassword + ","
+                + roleOrGroup + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** logs in with the user bin/setenv made at the first start (etc/admin.password), once it exists */
+    void useGeneratedAdmin() throws IOException {
+        Path file = home.resolve("etc/admin.password");
+        if (!Files.exists(file)) {
+            throw new IllegalStateException(name + ": no etc/admin.password; bin/setenv made no user (yet)");
+        }
+        user = "karaf";
+        password = Files.readString(file, StandardCharsets.UTF_8).strip();
     }
 
     /** the cluster key shared by the nodes under {@code root}: AES-256, alias cutover, password cutover */
@@ -155,12 +203,34 @@ final class KarafNode implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** runs one shell command as karaf (admin) through bin/client; its output */
+    /** runs one shell command as the node's admin user through bin/client; its output */
     String client(String command) {
+        if (password == null) {
+            throw new IllegalStateException(name + " has no admin password yet (useGeneratedAdmin after the start)");
+        }
+        return clientAs(user, password, command);
+    }
+
+    /**
+     * runs one command through bin/client without -u and -p: bin/client then logs in as the (first) user of
+     * etc/users.properties, the way an operator on the machine uses it
+     */
+    String clientAsLocalDefault(String command) {
+        return runClient(command, "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-r", "30", "-d", "1", "-b");
+    }
+
+    /** runs one command through bin/client as {@code asUser}; its output (errors included) */
+    String clientAs(String asUser, String asPassword, String command) {
+        return runClient(command, "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-u", asUser,
+                "-p", asPassword, "-r", "30", "-d", "1", "-b");
+    }
+
+    private String runClient(String command, String... args) {
         try {
-            ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/client").toString(),
-                    "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-u", "karaf", "-p", "karaf",
-                    "-r", "30", "-d", "1", "-b")
+            List<String> cmd = new ArrayList<>();
+            cmd.add(home.resolve("bin/client").toString());
+            cmd.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .directory(home.toFile())
                     .redirectErrorStream(true);
             pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -238,7 +308,7 @@ final class KarafNode implements AutoCloseable {
         }
     }
 
-    private void setCfg(String file, Map<String, Object> values) throws IOException {
+    void setCfg(String file, Map<String, Object> values) throws IOException {
         Path path = home.resolve(file);
         List<String> lines = new ArrayList<>(Files.readAllLines(path, StandardCharsets.UTF_8));
         for (Map.Entry<String, Object> e : values.entrySet()) {

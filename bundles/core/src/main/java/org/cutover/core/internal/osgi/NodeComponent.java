@@ -1,6 +1,7 @@
 package org.cutover.core.internal.osgi;
 
 import java.io.InputStream;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -134,7 +135,18 @@ public final class NodeComponent {
                 return new JChannel(in);
             }
         }, infra, events);
-        node.start();
+        try {
+            node.start();
+        } catch (Exception e) {
+            node.close();
+            BindException taken = cause(e, BindException.class);
+            if (taken != null) {
+                // JGroups only says "Address already in use" from deep in TCP's server: name the port and the keys
+                throw new IllegalStateException(portInUse(config.bind_address(), config.bind_port()) + " ("
+                        + taken.getMessage() + ")", e);
+            }
+            throw e;
+        }
         VersionNegotiator negotiator = new VersionNegotiator(node);
         Dictionary<String, Object> props = new Hashtable<>(Map.of("cutover.node", config.node_name()));
         registrations = List.of(
@@ -142,6 +154,23 @@ public final class NodeComponent {
                         node, props),
                 context.registerService(VersionService.class, negotiator, props));
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels());
+    }
+
+    /** what an operator reads when this node's JGroups port is taken: which port, and which key sets it */
+    static String portInUse(String address, int port) {
+        return "the JGroups port " + address + ":" + port + " of this node is already in use (by another node on"
+                + " this machine, or another process): set a free port as bind.port in etc/" + PID + ".cfg, or"
+                + " as the system property cutover.bind_port (and list it in every node's initial.hosts /"
+                + " cutover.initial_hosts), or stop the process that holds it";
+    }
+
+    private static <T extends Throwable> T cause(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
     }
 
     // DS calls bind methods after the constructor: levels arrive once the node exists and are announced then

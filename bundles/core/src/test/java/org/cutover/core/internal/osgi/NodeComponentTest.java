@@ -1,0 +1,121 @@
+package org.cutover.core.internal.osgi;
+
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+
+/**
+ * Configuration errors of the node component, the way DS meets them: the
+ * component is built from a configuration and a bundle context, with the
+ * distribution's own stack file (etc/cutover-jgroups.xml of karaf-assembly).
+ * The activation must fail with a message that names what to fix.
+ */
+public class NodeComponentTest {
+
+    /** the stack the distribution ships; the test runs with the module folder as working directory */
+    private static final Path SHIPPED_STACK =
+            Path.of("../../karaf-assembly/src/main/resources/assembly/etc/cutover-jgroups.xml");
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void portInUseNamesThePortAndTheKeysThatSetIt() throws Exception {
+        assertTrue("the shipped stack is where the test expects it: " + SHIPPED_STACK.toAbsolutePath(),
+                Files.isReadable(SHIPPED_STACK));
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            try {
+                new NodeComponent(config(port, SHIPPED_STACK), context(), null);
+                fail("the node started on port " + port + ", which another socket holds");
+            } catch (IllegalStateException e) {
+                String m = e.getMessage();
+                assertTrue(m, m.contains("127.0.0.1:" + port));
+                assertTrue(m, m.contains("already in use"));
+                assertTrue(m, m.contains("bind.port in etc/org.cutover.node.cfg"));
+                assertTrue(m, m.contains("cutover.bind_port"));
+            }
+        }
+    }
+
+    @Test
+    public void missingStackFileNamesTheFileAndTheKey() throws Exception {
+        Path missing = tmp.getRoot().toPath().resolve("no-such-stack.xml");
+        try {
+            new NodeComponent(config(freePort(), missing), context(), null);
+            fail("the node started without a stack file");
+        } catch (IllegalStateException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains(missing.toString()));
+            assertTrue(e.getMessage(), e.getMessage().contains("stack.file in org.cutover.node.cfg"));
+        }
+    }
+
+    /** the same configuration on a free port starts: the failure above is the port's, not the setup's */
+    @Test
+    public void theSameSetupOnAFreePortStarts() throws Exception {
+        NodeComponent node = new NodeComponent(config(freePort(), SHIPPED_STACK), context(), null);
+        node.deactivate();
+    }
+
+    private NodeComponent.Config config(int port, Path stack) throws IOException {
+        Path data = tmp.newFolder().toPath();
+        Map<String, Object> values = Map.of(
+                "node_name", "cfg-test",
+                "cluster_name", "cfg-test-" + port,
+                "bind_address", "127.0.0.1",
+                "bind_port", port,
+                "initial_hosts", "127.0.0.1[" + port + "]",
+                "stack_file", stack.toString(),
+                "state_file", data.resolve("state.bin").toString(),
+                "cluster_key_file", data.resolve("key.p12").toString(),
+                "cluster_key_password", "test",
+                "op_timeout_ms", 5000L);
+        return (NodeComponent.Config) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {NodeComponent.Config.class}, (proxy, method, args) -> {
+                    if (values.containsKey(method.getName())) {
+                        return values.get(method.getName());
+                    }
+                    if ("confirm_timeout_ms".equals(method.getName())) {
+                        return 5000L;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    /** a bundle context that answers what NodeComponent asks: properties and service registration */
+    private BundleContext context() throws IOException {
+        Path karaf = tmp.newFolder().toPath();
+        return (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getProperty":
+                            return "karaf.data".equals(args[0]) ? karaf.resolve("data").toString()
+                                    : "karaf.etc".equals(args[0]) ? karaf.resolve("etc").toString() : null;
+                        case "registerService":
+                            return Proxy.newProxyInstance(getClass().getClassLoader(),
+                                    new Class<?>[] {ServiceRegistration.class}, (p, m, a) -> null);
+                        default:
+                            throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}
