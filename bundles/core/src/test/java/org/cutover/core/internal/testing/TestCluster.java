@@ -176,7 +176,7 @@ public final class TestCluster implements AutoCloseable {
                   <UNICAST3 xmit_interval="200"/>
                   <pbcast.STABLE desired_avg_gossip="2000" max_bytes="1M"/>
                   <pbcast.GMS join_timeout="500" print_local_addr="false"/>
-                  <SEQUENCER/>
+                  <SEQUENCER threshold="0"/>
                   <UFC/>
                   <MFC/>
                   <FRAG4/>
