@@ -5,12 +5,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 
 import org.cutover.api.GroupListener;
-import org.cutover.api.version.AdjustResult;
-import org.cutover.api.version.VersionRequest;
 import org.cutover.bench.stats.Stats;
+import org.cutover.bench.stats.SwitchSeries;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.version.VersionNegotiator;
@@ -29,10 +27,7 @@ final class AdjustBench {
         final int groups;
         final boolean all;
         final CutoverCluster cluster;
-        final List<Long> wall = new ArrayList<>();
-        final List<Long> reported = new ArrayList<>();
-        final List<String> failures = new ArrayList<>();
-        int level = 2;
+        final SwitchSeries series;
         /** the asker's persisted state at the end: size, and the cost of one encode and one save of it */
         int stateBytes;
         Stats encode = Stats.of(List.of());
@@ -46,12 +41,7 @@ final class AdjustBench {
             this.groups = groups;
             this.all = all;
             this.cluster = cluster;
-        }
-
-        VersionRequest next() {
-            int to = level == 2 ? 1 : 2;
-            VersionRequest r = all ? VersionRequest.allGroups(OptionalInt.of(to)) : VersionRequest.of(to, "g0");
-            return to < level ? r.withDowngrade() : r;
+            this.series = new SwitchSeries(all, "g0", 2);
         }
     }
 
@@ -118,21 +108,8 @@ final class AdjustBench {
                 }
                 for (Scenario s : scenarios.values()) {
                     VersionNegotiator v = s.cluster.versions.get(asker);
-                    for (int i = 0; i < n && s.failures.size() < 5; i++) {
-                        VersionRequest req = s.next();
-                        long a = System.nanoTime();
-                        AdjustResult res = v.adjust(req);
-                        long wall = System.nanoTime() - a;
-                        if (!res.complete()) {
-                            s.failures.add(req + " -> applied=" + res.applied() + " " + res.check().failures()
-                                    + " unconfirmed=" + res.unconfirmed());
-                            continue;
-                        }
-                        s.level = req.target().getAsInt();
-                        if (measured) {
-                            s.wall.add(wall);
-                            s.reported.add(res.elapsed().toNanos());
-                        }
+                    for (int i = 0; i < n && !s.series.failing(); i++) {
+                        s.series.switchOnce(v::adjust, measured);
                     }
                 }
             }

@@ -91,24 +91,24 @@ public final class Bench {
                         Stats.ms(r.raw().max()), "1.00", ""));
                 Json.Arr sc = new Json.Arr();
                 for (AdjustBench.Scenario s : r.scenarios().values()) {
-                    Stats w = Stats.of(s.wall);
-                    Stats rep = Stats.of(s.reported);
-                    long[] drift = AdjustBench.drift(s.wall);
+                    Stats w = Stats.of(s.series.wall);
+                    Stats rep = Stats.of(s.series.sentToConfirmed);
+                    long[] drift = AdjustBench.drift(s.series.wall);
                     double ratio = r.raw().p50() == 0 ? Double.NaN : (double) w.p50() / r.raw().p50();
                     table.append(String.format(Locale.ROOT, "%-6d %-34s %9s %9s %9s %10.2fx %9s  %s → %s%s%n", n,
                             "adjust " + s.name, Stats.ms(w.p50()), Stats.ms(w.p99()), Stats.ms(w.max()), ratio,
                             Stats.ms(rep.p50()), Stats.ms(drift[0]), Stats.ms(drift[1]),
-                            s.failures.isEmpty() ? "" : "  FAILURES " + s.failures.size()));
+                            s.series.failures.isEmpty() ? "" : "  FAILURES " + s.series.failures.size()));
                     sc.add(new Json.Obj().put("scenario", s.name).put("groups", s.groups).put("all", s.all)
                             .put("adjust_call", w.toJson()).put("adjust_sent_to_last_confirm", rep.toJson())
                             .put("p50_over_raw_p50", ratio)
                             .put("p50_first_quarter_ms", drift[0] / 1e6).put("p50_last_quarter_ms", drift[1] / 1e6)
-                            .put("failures", list(s.failures))
+                            .put("failures", list(s.series.failures))
                             .put("persisted_state_bytes_at_start", s.stateBytesAtStart)
                             .put("state_save_at_start", s.saveAtStart.toJson())
                             .put("persisted_state_bytes_at_end", s.stateBytes)
                             .put("state_encode", s.encode.toJson()).put("state_save", s.save.toJson()));
-                    for (String f : s.failures) {
+                    for (String f : s.series.failures) {
                         System.err.println("  " + n + " nodes " + s.name + ": " + f);
                     }
                 }
@@ -188,7 +188,7 @@ public final class Bench {
         AdjustBench.Scenario named = r.scenarios().get("named 1 group");
         Stats raw = r.raw();
         if (named != null) {
-            Stats w = Stats.of(named.wall);
+            Stats w = Stats.of(named.series.wall);
             targets.add(new String[] {"adjust p50 ≤ 2× raw round trip, " + n + " nodes",
                     String.format(Locale.ROOT, "%s ms vs 2×%s ms (%.2fx)", Stats.ms(w.p50()), Stats.ms(raw.p50()),
                             (double) w.p50() / raw.p50()), w.p50() <= 2 * raw.p50() ? "met" : "NOT met"});
@@ -198,8 +198,8 @@ public final class Bench {
         AdjustBench.Scenario one = r.scenarios().get("--all 1 groups");
         AdjustBench.Scenario hundred = r.scenarios().get("--all 100 groups");
         if (one != null && hundred != null) {
-            long a = Stats.of(one.wall).p50();
-            long b = Stats.of(hundred.wall).p50();
+            long a = Stats.of(one.series.wall).p50();
+            long b = Stats.of(hundred.series.wall).p50();
             targets.add(new String[] {"--all 100 groups ≤ 1.5× 1 group (p50), " + n + " nodes",
                     String.format(Locale.ROOT, "%s ms vs %s ms (%.2fx)", Stats.ms(b), Stats.ms(a), (double) b / a),
                     b <= 1.5 * a ? "met" : "NOT met"});

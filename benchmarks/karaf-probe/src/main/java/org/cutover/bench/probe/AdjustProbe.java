@@ -23,6 +23,7 @@ import org.cutover.api.version.VersionRequest;
 import org.cutover.api.version.VersionService;
 import org.cutover.bench.stats.Json;
 import org.cutover.bench.stats.Stats;
+import org.cutover.bench.stats.SwitchSeries;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -61,25 +62,13 @@ public class AdjustProbe {
         final String name;
         final int groups;
         final boolean all;
-        final List<Long> wall = new ArrayList<>();
-        final List<Long> sentToConfirmed = new ArrayList<>();
-        final List<String> failures = new ArrayList<>();
-        int level;
-        final int high;
+        final SwitchSeries series;
 
         Scenario(String name, int groups, boolean all, int high) {
             this.name = name;
             this.groups = groups;
             this.all = all;
-            this.high = high;
-            this.level = high;
-        }
-
-        VersionRequest next() {
-            int to = level == high ? high - 1 : high;
-            VersionRequest r = all ? VersionRequest.allGroups(OptionalInt.of(to))
-                    : VersionRequest.of(to, BenchGroups.PREFIX + "0");
-            return to < level ? r.withDowngrade() : r;
+            this.series = new SwitchSeries(all, BenchGroups.PREFIX + "0", high);
         }
     }
 
@@ -192,21 +181,8 @@ public class AdjustProbe {
                     }
                 }
                 for (Scenario s : scenarios) {
-                    for (int i = 0; i < n && s.failures.size() < 5; i++) {
-                        VersionRequest req = s.next();
-                        long a = System.nanoTime();
-                        AdjustResult res = versionService.adjust(req);
-                        long wall = System.nanoTime() - a;
-                        if (!res.complete()) {
-                            s.failures.add(req + " -> applied=" + res.applied() + " " + res.check().failures()
-                                    + " unconfirmed=" + res.unconfirmed());
-                            continue;
-                        }
-                        s.level = req.target().getAsInt();
-                        if (measured) {
-                            s.wall.add(wall);
-                            s.sentToConfirmed.add(res.elapsed().toNanos());
-                        }
+                    for (int i = 0; i < n && !s.series.failing(); i++) {
+                        s.series.switchOnce(versionService::adjust, measured);
                     }
                 }
             }
@@ -215,16 +191,16 @@ public class AdjustProbe {
             table.add(row(g, "raw ordered round trip (baseline)", r, "1.00", ""));
             Json.Arr scJson = new Json.Arr();
             for (Scenario s : scenarios) {
-                Stats w = Stats.of(s.wall);
-                Stats c = Stats.of(s.sentToConfirmed);
+                Stats w = Stats.of(s.series.wall);
+                Stats c = Stats.of(s.series.sentToConfirmed);
                 table.add(row(g, "adjust " + s.name, w, ratio(w.p50(), r.p50()), Stats.ms(c.p50())));
-                for (String f : s.failures) {
+                for (String f : s.series.failures) {
                     table.add("         FAILED: " + f);
                 }
                 scJson.add(new Json.Obj().put("scenario", s.name).put("groups", s.groups).put("all", s.all)
                         .put("adjust_wall", w.toJson()).put("sent_to_confirmed", c.toJson())
                         .put("p50_over_raw_p50", r.p50() > 0 ? (double) w.p50() / r.p50() : null)
-                        .put("failures", arr(s.failures)));
+                        .put("failures", arr(s.series.failures)));
             }
             phasesJson.add(new Json.Obj().put("groups_in_cluster", g).put("raw_round_trip", r.toJson())
                     .put("scenarios", scJson));
