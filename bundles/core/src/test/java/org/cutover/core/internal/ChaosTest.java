@@ -40,8 +40,9 @@ import org.junit.Test;
  * switcher that moves every group down and up all the time, while random steps
  * hot-swap infrastructure (and take a level away), adjust, crash and restart
  * nodes (the coordinator, which is the sequencer, included), split the cluster
- * into a majority and a minority and heal it, and turn on message loss, delay
- * and duplication in the live stack. Each step is followed by a settled spell of
+ * into a majority and a minority, or bridge two pairs through one node, and heal
+ * it, and turn on message loss, delay, duplication and reordering in the live
+ * stack. Each step is followed by a settled spell of
  * 0.5-1.5 s. CI runs 6 steps of seed 20261126; a longer
  * run: {@code mvn -pl bundles/api,bundles/core test -Dtest=ChaosTest
  * -Dchaos.steps=200 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S}.
@@ -240,9 +241,11 @@ public class ChaosTest {
         int switches = 0;
         int kills = 0;
         int partitions = 0;
+        int bridges = 0;
         int minorityRefused = 0;
         int divergent = 0;
-        String faults = "<DISCARD/><DELAY in_delay=\"0\" out_delay=\"0\"/><DUPL incoming_copies=\"0\" outgoing_copies=\"0\"/>";
+        String faults = "<DISCARD/><DELAY in_delay=\"0\" out_delay=\"0\"/><DUPL incoming_copies=\"0\" outgoing_copies=\"0\"/>"
+                + "<SHUFFLE up=\"false\" down=\"false\" max_size=\"10\" max_time=\"50\"/>";
         try (TestCluster cluster = new TestCluster("chaos", NODES, faults)) {
             Map<Integer, TestNode> live = new ConcurrentHashMap<>();
             Map<Integer, Writer> writers = new HashMap<>();
@@ -301,6 +304,20 @@ public class ChaosTest {
                     disruption.incrementAndGet();
                     kills++;
                     what = "crash of node" + (victim + 1);
+                } else if (action == 4 && crashed.isEmpty() && random.nextInt(3) == 0) {
+                    // a bridge: two pairs that cannot reach each other, and one node that reaches both
+                    List<Integer> order = new ArrayList<>(up);
+                    java.util.Collections.shuffle(order, random);
+                    disruption.incrementAndGet();
+                    split(live, order.subList(0, 2), order.subList(3, 5));
+                    partitions++;
+                    bridges++;
+                    Thread.sleep(1000 + random.nextInt(2000));
+                    disruption.incrementAndGet();
+                    heal(live);
+                    what = "bridge " + live.get(order.get(2)).name + " between " + order.subList(0, 2).stream()
+                            .map(i -> live.get(i).name).toList() + " and " + order.subList(3, 5).stream()
+                            .map(i -> live.get(i).name).toList() + ", healed";
                 } else if (action == 4 && crashed.isEmpty()) {
                     List<Integer> order = new ArrayList<>(up);
                     java.util.Collections.shuffle(order, random);
@@ -334,10 +351,12 @@ public class ChaosTest {
                 } else {
                     TestNode n = live.get(up.get(random.nextInt(up.size())));
                     double rate = 0.01 + random.nextDouble() * 0.19;
-                    setFaults(n, rate, random.nextInt(6), random.nextBoolean() ? 1 : 0);
+                    boolean shuffle = random.nextBoolean();
+                    setFaults(n, rate, random.nextInt(6), random.nextBoolean() ? 1 : 0, shuffle);
                     Thread.sleep(500);
-                    setFaults(n, 0, 0, 0);
-                    what = "faults on " + n.name + ": discard " + Math.round(rate * 100) + " %, delay, dupl";
+                    setFaults(n, 0, 0, 0, false);
+                    what = "faults on " + n.name + ": discard " + Math.round(rate * 100) + " %, delay, dupl"
+                            + (shuffle ? ", shuffle" : "");
                 }
                 long settleStart = System.nanoTime();
                 boolean converged = crashed.isEmpty() ? awaitConvergence(live) : true;
@@ -388,7 +407,8 @@ public class ChaosTest {
                 divergent++;
             }
             String report = "chaos: steps " + steps + ", switches " + switches + ", kills " + kills + ", partitions "
-                    + partitions + ", minority adjusts refused " + minorityRefused + ", writes " + writes + ", lost "
+                    + partitions + " (bridges " + bridges + "), minority adjusts refused " + minorityRefused
+                    + ", writes " + writes + ", lost "
                     + lost + ", duplicated " + duplicated + ", reordered " + reordered + ", divergent " + divergent
                     + ", two levels at one epoch " + twoLevels + ", minority switches applied "
                     + switcher.minorityApplied + ", slowest adjust " + switcher.slowest + " ms, slowest convergence "
@@ -423,13 +443,15 @@ public class ChaosTest {
         return n.channel().getProtocolStack().findProtocol(DISCARD.class);
     }
 
-    private static void setFaults(TestNode n, double discardRate, int delayMs, int copies) {
+    private static void setFaults(TestNode n, double discardRate, int delayMs, int copies, boolean shuffle) {
         discard(n).setUpDiscardRate(discardRate);
         DELAY delay = n.channel().getProtocolStack().findProtocol(DELAY.class);
         delay.setInDelay(delayMs);
         delay.setOutDelay(delayMs);
         DUPL dupl = n.channel().getProtocolStack().findProtocol(DUPL.class);
         dupl.setIncomingCopies(copies);
+        n.channel().getProtocolStack().<org.jgroups.protocols.SHUFFLE>findProtocol(org.jgroups.protocols.SHUFFLE.class)
+                .setUp(shuffle);
     }
 
     /** every live node's writer is a member of the group, as every node sees it */
