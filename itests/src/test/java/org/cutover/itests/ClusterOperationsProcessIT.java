@@ -144,15 +144,11 @@ public class ClusterOperationsProcessIT {
                 list -> list.get("n3") != null && list.get("n3").startsWith("INACTIVE"));
 
         String refused = n1.client("cluster:version-adjust --to 2 kv");
-        assertRefused(refused, "NODE_INACTIVE");
-        assertTrue("the refusal names n3: " + refused,
-                Pattern.compile("NODE_INACTIVE: .*\\bn3\\b").matcher(refused).find());
+        assertRefusalNames(refused, "NODE_INACTIVE", "n3");
         assertFalse("every node can run level 2: " + refused, refused.contains("NODE_INCAPABLE"));
         assertEquals("kv unchanged: level 1, epoch 1", "1 1", levelAndEpoch(n2));
 
-        n3.start();
-        Await.until("n3 back, ACTIVE 1, 2", FORM_TIMEOUT, n1::nodeList, list -> "ACTIVE 1, 2".equals(list.get("n3")));
-        awaitKvMembers(n1, "n1", "n2", "n3");
+        restartAndAwaitBack(n3, "n3");
     }
 
     @Test
@@ -162,13 +158,22 @@ public class ClusterOperationsProcessIT {
                 list -> list.get("n2") != null && list.get("n2").startsWith("PARTITIONED"));
 
         String refused = n3.client("cluster:version-adjust --to 2 kv");
-        assertRefused(refused, "GROUP_PARTITIONED");
-        assertTrue("the refusal names n2: " + refused,
-                Pattern.compile("GROUP_PARTITIONED: .*\\bn2\\b").matcher(refused).find());
+        assertRefusalNames(refused, "GROUP_PARTITIONED", "n2");
         assertEquals("kv unchanged: level 1, epoch 1", "1 1", levelAndEpoch(n1));
 
-        n2.start();
-        Await.until("n2 back, ACTIVE 1, 2", FORM_TIMEOUT, n1::nodeList, list -> "ACTIVE 1, 2".equals(list.get("n2")));
+        restartAndAwaitBack(n2, "n2");
+    }
+
+    private static void assertRefusalNames(String refused, String code, String node) {
+        assertRefused(refused, code);
+        assertTrue("the refusal names " + node + ": " + refused,
+                Pattern.compile(code + ": .*\\b" + node + "\\b").matcher(refused).find());
+    }
+
+    private static void restartAndAwaitBack(KarafNode node, String name) throws Exception {
+        node.start();
+        Await.until(name + " back, ACTIVE 1, 2", FORM_TIMEOUT, n1::nodeList,
+                list -> "ACTIVE 1, 2".equals(list.get(name)));
         awaitKvMembers(n1, "n1", "n2", "n3");
     }
 

@@ -971,14 +971,18 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     "node", settings.nodeName()));
         }
         for (LocalMember lm : targets) {
-            lm.deliver(() -> {
-                try {
-                    lm.listener.onMembershipChange(c);
-                } catch (RuntimeException ex) {
-                    LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
-                }
-            });
+            notify(lm, c);
         }
+    }
+
+    private void notify(LocalMember lm, MembershipChange c) {
+        lm.deliver(() -> {
+            try {
+                lm.listener.onMembershipChange(c);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
+            }
+        });
     }
 
     /** on the data path: the few local members, not a copy of the group's state */
@@ -1030,15 +1034,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 locals.remove(lm.self().id());
                 lm.left();
                 GroupInfo g = state.group(d.group()).orElse(null);
-                MembershipChange c = new MembershipChange(Reason.NODE_INCAPABLE, d.group(), List.of(lm.self()),
-                        d.level(), d.level(), g == null ? 0 : g.epoch(), settings.nodeName());
-                lm.deliver(() -> {
-                    try {
-                        lm.listener.onMembershipChange(c);
-                    } catch (RuntimeException ex) {
-                        LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
-                    }
-                });
+                notify(lm, new MembershipChange(Reason.NODE_INCAPABLE, d.group(), List.of(lm.self()), d.level(),
+                        d.level(), g == null ? 0 : g.epoch(), settings.nodeName()));
                 sendLater(null, new Leave(d.group(), lm.self().id()));
             }
             return;
