@@ -19,6 +19,7 @@ public final class AdjustWaiter {
     private final CountDownLatch allConfirmed = new CountDownLatch(1);
     private final Map<String, Long> confirmedNanos = new ConcurrentHashMap<>();
     private volatile ClusterState.Result result;
+    private volatile org.cutover.api.GroupException failure;
     private volatile Map<String, List<String>> expected = Map.of();
     private final java.util.Set<String> gone = ConcurrentHashMap.newKeySet();
 
@@ -30,6 +31,18 @@ public final class AdjustWaiter {
         this.result = result;
         delivered.countDown();
         checkDone();
+    }
+
+    /** the adjust never reached the log (no leader here, or not committed in time) */
+    void failed(org.cutover.api.GroupException why) {
+        if (result == null) {
+            failure = why;
+            delivered.countDown();
+        }
+    }
+
+    public org.cutover.api.GroupException failure() {
+        return failure;
     }
 
     void confirmed(String node) {

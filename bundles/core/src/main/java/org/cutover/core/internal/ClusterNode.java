@@ -1,10 +1,12 @@
 package org.cutover.core.internal;
 
+import java.io.DataInput;
+import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +14,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -45,85 +49,78 @@ import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.*;
+import org.cutover.core.internal.wire.LogBatch;
 import org.cutover.core.internal.wire.WireFormat;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.Event;
 import org.jgroups.JChannel;
-import org.jgroups.MergeView;
 import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.Role;
+import org.jgroups.raft.RaftHandle;
+import org.jgroups.raft.StateMachine;
 import org.jgroups.util.UUID;
 
 /**
  * One Cutover node: its JChannel, its replica of the cluster state, and the
- * members that live on it. Every ordered envelope is applied to the state
- * under one lock, in delivery order, and the resulting membership changes and
- * messages are handed to local listeners before the next envelope.
+ * members that live on it. Every ordered envelope is an entry of the cluster
+ * log (jgroups-raft): committed by a majority of the defined nodes, then
+ * applied here in log order by RAFT's one applier thread, under the node's
+ * lock. What a change means for the local members is queued to each member's
+ * own delivery thread, never run under the lock.
  */
 public final class ClusterNode implements ClusterService, GroupService, Receiver, AutoCloseable {
 
-    /** builds the node's channel; the stack comes from a file in Karaf, from code in tests */
+    /** builds the node's channel; the stack comes from a file in Karaf, derived from it in tests */
     @FunctionalInterface
     public interface ChannelFactory {
         JChannel create() throws Exception;
     }
 
     private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
+    /** how often the node re-checks what it must tell the log (its hello, its levels, the leader's view) */
+    private static final long TICK_MILLIS = 250;
+    /** a bigger log is cut into a snapshot; a node that lags behind a snapshot loses its members' streams */
+    private static final long MAX_LOG_BYTES = 64L << 20;
 
     private final NodeSettings settings;
     private final ChannelFactory channelFactory;
     private final InfraLevels infra;
     private final EventSink events;
-    private final StateStore store;
 
     private final Object lock = new Object();
+    /** guarded by lock */
     private ClusterState state = new ClusterState();
-    private List<GroupVersion> persistedVersions = List.of();
-    private volatile boolean synced;
-    private String syncNonce;
-    private boolean ownSyncSeen;
-    private byte[] pendingSnapshot;
-    private record Held(Envelope envelope, Address source) {
-    }
-
-    private final List<Held> heldBack = new ArrayList<>();
+    /** position of the last applied envelope in the log's stream of envelopes; the same on every node; under lock */
+    private long position;
 
     private volatile JChannel channel;
+    private volatile RaftHandle raft;
+    private volatile LogLink log;
     private volatile View view;
-    /** opens when this node's first hello is delivered: from then on its joins are ordered after it */
+    private volatile boolean connected;
+    /** opens when this node's fresh hello is applied: from then on its joins are ordered after it */
     private final CountDownLatch ready = new CountDownLatch(1);
+    private volatile long incarnation;
+    private List<GroupVersion> legacyVersions = List.of();
     private final Map<String, LocalMember> locals = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<ClusterState.Result>> pending = new ConcurrentHashMap<>();
     private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
     private final Map<Long, RequestTracker> requests = new ConcurrentHashMap<>();
-    private final Map<String, GroupState> earlyStates = new ConcurrentHashMap<>();
     private final AtomicLong memberCounter = new AtomicLong();
-    private volatile long incarnation;
-    private final AtomicLong deliverySequence = new AtomicLong();
-    private final ScheduledExecutorService worker;
-    private final Object sendLock = new Object();
-    private long sendSeq;
-    /** what a member that misses some of this node's broadcasts can have again; 32 MB, thousands of messages */
-    private final RecentBroadcasts recent = new RecentBroadcasts(32L << 20);
-    private final SenderOrder<Held> senderOrder = new SenderOrder<>();
-    /**
-     * How long a sender's early message waits for the ones before it when no view change gives the gap up:
-     * a safety net only (a gap that a view change made for good is given up by the next ordered ViewChanged);
-     * generous, since on a loaded machine a retransmission can take seconds.
-     */
-    private static final long GAP_WAIT_MILLIS = 5000;
-    private static final long HELLO_PERIOD_MILLIS = 5000;
+    private final ScheduledExecutorService timer;
+    private final AtomicBoolean helloInFlight = new AtomicBoolean();
+    private final AtomicBoolean levelsInFlight = new AtomicBoolean();
+    private final AtomicBoolean viewInFlight = new AtomicBoolean();
 
     public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
         this.settings = settings;
         this.channelFactory = channelFactory;
         this.infra = infra;
         this.events = events;
-        this.store = new StateStore(settings.stateFile());
-        // one thread: sends made on behalf of the delivery path keep their order and never block delivery
-        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cutover-" + settings.nodeName());
             t.setDaemon(true);
             return t;
@@ -133,31 +130,51 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     // ---- lifecycle ----
 
     /**
-     * Loads the persisted state, connects the channel and starts learning the
-     * cluster state. Returns once connected; {@link #awaitSynced} waits for the state.
+     * Connects the channel; RAFT replays this node's log into the state first.
+     * Returns once connected; {@link #awaitSynced} waits until this node is part of the cluster (its hello
+     * committed), which needs a majority of the defined nodes.
      *
-     * @throws IOException if the persisted state is damaged (the message says what to do)
+     * @throws IOException if a state file of the old format is damaged (the message says what to do)
      */
     public void start() throws Exception {
-        Optional<ClusterState> saved = store.load();
-        if (saved.isPresent()) {
-            ClusterState s = saved.get();
-            s.forgetView(settings.nodeName());
-            persistedVersions = s.groupVersions();
-            incarnation = s.incarnationOf(settings.nodeName());
-            state = s;
+        Files.createDirectories(settings.logDir());
+        boolean newLog = isEmptyDir(settings.logDir());
+        if (newLog && Files.exists(settings.legacyState())) {
+            // a node of the pre-log kind: its levels and epochs go into the log with its first hello
+            Optional<ClusterState> old = new StateStore(settings.legacyState()).load();
+            legacyVersions = old.map(ClusterState::groupVersions).orElse(List.of());
+            LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " imports the levels of "
+                    + settings.legacyState() + ": " + legacyVersions);
         }
-        infra.onChange(this::capabilityChanged);
         JChannel ch = channelFactory.create();
         ch.setName(settings.nodeName());
+        RAFT protocol = ch.getProtocolStack().findProtocol(RAFT.class);
+        if (protocol == null) {
+            throw new IllegalStateException("the JGroups stack has no raft.RAFT protocol: Cutover's order needs it");
+        }
+        protocol.raftId(settings.nodeName()).members(settings.members()).logDir(settings.logDir().toString())
+                .logUseFsync(settings.fsync()).maxLogSize(MAX_LOG_BYTES);
+        protocol.logPrefix(settings.nodeName());
+        RaftHandle handle = new RaftHandle(ch, new Applier());
+        handle.addRoleListener(role -> {
+            if (role == Role.Leader) {
+                timer.execute(this::publishView);
+            }
+        });
+        raft = handle;
+        log = new LogLink(handle, settings.nodeName(), settings.opTimeout());
         ch.setReceiver(this);
         channel = ch;
         ch.connect(settings.clusterName());
         view = ch.getView();
-        if (view.size() == 1) {
-            becomeSynced(null);
-        } else {
-            requestSync();
+        connected = true;
+        infra.onChange(levels -> timer.execute(this::announceLevels));
+        timer.scheduleWithFixedDelay(this::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private static boolean isEmptyDir(java.nio.file.Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.findAny().isEmpty();
         }
     }
 
@@ -165,12 +182,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    /** whether the node has the cluster state and applies the ordered stream */
+    /** whether this node's hello is committed: it is part of the cluster and applies the log */
     public boolean isSynced() {
-        return synced;
+        return ready.getCount() == 0;
     }
 
-    /** Leaves the cluster in an orderly way: a Goodbye in the order, then the channel closes. */
+    /** Leaves the cluster in an orderly way: a Goodbye in the log, then the channel closes. */
     @Override
     public void close() {
         JChannel ch = channel;
@@ -178,26 +195,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             return;
         }
         try {
-            if (isSynced() && ch.isConnected()) {
-                CompletableFuture<ClusterState.Result> bye = expect("goodbye/" + settings.nodeName());
-                broadcast(new Goodbye(settings.nodeName()));
-                bye.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (isSynced() && ch.isConnected() && log.hasLeader()) {
+                log.append(new Goodbye(settings.nodeName())).get(settings.opTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName()
-                    + " could not say goodbye before closing; the others will see it as PARTITIONED", e);
+                    + " could not say goodbye before closing; the others will see it as PARTITIONED: " + e);
         } finally {
+            timer.shutdownNow();
+            log.close();
             ch.close();
             channel = null;
-            worker.shutdownNow();
-            if (synced) {
-                synchronized (lock) {
-                    store.save(state);
-                }
-            }
+            connected = false;
             locals.values().forEach(LocalMember::left);
-            pending.values().forEach(f -> f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED,
-                    "node " + settings.nodeName() + " is shutting down")));
+            locals.clear();
         }
     }
 
@@ -227,10 +239,16 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new GroupException(ReasonCode.NODE_ACTIVE, "node " + name
                     + " is active; stop it before removing it from the defined nodes");
         }
-        ClusterState.Result r = await(expect("remove/" + name), new RemoveNode(name, settings.nodeName()),
-                "removing node " + name);
+        ClusterState.Result r = await(log.append(new RemoveNode(name, settings.nodeName())), "removing node " + name);
         if (!r.accepted()) {
             throw new GroupException(r.refused(), r.why());
+        }
+        try {
+            // the log's voters follow the defined nodes, so the majority no longer counts the removed node
+            raft.removeServer(name).get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "node " + name + " is no longer defined, but the log still counts it"
+                    + " as a voter: " + e);
         }
     }
 
@@ -247,26 +265,38 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener);
         locals.put(id, member);
         try {
-            ClusterState.Result r = await(expect("join/" + id), new Join(group, id, settings.nodeName()),
-                    "joining group " + group);
+            ClusterState.Result r = await(log.append(new Join(group, id, settings.nodeName())), "joining group "
+                    + group);
             if (!r.accepted()) {
                 throw new GroupException(r.refused(), r.why());
             }
-            if (!member.awaitStateArrival(settings.opTimeout())) {
-                LOG.log(System.Logger.Level.WARNING, "member " + id + " of group " + group + " got no state from"
-                        + " the other members within " + settings.opTimeout().toSeconds() + " s; it goes on without");
-                synchronized (lock) {
-                    member.stateArrived();
-                }
+            try {
+                member.ready.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // never carry on empty: a member without the group's state would diverge from the others
+                leaveQuietly(member);
+                throw new GroupException(ReasonCode.NOT_CONNECTED, "member " + id + " of group " + group + " got no"
+                        + " state from the other members within " + settings.opTimeout().toSeconds() + " s; the"
+                        + " join is undone");
             }
             return member;
         } catch (RuntimeException e) {
             locals.remove(id);
-            earlyStates.remove(id);
+            member.left();
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            locals.remove(id);
+            member.left();
             throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while joining group " + group);
+        }
+    }
+
+    private void leaveQuietly(LocalMember member) {
+        try {
+            leave(member);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "could not undo the join of " + member + ": " + e.getMessage());
         }
     }
 
@@ -285,21 +315,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     void leave(LocalMember member) {
         String id = member.self().id();
         member.leaving();
-        await(expect("leave/" + id), new Leave(member.name(), id), "leaving group " + member.name());
+        await(log.append(new Leave(member.name(), id)), "leaving group " + member.name());
     }
 
     boolean supports(int level, InfraFunction function) {
         return infra.protocol(level).map(p -> p.functions().contains(function)).orElse(false);
     }
 
+    /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
         InfraProtocol p = protocolFor(member);
-        broadcast(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
-                Frame.data(payload))));
+        await(log.append(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
+                Frame.data(payload)))), "sending to group " + member.name());
     }
 
-    java.util.concurrent.CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload,
-                                                                     Duration timeout) {
+    CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload, Duration timeout) {
         InfraProtocol p = protocolFor(member);
         if (!p.functions().contains(InfraFunction.REQUEST_ALL)) {
             throw new FunctionUnavailableException(member.name(), InfraFunction.REQUEST_ALL, p.level());
@@ -313,8 +343,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         long requestId = id;
         tracker.future.whenComplete((r, e) -> requests.remove(requestId));
         byte[] frame = p.encode(member.name(), new Frame(Frame.Kind.REQUEST, id, payload));
-        worker.schedule(tracker::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        broadcast(new GroupData(member.name(), member.self().id(), p.level(), frame));
+        timer.schedule(tracker::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        log.append(new GroupData(member.name(), member.self().id(), p.level(), frame)).whenComplete((r, e) -> {
+            if (e != null) {
+                tracker.future.completeExceptionally(e);
+            }
+        });
         return tracker.future;
     }
 
@@ -347,6 +381,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return names;
     }
 
+    /** whether this node sees a leader of the cluster log, i.e. is in the primary component */
+    public boolean hasLeader() {
+        LogLink l = log;
+        return l != null && l.hasLeader();
+    }
+
     public NodeSettings settings() {
         return settings;
     }
@@ -355,22 +395,35 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return infra;
     }
 
-    /** sends an adjust in the order; the waiter follows its delivery and confirmations */
+    /** appends an adjust to the log; the waiter follows its application and the confirmations */
     public void sendAdjust(Adjust adjust, AdjustWaiter waiter) {
         adjusts.put(adjust.requestId(), waiter);
-        broadcast(adjust);
+        log.append(adjust).whenComplete((r, e) -> {
+            if (e != null) {
+                waiter.failed(e instanceof GroupException g ? g : new GroupException(ReasonCode.NOT_CONNECTED,
+                        e.toString()));
+            }
+        });
     }
 
+    /** records how the adjust ended in the replicated history; off the caller's path */
     public void finishAdjust(AdjustDone done) {
         adjusts.remove(done.requestId());
-        broadcast(done);
+        log.append(done).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.log(System.Logger.Level.DEBUG, "adjust outcome not recorded: " + e);
+            }
+        });
     }
 
     public void requireSynced() {
         try {
             if (!awaitSynced(settings.opTimeout())) {
+                if (!hasLeader()) {
+                    throw log.noLeader();
+                }
                 throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName()
-                        + " has not learnt the cluster state within " + settings.opTimeout().toSeconds() + " s");
+                        + " has not joined the cluster log within " + settings.opTimeout().toSeconds() + " s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -378,26 +431,15 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
-    // ---- sending ----
-
-    private CompletableFuture<ClusterState.Result> expect(String key) {
-        CompletableFuture<ClusterState.Result> f = new CompletableFuture<>();
-        pending.put(key, f);
-        f.whenComplete((r, e) -> pending.remove(key, f));
-        return f;
-    }
-
-    private ClusterState.Result await(CompletableFuture<ClusterState.Result> f, Envelope e, String what) {
-        broadcast(e);
+    private ClusterState.Result await(CompletableFuture<ClusterState.Result> f, String what) {
         try {
-            return f.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return f.get(settings.opTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException ex) {
-            f.cancel(false);
-            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was not delivered in the cluster's order within "
-                    + settings.opTimeout().toSeconds() + " s");
+            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was not applied within "
+                    + settings.opTimeout().toSeconds() + " s; it may still be");
         } catch (ExecutionException ex) {
-            if (ex.getCause() instanceof RuntimeException r) {
-                throw r;
+            if (ex.getCause() instanceof GroupException g) {
+                throw new GroupException(g.code(), what + ": " + g.getMessage());
             }
             throw new GroupException(ReasonCode.NOT_CONNECTED, what + " failed: " + ex.getCause());
         } catch (InterruptedException ex) {
@@ -406,44 +448,137 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
-    private void broadcast(Envelope e) {
-        send(null, e);
-    }
+    // ---- what the node tells the log on its own ----
 
-    private void send(Address dest, Envelope e) {
-        JChannel ch = channel;
-        if (ch == null) {
-            throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not connected");
-        }
+    /** the node's hello until it is committed, its levels when they differ from the log's, the leader's view */
+    private void tick() {
         try {
-            if (dest != null) {
-                ch.send(new BytesMessage(dest, WireFormat.encode(e)));
-                return;
+            if (!isSynced()) {
+                sayHello();
+            } else {
+                announceLevels();
             }
-            // numbered in send order under one lock, so SenderOrder can restore that order at every node
-            synchronized (sendLock) {
-                byte[] numbered = WireFormat.encodeNumbered(++sendSeq, e);
-                recent.sent(sendSeq, numbered);
-                ch.send(new BytesMessage(null, numbered));
+            if (raft.isLeader()) {
+                publishView();
             }
-        } catch (Exception ex) {
-            throw new GroupException(ReasonCode.NOT_CONNECTED, "cannot send on the channel: " + ex.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "tick: " + e);
         }
     }
 
-    private void sendLater(Address dest, Envelope e) {
-        if (worker.isShutdown()) {
-            return; // closing: the channel is gone too
+    private void sayHello() {
+        JChannel ch = channel;
+        if (ch == null || !log.hasLeader() || !helloInFlight.compareAndSet(false, true)) {
+            return;
         }
-        worker.execute(() -> {
-            try {
-                send(dest, e);
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "could not send " + e.getClass().getSimpleName(), ex);
+        Address self = ch.getAddress();
+        Object physical = ch.down(new Event(Event.GET_PHYSICAL_ADDRESS, self));
+        long known;
+        synchronized (lock) {
+            known = state.incarnationOf(settings.nodeName());
+        }
+        Hello hello = new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self)
+                : physical.toString(), infra.levels(), Map.of(), legacyVersions, true, known);
+        log.append(hello).whenComplete((r, e) -> {
+            helloInFlight.set(false);
+            if (e == null && r.accepted()) {
+                synchronized (lock) {
+                    incarnation = state.incarnationOf(settings.nodeName());
+                }
+                legacyVersions = List.of();
+                ready.countDown();
+                LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " is in the cluster log,"
+                        + " incarnation " + incarnation);
             }
         });
     }
 
+    private void announceLevels() {
+        if (!isSynced() || !log.hasLeader()) {
+            return;
+        }
+        SortedSet<Integer> levels = infra.levels();
+        boolean differs = read(s -> s.definedNode(settings.nodeName()).map(n -> !n.levels().equals(levels))
+                .orElse(false));
+        if (differs && levelsInFlight.compareAndSet(false, true)) {
+            log.append(new CapabilityChanged(settings.nodeName(), levels))
+                    .whenComplete((r, e) -> levelsInFlight.set(false));
+        }
+    }
+
+    /** the leader writes its view into the log when it differs from the replicated node statuses */
+    private void publishView() {
+        View v = view;
+        RaftHandle h = raft;
+        if (v == null || h == null || !h.isLeader()) {
+            return;
+        }
+        Set<String> uuids = new HashSet<>();
+        v.getMembers().forEach(a -> uuids.add(uuidOf(a)));
+        long term = h.currentTerm();
+        boolean needed = read(s -> s.viewDiffers(uuids) || s.viewTerm() < term);
+        if (needed && viewInFlight.compareAndSet(false, true)) {
+            log.append(new ViewChanged(term, v.getViewId().getId(), List.copyOf(uuids)))
+                    .whenComplete((r, e) -> viewInFlight.set(false));
+        }
+    }
+
+    // ---- JGroups callbacks ----
+
+    @Override
+    public void viewAccepted(View v) {
+        view = v;
+        if (!adjusts.isEmpty()) {
+            Set<String> inView = nodesInView();
+            adjusts.values().forEach(w -> w.viewChanged(inView));
+        }
+        if (connected && !timer.isShutdown()) {
+            timer.execute(this::publishView);
+        }
+    }
+
+    /** the unicasts beside the log: confirmations, replies, a joiner's state */
+    @Override
+    public void receive(Message msg) {
+        Envelope e;
+        try {
+            e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+        } catch (IOException | RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
+                    + msg.getSrc() + ": " + ex.getMessage());
+            return;
+        }
+        if (e instanceof AdjustConfirm c) {
+            AdjustWaiter w = adjusts.get(c.requestId());
+            if (w != null) {
+                w.confirmed(c.node());
+            }
+        } else if (e instanceof Reply r) {
+            onReply(r);
+        } else if (e instanceof GroupState g) {
+            onGroupState(g);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
+                    + msg.getSrc() + ": it belongs in the cluster log");
+        }
+    }
+
+    private void unicast(String node, Envelope e) {
+        JChannel ch = channel;
+        if (ch == null || !connected) {
+            return;
+        }
+        addressOf(node).ifPresent(to -> {
+            try {
+                ch.send(new BytesMessage(to, WireFormat.encode(e)));
+            } catch (Exception ex) {
+                LOG.log(System.Logger.Level.DEBUG, "could not send " + e.getClass().getSimpleName() + " to " + node
+                        + ": " + ex);
+            }
+        });
+    }
+
+    /** under lock or not: reads the state's uuid for the node and finds it in the view */
     private Optional<Address> addressOf(String node) {
         View v = view;
         Optional<String> uuid;
@@ -465,498 +600,239 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return a instanceof UUID u ? u.toStringLong() : a.toString();
     }
 
-    /** computed and numbered under the send lock, so it names exactly the joins and leaves sent before it */
-    private void sendHello(boolean first) {
-        JChannel ch = channel;
-        if (ch == null) {
-            return;
-        }
-        synchronized (sendLock) {
-            send(null, hello(first));
-        }
-    }
+    // ---- applying the log (RAFT's applier thread) ----
 
-    private Hello hello(boolean first) {
-        JChannel ch = channel;
-        Address self = ch.getAddress();
-        Object physical = ch.down(new Event(Event.GET_PHYSICAL_ADDRESS, self));
-        Map<String, List<String>> members = new LinkedHashMap<>();
-        for (LocalMember m : locals.values()) {
-            // a join in flight is ordered before this hello, a leave in flight too: count them as done
-            if (!m.isLeaving()) {
-                members.computeIfAbsent(m.name(), k -> new ArrayList<>()).add(m.self().id());
-            }
-        }
-        List<GroupVersion> versions;
-        synchronized (lock) {
-            versions = first ? persistedVersions : state.groupVersions();
-        }
-        return new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self) : physical.toString(),
-                infra.levels(), members, versions, first, incarnation);
-    }
-
-    // ---- learning the state ----
-
-    private void requestSync() {
-        String nonce = java.util.UUID.randomUUID().toString();
-        synchronized (lock) {
-            syncNonce = nonce;
-            ownSyncSeen = false;
-            pendingSnapshot = null;
-        }
-        sendLater(null, new SyncRequest(settings.nodeName(), nonce));
-        worker.schedule(() -> {
-            if (isSynced()) {
-                return;
-            }
-            View v = view;
-            if (v != null && v.size() == 1) {
-                becomeSynced(null);
-            } else {
-                LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName()
-                        + " got no cluster state in time; asking again");
-                requestSync();
-            }
-        }, settings.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void becomeSynced(byte[] snapshot) {
-        synchronized (lock) {
-            if (synced) {
-                return;
-            }
-            if (snapshot != null) {
-                try {
-                    state = StateStore.decode(snapshot);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "damaged state snapshot ignored: " + e.getMessage());
-                    return;
-                }
-            }
-            synced = true;
-            store.save(state);
-            List<Held> replay = new ArrayList<>(heldBack);
-            heldBack.clear();
-            for (Held h : replay) {
-                deliver(h.envelope(), h.source());
-            }
-        }
-        LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " has the cluster state"
-                + (snapshot == null ? " (first in its view)" : ""));
-        worker.execute(() -> {
-            sendHello(true);
-            announceView(view);
-        });
-        // anti-entropy: a hello names this node's members and levels exactly, so an ordered message that a view
-        // change lost (a straggler given up) is repaired within this period
-        worker.scheduleWithFixedDelay(() -> {
+    /** the cluster log's state machine: the replica, and the position counter every node shares */
+    private final class Applier implements StateMachine {
+        @Override
+        public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+            LogBatch.View batch;
             try {
-                sendHello(false);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "periodic hello not sent: " + e.getMessage());
+                batch = LogBatch.decode(data, offset, length);
+            } catch (IOException e) {
+                // every node refuses the same bytes the same way: the replicas stay equal
+                LOG.log(System.Logger.Level.WARNING, "skipped a malformed log entry of " + length + " bytes: "
+                        + e.getMessage());
+                return null;
             }
-        }, HELLO_PERIOD_MILLIS, HELLO_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
-    }
-
-    // ---- JGroups callbacks ----
-
-    @Override
-    public void viewAccepted(View v) {
-        View before = view;
-        view = v;
-        if (before != null) {
-            List<Address> back = new ArrayList<>(v.getMembers());
-            back.removeAll(before.getMembers());
-            if (!back.isEmpty()) {
-                synchronized (lock) {
-                    if (senderOrder.anyWaiting()) {
-                        LOG.log(System.Logger.Level.INFO, settings.nodeName() + ": " + back + " back in view "
-                                + v.getViewId() + "; gaps: " + senderOrder.gaps());
+            for (int i = 0; i < batch.offsets().length; i++) {
+                ClusterState.Result r;
+                try {
+                    Envelope e = WireFormat.decode(data, batch.offsets()[i], batch.lengths()[i]);
+                    synchronized (lock) {
+                        position++;
+                        r = applyEnvelope(e, batch.author(), position);
                     }
-                    senderOrder.restart(back).forEach(this::inOrder);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "log entry " + batch.number() + " of " + batch.author()
+                            + ": envelope " + i + " not applied: " + e);
+                    r = new ClusterState.Result(List.of(), ReasonCode.NOT_CONNECTED, "not applied: " + e, Map.of());
+                }
+                LogLink l = log;
+                if (l != null) {
+                    l.applied(batch.author(), batch.session(), batch.number(), i, r);
                 }
             }
+            return null;
         }
-        if (!isSynced()) {
-            return;
-        }
-        if (!adjusts.isEmpty()) {
-            Set<String> inView = nodesInView();
-            adjusts.values().forEach(w -> w.viewChanged(inView));
-        }
-        worker.execute(() -> {
-            announceView(v);
-            if (v instanceof MergeView) {
-                // each side lost the other's members when it split; saying hello again restores them
-                sendHello(false);
-            }
-        });
-        // and once more when the stragglers of the view change are through: a hello names exactly this node's
-        // members, so it repairs what a late message of the old view undid
-        worker.schedule(() -> {
-            if (channel != null && view == v) {
-                sendHello(false);
-            }
-        }, 1500, TimeUnit.MILLISECONDS);
-    }
 
-    private void announceView(View v) {
-        JChannel ch = channel;
-        if (ch == null || v == null || !v.getCoord().equals(ch.getAddress())) {
-            return;
-        }
-        List<String> uuids = new ArrayList<>();
-        v.getMembers().forEach(a -> uuids.add(uuidOf(a)));
-        send(null, new ViewChanged(v.getViewId().getId(), uuids));
-    }
-
-    @Override
-    public void receive(Message msg) {
-        Envelope e;
-        long seq = 0;
-        try {
-            if (msg.getDest() == null) {
-                WireFormat.Numbered n = WireFormat.decodeNumbered(msg.getArray(), msg.getOffset(), msg.getLength());
-                seq = n.seq();
-                e = n.envelope();
-            } else {
-                e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
-            }
-        } catch (IOException | RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
-                    + msg.getSrc() + ": " + ex.getMessage());
-            return;
-        }
-        if (e instanceof AdjustConfirm c) {
-            AdjustWaiter w = adjusts.get(c.requestId());
-            if (w != null) {
-                w.confirmed(c.node());
-            }
-        } else if (e instanceof Reply r) {
-            onReply(r);
-        } else if (e instanceof Snapshot s) {
-            onSnapshot(s);
-        } else if (e instanceof GroupState g) {
-            onGroupState(g);
-        } else if (e instanceof Resend r) {
-            resend(r);
-        } else if (msg.getDest() == null) {
+        @Override
+        public void readContentFrom(DataInput in) throws Exception {
+            long pos = in.readLong();
+            long term = in.readLong();
+            ClusterState s = ClusterState.readFrom(in);
+            s.restoreViewTerm(term);
             synchronized (lock) {
-                Held held = new Held(e, msg.getSrc());
-                if (e instanceof ViewChanged) {
-                    // never held back: it gives up the gaps a view change made for good, at the same point
-                    // of the order on every node of the view
-                    Set<String> inView = new HashSet<>(((ViewChanged) e).uuids());
-                    List<Held> gone = senderOrder.releaseGone(a -> inView.contains(uuidOf(a)));
-                    if (!gone.isEmpty()) {
-                        LOG.log(System.Logger.Level.INFO, settings.nodeName() + ": view change " + ((ViewChanged) e)
-                                .viewId() + " gives up what senders no longer in the view did not deliver here");
-                    }
-                    gone.forEach(this::inOrder);
-                    inOrder(held);
-                    senderOrder.deliveredOutOfTurn(msg.getSrc(), seq).forEach(this::inOrder);
-                } else {
-                    senderOrder.accept(msg.getSrc(), seq, held).forEach(this::inOrder);
-                    if (senderOrder.anyWaiting() && !repairScheduled && !worker.isShutdown()) {
-                        repairScheduled = true;
-                        worker.schedule(this::repairGaps, 1, TimeUnit.MILLISECONDS);
+                state = s;
+                position = pos;
+                // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
+                for (LocalMember lm : List.copyOf(locals.values())) {
+                    if (lm.isJoined()) {
+                        dropMember(lm, Reason.FAILURE, "node " + settings.nodeName() + " caught up from a snapshot;"
+                                + " the member missed messages");
                     }
                 }
             }
-        } else {
-            LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
-                    + msg.getSrc() + ": it belongs in the ordered stream");
         }
-    }
 
-    private void inOrder(Held h) {
-        if (synced) {
-            deliver(h.envelope(), h.source());
-        } else {
-            holdBack(h.envelope(), h.source());
-        }
-    }
-
-    private boolean repairScheduled;
-
-    /**
-     * While a sender's messages wait for earlier ones, asks that sender (if it is in the view) to broadcast the
-     * missing ones again: at once, and again every {@value #ASK_AGAIN_MILLIS} ms while the gap is open (asked every
-     * 200 ms, a loaded run resent the same 300 messages five times); copies are dropped where they arrived before.
-     * A gap that is still open after {@value #GAP_WAIT_MILLIS} ms is given up.
-     */
-    private void repairGaps() {
-        List<SenderOrder.Gap> ask;
-        synchronized (lock) {
-            repairScheduled = false;
-            List<Held> late = senderOrder.releaseWaitingLongerThan(TimeUnit.MILLISECONDS.toNanos(GAP_WAIT_MILLIS));
-            if (!late.isEmpty()) {
-                LOG.log(System.Logger.Level.WARNING, settings.nodeName() + ": gave up a gap in a sender's messages"
-                        + " after " + GAP_WAIT_MILLIS + " ms; delivering the " + late.size() + " that waited");
-            }
-            late.forEach(this::inOrder);
-            ask = senderOrder.gaps();
-            if (!ask.isEmpty() && !worker.isShutdown()) {
-                repairScheduled = true;
-                worker.schedule(this::repairGaps, REPAIR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
-        View v = view;
-        long now = System.nanoTime();
-        asked.keySet().retainAll(ask.stream().map(SenderOrder.Gap::sender).toList());
-        for (SenderOrder.Gap gap : ask) {
-            Long last = asked.get(gap.sender());
-            if (last != null && now - last < TimeUnit.MILLISECONDS.toNanos(ASK_AGAIN_MILLIS)) {
-                continue; // the copies may still be on their way; asking again would send them all once more
-            }
-            if (v != null && v.containsMember(gap.sender())) {
-                asked.put(gap.sender(), now);
-                try {
-                    send(gap.sender(), new Resend(gap.from(), gap.to()));
-                } catch (RuntimeException ex) {
-                    LOG.log(System.Logger.Level.DEBUG, "could not ask " + gap.sender() + " to resend: " + ex);
-                }
+        @Override
+        public void writeContentTo(DataOutput out) throws Exception {
+            synchronized (lock) {
+                out.writeLong(position);
+                out.writeLong(state.viewTerm());
+                state.writeTo(out);
             }
         }
     }
 
-    private static final long REPAIR_PERIOD_MILLIS = 200;
-    private static final long ASK_AGAIN_MILLIS = 1000;
-    /** when each sender was last asked to resend; touched by the repair task only */
-    private final Map<Address, Long> asked = new ConcurrentHashMap<>();
-    private static final int MAX_RESEND = 10_000;
-
-    /** broadcasts again, with their first numbers, what a member misses (off the receive thread) */
-    private void resend(Resend r) {
-        if (r.to() < r.from() || worker.isShutdown()) {
-            return;
-        }
-        worker.execute(() -> {
-            JChannel ch = channel;
-            List<byte[]> again = recent.range(r.from(), Math.min(r.to(), r.from() + MAX_RESEND - 1));
-            LOG.log(System.Logger.Level.INFO, settings.nodeName() + ": broadcasting again " + again.size()
-                    + " of its messages " + r.from() + ".." + r.to() + " that a member misses");
-            try {
-                for (byte[] numbered : again) {
-                    ch.send(new BytesMessage(null, numbered));
-                }
-            } catch (Exception ex) {
-                LOG.log(System.Logger.Level.DEBUG, "resend stopped: " + ex);
-            }
-        });
-    }
-
-    private void holdBack(Envelope e, Address source) {
-        if (e instanceof SyncRequest s && s.nonce().equals(syncNonce)) {
-            // what came before our request is in the snapshot; what comes after is replayed on top of it
-            ownSyncSeen = true;
-            heldBack.clear();
-            tryInstallSnapshot();
-        } else {
-            heldBack.add(new Held(e, source));
-        }
-    }
-
-    private void onSnapshot(Snapshot s) {
-        synchronized (lock) {
-            if (synced || !s.nonce().equals(syncNonce) || pendingSnapshot != null) {
-                return;
-            }
-            pendingSnapshot = s.state();
-            tryInstallSnapshot();
-        }
-    }
-
-    private void tryInstallSnapshot() {
-        if (ownSyncSeen && pendingSnapshot != null) {
-            byte[] snapshot = pendingSnapshot;
-            worker.execute(() -> becomeSynced(snapshot));
-        }
-    }
-
-    // ---- applying the ordered stream (always under lock) ----
-
-    private void deliver(Envelope e, Address source) {
-        long seq = deliverySequence.incrementAndGet();
-        if (e instanceof Hello h) {
-            changed(state.hello(h));
-            if (h.fresh() && h.node().equals(settings.nodeName())) {
-                incarnation = state.incarnationOf(settings.nodeName());
-                ready.countDown();
-            }
+    /** always under lock; returns what applying the envelope did */
+    private ClusterState.Result applyEnvelope(Envelope e, String author, long pos) {
+        if (e instanceof GroupData d) {
+            onGroupData(d, pos);
+            return ClusterState.Result.NOTHING;
+        } else if (e instanceof Hello h) {
+            return changed(state.hello(h));
         } else if (e instanceof CapabilityChanged c) {
             ClusterState.Result r = changed(state.capabilityChanged(c));
             if (r.accepted()) {
                 events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, Map.of("node", c.node(), "levels",
                         c.levels().stream().mapToInt(Integer::intValue).toArray()));
             }
+            return r;
         } else if (e instanceof Goodbye g) {
-            complete("goodbye/" + g.node(), changed(state.goodbye(g)));
+            return changed(state.goodbye(g));
         } else if (e instanceof ViewChanged v) {
-            changed(state.viewChanged(v));
-        } else if (e instanceof RemoveNode r) {
-            complete("remove/" + r.node(), changed(state.removeNode(r)));
-        } else if (e instanceof Join j) {
-            ClusterState.Result r = state.join(j);
-            LocalMember m = locals.get(j.member());
-            if (r.accepted()) {
-                GroupInfo g = state.group(j.group()).orElseThrow();
-                Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
-                if (m != null) {
-                    m.joined(g.level(), g.epoch());
-                    if (provider.isPresent()) {
-                        m.awaitState();
-                        GroupState early = earlyStates.remove(j.member());
-                        if (early != null) {
-                            onGroupState(early);
-                        }
-                    } else {
-                        m.stateArrived();
-                    }
-                }
-                provider.ifPresent(p -> provideState(p, j));
+            ClusterState.Result r = changed(state.viewChanged(v));
+            if (r.accepted() && !adjusts.isEmpty()) {
+                Set<String> active = activeNodes();
+                adjusts.values().forEach(w -> w.viewChanged(active));
             }
-            complete("join/" + j.member(), changed(r));
+            return r;
+        } else if (e instanceof RemoveNode r) {
+            return changed(state.removeNode(r));
+        } else if (e instanceof Join j) {
+            return applyJoin(j);
         } else if (e instanceof Leave l) {
-            complete("leave/" + l.member(), changed(state.leave(l)));
+            return changed(state.leave(l));
         } else if (e instanceof Adjust a) {
-            applyAdjust(a);
+            return applyAdjust(a);
         } else if (e instanceof AdjustDone d) {
             state.adjustDone(d);
-            saveSoon();
-        } else if (e instanceof GroupData d) {
-            onGroupData(d, seq);
-        } else if (e instanceof SyncRequest s) {
-            // the joiner has not said hello yet, so it is reached through the message's source
-            if (!s.node().equals(settings.nodeName()) && source != null) {
-                sendLater(source, new Snapshot(s.nonce(), StateStore.encode(state)));
+            return ClusterState.Result.NOTHING;
+        }
+        LOG.log(System.Logger.Level.WARNING, "unexpected " + e.getClass().getSimpleName() + " in the log from "
+                + author);
+        return ClusterState.Result.NOTHING;
+    }
+
+    private Set<String> activeNodes() {
+        Set<String> active = new HashSet<>();
+        state.definedNodes().forEach(n -> {
+            if (n.status() == NodeStatus.ACTIVE) {
+                active.add(n.name());
             }
-        } else {
-            LOG.log(System.Logger.Level.WARNING, "unexpected ordered " + e.getClass().getSimpleName());
+        });
+        return active;
+    }
+
+    private ClusterState.Result applyJoin(Join j) {
+        ClusterState.Result r = state.join(j);
+        if (!r.accepted()) {
+            return r;
+        }
+        GroupInfo g = state.group(j.group()).orElseThrow();
+        Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
+        LocalMember m = locals.get(j.member());
+        if (m != null) {
+            m.joined(g.level(), g.epoch());
+            if (provider.isEmpty()) {
+                m.joinState.complete(null);
+            }
+            // the member's first delivery: its state, before anything that follows the join
+            m.deliver(() -> restoreState(m));
+        } else if (isSynced() && j.member().startsWith(settings.nodeName() + "#" + incarnation + ".")) {
+            // a join this node gave up on (its caller timed out) was committed after all: undo it
+            log.append(new Leave(j.group(), j.member()));
+        }
+        provider.ifPresent(p -> provideState(p, j));
+        changed(r);
+        return r;
+    }
+
+    private void restoreState(LocalMember m) {
+        try {
+            byte[] s = m.joinState.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (s != null) {
+                m.listener.restoreState(s);
+            }
+            m.ready.complete(null);
+        } catch (Exception e) {
+            m.ready.completeExceptionally(e);
         }
     }
 
     /**
-     * The first other member, in id order, gives the joiner its state as of the
-     * join's position; every node computes the same provider.
+     * The first other member, in join order, gives the joiner its state as of
+     * the join's position: computed on its own delivery thread, after every
+     * message before the join and before any after it.
      */
     private void provideState(Member provider, Join j) {
         LocalMember p = locals.get(provider.id());
         if (p == null) {
             return;
         }
-        byte[] snapshot = null;
-        try {
-            snapshot = p.listener.stateForJoiner();
-        } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "listener of " + p + " failed to give state to " + j.member(), ex);
-        }
-        GroupState state = new GroupState(j.group(), j.member(), snapshot);
-        if (j.node().equals(settings.nodeName())) {
-            onGroupState(state);
-        } else {
-            addressOf(j.node()).ifPresent(to -> sendLater(to, state));
-        }
+        p.deliver(() -> {
+            byte[] snapshot;
+            try {
+                snapshot = p.listener.stateForJoiner();
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "listener of " + p + " failed to give state to " + j.member()
+                        + "; the join will fail", ex);
+                return;
+            }
+            GroupState gs = new GroupState(j.group(), j.member(), snapshot);
+            if (j.node().equals(settings.nodeName())) {
+                onGroupState(gs);
+            } else {
+                unicast(j.node(), gs);
+            }
+        });
     }
 
     private void onGroupState(GroupState g) {
-        synchronized (lock) {
-            LocalMember joiner = locals.get(g.joiner());
-            if (joiner != null && !joiner.isJoined()) {
-                // the provider delivered the join before this node did: keep the state until it does
-                earlyStates.put(g.joiner(), g);
-                return;
-            }
-            if (joiner == null || !joiner.awaitingState()) {
-                return;
-            }
-            if (g.state() != null) {
-                try {
-                    joiner.listener.restoreState(g.state());
-                } catch (RuntimeException ex) {
-                    LOG.log(System.Logger.Level.WARNING, "listener of " + joiner + " failed to restore its state", ex);
-                }
-            }
-            joiner.stateArrived();
+        LocalMember joiner = locals.get(g.joiner());
+        if (joiner != null) {
+            joiner.joinState.complete(g.state());
         }
     }
 
-    private void applyAdjust(Adjust a) {
-        if (state.applied(a.requestId())) {
-            // a copy that came through a view change: applied once, and the asking node already knows
-            LOG.log(System.Logger.Level.INFO, "ignored a second delivery of adjust " + a.requestId());
-            AdjustWaiter w = adjusts.get(a.requestId());
-            if (w != null) {
-                w.delivered(state.adjust(a), Map.of()); // a refusal; a waiter that saw the first keeps it
-            }
-            return;
-        }
-        ClusterState.Result r = changed(state.adjust(a), true);
+    private ClusterState.Result applyAdjust(Adjust a) {
+        ClusterState.Result r = changed(state.adjust(a));
         Set<String> names = new HashSet<>();
         a.from().forEach(v -> names.add(v.group()));
         Map<String, List<String>> byNode = state.membersByNode(names);
         AdjustWaiter waiter = adjusts.get(a.requestId());
         if (waiter != null) {
             waiter.delivered(r, r.accepted() ? byNode : Map.of());
-            waiter.viewChanged(nodesInView()); // a node that vanished before the adjust was delivered
+            waiter.viewChanged(activeNodes());
         }
         List<String> mine = byNode.get(settings.nodeName());
         if (r.accepted() && mine != null) {
-            addressOf(a.requestedBy()).ifPresent(to -> sendLater(to,
-                    new AdjustConfirm(a.requestId(), settings.nodeName(), mine, true)));
+            AdjustConfirm confirm = new AdjustConfirm(a.requestId(), settings.nodeName(), mine, true);
+            if (a.requestedBy().equals(settings.nodeName())) {
+                if (waiter != null) {
+                    waiter.confirmed(settings.nodeName());
+                }
+            } else {
+                unicast(a.requestedBy(), confirm);
+            }
         }
         if (!r.accepted()) {
             LOG.log(System.Logger.Level.INFO, "adjust " + a.requestId() + " from " + a.requestedBy() + " not applied: "
                     + r.refused() + ": " + r.why());
         }
+        return r;
     }
 
-    private void complete(String key, ClusterState.Result r) {
-        CompletableFuture<ClusterState.Result> f = pending.get(key);
-        if (f != null) {
-            f.complete(r);
-        }
-    }
-
-    /** persists an accepted change (soon) and tells the local members about it */
+    /** tells the local members about an accepted change */
     private ClusterState.Result changed(ClusterState.Result r) {
-        return changed(r, false);
-    }
-
-    /**
-     * @param durable save before the members hear of it (a level switch: a restart must not go back);
-     *                other changes are saved within {@value #SAVE_DELAY_MILLIS} ms, many in one write
-     */
-    private ClusterState.Result changed(ClusterState.Result r, boolean durable) {
-        if (!r.accepted()) {
-            return r;
-        }
-        if (durable) {
-            store.saveLevels(state.groupVersions());
-        }
-        saveSoon();
-        for (MembershipChange c : r.changes()) {
-            dispatch(c);
+        if (r.accepted()) {
+            for (MembershipChange c : r.changes()) {
+                dispatch(c);
+            }
         }
         return r;
     }
 
     private void dispatch(MembershipChange c) {
-        List<LocalMember> targets = new ArrayList<>();
-        state.group(c.group()).ifPresent(g -> g.members().forEach(m -> {
-            LocalMember lm = locals.get(m.id());
-            if (lm != null && lm.isJoined()) {
-                targets.add(lm);
-            }
-        }));
         boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
                 || c.reason() == Reason.NODE_INCAPABLE;
+        List<LocalMember> removed = new ArrayList<>();
         if (removal) {
             for (Member m : c.members()) {
                 LocalMember lm = locals.remove(m.id());
                 if (lm != null) {
-                    lm.left();
-                    targets.add(lm);
+                    removed.add(lm);
                     if (c.reason() == Reason.NODE_INCAPABLE) {
                         LOG.log(System.Logger.Level.WARNING, "member " + m + " left group " + c.group()
                                 + ": node " + settings.nodeName() + " cannot run its level " + c.toLevel());
@@ -964,28 +840,28 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 }
             }
         }
+        List<LocalMember> targets = localMembersOf(c.group());
+        targets.addAll(removed);
         if (c.reason() == Reason.ADJUST_VERSION) {
-            targets.forEach(lm -> lm.switched(c.toLevel(), c.epoch()));
             events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
                     "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(),
                     "node", settings.nodeName()));
         }
         for (LocalMember lm : targets) {
-            notify(lm, c);
+            boolean gone = removed.contains(lm);
+            lm.deliver(() -> {
+                if (c.reason() == Reason.ADJUST_VERSION) {
+                    lm.switched(c.toLevel(), c.epoch());
+                }
+                callListener(lm, () -> lm.listener.onMembershipChange(c), "a membership change");
+            });
+            if (gone) {
+                lm.left();
+            }
         }
     }
 
-    private void notify(LocalMember lm, MembershipChange c) {
-        lm.deliver(() -> {
-            try {
-                lm.listener.onMembershipChange(c);
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + c, ex);
-            }
-        });
-    }
-
-    /** on the data path: the few local members, not a copy of the group's state */
+    /** this node's joined members of the group, in id order (a few, not the group's state) */
     private List<LocalMember> localMembersOf(String group) {
         List<LocalMember> list = new ArrayList<>(2);
         for (LocalMember lm : locals.values()) {
@@ -996,100 +872,95 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return list;
     }
 
-    private static final long SAVE_DELAY_MILLIS = 50;
-    private boolean saveDirty;
-
-    private void saveSoon() {
-        if (saveDirty) {
+    /**
+     * A member that cannot follow the stream leaves at this point of it: it is told with {@code reason}, stops
+     * getting deliveries, and its leave goes into the log. It never skips a message and stays.
+     */
+    private void dropMember(LocalMember lm, Reason reason, String why) {
+        if (locals.remove(lm.self().id()) == null) {
             return;
         }
-        saveDirty = true;
-        if (!worker.isShutdown()) {
-            worker.schedule(() -> {
-                byte[] bytes;
-                synchronized (lock) {
-                    if (!saveDirty) {
-                        return;
-                    }
-                    saveDirty = false;
-                    bytes = StateStore.encode(state);
-                }
-                store.write(bytes);
-            }, SAVE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        LOG.log(System.Logger.Level.WARNING, "member " + lm.self() + " leaves group " + lm.name() + ": " + why);
+        GroupInfo g = state.group(lm.name()).orElse(null);
+        MembershipChange c = new MembershipChange(reason, lm.name(), List.of(lm.self()), lm.level(), lm.level(),
+                g == null ? 0 : g.epoch(), settings.nodeName());
+        lm.deliver(() -> callListener(lm, () -> lm.listener.onMembershipChange(c), "its own removal"));
+        lm.left();
+        if (connected) {
+            log.append(new Leave(lm.name(), lm.self().id()));
         }
     }
 
-    private void onGroupData(GroupData d, long seq) {
-        Optional<InfraProtocol> protocol = infra.protocol(d.level());
-        List<LocalMember> targets = localMembersOf(d.group());
-        RequestTracker tracker = null;
-        Frame frame;
-        if (protocol.isEmpty()) {
-            // the level was uninstalled here before the ordered CapabilityChanged said so: a member that skipped
-            // this message and stayed would see a gap, so it leaves at this point of the stream instead
-            for (LocalMember lm : targets) {
-                LOG.log(System.Logger.Level.WARNING, "member " + lm.self() + " leaves group " + d.group() + ": node "
-                        + settings.nodeName() + " cannot decode a level " + d.level() + " message (no infrastructure"
-                        + " bundle runs that level)");
-                locals.remove(lm.self().id());
-                lm.left();
-                GroupInfo g = state.group(d.group()).orElse(null);
-                notify(lm, new MembershipChange(Reason.NODE_INCAPABLE, d.group(), List.of(lm.self()), d.level(),
-                        d.level(), g == null ? 0 : g.epoch(), settings.nodeName()));
-                sendLater(null, new Leave(d.group(), lm.self().id()));
+    /** on the member's thread: a listener that throws leaves the group rather than go on having missed a message */
+    private void callListener(LocalMember lm, Runnable call, String what) {
+        try {
+            call.run();
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + what + "; the member leaves",
+                    ex);
+            synchronized (lock) {
+                if (lm.isJoined()) {
+                    dropMember(lm, Reason.FAILURE, "its listener threw " + ex);
+                }
             }
+        }
+    }
+
+    private void onGroupData(GroupData d, long pos) {
+        List<LocalMember> targets = localMembersOf(d.group());
+        if (targets.isEmpty()) {
             return;
         }
+        Optional<InfraProtocol> protocol = infra.protocol(d.level());
+        if (protocol.isEmpty()) {
+            targets.forEach(lm -> dropMember(lm, Reason.NODE_INCAPABLE, "node " + settings.nodeName()
+                    + " cannot decode a level " + d.level() + " message (no infrastructure bundle runs that level)"));
+            return;
+        }
+        Frame frame;
         try {
             frame = protocol.get().decode(d.group(), d.frame());
         } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "dropped an undecodable level " + d.level() + " message of group "
-                    + d.group() + " from " + d.member() + ": " + ex.getMessage());
+            targets.forEach(lm -> dropMember(lm, Reason.NODE_INCAPABLE, "a level " + d.level() + " message from "
+                    + d.member() + " cannot be decoded here: " + ex.getMessage()));
             return;
         }
         Member sender = new Member(nodeOfMember(d.member()), d.member());
-        Delivery delivery = new Delivery(d.group(), sender, d.level(), seq, frame.payload());
+        Delivery delivery = new Delivery(d.group(), sender, d.level(), pos, frame.payload());
         switch (frame.kind()) {
-            case DATA -> targets.forEach(lm -> lm.deliver(() -> {
-                try {
-                    lm.listener.onMessage(delivery);
-                } catch (RuntimeException ex) {
-                    LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a message", ex);
-                }
-            }));
+            case DATA -> targets.forEach(lm -> lm.deliver(() ->
+                    callListener(lm, () -> lm.listener.onMessage(delivery), "a message")));
             case REQUEST -> {
+                RequestTracker tracker = null;
                 if (sender.node().equals(settings.nodeName())) {
                     tracker = requests.get(frame.requestId());
                     if (tracker != null) {
                         tracker.expect(state.group(d.group()).map(GroupInfo::members).orElse(List.of()));
                     }
                 }
-                Optional<Address> requester = addressOf(sender.node());
                 boolean local = tracker != null;
                 for (LocalMember lm : targets) {
-                    lm.deliver(() -> answer(lm, d, delivery, frame, protocol.get(), local, requester));
+                    lm.deliver(() -> answer(lm, d, delivery, frame, protocol.get(), local, sender.node()));
                 }
             }
-            case REPLY -> LOG.log(System.Logger.Level.WARNING, "a REPLY frame arrived in the ordered stream; dropped");
+            case REPLY -> LOG.log(System.Logger.Level.WARNING, "a REPLY frame arrived in the log; ignored");
         }
     }
 
     private void answer(LocalMember lm, GroupData d, Delivery request, Frame frame, InfraProtocol protocol,
-                        boolean local, Optional<Address> requester) {
-        byte[] answer;
-        try {
-            answer = lm.listener.onRequest(request);
-        } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on a request", ex);
+                        boolean local, String requester) {
+        byte[][] answer = new byte[1][];
+        callListener(lm, () -> answer[0] = lm.listener.onRequest(request), "a request");
+        if (answer[0] == null && !lm.isJoined()) {
             return;
         }
         byte[] reply = protocol.encode(d.group(), new Frame(Frame.Kind.REPLY, frame.requestId(),
-                answer == null ? new byte[0] : answer));
+                answer[0] == null ? new byte[0] : answer[0]));
         Reply r = new Reply(d.group(), lm.self().id(), d.level(), reply);
         if (local) {
             onReply(r);
         } else {
-            requester.ifPresent(to -> sendLater(to, r));
+            unicast(requester, r);
         }
     }
 
@@ -1107,12 +978,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         } catch (RuntimeException ex) {
             LOG.log(System.Logger.Level.WARNING, "dropped an undecodable reply from " + r.member() + ": "
                     + ex.getMessage());
-        }
-    }
-
-    private void capabilityChanged(SortedSet<Integer> levels) {
-        if (isSynced() && channel != null) {
-            sendLater(null, new CapabilityChanged(settings.nodeName(), levels));
         }
     }
 

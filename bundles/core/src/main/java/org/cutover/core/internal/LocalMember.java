@@ -2,7 +2,12 @@ package org.cutover.core.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.cutover.api.Group;
 import org.cutover.api.GroupException;
@@ -12,7 +17,13 @@ import org.cutover.api.Member;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.RequestResult;
 
-/** A member on this node: the {@link Group} handle an application holds. */
+/**
+ * A member on this node: the {@link Group} handle an application holds, and
+ * its own ordered delivery. The log's applier only queues work here; the
+ * member's thread calls the listener, so a slow listener holds up only its
+ * own member, and a listener may send from its callback (the send waits for
+ * the log, never for this member's own deliveries).
+ */
 final class LocalMember implements Group {
     private final ClusterNode node;
     private final String group;
@@ -22,15 +33,33 @@ final class LocalMember implements Group {
     private volatile long epoch;
     private volatile boolean joined;
     private volatile boolean leaving;
-    /** deliveries held while the member waits for its state; guarded by the node's lock */
-    private List<Runnable> held;
-    private final java.util.concurrent.CountDownLatch stateIn = new java.util.concurrent.CountDownLatch(1);
+    /** the state an existing member gave at the join's position; completes with null when none is needed */
+    final CompletableFuture<byte[]> joinState = new CompletableFuture<>();
+    /** done when the member may see its first message: state restored (or not needed), or failed */
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final ExecutorService deliveries;
 
     LocalMember(ClusterNode node, String group, Member self, GroupListener listener) {
         this.node = node;
         this.group = group;
         this.self = self;
         this.listener = listener;
+        // unbounded on purpose: the applier must never block on a member; a member that cannot keep up
+        // grows its own queue (visible in a heap dump by the thread's name), not the cluster's
+        this.deliveries = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "cutover-member-" + self.id() + "@" + group);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** runs the task on this member's delivery thread, after everything queued before it */
+    void deliver(Runnable task) {
+        try {
+            deliveries.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException gone) {
+            // the member has left: what comes after its leave is not its to see
+        }
     }
 
     void joined(int level, long epoch) {
@@ -39,45 +68,18 @@ final class LocalMember implements Group {
         this.joined = true;
     }
 
-    void awaitState() {
-        held = new java.util.ArrayList<>();
-    }
-
-    /** runs the delivery now, or after the state has arrived */
-    void deliver(Runnable delivery) {
-        if (held != null) {
-            held.add(delivery);
-        } else {
-            delivery.run();
-        }
-    }
-
-    /** the state is in (or will never come): run what was held back */
-    void stateArrived() {
-        List<Runnable> waiting = held;
-        held = null;
-        if (waiting != null) {
-            waiting.forEach(Runnable::run);
-        }
-        stateIn.countDown();
-    }
-
-    boolean awaitingState() {
-        return held != null;
-    }
-
-    boolean awaitStateArrival(Duration timeout) throws InterruptedException {
-        return stateIn.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-    }
-
     void switched(int level, long epoch) {
         this.level = level;
         this.epoch = epoch;
     }
 
+    /** the member is out of the group: the deliveries queued so far still run, nothing after them */
     void left() {
         joined = false;
         leaving = true;
+        ready.completeExceptionally(new GroupException(ReasonCode.UNKNOWN_GROUP, self + " left group " + group
+                + " before it was ready"));
+        deliveries.shutdown();
     }
 
     void leaving() {
@@ -90,6 +92,10 @@ final class LocalMember implements Group {
 
     boolean isJoined() {
         return joined;
+    }
+
+    boolean onDeliveryThread() {
+        return Thread.currentThread().getName().equals("cutover-member-" + self.id() + "@" + group);
     }
 
     @Override

@@ -2,31 +2,34 @@ package org.cutover.core.internal;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What a node needs to start, whatever configured it.
  *
- * @param nodeName       this node's name, unique in the cluster
+ * @param nodeName       this node's name, unique in the cluster; also its id in the cluster log
  * @param clusterName    the JGroups cluster name
- * @param stateFile      where the replicated state is persisted
- * @param syncTimeout    how long a joining node waits for the cluster state before it asks again
- * @param opTimeout      how long a join, a leave or the delivery of an adjust may take
+ * @param members        the nodes that make up a new cluster's log (its voters); a majority of them must be up
+ *                       for anything to be committed. Only read when this node's log is empty: after that the log
+ *                       holds the membership. A node not named here starts as a learner: it follows the log
+ *                       but does not vote until it is added
+ * @param logDir         where the cluster log and its snapshots live
+ * @param fsync          whether every appended log entry is forced to disk before it counts (else the page cache)
+ * @param legacyState    a state file of the pre-log format to import once (levels, epochs), if it exists
+ * @param opTimeout      how long a join, a leave, a send or the commit of an adjust may take
  * @param confirmTimeout how long an adjust waits for every member's confirmation
  */
-public record NodeSettings(String nodeName, String clusterName, Path stateFile, Duration syncTimeout,
-                           Duration opTimeout, Duration confirmTimeout) {
+public record NodeSettings(String nodeName, String clusterName, List<String> members, Path logDir, boolean fsync,
+                           Path legacyState, Duration opTimeout, Duration confirmTimeout) {
     public NodeSettings {
         Objects.requireNonNull(nodeName, "nodeName");
-        if (nodeName.isBlank() || nodeName.contains("#")) {
-            throw new IllegalArgumentException("node.name '" + nodeName + "' must be non-empty and hold no '#'");
+        if (nodeName.isBlank() || nodeName.contains("#") || nodeName.contains(",")) {
+            throw new IllegalArgumentException("node.name '" + nodeName + "' must be non-empty and hold no '#' or ','");
         }
         Objects.requireNonNull(clusterName, "clusterName");
-        Objects.requireNonNull(stateFile, "stateFile");
-    }
-
-    public static NodeSettings of(String nodeName, String clusterName, Path stateFile) {
-        return new NodeSettings(nodeName, clusterName, stateFile, Duration.ofSeconds(3), Duration.ofSeconds(10),
-                Duration.ofSeconds(10));
+        members = List.copyOf(members.isEmpty() ? List.of(nodeName) : members);
+        Objects.requireNonNull(logDir, "logDir");
+        Objects.requireNonNull(legacyState, "legacyState");
     }
 }

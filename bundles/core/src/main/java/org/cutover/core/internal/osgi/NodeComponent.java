@@ -77,8 +77,24 @@ public final class NodeComponent {
         @AttributeDefinition(name = "Stack file", description = "the JGroups stack XML")
         String stack_file();
 
-        @AttributeDefinition(name = "State file", description = "where this node keeps the replicated cluster state;"
-                + " empty means ${karaf.data}/cutover/cluster-state.bin")
+        @AttributeDefinition(name = "Cluster members", description = "the nodes of a new cluster, comma-separated"
+                + " node names, the same list on every node (e.g. node1,node2,node3): the cluster log commits only"
+                + " what a majority of them has; empty means this node alone. Read when the node's log is empty;"
+                + " after that the log holds the membership")
+        String cluster_members() default "";
+
+        @AttributeDefinition(name = "Log folder", description = "where this node keeps the cluster log and its"
+                + " snapshots; empty means ${karaf.data}/cutover/log")
+        String log_dir() default "";
+
+        @AttributeDefinition(name = "Force log writes to disk", description = "true: every log entry is fsynced"
+                + " before it counts (survives a machine crash); false: the page cache (survives kill -9 of every"
+                + " node, not a power cut)")
+        boolean log_fsync() default true;
+
+        @AttributeDefinition(name = "State file", description = "the replicated state file of Cutover before the"
+                + " cluster log, imported once (levels, epochs) when the log is empty; empty means"
+                + " ${karaf.data}/cutover/cluster-state.bin")
         String state_file() default "";
 
         @AttributeDefinition(name = "Cluster key file", description = "PKCS12 file with the cluster's AES key (alias"
@@ -110,8 +126,12 @@ public final class NodeComponent {
         Path stateFile = config.state_file().isBlank()
                 ? Path.of(data == null ? "data" : data, "cutover", "cluster-state.bin")
                 : Path.of(config.state_file());
-        NodeSettings settings = new NodeSettings(config.node_name(), config.cluster_name(), stateFile,
-                Duration.ofSeconds(3), Duration.ofMillis(config.op_timeout_ms()),
+        Path logDir = config.log_dir().isBlank() ? Path.of(data == null ? "data" : data, "cutover", "log")
+                : Path.of(config.log_dir());
+        List<String> members = java.util.Arrays.stream(config.cluster_members().split(",")).map(String::trim)
+                .filter(m -> !m.isEmpty()).toList();
+        NodeSettings settings = new NodeSettings(config.node_name(), config.cluster_name(), members, logDir,
+                config.log_fsync(), stateFile, Duration.ofMillis(config.op_timeout_ms()),
                 Duration.ofMillis(config.confirm_timeout_ms()));
         Path stack = Path.of(config.stack_file());
         if (!Files.isReadable(stack)) {

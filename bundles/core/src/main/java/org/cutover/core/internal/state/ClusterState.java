@@ -39,6 +39,9 @@ public final class ClusterState {
 
     /** what applying one message did */
     public record Result(List<MembershipChange> changes, ReasonCode refused, String why, Map<String, Long> newEpochs) {
+        /** applied, and no member's view of the group changed */
+        public static final Result NOTHING = new Result(List.of(), null, null, Map.of());
+
         static Result of(List<MembershipChange> changes) {
             return new Result(changes, null, null, Map.of());
         }
@@ -61,6 +64,7 @@ public final class ClusterState {
     /** the history keeps the newest adjusts; every replica drops the same oldest ones */
     static final int MAX_HISTORY = 500;
     private long lastViewId;
+    private long lastViewTerm;
 
     // ---- queries ----
 
@@ -161,19 +165,6 @@ public final class ClusterState {
         return byNode;
     }
 
-    /** after this node restarted on its own: nodes it last saw active may be gone without a word */
-    public void forgetView(String self) {
-        lastViewId = 0;
-        for (NodeRecord n : nodes.values()) {
-            if (n.status == NodeStatus.ACTIVE && !n.name.equals(self)) {
-                n.status = NodeStatus.PARTITIONED;
-            }
-        }
-        for (GroupRecord g : groups.values()) {
-            g.members.clear();
-        }
-    }
-
     // ---- ordered messages ----
 
     public Result hello(Hello h) {
@@ -259,10 +250,17 @@ public final class ClusterState {
         return Result.of(removeMembersOf(bye.node(), Reason.LEAVE));
     }
 
+    /**
+     * The leader's view: defined nodes in it are ACTIVE (unless they left in order and have not said hello since),
+     * the others PARTITIONED, and their members leave with FAILURE. Views are ordered by (leader term, view id), so
+     * a deposed leader's view that is committed after a newer one changes nothing.
+     */
     public Result viewChanged(ViewChanged v) {
-        if (v.viewId() <= lastViewId) {
-            return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "view " + v.viewId() + " is older than " + lastViewId);
+        if (v.term() < lastViewTerm || (v.term() == lastViewTerm && v.viewId() <= lastViewId)) {
+            return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "view " + v.term() + "/" + v.viewId()
+                    + " is not newer than " + lastViewTerm + "/" + lastViewId);
         }
+        lastViewTerm = v.term();
         lastViewId = v.viewId();
         List<MembershipChange> changes = new ArrayList<>();
         for (NodeRecord n : nodes.values()) {
@@ -276,6 +274,25 @@ public final class ClusterState {
             }
         }
         return Result.of(changes);
+    }
+
+    /** whether a view of these addresses would change any defined node's status */
+    public boolean viewDiffers(Set<String> uuids) {
+        for (NodeRecord n : nodes.values()) {
+            boolean in = uuids.contains(n.uuid);
+            if (in && n.status == NodeStatus.PARTITIONED || !in && n.status == NodeStatus.ACTIVE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public long viewTerm() {
+        return lastViewTerm;
+    }
+
+    public void restoreViewTerm(long term) {
+        lastViewTerm = term;
     }
 
     public Result removeNode(RemoveNode r) {
@@ -323,13 +340,47 @@ public final class ClusterState {
     }
 
     /**
-     * The ADJUST_VERSION membership change. Compare-and-set on every group's
-     * epoch: two racing adjusts cannot both win, and all replicas take the same
-     * branch. Members whose node cannot run the new level leave the group.
+     * The ADJUST_VERSION membership change. The asker's checks run again here,
+     * from nothing but the replicated state, so a split or a node change between
+     * the check and this entry cannot switch anyone: every defined node active
+     * and capable of the level, none partitioned. Then a compare-and-set on every
+     * group's epoch: two racing adjusts cannot both win, and all replicas take the
+     * same branch. Members whose node cannot run the new level leave the group.
      */
     public Result adjust(Adjust a) {
         if (applied(a.requestId())) {
             return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "adjust " + a.requestId() + " was applied already");
+        }
+        if (a.toLevel() < 1) {
+            return Result.refuse(ReasonCode.INVALID_LEVEL, "level " + a.toLevel() + " is not a level");
+        }
+        if (a.from().isEmpty()) {
+            return Result.refuse(ReasonCode.UNKNOWN_GROUP, "the adjust names no group");
+        }
+        List<String> inactive = new ArrayList<>();
+        List<String> partitioned = new ArrayList<>();
+        List<String> incapable = new ArrayList<>();
+        for (NodeRecord n : nodes.values()) {
+            if (n.status == NodeStatus.INACTIVE) {
+                inactive.add(n.name);
+            } else if (n.status == NodeStatus.PARTITIONED) {
+                partitioned.add(n.name);
+            }
+            if (!n.levels.contains(a.toLevel())) {
+                incapable.add(n.name + " runs " + n.levels);
+            }
+        }
+        if (!inactive.isEmpty()) {
+            return Result.refuse(ReasonCode.NODE_INACTIVE, "when the adjust was applied, defined node(s) "
+                    + String.join(", ", inactive) + " were not active");
+        }
+        if (!partitioned.isEmpty()) {
+            return Result.refuse(ReasonCode.GROUP_PARTITIONED, "when the adjust was applied, defined node(s) "
+                    + String.join(", ", partitioned) + " had vanished without leaving");
+        }
+        if (!incapable.isEmpty()) {
+            return Result.refuse(ReasonCode.NODE_INCAPABLE, "when the adjust was applied, level " + a.toLevel()
+                    + " could not run on " + String.join("; ", incapable));
         }
         for (GroupVersion from : a.from()) {
             GroupRecord g = groups.get(from.group());

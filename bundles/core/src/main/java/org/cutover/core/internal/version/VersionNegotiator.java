@@ -77,6 +77,10 @@ public final class VersionNegotiator implements VersionService {
                 return withFailure(check, ReasonCode.NOT_CONNECTED, "the adjust was not delivered in the cluster's"
                         + " order within " + node.settings().opTimeout().toSeconds() + " s");
             }
+            if (waiter.failure() != null) {
+                node.finishAdjust(new AdjustDone(adjust.requestId(), waiter.elapsedNanos() / 1000, "NOT_COMMITTED"));
+                return withFailure(check, waiter.failure().code(), waiter.failure().getMessage());
+            }
             ClusterState.Result delivered = waiter.result();
             if (!delivered.accepted()) {
                 node.finishAdjust(new AdjustDone(adjust.requestId(), waiter.elapsedNanos() / 1000,

@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.SortedSet;
 
 /**
- * Everything a node sends on its channel. All but the unicast kinds
- * ({@link AdjustConfirm}, {@link Reply}, {@link Snapshot}) travel in the
- * cluster's total order, so every node applies them in the same sequence.
+ * Everything a node sends. All but the unicast kinds ({@link AdjustConfirm},
+ * {@link Reply}, {@link GroupState}) are entries of the cluster log: committed
+ * by a majority and applied in log order on every node.
  */
 public sealed interface Envelope {
 
@@ -35,8 +35,11 @@ public sealed interface Envelope {
     record Goodbye(String node) implements Envelope {
     }
 
-    /** the coordinator turns a JGroups view into an ordered message; members by address (UUID) */
-    record ViewChanged(long viewId, List<String> uuids) implements Envelope {
+    /**
+     * The log's leader turns its JGroups view into a log entry; members by address (UUID). Ordered by
+     * (leader term, view id): an entry of a deposed leader that is committed late changes nothing.
+     */
+    record ViewChanged(long term, long viewId, List<String> uuids) implements Envelope {
     }
 
     /** an operator drops a node from the defined nodes */
@@ -74,15 +77,6 @@ public sealed interface Envelope {
     record GroupState(String group, String joiner, byte[] state) implements Envelope {
     }
 
-    /** unicast to a sender: broadcast again your messages numbered {@code from} to {@code to}, I miss them */
-    record Resend(long from, long to) implements Envelope {
-    }
 
-    /** a joining node asks for the state as of this point of the order */
-    record SyncRequest(String node, String nonce) implements Envelope {
-    }
 
-    /** unicast answer to a SyncRequest: the serialized cluster state */
-    record Snapshot(String nonce, byte[] state) implements Envelope {
-    }
 }

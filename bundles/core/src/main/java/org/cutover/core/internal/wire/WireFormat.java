@@ -60,6 +60,7 @@ public final class WireFormat {
                 out.writeUTF(g.node());
             } else if (e instanceof ViewChanged v) {
                 out.writeByte(4);
+                out.writeLong(v.term());
                 out.writeLong(v.viewId());
                 writeStrings(out, v.uuids());
             } else if (e instanceof RemoveNode r) {
@@ -105,14 +106,6 @@ public final class WireFormat {
                 out.writeUTF(r.member());
                 out.writeInt(r.level());
                 writeBytes(out, r.frame());
-            } else if (e instanceof SyncRequest s) {
-                out.writeByte(13);
-                out.writeUTF(s.node());
-                out.writeUTF(s.nonce());
-            } else if (e instanceof Snapshot s) {
-                out.writeByte(14);
-                out.writeUTF(s.nonce());
-                writeBytes(out, s.state());
             } else if (e instanceof GroupState g) {
                 out.writeByte(15);
                 out.writeUTF(g.group());
@@ -121,35 +114,11 @@ public final class WireFormat {
                 if (g.state() != null) {
                     writeBytes(out, g.state());
                 }
-            } else if (e instanceof Resend r) {
-                out.writeByte(16);
-                out.writeLong(r.from());
-                out.writeLong(r.to());
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
         return bytes.toByteArray();
-    }
-
-    /** a broadcast with its sender's send-order number */
-    public record Numbered(long seq, Envelope envelope) {
-    }
-
-    public static byte[] encodeNumbered(long seq, Envelope e) {
-        byte[] body = encode(e);
-        return java.nio.ByteBuffer.allocate(8 + body.length).putLong(seq).put(body).array();
-    }
-
-    public static Numbered decodeNumbered(byte[] buf, int offset, int length) throws IOException {
-        if (length < 9) {
-            throw new IOException("only " + length + " bytes");
-        }
-        long seq = java.nio.ByteBuffer.wrap(buf, offset, 8).getLong();
-        if (seq < 1) {
-            throw new IOException("send number " + seq + " is not positive");
-        }
-        return new Numbered(seq, decode(buf, offset + 8, length - 8));
     }
 
     public static Envelope decode(byte[] buf, int offset, int length) throws IOException {
@@ -174,7 +143,7 @@ public final class WireFormat {
             }
             case 2 -> new CapabilityChanged(in.readUTF(), readLevels(in));
             case 3 -> new Goodbye(in.readUTF());
-            case 4 -> new ViewChanged(in.readLong(), readStrings(in, length));
+            case 4 -> new ViewChanged(in.readLong(), in.readLong(), readStrings(in, length));
             case 5 -> new RemoveNode(in.readUTF(), in.readUTF());
             case 6 -> new Join(in.readUTF(), in.readUTF(), in.readUTF());
             case 7 -> new Leave(in.readUTF(), in.readUTF());
@@ -183,10 +152,7 @@ public final class WireFormat {
             case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
             case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
             case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
-            case 13 -> new SyncRequest(in.readUTF(), in.readUTF());
-            case 14 -> new Snapshot(in.readUTF(), readBytes(in, length));
             case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
-            case 16 -> new Resend(in.readLong(), in.readLong());
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

@@ -45,11 +45,13 @@ public final class TestCluster implements AutoCloseable {
             for (int l : levels) {
                 infra.add(new TestInfra(l));
             }
-            NodeSettings settings = new NodeSettings(name, clusterName, stateDir.resolve(name + ".bin"),
-                    Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(5));
+            // fsync off: the tests kill processes, not machines, and the page cache survives that
+            NodeSettings settings = new NodeSettings(name, clusterName, members, stateDir.resolve(name + "-log"),
+                    false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5));
             node = new ClusterNode(settings, () -> {
                 channel = new JChannel(new ByteArrayInputStream(stack(port, security.apply(index))
                         .getBytes(StandardCharsets.UTF_8)));
+                withTestTimings(channel);
                 return channel;
             }, infra, (topic, props) -> events.add(topic + " " + props));
             versions = new VersionNegotiator(node);
@@ -84,6 +86,8 @@ public final class TestCluster implements AutoCloseable {
     private final Path stateDir;
     private final String faults;
     private final int[] ports;
+    /** every node of the cluster votes in its log: node1..nodeN */
+    private final List<String> members = new ArrayList<>();
     /** per node index: protocol XML put just below NAKACK2 (e.g. SYM_ENCRYPT), or "" */
     private java.util.function.IntFunction<String> security = i -> "";
     private final Map<String, TestNode> running = new LinkedHashMap<>();
@@ -100,6 +104,7 @@ public final class TestCluster implements AutoCloseable {
         Files.createDirectories(stateDir);
         ports = new int[maxNodes];
         for (int i = 0; i < maxNodes; i++) {
+            members.add("node" + (i + 1));
             try (ServerSocket s = new ServerSocket(0)) {
                 ports[i] = s.getLocalPort();
             }
@@ -112,20 +117,34 @@ public final class TestCluster implements AutoCloseable {
 
     /** starts node number {@code index} (0-based) with these levels and waits until it has the cluster state */
     public TestNode start(int index, int... levels) throws Exception {
+        TestNode n = launch(index, levels);
+        awaitSynced(n);
+        return n;
+    }
+
+    /** starts node number {@code index} without waiting: it is in the cluster once a majority runs */
+    public TestNode launch(int index, int... levels) throws Exception {
         TestNode n = new TestNode("node" + (index + 1), index, ports[index], levels);
         n.node.start();
-        if (!n.node.awaitSynced(WAIT)) {
-            throw new AssertionError(n.name + " did not learn the cluster state within " + WAIT);
-        }
         running.put(n.name, n);
         return n;
+    }
+
+    public void awaitSynced(TestNode n) throws InterruptedException {
+        if (!n.node.awaitSynced(WAIT)) {
+            throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + " (leader: "
+                    + n.node.hasLeader() + ")");
+        }
     }
 
     /** starts nodes 0..count-1 with the same levels and waits until each sees all as ACTIVE */
     public List<TestNode> startAll(int count, int... levels) throws Exception {
         List<TestNode> nodes = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            nodes.add(start(i, levels));
+            nodes.add(launch(i, levels));
+        }
+        for (TestNode n : nodes) {
+            awaitSynced(n);
         }
         awaitActive(count);
         return nodes;
@@ -158,30 +177,48 @@ public final class TestCluster implements AutoCloseable {
         return stateDir;
     }
 
+    /** the distribution's stack file: the one source of the protocols and their order */
+    static final Path SHIPPED_STACK = Path.of("..", "..", "karaf-assembly", "src", "main", "resources", "assembly",
+            "etc", "cutover-jgroups.xml");
+
+    /**
+     * The shipped stack for one in-JVM node: its port and the cluster's hosts in place of the system properties
+     * (one JVM, many nodes), the faults just above the transport, and the security protocols in place of the
+     * shipped SYM_ENCRYPT (whose key file comes from a system property).
+     */
     String stack(int port, String securityProtocols) {
         String hosts = Stream.of(ports).flatMapToInt(java.util.Arrays::stream)
                 .mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
-        return """
-                <config xmlns="urn:org:jgroups">
-                  <TCP bind_addr="127.0.0.1" bind_port="%d" port_range="0" tcp_nodelay="true"
-                       bundler_type="sender-sends" diag.enabled="false"/>
-                  %s
-                  <TCPPING initial_hosts="%s" port_range="0"/>
-                  <MERGE3 min_interval="1000" max_interval="3000"/>
-                  <FD_SOCK2/>
-                  <FD_ALL3 timeout="3000" interval="1000"/>
-                  <VERIFY_SUSPECT2 timeout="500"/>
-                  %s
-                  <pbcast.NAKACK2 xmit_interval="200"/>
-                  <UNICAST3 xmit_interval="200"/>
-                  <pbcast.STABLE desired_avg_gossip="2000" max_bytes="1M"/>
-                  <pbcast.GMS join_timeout="500" print_local_addr="false"/>
-                  <SEQUENCER threshold="0"/>
-                  <UFC/>
-                  <MFC/>
-                  <FRAG4/>
-                </config>
-                """.formatted(port, faults, hosts, securityProtocols);
+        String xml;
+        try {
+            xml = Files.readString(SHIPPED_STACK);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the shipped stack " + SHIPPED_STACK.toAbsolutePath(), e);
+        }
+        xml = xml.replaceAll("\\$\\{cutover\\.bind_addr:[^}]*}", "127.0.0.1")
+                .replaceAll("\\$\\{cutover\\.bind_port:[^}]*}", Integer.toString(port))
+                .replaceAll("\\$\\{cutover\\.initial_hosts:[^}]*}", java.util.regex.Matcher.quoteReplacement(hosts))
+                .replaceAll("\\$\\{cutover\\.join_timeout_ms:[^}]*}", "500")
+                .replaceAll("(?s)<SYM_ENCRYPT.*?/>", java.util.regex.Matcher.quoteReplacement(securityProtocols))
+                .replaceFirst("(?s)(<TCP\\s.*?/>)", "$1" + java.util.regex.Matcher.quoteReplacement(faults));
+        if (xml.contains("${")) {
+            throw new IllegalStateException("the shipped stack has a property the tests do not set: " + xml);
+        }
+        return xml;
+    }
+
+    /**
+     * Failure detection and merging faster than shipped (15 s, 10-30 s), so fault tests finish in seconds; the
+     * protocols and everything else are the shipped ones.
+     */
+    static void withTestTimings(JChannel ch) {
+        org.jgroups.stack.ProtocolStack st = ch.getProtocolStack();
+        st.<org.jgroups.protocols.FD_ALL3>findProtocol(org.jgroups.protocols.FD_ALL3.class).setTimeout(3000)
+                .setInterval(1000);
+        st.<org.jgroups.protocols.MERGE3>findProtocol(org.jgroups.protocols.MERGE3.class).setMinInterval(1000)
+                .setMaxInterval(3000);
+        st.<org.jgroups.protocols.VERIFY_SUSPECT2>findProtocol(org.jgroups.protocols.VERIFY_SUSPECT2.class)
+                .setTimeout(500);
     }
 
     @Override

@@ -1,0 +1,83 @@
+package org.cutover.core.internal.wire;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.Test;
+
+public class LogBatchTest {
+
+    private static List<byte[]> samples() {
+        List<byte[]> list = new ArrayList<>();
+        WireFormatTest.SAMPLES.forEach(e -> list.add(WireFormat.encode(e)));
+        return list;
+    }
+
+    @Test
+    public void anEntryGivesBackItsAuthorNumberAndEveryEnvelopeInOrder() throws IOException {
+        List<byte[]> envelopes = samples();
+        byte[] entry = LogBatch.encode("node2", -42L, 7, envelopes);
+        LogBatch.View v = LogBatch.decode(entry, 0, entry.length);
+        assertEquals("node2", v.author());
+        assertEquals(-42L, v.session());
+        assertEquals(7, v.number());
+        List<byte[]> back = LogBatch.envelopes(entry, v);
+        assertEquals(envelopes.size(), back.size());
+        for (int i = 0; i < back.size(); i++) {
+            assertArrayEquals("envelope " + i, envelopes.get(i), back.get(i));
+        }
+    }
+
+    @Test
+    public void anEntryInsideALargerBufferIsReadAtItsOffset() throws IOException {
+        byte[] entry = LogBatch.encode("n", 1, 2, samples());
+        byte[] padded = new byte[entry.length + 10];
+        System.arraycopy(entry, 0, padded, 5, entry.length);
+        LogBatch.View v = LogBatch.decode(padded, 5, entry.length);
+        assertEquals(WireFormatTest.SAMPLES.size(), v.offsets().length);
+        Envelope first = WireFormat.decode(padded, v.offsets()[0], v.lengths()[0]);
+        assertEquals(WireFormatTest.SAMPLES.get(0).getClass(), first.getClass());
+    }
+
+    @Test
+    public void everyTruncationIsRefusedWithIOException() {
+        byte[] entry = LogBatch.encode("node1", 5, 9, samples());
+        for (int len = 0; len < entry.length; len++) {
+            try {
+                LogBatch.decode(Arrays.copyOf(entry, len), 0, len);
+                fail("a " + len + "-byte prefix was accepted");
+            } catch (IOException expected) {
+                // refused
+            }
+        }
+    }
+
+    @Test
+    public void mutatedEntriesNeverThrowAnythingButIOException() {
+        Random random = new Random(20261130L);
+        byte[] entry = LogBatch.encode("node1", 5, 9, samples());
+        for (int i = 0; i < 20_000; i++) {
+            byte[] bytes = entry.clone();
+            for (int k = 0; k < 1 + random.nextInt(3); k++) {
+                bytes[random.nextInt(bytes.length)] = (byte) random.nextInt(256);
+            }
+            try {
+                LogBatch.View v = LogBatch.decode(bytes, 0, bytes.length);
+                for (int e = 0; e < v.offsets().length; e++) {
+                    WireFormat.decode(bytes, v.offsets()[e], v.lengths()[e]);
+                }
+            } catch (IOException refused) {
+                // fine
+            } catch (RuntimeException | OutOfMemoryError e) {
+                throw new AssertionError("seed 20261130, case " + i + ": " + e, e);
+            }
+        }
+    }
+}
