@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -52,10 +51,9 @@ public class ClusterOperationsProcessIT {
         n1 = NODES.get(0);
         n2 = NODES.get(1);
         n3 = NODES.get(2);
-        String hosts = NODES.stream().map(KarafNode::hostAndPort).collect(Collectors.joining(","));
         String clusterName = "it-ops-" + n1.jgroupsPort;
         for (KarafNode node : NODES) {
-            node.cluster(clusterName, hosts).start();
+            node.cluster(clusterName, NODES).start();
         }
         Map<String, String> formed = Map.of("n1", "ACTIVE 1", "n2", "ACTIVE 1", "n3", "ACTIVE 1");
         for (KarafNode node : NODES) {

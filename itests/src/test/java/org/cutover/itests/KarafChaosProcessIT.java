@@ -110,11 +110,10 @@ public class KarafChaosProcessIT {
             byName.put(node.name, node);
             infra2.put(node.name, false);
         }
-        String hosts = nodes.stream().map(KarafNode::hostAndPort).collect(Collectors.joining(","));
         String clusterName = "it-chaos-" + nodes.get(0).jgroupsPort;
         // one at a time, so that the age order (and so the coordinator) is known
         for (KarafNode node : nodes) {
-            node.cluster(clusterName, hosts).start();
+            node.cluster(clusterName, nodes).start();
             age.add(node.name);
             Await.until(node.name + " ACTIVE as c1 sees it", BOOT, nodes.get(0)::nodeList,
                     list -> list.getOrDefault(node.name, "").startsWith("ACTIVE"));

@@ -135,15 +135,21 @@ final class KarafNode implements AutoCloseable {
         return key;
     }
 
-    /** the node's cutover.* system properties, as the README shows */
-    KarafNode cluster(String clusterName, String initialHosts) {
+    /**
+     * The node's cutover.* system properties, as the README shows: every node of {@code all} is a TCPPING host
+     * and a member of the new cluster's log.
+     */
+    KarafNode cluster(String clusterName, java.util.List<KarafNode> all) {
         extraJavaOpts = String.join(" ",
                 "-Djava.net.preferIPv4Stack=true",
                 "-Dcutover.node.name=" + name,
                 "-Dcutover.cluster.name=" + clusterName,
                 "-Dcutover.bind_addr=127.0.0.1",
                 "-Dcutover.bind_port=" + jgroupsPort,
-                "-Dcutover.initial_hosts=" + initialHosts);
+                "-Dcutover.initial_hosts=" + all.stream().map(KarafNode::hostAndPort)
+                        .collect(java.util.stream.Collectors.joining(",")),
+                "-Dcutover.members=" + all.stream().map(n -> n.name)
+                        .collect(java.util.stream.Collectors.joining(",")));
         return this;
     }
 

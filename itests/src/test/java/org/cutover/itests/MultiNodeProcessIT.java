@@ -53,11 +53,10 @@ public class MultiNodeProcessIT {
         for (String name : List.of("n1", "n2", "n3")) {
             nodes.add(KarafNode.unpack(name, root));
         }
-        String hosts = nodes.stream().map(KarafNode::hostAndPort).collect(Collectors.joining(","));
         String clusterName = "it-multi-" + nodes.get(0).jgroupsPort;
         long t0 = System.nanoTime();
         for (KarafNode node : nodes) {
-            node.cluster(clusterName, hosts).start();
+            node.cluster(clusterName, nodes).start();
         }
         KarafNode n1 = nodes.get(0);
         KarafNode n2 = nodes.get(1);

@@ -63,7 +63,7 @@ public class SecurityDefaultsProcessIT {
         // the global JMX default loosened to "every operation: viewer" in this node only, so that what
         // still refuses a viewer on org.cutover is etc/jmx.acl.org.cutover.cfg and nothing else
         node.setCfg("etc/jmx.acl.cfg", Map.of("*", "viewer"));
-        node.cluster("it-sec-" + node.jgroupsPort, node.hostAndPort()).start();
+        node.cluster("it-sec-" + node.jgroupsPort, java.util.List.of(node)).start();
         Await.until("bin/karaf's setenv wrote etc/admin.password", BOOT_TIMEOUT,
                 () -> Files.exists(node.home.resolve("etc/admin.password")), Boolean::booleanValue);
         node.useGeneratedAdmin();
