@@ -127,7 +127,7 @@ final class ThroughputBench {
     }
 
     /** @return nanoseconds from the start gate to the last delivery; negative if it timed out */
-    private static long timed(int senders, long perSender, Send send, CountDownLatch all) throws Exception {
+    static long timed(int senders, long perSender, Send send, CountDownLatch all) throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -161,7 +161,7 @@ final class ThroughputBench {
         return ok ? nanos : -nanos;
     }
 
-    private static void settle() throws InterruptedException {
+    static void settle() throws InterruptedException {
         System.gc();
         Thread.sleep(300);
     }
