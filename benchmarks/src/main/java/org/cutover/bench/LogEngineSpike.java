@@ -65,7 +65,9 @@ import org.jgroups.raft.StateMachine;
  *   --unbatched-windows 1,10000    its windows (10000 is more than RAFT's processing queue of 9182)
  *   --max-log-size 67108864        RAFT max_log_size (bytes of log before a snapshot)
  *   --resend-ms 200                RAFT resend_interval
- *   --tp-commits-immediately true  RAFT send_commits_immediately for the throughput cluster
+ *   --tp-commits-immediately false RAFT send_commits_immediately for the throughput cluster
+ *   --contrast-msgs 6000           one short batched round (1st payload, largest window) with the other
+ *                                  send_commits_immediately, 30 s time-out; 0 leaves it out
  *   --skip-seq false               leave out the SEQUENCER throughput
  *   --fsync both|off|on            (both) the log's fsync for the raft latency
  *   --out target/spike-results.json
@@ -78,6 +80,7 @@ public final class LogEngineSpike {
     private static final byte CONFIRM = 2;
     private static final byte BATCH = 3;
     private static final long TIMEOUT_MS = 10_000;
+    private static final long TIMEOUT_TP_MS = 120_000;
     private static final Path LOGS = Path.of("target", "spike-logs");
 
     private LogEngineSpike() {
@@ -254,6 +257,11 @@ public final class LogEngineSpike {
                                 + c.handles.stream().map(h -> h.raftId() + "→" + h.leader()).toList());
                     }
                     Thread.sleep(20);
+                }
+                for (RaftHandle h : c.handles) {
+                    if (h.raft().logUseFsync() != fsync) {
+                        throw new IllegalStateException(h.raftId() + ": log_use_fsync is " + h.raft().logUseFsync());
+                    }
                 }
                 return c;
             } catch (Exception | Error e) {
@@ -526,7 +534,7 @@ public final class LogEngineSpike {
     }
 
     static Round raftRound(RaftCluster c, ScheduledExecutorService retry, int payload, int perEntry, int window,
-                           long msgs) throws Exception {
+                           long msgs, long timeoutMs) throws Exception {
         ThroughputBench.settle();
         long entries = (msgs + perEntry - 1) / perEntry;
         long perMember = entries * perEntry;
@@ -536,9 +544,9 @@ public final class LogEngineSpike {
             feeders.add(new Feeder(h, e, window, retry));
         }
         CountDownLatch all = c.expect(3 * perMember);
-        long nanos = ThroughputBench.timed(3, entries, i -> feeders.get(i).submit(), all);
+        long nanos = ThroughputBench.timed(3, entries, i -> feeders.get(i).submit(), all, timeoutMs);
         for (Feeder f : feeders) {
-            if (!f.drain(30_000)) {
+            if (!f.drain(nanos > 0 ? 30_000 : 1_000)) {
                 System.err.println("    entries still in flight after 30 s");
             }
         }
@@ -578,7 +586,8 @@ public final class LogEngineSpike {
         long maxLogSize = Long.parseLong(o.getOrDefault("max-log-size", String.valueOf(64L << 20)));
         long resendMs = Long.parseLong(o.getOrDefault("resend-ms", "200"));
         String fsync = o.getOrDefault("fsync", "both");
-        boolean tpCommitsNow = Boolean.parseBoolean(o.getOrDefault("tp-commits-immediately", "true"));
+        boolean tpCommitsNow = Boolean.parseBoolean(o.getOrDefault("tp-commits-immediately", "false"));
+        long contrastMsgs = Long.parseLong(o.getOrDefault("contrast-msgs", quick ? "1000" : "6000"));
         Path out = Path.of(o.getOrDefault("out", "target/spike-results.json"));
         Logger.getLogger("").setLevel(Level.WARNING);
         Arrays.stream(Logger.getLogger("").getHandlers()).forEach(h -> h.setLevel(Level.WARNING));
@@ -622,27 +631,49 @@ public final class LogEngineSpike {
                     t.setDaemon(true);
                     return t;
                 });
-                try (RaftCluster c = RaftCluster.start(3, false, tpCommitsNow, maxLogSize, resendMs,
-                        runDir.resolve("tp"))) {
-                    for (int p : payloads) {
-                        int per = perEntry(p, batchBytes, batchMsgs);
-                        for (int w : windows) {
-                            raftRound(c, retry, p, per, w, Math.max(per, msgs / 5)); // warm-up
-                            List<Round> rs = part("raft batched throughput " + p + " B window " + w, () -> {
-                                List<Round> l = new ArrayList<>();
-                                for (int r = 0; r < rounds; r++) {
-                                    l.add(raftRound(c, retry, p, per, w, msgs));
-                                }
-                                return l;
-                            });
-                            tps.add(new Tp("raft batched", p, w, per, rs, lastPart()));
+                try {
+                    // send_commits_immediately=false for the throughput figures: with true, every OK append
+                    // response (answers to commit messages included) makes the leader send a commit message to each
+                    // follower still behind (Leader.handleAppendEntriesResponse), and under steady load someone is
+                    // always behind. In this harness that fed on itself: 85 entries/s, then RAFT's processing queue
+                    // (9182) full and the leader's runner blocked in a TCP write (jstack), no round finished in
+                    // 120 s. The contrast row below shows it in each run. Followers still learn the commit index
+                    // with the next AppendEntries, which under load comes within the window.
+                    try (RaftCluster c = RaftCluster.start(3, false, tpCommitsNow, maxLogSize, resendMs,
+                            runDir.resolve("tp"))) {
+                        String engine = "raft batched" + (tpCommitsNow ? " commits-now" : "");
+                        for (int p : payloads) {
+                            int per = perEntry(p, batchBytes, batchMsgs);
+                            for (int w : windows) {
+                                raftRound(c, retry, p, per, w, Math.max(per, msgs / 5), TIMEOUT_TP_MS); // warm-up
+                                List<Round> rs = part(engine + " throughput " + p + " B window " + w, () -> {
+                                    List<Round> l = new ArrayList<>();
+                                    for (int r = 0; r < rounds; r++) {
+                                        l.add(raftRound(c, retry, p, per, w, msgs, TIMEOUT_TP_MS));
+                                    }
+                                    return l;
+                                });
+                                tps.add(new Tp(engine, p, w, per, rs, lastPart()));
+                            }
+                        }
+                        for (int w : unbatchedWindows) {
+                            int p = payloads[0];
+                            List<Round> rs = part("raft unbatched throughput " + p + " B window " + w,
+                                    () -> List.of(raftRound(c, retry, p, 1, w, unbatchedMsgs, TIMEOUT_TP_MS)));
+                            tps.add(new Tp("raft unbatched", p, w, 1, rs, lastPart()));
                         }
                     }
-                    for (int w : unbatchedWindows) {
-                        int p = payloads[0];
-                        List<Round> rs = part("raft unbatched throughput " + p + " B window " + w,
-                                () -> List.of(raftRound(c, retry, p, 1, w, unbatchedMsgs)));
-                        tps.add(new Tp("raft unbatched", p, w, 1, rs, lastPart()));
+                    if (contrastMsgs > 0) {
+                        boolean now = !tpCommitsNow;
+                        try (RaftCluster c = RaftCluster.start(3, false, now, maxLogSize, resendMs, runDir.resolve("tp2"))) {
+                            String engine = "raft batched" + (now ? " commits-now" : "");
+                            int p = payloads[0];
+                            int per = perEntry(p, batchBytes, batchMsgs);
+                            int w = windows[windows.length - 1];
+                            List<Round> rs = part(engine + " throughput " + p + " B window " + w,
+                                    () -> List.of(raftRound(c, retry, p, per, w, contrastMsgs, 30_000)));
+                            tps.add(new Tp(engine, p, w, per, rs, lastPart()));
+                        }
                     }
                 } finally {
                     retry.shutdownNow();
