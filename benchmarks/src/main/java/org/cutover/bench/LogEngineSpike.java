@@ -65,6 +65,7 @@ import org.jgroups.raft.StateMachine;
  *   --unbatched-windows 1,10000    its windows (10000 is more than RAFT's processing queue of 9182)
  *   --max-log-size 67108864        RAFT max_log_size (bytes of log before a snapshot)
  *   --resend-ms 200                RAFT resend_interval
+ *   --commits-immediately true     RAFT send_commits_immediately for the latency clusters
  *   --tp-commits-immediately false RAFT send_commits_immediately for the throughput cluster
  *   --contrast-msgs 6000           one short batched round (1st payload, largest window) with the other
  *                                  send_commits_immediately, 30 s time-out; 0 leaves it out
@@ -587,6 +588,7 @@ public final class LogEngineSpike {
         long maxLogSize = Long.parseLong(o.getOrDefault("max-log-size", String.valueOf(64L << 20)));
         long resendMs = Long.parseLong(o.getOrDefault("resend-ms", "200"));
         String fsync = o.getOrDefault("fsync", "both");
+        boolean latCommitsNow = Boolean.parseBoolean(o.getOrDefault("commits-immediately", "true"));
         boolean tpCommitsNow = Boolean.parseBoolean(o.getOrDefault("tp-commits-immediately", "false"));
         long contrastMsgs = Long.parseLong(o.getOrDefault("contrast-msgs", quick ? "1000" : "6000"));
         Path out = Path.of(o.getOrDefault("out", "target/spike-results.json"));
@@ -609,10 +611,10 @@ public final class LogEngineSpike {
                         }, "SEQUENCER latency " + n + " nodes"));
                     }
                     for (boolean fs : fsyncs(fsync)) {
-                        try (RaftCluster c = RaftCluster.start(n, fs, true, maxLogSize, resendMs,
+                        try (RaftCluster c = RaftCluster.start(n, fs, latCommitsNow, maxLogSize, resendMs,
                                 runDir.resolve("lat-" + n + (fs ? "-fsync" : "")))) {
                             int asker = c.follower();
-                            String engine = "raft" + (fs ? " fsync" : "");
+                            String engine = "raft" + (fs ? " fsync" : "") + (latCommitsNow ? "" : " commits-later");
                             lat.add(measure(engine, n, warmupMs, samples, id -> c.ping(asker, id),
                                     engine + " latency " + n + " nodes"));
                         }
@@ -731,12 +733,12 @@ public final class LogEngineSpike {
         StringBuilder t = new StringBuilder();
         t.append(String.format(Locale.ROOT, "%nLatency: a non-leader / non-coordinator orders one entry, every member"
                 + " applies it and confirms by unicast; µs until the last confirm arrived%n"));
-        t.append(String.format(Locale.ROOT, "%-6s %-14s %8s %8s %8s %9s %12s %12s  %s%n", "nodes", "engine", "p50",
+        t.append(String.format(Locale.ROOT, "%-6s %-24s %8s %8s %8s %9s %12s %12s  %s%n", "nodes", "engine", "p50",
                 "p99", "max", "p50/seq", "future p50", "future p99", "load1 measuring→end"));
         for (Latency l : lat) {
             Latency base = lat.stream().filter(b -> b.engine().equals("SEQUENCER") && b.nodes() == l.nodes()).findFirst()
                     .orElse(l);
-            t.append(String.format(Locale.ROOT, "%-6d %-14s %8.0f %8.0f %8.0f %8.2fx %12s %12s  %s%s%n", l.nodes(),
+            t.append(String.format(Locale.ROOT, "%-6d %-24s %8.0f %8.0f %8.0f %8.2fx %12s %12s  %s%s%n", l.nodes(),
                     l.engine(), l.confirmed().p50() / 1e3, l.confirmed().p99() / 1e3, l.confirmed().max() / 1e3,
                     (double) l.confirmed().p50() / base.confirmed().p50(),
                     l.future() == null ? "" : String.format(Locale.ROOT, "%.0f", l.future().p50() / 1e3),
