@@ -597,6 +597,8 @@ public final class LogEngineSpike {
 
         String run = "run-" + ProcessHandle.current().pid();
         Path runDir = LOGS.resolve(run);
+        // a run stopped by timeout(1) or ^C deletes its logs too
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(runDir)));
         double loadStart = load1();
         List<Latency> lat = new ArrayList<>();
         List<Tp> tps = new ArrayList<>();
@@ -693,7 +695,7 @@ public final class LogEngineSpike {
                         .put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"))
                         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version")))
                 .put("jgroups", org.jgroups.Version.printVersion())
-                .put("jgroups_raft", RAFT.class.getPackage().getImplementationVersion())
+                .put("jgroups_raft", raftVersion())
                 .put("stack", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT; SEQUENCER (default threshold)"
                         + " in place of SEQUENCER threshold=0; raft: NO_DUPES below GMS, ELECTION2, RAFT"
                         + " (send_commits_immediately, resend_interval " + resendMs + " ms, max_log_size " + maxLogSize
@@ -714,6 +716,19 @@ public final class LogEngineSpike {
         Files.writeString(out.resolveSibling("spike-table.txt"), table, StandardCharsets.UTF_8);
         System.out.println("\nwrote " + out.toAbsolutePath());
         System.exit(0); // JGroups timer threads are not all daemons
+    }
+
+    /** the jar's manifest names no version; its Maven metadata does */
+    static String raftVersion() {
+        try (var in = RAFT.class.getResourceAsStream("/META-INF/maven/org.jgroups/jgroups-raft/pom.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     /** the baseline: SEQUENCER with its default threshold (10), i.e. forwarding pipelined, not ack mode */
