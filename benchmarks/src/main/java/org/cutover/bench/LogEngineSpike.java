@@ -698,7 +698,8 @@ public final class LogEngineSpike {
                 .put("jgroups_raft", raftVersion())
                 .put("stack", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT; SEQUENCER (default threshold)"
                         + " in place of SEQUENCER threshold=0; raft: NO_DUPES below GMS, ELECTION2, RAFT"
-                        + " (send_commits_immediately, resend_interval " + resendMs + " ms, max_log_size " + maxLogSize
+                        + " (send_commits_immediately " + latCommitsNow + " for latency, " + tpCommitsNow
+                        + " for throughput; resend_interval " + resendMs + " ms, max_log_size " + maxLogSize
                         + "), REDIRECT above FRAG4, no SEQUENCER")
                 .put("options", new Json.Obj().put("warmup_ms", warmupMs).put("samples", samples).put("msgs_per_member", msgs)
                         .put("rounds", rounds).put("batch_bytes", batchBytes).put("batch_msgs", batchMsgs)
