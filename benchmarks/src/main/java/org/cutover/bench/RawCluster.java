@@ -26,6 +26,8 @@ final class RawCluster implements AutoCloseable {
     final List<JChannel> channels = new ArrayList<>();
     private volatile long currentPing = -1;
     private volatile CountDownLatch pongs;
+    /** when the last answer of the current round trip arrived (receiving thread's clock, no wake-up included) */
+    private volatile long lastPongAt;
     /** data messages delivered, per member */
     final AtomicLong[] delivered;
     private volatile CountDownLatch allDelivered;
@@ -39,7 +41,10 @@ final class RawCluster implements AutoCloseable {
     }
 
     static RawCluster start(String name, int size) throws Exception {
-        Stack stack = new Stack(size);
+        return start(name, size, new Stack(size));
+    }
+
+    static RawCluster start(String name, int size, Stack stack) throws Exception {
         String clusterName = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         RawCluster c = new RawCluster(size);
         try {
@@ -88,6 +93,9 @@ final class RawCluster implements AutoCloseable {
             CountDownLatch l = pongs;
             if (id == currentPing && l != null) {
                 l.countDown();
+                if (l.getCount() == 0) {
+                    lastPongAt = System.nanoTime();
+                }
             }
         } else if (kind == DATA) {
             long n = delivered[index].incrementAndGet();
@@ -114,6 +122,16 @@ final class RawCluster implements AutoCloseable {
         boolean ok = l.await(timeoutMillis, TimeUnit.MILLISECONDS);
         long t = System.nanoTime() - t0;
         return ok ? t : -1;
+    }
+
+    /**
+     * {@link #roundTrip}, timed twice: {@code [0]} until the waiting thread woke (as roundTrip),
+     * {@code [1]} until the last answer arrived, stamped by the receiving thread; both -1 on a time-out.
+     */
+    long[] roundTripStamped(int from, long id, long timeoutMillis) throws Exception {
+        long t0 = System.nanoTime();
+        long woke = roundTrip(from, id, timeoutMillis);
+        return woke < 0 ? new long[] {-1, -1} : new long[] {woke, lastPongAt - t0};
     }
 
     /** arms the delivery count for a throughput round */

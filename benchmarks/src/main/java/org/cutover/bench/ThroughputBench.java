@@ -127,7 +127,12 @@ final class ThroughputBench {
     }
 
     /** @return nanoseconds from the start gate to the last delivery; negative if it timed out */
-    private static long timed(int senders, long perSender, Send send, CountDownLatch all) throws Exception {
+    static long timed(int senders, long perSender, Send send, CountDownLatch all) throws Exception {
+        return timed(senders, perSender, send, all, TIMEOUT_MS);
+    }
+
+    /** as above with a time-out of {@code timeoutMs} */
+    static long timed(int senders, long perSender, Send send, CountDownLatch all, long timeoutMs) throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         AtomicReference<Throwable> failed = new AtomicReference<>();
@@ -149,7 +154,7 @@ final class ThroughputBench {
         }
         long t0 = System.nanoTime();
         gate.countDown();
-        boolean ok = all.await(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        boolean ok = all.await(timeoutMs, TimeUnit.MILLISECONDS);
         long nanos = System.nanoTime() - t0;
         for (Thread t : threads) {
             t.join(5_000);
@@ -161,7 +166,7 @@ final class ThroughputBench {
         return ok ? nanos : -nanos;
     }
 
-    private static void settle() throws InterruptedException {
+    static void settle() throws InterruptedException {
         System.gc();
         Thread.sleep(300);
     }
