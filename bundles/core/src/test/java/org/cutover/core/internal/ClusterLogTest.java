@@ -1,0 +1,223 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+import org.cutover.api.Delivery;
+import org.cutover.api.Group;
+import org.cutover.api.GroupException;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.GroupListener;
+import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.AdjustResult;
+import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.testing.Await;
+import org.cutover.core.internal.testing.RecordingListener;
+import org.cutover.core.internal.testing.TestCluster;
+import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.cutover.core.internal.wire.Envelope.Adjust;
+import org.cutover.core.internal.wire.Envelope.GroupVersion;
+import org.junit.Test;
+
+/**
+ * What the cluster log promises beyond one stable view: only a majority
+ * commits, the checks hold at the point where an adjust is applied, state comes
+ * back from the log after a full restart, and a listener may send from its
+ * callback. Faults come from the network (DISCARD in the live stack) and from
+ * closing channels, never from inside the kernel.
+ */
+public class ClusterLogTest {
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static VersionRequest to(int level, String... groups) {
+        return new VersionRequest(Set.of(groups), false, OptionalInt.of(level), false);
+    }
+
+    private static void awaitStatus(TestNode observer, String node, NodeStatus status) {
+        Await.until(observer.name + " to see " + node + " " + status, TestCluster.WAIT,
+                () -> observer.node.definedNode(node).map(d -> d.status() == status).orElse(false),
+                () -> observer.node.definedNodes());
+    }
+
+    /** the old kernel called listeners under its lock on the delivery thread: a send from there deadlocked */
+    @Test
+    public void aListenerMaySendFromItsCallback() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-callback", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            Group[] self = new Group[1];
+            List<String> echoed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            GroupListener echoes = new GroupListener() {
+                @Override
+                public void onMessage(Delivery d) {
+                    String text = new String(d.payload(), StandardCharsets.UTF_8);
+                    echoed.add(text);
+                    if (text.startsWith("ping")) {
+                        self[0].send(bytes("pong" + text.substring(4))); // waits for the commit, not for itself
+                    }
+                }
+            };
+            self[0] = nodes.get(0).node.join("echo", echoes);
+            RecordingListener asker = new RecordingListener();
+            Group other = nodes.get(1).node.join("echo", asker);
+            for (int i = 0; i < 20; i++) {
+                other.send(bytes("ping" + i));
+            }
+            Await.until("20 pongs at the asker", TestCluster.WAIT,
+                    () -> asker.texts().stream().filter(t -> t.startsWith("pong")).count() == 20, asker::texts);
+            Await.until("the echoing member saw its 20 pongs", TestCluster.WAIT, () -> echoed.size() == 40,
+                    () -> echoed);
+            assertEquals("both members saw one order", List.copyOf(echoed), asker.texts());
+        }
+    }
+
+    /** a node cut off from the majority commits nothing: its sends fail, the majority never sees them */
+    @Test
+    public void aMinoritySendFailsFastAndNothingOfItIsDelivered() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-minority", 3, "<DISCARD/>")) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            RecordingListener seen = new RecordingListener();
+            nodes.get(0).node.join("g", seen);
+            Group cutOff = nodes.get(2).node.join("g", new RecordingListener());
+            cutOff.send(bytes("before"));
+            Await.until("node1 sees the message sent before the cut", TestCluster.WAIT,
+                    () -> seen.texts().contains("before"), seen::texts);
+            // node3 is not the leader if node1 or node2 is: make sure the cut takes the minority side
+            TestNode minority = nodes.get(2);
+            minority.cutOff();
+            Await.until("node3 has no leader", TestCluster.WAIT, () -> !minority.node.hasLeader(),
+                    () -> minority.node.hasLeader());
+            long t0 = System.nanoTime();
+            try {
+                cutOff.send(bytes("during"));
+                fail("a send on a minority was accepted");
+            } catch (GroupException e) {
+                assertEquals(e.getMessage(), ReasonCode.GROUP_PARTITIONED, e.code());
+            }
+            long micros = (System.nanoTime() - t0) / 1000;
+            assertTrue("a send without a leader fails at once, not after a time-out: " + micros + " µs",
+                    micros < 1_000_000);
+            awaitStatus(nodes.get(0), "node3", NodeStatus.PARTITIONED);
+            nodes.get(0).node.join("g2", new RecordingListener()).send(bytes("majority"));
+            assertFalse("nothing of the minority was delivered", seen.texts().contains("during"));
+        }
+    }
+
+    /**
+     * The check passed in the full view; by the time the adjust is applied a node has vanished. The entry is
+     * checked again at apply time, from the replicated state, on every node alike: nothing switches.
+     */
+    @Test
+    public void anAdjustCheckedBeforeASplitIsRefusedWhereItIsApplied() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-check-split", 3, "<DISCARD/>")) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            nodes.get(0).node.join("g", new RecordingListener());
+            GroupInfo before = nodes.get(0).node.group("g").orElseThrow();
+            assertTrue(nodes.get(0).versions.check(to(2, "g")).passed());
+            // the split happens between the check and the adjust's entry
+            nodes.get(2).cutOff();
+            awaitStatus(nodes.get(0), "node3", NodeStatus.PARTITIONED);
+            AdjustWaiter waiter = new AdjustWaiter();
+            nodes.get(0).node.sendAdjust(new Adjust("race-1", "node1", 2,
+                    List.of(new GroupVersion("g", before.level(), before.epoch())), System.currentTimeMillis()),
+                    waiter);
+            assertTrue(waiter.awaitDelivery(TestCluster.WAIT));
+            assertEquals(ReasonCode.GROUP_PARTITIONED, waiter.result().refused());
+            for (TestNode n : nodes.subList(0, 2)) {
+                GroupInfo g = n.node.group("g").orElseThrow();
+                assertEquals(n.name, before.level(), g.level());
+                assertEquals(n.name, before.epoch(), g.epoch());
+            }
+        }
+    }
+
+    /**
+     * Each side removes the other's nodes, then adjusts: the old kernel let both switch. Only the majority's
+     * removal and adjust are committed; the healed minority ends with the majority's levels and history.
+     */
+    @Test
+    public void removingPartitionedNodesThenAdjustingSwitchesOnlyTheMajority() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-remove-both", 3, "<DISCARD/>")) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            nodes.get(0).node.join("g", new RecordingListener());
+            TestNode minority = nodes.get(2);
+            minority.cutOff();
+            awaitStatus(nodes.get(0), "node3", NodeStatus.PARTITIONED);
+            Await.until("node3 has no leader", TestCluster.WAIT, () -> !minority.node.hasLeader(),
+                    () -> minority.node.hasLeader());
+
+            try {
+                minority.node.removeNode("node1");
+                fail("the minority removed a node");
+            } catch (GroupException e) {
+                assertTrue(e.getMessage(), e.code() == ReasonCode.GROUP_PARTITIONED
+                        || e.code() == ReasonCode.NODE_ACTIVE || e.code() == ReasonCode.NOT_CONNECTED);
+            }
+            AdjustResult minorityAdjust = minority.versions.adjust(to(2, "g"));
+            assertFalse("the minority switched", minorityAdjust.complete() || !minorityAdjust.newEpochs().isEmpty());
+
+            nodes.get(0).node.removeNode("node3");
+            AdjustResult majorityAdjust = nodes.get(1).versions.adjust(to(2, "g"));
+            assertTrue(majorityAdjust.check().failures().toString(), majorityAdjust.complete());
+
+            minority.channel().getProtocolStack().<org.jgroups.protocols.DISCARD>findProtocol(
+                    org.jgroups.protocols.DISCARD.class).discardAll(false);
+            for (TestNode n : nodes) {
+                Await.until(n.name + " at the majority's level", TestCluster.WAIT,
+                        () -> n.node.group("g").map(g -> g.level() == 2 && g.epoch() == 2).orElse(false),
+                        () -> n.node.group("g"));
+                assertEquals(n.name, 1, n.node.read(s -> s.history(Optional.of("g"))).size());
+                assertTrue(n.name, n.node.definedNode("node3").isEmpty());
+            }
+        }
+    }
+
+    /**
+     * All nodes stop at once while one of them missed the last adjust (it heard nothing for a while); after the
+     * restart every node has the newest level, epoch and history from the log.
+     */
+    @Test
+    public void aFullRestartWithDifferingEpochsComesBackAtTheNewest() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-restart-epochs", 3, "<DISCARD/>")) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            nodes.get(0).node.join("g", new RecordingListener());
+            assertTrue(nodes.get(0).versions.adjust(to(2, "g")).complete());
+            TestNode deaf = nodes.stream().filter(n -> !n.channel().getProtocolStack()
+                    .<org.jgroups.protocols.raft.RAFT>findProtocol(org.jgroups.protocols.raft.RAFT.class).isLeader())
+                    .reduce((a, b) -> b).orElseThrow();
+            org.jgroups.protocols.DISCARD discard = deaf.channel().getProtocolStack()
+                    .findProtocol(org.jgroups.protocols.DISCARD.class);
+            discard.setUpDiscardRate(1.0); // it still sends heartbeats, so it stays ACTIVE, but hears nothing
+            TestNode asker = nodes.stream().filter(n -> n != deaf).findFirst().orElseThrow();
+            AdjustResult down = asker.versions.adjust(new VersionRequest(Set.of("g"), false, OptionalInt.of(1),
+                    true));
+            assertTrue(down.check().failures().toString(), down.newEpochs().equals(java.util.Map.of("g", 3L)));
+            assertEquals("the deaf node missed the last adjust", 2, deaf.node.group("g").orElseThrow().epoch());
+            for (TestNode n : nodes) {
+                n.crash();
+            }
+            List<TestNode> again = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                again.add(cluster.launch(i, 1, 2));
+            }
+            for (TestNode n : again) {
+                cluster.awaitSynced(n);
+                Await.until(n.name + " at level 1, epoch 3 after the restart", TestCluster.WAIT,
+                        () -> n.node.group("g").map(g -> g.level() == 1 && g.epoch() == 3).orElse(false),
+                        () -> n.node.group("g"));
+                assertEquals(n.name, 2, n.node.read(s -> s.history(Optional.of("g"))).size());
+            }
+        }
+    }
+}
