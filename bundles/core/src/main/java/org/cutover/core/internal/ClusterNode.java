@@ -636,6 +636,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     l.applied(batch.author(), batch.session(), batch.number(), i, r);
                 }
             }
+            LogLink l = log;
+            RaftHandle h = raft;
+            if (l != null && h != null && h.isLeader()) {
+                l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend
+            }
             return null;
         }
 

@@ -36,10 +36,10 @@ import org.jgroups.raft.RaftHandle;
  * entry is not retried here: a retry of an entry that was committed after all
  * would apply it twice; the caller learns of the failure instead.
  *
- * <p>When one of its entries is committed, the node sends the leader a
- * read-only request, the {@linkplain #COMMIT_NUDGE commit nudge}: the leader
- * answers a read with an AppendEntries to every follower that carries its
- * commit index, so every node applies the entry at once. RAFT's own way to
+ * <p>When the leader has applied entries, it queues a read-only request to its
+ * own RAFT, the {@linkplain #COMMIT_NUDGE commit nudge}: RAFT handles a read
+ * with an AppendEntries to every follower that carries its commit index (by
+ * then covering the entries), so every node applies them at once. RAFT's own way to
  * do this (send_commits_immediately) cannot be used with jgroups-raft 1.1.4: its
  * leader answers every follower's acknowledgement of a commit message with
  * another commit message while the follower's log is behind the commit index
@@ -186,9 +186,7 @@ final class LogLink implements AutoCloseable {
         }
         committed.orTimeout(commitTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
             window.release();
-            if (ex == null) {
-                nudgeCommit();
-            } else {
+            if (ex != null) {
                 LOG.log(System.Logger.Level.DEBUG, "entry " + number + " of " + author + " failed: " + ex);
                 fail(number, ex instanceof java.util.concurrent.TimeoutException
                         ? new GroupException(ReasonCode.NOT_CONNECTED, "not committed in the cluster log within "
@@ -200,11 +198,11 @@ final class LogLink implements AutoCloseable {
     }
 
     /**
-     * Makes the leader tell every follower its commit index. At most one nudge is outstanding: commits that
-     * complete meanwhile are covered by one more nudge when it returns (the leader handles requests in order, so
-     * a nudge it handles after a commit carries that commit).
+     * Called by the applier on the leader after each entry (on RAFT's thread, before RAFT moves its commit index):
+     * queues a read that makes RAFT send its commit index to every follower once this commit round is done. At
+     * most one nudge is outstanding: entries applied meanwhile are covered by one more nudge when it returns.
      */
-    private void nudgeCommit() {
+    void nudgeCommit() {
         if (closed) {
             return;
         }
