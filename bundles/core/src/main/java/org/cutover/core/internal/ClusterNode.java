@@ -606,6 +606,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final class Applier implements StateMachine {
         @Override
         public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+            if (length == LogLink.COMMIT_NUDGE.length && data[offset] == LogLink.COMMIT_NUDGE[0]) {
+                return null; // a read the leader runs here (LogLink's commit nudge), not a log entry
+            }
             LogBatch.View batch;
             try {
                 batch = LogBatch.decode(data, offset, length);
@@ -632,6 +635,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 if (l != null) {
                     l.applied(batch.author(), batch.session(), batch.number(), i, r);
                 }
+            }
+            LogLink l = log;
+            RaftHandle h = raft;
+            if (l != null && h != null && h.isLeader()) {
+                l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend
             }
             return null;
         }

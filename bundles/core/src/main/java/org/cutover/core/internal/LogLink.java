@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.cutover.api.GroupException;
 import org.cutover.api.ReasonCode;
@@ -34,6 +35,18 @@ import org.jgroups.raft.RaftHandle;
  * or when the entry is not committed within the operation time-out. A failed
  * entry is not retried here: a retry of an entry that was committed after all
  * would apply it twice; the caller learns of the failure instead.
+ *
+ * <p>When the leader has applied entries, it queues a read-only request to its
+ * own RAFT, the {@linkplain #COMMIT_NUDGE commit nudge}: RAFT handles a read
+ * with an AppendEntries to every follower that carries its commit index (by
+ * then covering the entries), so every node applies them at once. RAFT's own way to
+ * do this (send_commits_immediately) cannot be used with jgroups-raft 1.1.4: its
+ * leader answers every follower's acknowledgement of a commit message with
+ * another commit message while the follower's log is behind the commit index
+ * (RequestTable.isCommitted is true below the table's head), a ping-pong of
+ * tens of thousands of messages a second that keeps RAFT's queue from ever
+ * being idle for resend_interval, the only time the leader resends missing
+ * entries: a node that missed the first entries never caught up.
  */
 final class LogLink implements AutoCloseable {
 
@@ -44,6 +57,12 @@ final class LogLink implements AutoCloseable {
     /** one entry carries at most this much; FRAG4 cuts it into frames below */
     static final int MAX_BATCH_BYTES = 1 << 20;
     static final int MAX_QUEUED = 100_000;
+    /**
+     * The read-only request that makes the leader send its commit index to every follower. The leader runs it
+     * through the state machine, which must ignore it (it is never a log entry); its first byte is never
+     * {@link LogBatch}'s magic.
+     */
+    static final byte[] COMMIT_NUDGE = {0};
 
     private record Queued(byte[] envelope, CompletableFuture<ClusterState.Result> result) {
     }
@@ -58,6 +77,8 @@ final class LogLink implements AutoCloseable {
     private final Thread sender;
     private volatile boolean closed;
     private long batchNumber;
+    private final AtomicBoolean nudging = new AtomicBoolean();
+    private final AtomicBoolean nudgeAgain = new AtomicBoolean();
 
     LogLink(RaftHandle raft, String author, Duration commitTimeout) {
         this.raft = raft;
@@ -172,6 +193,36 @@ final class LogLink implements AutoCloseable {
                         + commitTimeout.toMillis() + " ms" + (hasLeader() ? "" : " (there is no leader here)"))
                         : hasLeader() ? new GroupException(ReasonCode.NOT_CONNECTED, "the log failed an entry: " + ex)
                         : noLeader());
+            }
+        });
+    }
+
+    /**
+     * Called by the applier on the leader after each entry (on RAFT's thread, before RAFT moves its commit index):
+     * queues a read that makes RAFT send its commit index to every follower once this commit round is done. At
+     * most one nudge is outstanding: entries applied meanwhile are covered by one more nudge when it returns.
+     */
+    void nudgeCommit() {
+        if (closed) {
+            return;
+        }
+        if (!nudging.compareAndSet(false, true)) {
+            nudgeAgain.set(true);
+            return;
+        }
+        nudgeAgain.set(false);
+        CompletableFuture<byte[]> f;
+        try {
+            f = raft.getAsync(COMMIT_NUDGE, 0, COMMIT_NUDGE.length);
+        } catch (Exception e) {
+            // no leader: the next commit, or RAFT's resend_interval, brings the commit index
+            nudging.set(false);
+            return;
+        }
+        f.orTimeout(commitTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
+            nudging.set(false);
+            if (nudgeAgain.getAndSet(false)) {
+                nudgeCommit();
             }
         });
     }

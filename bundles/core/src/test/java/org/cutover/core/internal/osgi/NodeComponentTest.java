@@ -88,8 +88,8 @@ public class NodeComponentTest {
                     if (values.containsKey(method.getName())) {
                         return values.get(method.getName());
                     }
-                    if ("confirm_timeout_ms".equals(method.getName())) {
-                        return 5000L;
+                    if (method.getDefaultValue() != null) {
+                        return method.getDefaultValue(); // e.g. log_dir, cluster_members: as in a plain .cfg
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });

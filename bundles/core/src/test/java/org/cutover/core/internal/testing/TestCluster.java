@@ -115,10 +115,19 @@ public final class TestCluster implements AutoCloseable {
         this(name, maxNodes, "");
     }
 
-    /** starts node number {@code index} (0-based) with these levels and waits until it has the cluster state */
+    /**
+     * Starts node number {@code index} (0-based) with these levels and, once a majority of the defined nodes
+     * runs, waits until every running node has the cluster state. A node started while fewer run cannot have
+     * it yet (the log has no leader without a majority): it is returned at once, and the start that makes the
+     * majority waits for it too.
+     */
     public TestNode start(int index, int... levels) throws Exception {
         TestNode n = launch(index, levels);
-        awaitSynced(n);
+        if (running.size() >= members.size() / 2 + 1) {
+            for (TestNode r : running.values()) {
+                awaitSynced(r);
+            }
+        }
         return n;
     }
 
