@@ -158,7 +158,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         RaftHandle handle = new RaftHandle(ch, new Applier());
         handle.addRoleListener(role -> {
             if (role == Role.Leader) {
-                timer.execute(this::publishView);
+                later(this::publishView);
             }
         });
         raft = handle;
@@ -168,8 +168,17 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         ch.connect(settings.clusterName());
         view = ch.getView();
         connected = true;
-        infra.onChange(levels -> timer.execute(this::announceLevels));
+        infra.onChange(levels -> later(this::announceLevels));
         timer.scheduleWithFixedDelay(this::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** on the node's timer thread; nothing once the node is closing (it has nothing more to tell the log) */
+    private void later(Runnable task) {
+        try {
+            timer.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closed
+        }
     }
 
     private static boolean isEmptyDir(java.nio.file.Path dir) throws IOException {
@@ -220,14 +229,26 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return settings.nodeName();
     }
 
+    /**
+     * The replicated statuses, except that a node ACTIVE there but missing from this node's view is shown
+     * PARTITIONED: on a side without a majority nothing new is committed, and the operator there still sees who
+     * vanished.
+     */
     @Override
     public List<DefinedNode> definedNodes() {
-        return read(ClusterState::definedNodes);
+        Set<String> inView = nodesInView();
+        return read(s -> s.definedNodes().stream().map(n -> asSeenHere(n, inView)).toList());
     }
 
     @Override
     public Optional<DefinedNode> definedNode(String name) {
-        return read(s -> s.definedNode(name));
+        Set<String> inView = nodesInView();
+        return read(s -> s.definedNode(name).map(n -> asSeenHere(n, inView)));
+    }
+
+    private DefinedNode asSeenHere(DefinedNode n, Set<String> inView) {
+        return n.status() == NodeStatus.ACTIVE && view != null && !inView.contains(n.name())
+                ? new DefinedNode(n.name(), NodeStatus.PARTITIONED, n.address(), n.levels()) : n;
     }
 
     @Override
@@ -563,7 +584,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             adjusts.values().forEach(w -> w.viewChanged(inView));
         }
         if (connected && !timer.isShutdown()) {
-            timer.execute(this::publishView);
+            later(this::publishView);
         }
     }
 
