@@ -83,6 +83,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
     /** how often the node re-checks what it must tell the log (its hello, its levels, the leader's view) */
     private static final long TICK_MILLIS = 250;
+    /** how long a caller's send, join or leave waits for a leader before it fails with GROUP_PARTITIONED */
+    static final long LEADER_WAIT_MILLIS = 2000;
     /** a bigger log is cut into a snapshot; a node that lags behind a snapshot loses its members' streams */
     private static final long MAX_LOG_BYTES = 64L << 20;
 
@@ -260,7 +262,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new GroupException(ReasonCode.NODE_ACTIVE, "node " + name
                     + " is active; stop it before removing it from the defined nodes");
         }
-        ClusterState.Result r = await(log.append(new RemoveNode(name, settings.nodeName())), "removing node " + name);
+        ClusterState.Result r = await(appendForCaller(new RemoveNode(name, settings.nodeName())),
+                "removing node " + name);
         if (!r.accepted()) {
             throw new GroupException(r.refused(), r.why());
         }
@@ -286,7 +289,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener);
         locals.put(id, member);
         try {
-            ClusterState.Result r = await(log.append(new Join(group, id, settings.nodeName())), "joining group "
+            ClusterState.Result r = await(appendForCaller(new Join(group, id, settings.nodeName())), "joining group "
                     + group);
             if (!r.accepted()) {
                 throw new GroupException(r.refused(), r.why());
@@ -336,7 +339,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     void leave(LocalMember member) {
         String id = member.self().id();
         member.leaving();
-        await(log.append(new Leave(member.name(), id)), "leaving group " + member.name());
+        await(appendForCaller(new Leave(member.name(), id)), "leaving group " + member.name());
     }
 
     boolean supports(int level, InfraFunction function) {
@@ -346,7 +349,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
         InfraProtocol p = protocolFor(member);
-        await(log.append(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
+        await(appendForCaller(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
                 Frame.data(payload)))), "sending to group " + member.name());
     }
 
@@ -365,7 +368,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         tracker.future.whenComplete((r, e) -> requests.remove(requestId));
         byte[] frame = p.encode(member.name(), new Frame(Frame.Kind.REQUEST, id, payload));
         timer.schedule(tracker::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        log.append(new GroupData(member.name(), member.self().id(), p.level(), frame)).whenComplete((r, e) -> {
+        appendForCaller(new GroupData(member.name(), member.self().id(), p.level(), frame)).whenComplete((r, e) -> {
             if (e != null) {
                 tracker.future.completeExceptionally(e);
             }
@@ -419,7 +422,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** appends an adjust to the log; the waiter follows its application and the confirmations */
     public void sendAdjust(Adjust adjust, AdjustWaiter waiter) {
         adjusts.put(adjust.requestId(), waiter);
-        log.append(adjust).whenComplete((r, e) -> {
+        appendForCaller(adjust).whenComplete((r, e) -> {
             if (e != null) {
                 waiter.failed(e instanceof GroupException g ? g : new GroupException(ReasonCode.NOT_CONNECTED,
                         e.toString()));
@@ -450,6 +453,23 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             Thread.currentThread().interrupt();
             throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while waiting for the cluster state");
         }
+    }
+
+    /**
+     * For a caller that waits anyway: a leader change (an election takes about a second) does not fail the call;
+     * no leader within {@value #LEADER_WAIT_MILLIS} ms does, with GROUP_PARTITIONED. Never from the applier thread.
+     */
+    private CompletableFuture<ClusterState.Result> appendForCaller(Envelope e) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MILLIS);
+        while (!log.hasLeader() && System.nanoTime() < deadline && connected) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return log.append(e);
     }
 
     private ClusterState.Result await(CompletableFuture<ClusterState.Result> f, String what) {
