@@ -15,7 +15,8 @@ import org.cutover.core.internal.version.VersionNegotiator;
 
 /**
  * Adjust latency on N in-JVM nodes, beside the raw ordered round trip on N
- * plain channels of the same stack. All clusters of one size run at once and
+ * plain channels of the same shipped lower stack with SEQUENCER as the order
+ * (Stack#sequencer). All clusters of one size run at once and
  * the measurements are interleaved in blocks, so the machine's noise falls on
  * every figure alike and the ratios hold.
  */

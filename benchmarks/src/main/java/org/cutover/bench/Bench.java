@@ -66,8 +66,9 @@ public final class Bench {
                         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
                         .put("load_average_at_start", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()))
                 .put("jgroups", org.jgroups.Version.printVersion())
-                .put("stack", "TCP loopback (tcp_nodelay=true, bundler sender-sends), TCPPING, MERGE3, FD_SOCK2,"
-                        + " FD_ALL3, VERIFY_SUSPECT2, NAKACK2, UNICAST3, STABLE, GMS, SEQUENCER, UFC, MFC, FRAG4")
+                .put("stack", new Json.Obj().put("cutover", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT: "
+                        + Stack.shipped(1).protocols()).put("raw", "its lower protocols, raft ones stripped, bare"
+                        + " SEQUENCER between GMS and UFC: " + Stack.sequencer(1).protocols()))
                 .put("options", new Json.Obj().put("switches", switches).put("warmup", warmup).put("block", block)
                         .put("msgs_per_member", msgs).put("rounds", rounds));
         List<String[]> targets = new ArrayList<>();

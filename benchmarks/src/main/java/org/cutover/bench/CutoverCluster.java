@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.cutover.api.Group;
@@ -21,9 +22,11 @@ import org.cutover.infra.internal.level2.Level2Protocol;
 import org.jgroups.JChannel;
 
 /**
- * Cutover nodes in this JVM, built as core's TestCluster builds them, but with
+ * Cutover nodes in this JVM, built as core's TestCluster builds them (the
+ * shipped stack, every node a voting member of the cluster log), but with
  * the real infrastructure levels (infra 2.0.0's Level1Protocol and
- * Level2Protocol) and the state persisted under benchmarks/target/.
+ * Level2Protocol), the shipped failure-detection timings and the logs under
+ * benchmarks/target/.
  */
 final class CutoverCluster implements AutoCloseable {
 
@@ -37,11 +40,13 @@ final class CutoverCluster implements AutoCloseable {
     }
 
     static CutoverCluster start(String name, int size, Path stateRoot) throws Exception {
-        Stack stack = new Stack(size);
+        Stack stack = Stack.shipped(size);
         String clusterName = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path dir = stateRoot.resolve(name);
         deleteRecursively(dir);
         Files.createDirectories(dir);
+        // every node votes in the cluster log: node1..nodeN
+        List<String> members = IntStream.rangeClosed(1, size).mapToObj(i -> "node" + i).toList();
         CutoverCluster c = new CutoverCluster();
         try {
             for (int i = 0; i < size; i++) {
@@ -49,8 +54,12 @@ final class CutoverCluster implements AutoCloseable {
                 infra.add(new Level1Protocol());
                 infra.add(new Level2Protocol());
                 String nodeName = "node" + (i + 1);
-                NodeSettings settings = new NodeSettings(nodeName, clusterName, dir.resolve(nodeName + ".bin"),
-                        Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofSeconds(5));
+                // fsync off: the benchmark measures the ordering, not the disk (and kills no machine); the log
+                // still lives in a file of its own per node. No legacy state: the path does not exist, so
+                // nothing is imported.
+                NodeSettings settings = new NodeSettings(nodeName, clusterName, members, dir.resolve(nodeName + "-log"),
+                        false, dir.resolve(nodeName + "-no-legacy-state.bin"), Duration.ofSeconds(10),
+                        Duration.ofSeconds(5));
                 int index = i;
                 ClusterNode node = new ClusterNode(settings, () -> {
                     JChannel ch = stack.channel(index);
@@ -62,8 +71,13 @@ final class CutoverCluster implements AutoCloseable {
                 c.nodes.add(node);
                 c.versions.add(new VersionNegotiator(node));
                 node.start();
+            }
+            // only now wait: a node started alone has no majority of the members, hence no leader and no state;
+            // the cluster log works once a majority runs, so every node is launched before any is waited for
+            for (ClusterNode node : c.nodes) {
                 if (!node.awaitSynced(WAIT)) {
-                    throw new IllegalStateException(nodeName + " did not learn the cluster state within " + WAIT);
+                    throw new IllegalStateException(node.localNode() + " did not learn the cluster state within "
+                            + WAIT + " (leader: " + node.hasLeader() + ")");
                 }
             }
             c.awaitActive(size);

@@ -42,7 +42,8 @@ import org.jgroups.raft.StateMachine;
 
 /**
  * Issue 10's engine spike: one majority-committed log to replace SEQUENCER. Measures, in one JVM on
- * loopback TCP with the shipped lower stack (etc/cutover-jgroups.xml without SYM_ENCRYPT):
+ * loopback TCP with the shipped lower stack (etc/cutover-jgroups.xml without SYM_ENCRYPT and with its own raft
+ * protocols stripped, {@link Stack#lower}; each candidate puts its ordering protocols in):
  * <ul>
  *   <li>the baseline, a bare SEQUENCER channel (default threshold, pipelined): the upper bound of
  *       candidate (b), our own sequencer with flush, in a stable view;</li>
@@ -227,7 +228,7 @@ public final class LogEngineSpike {
             String top = "<raft.ELECTION2/>\n    <raft.RAFT members=\"" + members + "\" send_commits_immediately=\"" + commitsNow + "\""
                     + " resend_interval=\"" + resendMs + "\" max_log_size=\"" + maxLogSize + "\" log_use_fsync=\""
                     + fsync + "\"/>\n    <raft.REDIRECT/>";
-            Stack stack = Stack.shipped(n, "<raft.NO_DUPES/>", "", top);
+            Stack stack = Stack.lower(n, "<raft.NO_DUPES/>", "", top);
             RaftCluster c = new RaftCluster(n, dir);
             String cluster = "spike-raft-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
             try {
@@ -696,8 +697,8 @@ public final class LogEngineSpike {
                         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version")))
                 .put("jgroups", org.jgroups.Version.printVersion())
                 .put("jgroups_raft", raftVersion())
-                .put("stack", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT; SEQUENCER (default threshold)"
-                        + " in place of SEQUENCER threshold=0; raft: NO_DUPES below GMS, ELECTION2, RAFT"
+                .put("stack", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT and its raft protocols;"
+                        + " SEQUENCER (default threshold) between GMS and UFC; raft: NO_DUPES below GMS, ELECTION2, RAFT"
                         + " (send_commits_immediately " + latCommitsNow + " for latency, " + tpCommitsNow
                         + " for throughput; resend_interval " + resendMs + " ms, max_log_size " + maxLogSize
                         + "), REDIRECT above FRAG4, no SEQUENCER")
@@ -734,7 +735,7 @@ public final class LogEngineSpike {
 
     /** the baseline: SEQUENCER with its default threshold (10), i.e. forwarding pipelined, not ack mode */
     static Stack seqStack(int n) throws IOException {
-        return Stack.shipped(n, "", "<SEQUENCER/>", "");
+        return Stack.sequencer(n);
     }
 
     static boolean[] fsyncs(String s) {

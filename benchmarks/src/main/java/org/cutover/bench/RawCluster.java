@@ -13,8 +13,9 @@ import org.jgroups.Message;
 import org.jgroups.Receiver;
 
 /**
- * Plain JChannels on the same stack: the baselines. A multicast goes through
- * SEQUENCER (total order) like every Cutover envelope; for the round trip each
+ * Plain JChannels on the shipped lower stack with SEQUENCER in place of the
+ * shipped raft protocols ({@link Stack#sequencer}): the baselines. A multicast
+ * goes through SEQUENCER (total order); for the round trip each
  * member answers it at delivery with a unicast to the sender.
  */
 final class RawCluster implements AutoCloseable {
@@ -41,7 +42,7 @@ final class RawCluster implements AutoCloseable {
     }
 
     static RawCluster start(String name, int size) throws Exception {
-        return start(name, size, new Stack(size));
+        return start(name, size, Stack.sequencer(size));
     }
 
     static RawCluster start(String name, int size, Stack stack) throws Exception {

@@ -7,29 +7,36 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 
 import org.jgroups.JChannel;
 
 /**
- * The JGroups stack of core's TestCluster (the distribution's protocols on TCP
- * loopback, tcp_nodelay=true, the sender-sends bundler), one free port per
- * member. Cutover nodes and raw channels are built from the same text.
- * {@link #shipped} instead reads the distribution's own stack file, for the
- * engine spike (issue 10), with the ordering protocol replaced.
+ * Every benchmark stack comes from one source, the distribution's own stack file
+ * (etc/cutover-jgroups.xml), on TCP loopback with one free port per member, so the
+ * figures follow whatever the distribution ships (including a switch of ELECTION to
+ * ELECTION2) instead of a hand-written copy that drifts:
+ * <ul>
+ *   <li>{@link #shipped}: Cutover nodes, the file as shipped (its raft protocols included: the node
+ *       sets RAFT's id, members and log dir itself);</li>
+ *   <li>{@link #lower}: the raw baselines and the engine spike, the file's lower protocols with its
+ *       raft protocols stripped and the protocols under comparison put in their places.</li>
+ * </ul>
+ * SYM_ENCRYPT is always left out: it needs the cluster's key store, and encryption costs every
+ * candidate alike.
  */
 final class Stack {
     /** the distribution's stack, relative to the benchmarks module (where benchmarks/run starts java) */
     static final Path SHIPPED = Path.of("..", "karaf-assembly", "src", "main", "resources", "assembly", "etc",
             "cutover-jgroups.xml");
 
-    private final int[] ports;
-    /** null: TestCluster's stack; else the shipped file's text with the ports still to fill in */
-    private final String template;
+    private static final String PORT = "@@PORT@@";
+    private static final String HOSTS = "@@HOSTS@@";
 
-    Stack(int members) throws IOException {
-        this(members, null);
-    }
+    private final int[] ports;
+    /** the stack's XML with {@link #PORT} and {@link #HOSTS} still to fill in */
+    private final String template;
 
     private Stack(int members, String template) throws IOException {
         this.template = template;
@@ -45,59 +52,78 @@ final class Stack {
         return new JChannel(new ByteArrayInputStream(xml(ports[index]).getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** the stack of Cutover nodes: the shipped file as is, for {@code members} nodes on loopback */
+    static Stack shipped(int members) throws IOException {
+        return new Stack(members, template());
+    }
+
     /**
-     * The shipped stack (etc/cutover-jgroups.xml) with the same lower protocols and their values, for
-     * {@code members} channels on loopback: SYM_ENCRYPT left out (it needs the cluster's key store; the
-     * spike compares ordering engines, and encryption costs both candidates alike), {@code belowGms}
-     * inserted just below GMS and {@code <SEQUENCER threshold="0"/>} replaced by {@code ordering} (its
-     * position: between GMS and UFC). Protocols meant to sit above FRAG4 go in {@code top}.
+     * The raw SEQUENCER baseline: the shipped lower protocols with a bare SEQUENCER (default threshold,
+     * i.e. forwarding pipelined, not ack mode) where the ordering protocol sits, between GMS and UFC.
      */
-    static Stack shipped(int members, String belowGms, String ordering, String top) throws IOException {
-        String x = Files.readString(SHIPPED, StandardCharsets.UTF_8);
-        x = x.replaceAll("(?s)<!--.*?-->", "");
-        x = replaceOnce(x, "(?s)<SYM_ENCRYPT[^>]*/>", "");
-        x = replaceOnce(x, "<pbcast.GMS", belowGms + "\n    <pbcast.GMS");
-        x = replaceOnce(x, "<SEQUENCER threshold=\"0\"/>", ordering);
-        x = replaceOnce(x, "(?s)(<FRAG4[^>]*/>)", "$1\n    " + top);
-        x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
-        x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", "%1\\$d");
-        x = replaceOnce(x, "\\$\\{cutover.initial_hosts:[^}]*}", "%2\\$s");
-        x = replaceOnce(x, "\\$\\{cutover.join_timeout_ms:[^}]*}", "2000");
+    static Stack sequencer(int members) throws IOException {
+        return lower(members, "", "<SEQUENCER/>", "");
+    }
+
+    /**
+     * The shipped stack's lower protocols, with the same values, for {@code members} channels on loopback: the
+     * shipped raft protocols stripped (wherever they sit: NO_DUPES below GMS, ELECTION or ELECTION2, RAFT,
+     * REDIRECT above FRAG4), then {@code belowGms} inserted just below GMS, {@code ordering} between GMS and UFC
+     * (where an ordering protocol such as SEQUENCER goes) and {@code top} just above FRAG4 (where a raft
+     * variant's ELECTION, RAFT and REDIRECT go).
+     */
+    static Stack lower(int members, String belowGms, String ordering, String top) throws IOException {
+        String x = template();
+        String stripped = x.replaceAll("[ \\t]*<raft\\.[A-Z0-9_]+[^>]*/>[ \\t]*\\R?", "");
+        if (stripped.equals(x)) {
+            throw new IllegalStateException("the shipped stack " + SHIPPED + " has no raft protocols to strip");
+        }
+        x = stripped;
+        x = replaceOnce(x, "(<pbcast\\.GMS[^>]*/>)", belowGms + "\n    $1\n    " + ordering);
+        x = replaceOnce(x, "(<FRAG4[^>]*/>)", "$1\n    " + top);
         return new Stack(members, x);
+    }
+
+    /** the shipped file without comments and SYM_ENCRYPT, its system properties replaced */
+    private static String template() throws IOException {
+        String x = Files.readString(SHIPPED, StandardCharsets.UTF_8);
+        // comments first: they name protocols and must not be matched below
+        x = x.replaceAll("(?s)<!--.*?-->", "");
+        x = replaceOnce(x, "(?s)[ \\t]*<SYM_ENCRYPT[^>]*/>[ \\t]*\\R?", "");
+        x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
+        x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", PORT);
+        x = replaceOnce(x, "\\$\\{cutover.initial_hosts:[^}]*}", HOSTS);
+        x = replaceOnce(x, "\\$\\{cutover.join_timeout_ms:[^}]*}", "2000");
+        if (x.contains("${")) {
+            throw new IllegalStateException("the shipped stack " + SHIPPED + " has a property the benchmarks do not"
+                    + " set: " + x);
+        }
+        return x;
     }
 
     private static String replaceOnce(String s, String regex, String replacement) {
         String r = s.replaceFirst(regex, replacement);
-        if (r.equals(s) && !replacement.isEmpty()) {
+        if (r.equals(s)) {
             throw new IllegalStateException("the shipped stack " + SHIPPED + " no longer has " + regex);
         }
         return r;
     }
 
     String xml(int port) {
-        if (template != null) {
-            String hosts = Arrays.stream(ports).mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
-            return String.format(template, port, hosts);
-        }
         String hosts = Arrays.stream(ports).mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
-        return """
-                <config xmlns="urn:org:jgroups">
-                  <TCP bind_addr="127.0.0.1" bind_port="%d" port_range="0" tcp_nodelay="true"
-                       bundler_type="sender-sends" diag.enabled="false"/>
-                  <TCPPING initial_hosts="%s" port_range="0"/>
-                  <MERGE3 min_interval="1000" max_interval="3000"/>
-                  <FD_SOCK2/>
-                  <FD_ALL3 timeout="3000" interval="1000"/>
-                  <VERIFY_SUSPECT2 timeout="500"/>
-                  <pbcast.NAKACK2 xmit_interval="200"/>
-                  <UNICAST3 xmit_interval="200"/>
-                  <pbcast.STABLE desired_avg_gossip="2000" max_bytes="1M"/>
-                  <pbcast.GMS join_timeout="500" print_local_addr="false"/>
-                  <SEQUENCER threshold="0"/>
-                  <UFC/>
-                  <MFC/>
-                  <FRAG4/>
-                </config>
-                """.formatted(port, hosts);
+        return template.replace(PORT, Integer.toString(port)).replace(HOSTS, hosts);
+    }
+
+    /** the protocol names of the stack, bottom up, for the results */
+    String protocols() {
+        Matcher m = java.util.regex.Pattern.compile("<([A-Za-z0-9_.]+)[\\s/>]").matcher(template);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            if (m.group(1).equals("config")) {
+                continue;
+            }
+            sb.append(sb.length() == 0 ? "" : ", ").append(m.group(1));
+        }
+        return sb.toString();
     }
 }

@@ -21,9 +21,11 @@ import org.jgroups.Receiver;
 import org.jgroups.View;
 
 /**
- * The baseline of the Karaf adjust benchmark: a plain JChannel built from the node's own stack file (SYM_ENCRYPT,
- * SEQUENCER and all), only on another port and cluster name, one per node. A ping is multicast through SEQUENCER
- * like every Cutover envelope; each member answers it at delivery with a unicast to the sender.
+ * The baseline of the Karaf adjust benchmark: a plain JChannel built from the node's own stack file (SYM_ENCRYPT
+ * and all lower protocols), only on another port and cluster name, one per node, with the file's raft protocols
+ * stripped (a raw channel has no raft id, members or log; the in-JVM baselines, benchmarks' Stack#sequencer, do
+ * the same) and a bare SEQUENCER (default threshold) between GMS and UFC. A ping is multicast through SEQUENCER
+ * (total order); each member answers it at delivery with a unicast to the sender.
  *
  * <p>The same channel carries the benchmark's control message: "hold N bench groups", so that one command on one
  * node can change the group count on every node between phases.
@@ -38,6 +40,9 @@ final class RawProbeChannel implements AutoCloseable {
     private static final Pattern BIND_PORT = Pattern.compile("(<TCP\\b[^>]*?\\bbind_port=\")[^\"]*(\")", Pattern.DOTALL);
     private static final Pattern INITIAL_HOSTS =
             Pattern.compile("(<TCPPING\\b[^>]*?\\binitial_hosts=\")[^\"]*(\")", Pattern.DOTALL);
+    /** the shipped raft protocols (NO_DUPES, ELECTION or ELECTION2, RAFT, REDIRECT), each with its line */
+    private static final Pattern RAFT_PROTOCOL = Pattern.compile("[ \\t]*<raft\\.[A-Z0-9_]+[^>]*/>[ \\t]*\\R?");
+    private static final Pattern GMS = Pattern.compile("<pbcast\\.GMS\\b[^>]*/>");
     private static final Pattern HOST = Pattern.compile("([^,\\[\\s]+)\\[(\\d+)\\]");
 
     private final JChannel channel;
@@ -64,6 +69,7 @@ final class RawProbeChannel implements AutoCloseable {
         this.holdGroups = holdGroups;
         String xml = replaceOnce(BIND_PORT, stackXml, Integer.toString(port), "TCP bind_port");
         xml = replaceOnce(INITIAL_HOSTS, xml, hosts, "TCPPING initial_hosts");
+        xml = sequencerInPlaceOfRaft(xml);
         channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
         channel.setName(nodeName + "-raw");
         channel.setReceiver(new Receiver() {
@@ -86,6 +92,17 @@ final class RawProbeChannel implements AutoCloseable {
             throw new IllegalArgumentException("no host[port] in initial hosts '" + hosts + "'");
         }
         return b.toString();
+    }
+
+    /** the stack without comments and raft protocols, a bare SEQUENCER just above GMS */
+    static String sequencerInPlaceOfRaft(String xml) {
+        String x = xml.replaceAll("(?s)<!--.*?-->", "");
+        x = RAFT_PROTOCOL.matcher(x).replaceAll("");
+        Matcher gms = GMS.matcher(x);
+        if (!gms.find()) {
+            throw new IllegalStateException("the stack file has no pbcast.GMS: the probe puts SEQUENCER above it");
+        }
+        return x.substring(0, gms.end()) + "\n    <SEQUENCER/>" + x.substring(gms.end());
     }
 
     private static String replaceOnce(Pattern p, String text, String value, String what) {
