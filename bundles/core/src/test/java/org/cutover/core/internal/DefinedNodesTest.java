@@ -110,8 +110,11 @@ public class DefinedNodesTest {
             }
             // node3 crashes; node1 and node2 are a majority of the three defined nodes left
             again.get(2).crash();
-            Await.until("node3 PARTITIONED", TestCluster.WAIT,
-                    () -> statusOf(first, "node3") == NodeStatus.PARTITIONED, () -> first.node.definedNodes());
+            // removeNode checks the asking node's replica first: wait until node2 has applied the new view too
+            for (TestNode n : again.subList(0, 2)) {
+                Await.until(n.name + " sees node3 PARTITIONED", TestCluster.WAIT,
+                        () -> statusOf(n, "node3") == NodeStatus.PARTITIONED, () -> n.node.definedNodes());
+            }
             again.get(1).node.removeNode("node3");
             for (TestNode n : again.subList(0, 2)) {
                 Await.until(n.name + " defines node1 and node2 only", TestCluster.WAIT,
