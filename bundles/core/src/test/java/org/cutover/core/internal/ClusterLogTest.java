@@ -45,6 +45,11 @@ public class ClusterLogTest {
         return new VersionRequest(Set.of(groups), false, OptionalInt.of(level), false);
     }
 
+    /** a new group starts at the highest level all nodes run (2 here): the tests adjust it down to 1 */
+    private static VersionRequest down(int level, String... groups) {
+        return new VersionRequest(Set.of(groups), false, OptionalInt.of(level), true);
+    }
+
     private static void awaitStatus(TestNode observer, String node, NodeStatus status) {
         Await.until(observer.name + " to see " + node + " " + status, TestCluster.WAIT,
                 () -> observer.node.definedNode(node).map(d -> d.status() == status).orElse(false),
@@ -124,16 +129,18 @@ public class ClusterLogTest {
             List<TestNode> nodes = cluster.startAll(3, 1, 2);
             nodes.get(0).node.join("g", new RecordingListener());
             GroupInfo before = nodes.get(0).node.group("g").orElseThrow();
-            assertTrue(nodes.get(0).versions.check(to(2, "g")).passed());
+            assertEquals("a new group starts at the highest common level", 2, before.level());
+            assertTrue(nodes.get(0).versions.check(down(1, "g")).passed());
             // the split happens between the check and the adjust's entry
             nodes.get(2).cutOff();
             awaitStatus(nodes.get(0), "node3", NodeStatus.PARTITIONED);
             AdjustWaiter waiter = new AdjustWaiter();
-            nodes.get(0).node.sendAdjust(new Adjust("race-1", "node1", 2,
+            nodes.get(0).node.sendAdjust(new Adjust("race-1", "node1", 1,
                     List.of(new GroupVersion("g", before.level(), before.epoch())), System.currentTimeMillis()),
                     waiter);
             assertTrue(waiter.awaitDelivery(TestCluster.WAIT));
-            assertEquals(ReasonCode.GROUP_PARTITIONED, waiter.result().refused());
+            assertEquals(String.valueOf(waiter.result().why()), ReasonCode.GROUP_PARTITIONED,
+                    waiter.result().refused());
             for (TestNode n : nodes.subList(0, 2)) {
                 GroupInfo g = n.node.group("g").orElseThrow();
                 assertEquals(n.name, before.level(), g.level());
@@ -164,18 +171,18 @@ public class ClusterLogTest {
                 assertTrue(e.getMessage(), e.code() == ReasonCode.GROUP_PARTITIONED
                         || e.code() == ReasonCode.NODE_ACTIVE || e.code() == ReasonCode.NOT_CONNECTED);
             }
-            AdjustResult minorityAdjust = minority.versions.adjust(to(2, "g"));
+            AdjustResult minorityAdjust = minority.versions.adjust(down(1, "g"));
             assertFalse("the minority switched", minorityAdjust.complete() || !minorityAdjust.newEpochs().isEmpty());
 
             nodes.get(0).node.removeNode("node3");
-            AdjustResult majorityAdjust = nodes.get(1).versions.adjust(to(2, "g"));
+            AdjustResult majorityAdjust = nodes.get(1).versions.adjust(down(1, "g"));
             assertTrue(majorityAdjust.check().failures().toString(), majorityAdjust.complete());
 
             minority.channel().getProtocolStack().<org.jgroups.protocols.DISCARD>findProtocol(
                     org.jgroups.protocols.DISCARD.class).discardAll(false);
             for (TestNode n : nodes) {
                 Await.until(n.name + " at the majority's level", TestCluster.WAIT,
-                        () -> n.node.group("g").map(g -> g.level() == 2 && g.epoch() == 2).orElse(false),
+                        () -> n.node.group("g").map(g -> g.level() == 1 && g.epoch() == 2).orElse(false),
                         () -> n.node.group("g"));
                 assertEquals(n.name, 1, n.node.read(s -> s.history(Optional.of("g"))).size());
                 assertTrue(n.name, n.node.definedNode("node3").isEmpty());
@@ -192,7 +199,8 @@ public class ClusterLogTest {
         try (TestCluster cluster = new TestCluster("log-restart-epochs", 3, "<DISCARD/>")) {
             List<TestNode> nodes = cluster.startAll(3, 1, 2);
             nodes.get(0).node.join("g", new RecordingListener());
-            assertTrue(nodes.get(0).versions.adjust(to(2, "g")).complete());
+            AdjustResult first = nodes.get(0).versions.adjust(down(1, "g"));
+            assertTrue(first.toString(), first.complete());
             TestNode deaf = nodes.stream().filter(n -> !n.channel().getProtocolStack()
                     .<org.jgroups.protocols.raft.RAFT>findProtocol(org.jgroups.protocols.raft.RAFT.class).isLeader())
                     .reduce((a, b) -> b).orElseThrow();
@@ -200,9 +208,8 @@ public class ClusterLogTest {
                     .findProtocol(org.jgroups.protocols.DISCARD.class);
             discard.setUpDiscardRate(1.0); // it still sends heartbeats, so it stays ACTIVE, but hears nothing
             TestNode asker = nodes.stream().filter(n -> n != deaf).findFirst().orElseThrow();
-            AdjustResult down = asker.versions.adjust(new VersionRequest(Set.of("g"), false, OptionalInt.of(1),
-                    true));
-            assertTrue(down.check().failures().toString(), down.newEpochs().equals(java.util.Map.of("g", 3L)));
+            AdjustResult up = asker.versions.adjust(to(2, "g"));
+            assertEquals(up.check().failures().toString(), java.util.Map.of("g", 3L), up.newEpochs());
             assertEquals("the deaf node missed the last adjust", 2, deaf.node.group("g").orElseThrow().epoch());
             for (TestNode n : nodes) {
                 n.crash();
@@ -213,8 +220,8 @@ public class ClusterLogTest {
             }
             for (TestNode n : again) {
                 cluster.awaitSynced(n);
-                Await.until(n.name + " at level 1, epoch 3 after the restart", TestCluster.WAIT,
-                        () -> n.node.group("g").map(g -> g.level() == 1 && g.epoch() == 3).orElse(false),
+                Await.until(n.name + " at level 2, epoch 3 after the restart", TestCluster.WAIT,
+                        () -> n.node.group("g").map(g -> g.level() == 2 && g.epoch() == 3).orElse(false),
                         () -> n.node.group("g"));
                 assertEquals(n.name, 2, n.node.read(s -> s.history(Optional.of("g"))).size());
             }

@@ -69,25 +69,61 @@ public class DefinedNodesTest {
         }
     }
 
+    /**
+     * With the log, a node restarted alone has no leader and cannot even say hello (the old test restarted node1
+     * alone and expected it ACTIVE). What the log promises instead: the defined nodes come back from the log once
+     * a majority runs again; a node that is not ACTIVE (INACTIVE after its goodbye, PARTITIONED after a crash) can
+     * be removed, an ACTIVE one cannot.
+     */
     @Test
     public void definedNodesSurviveARestartAndCanBeRemoved() throws Exception {
-        try (TestCluster cluster = new TestCluster("nodes-restart", 3)) {
-            List<TestNode> nodes = cluster.startAll(3, 1);
-            nodes.get(2).stop();
-            nodes.get(1).stop();
-            nodes.get(0).stop();
-            TestNode again = cluster.start(0, 1);
-            List<String> names = again.node.definedNodes().stream().map(d -> d.name()).toList();
-            assertEquals(List.of("node1", "node2", "node3"), names);
-            Await.until("node1 ACTIVE again", TestCluster.WAIT,
-                    () -> statusOf(again, "node1") == NodeStatus.ACTIVE, () -> again.node.definedNodes());
-            assertEquals(NodeStatus.INACTIVE, statusOf(again, "node2"));
-            GroupException active = Assert.assertThrows(GroupException.class, () -> again.node.removeNode("node1"));
+        try (TestCluster cluster = new TestCluster("nodes-restart", 4)) {
+            List<TestNode> nodes = cluster.startAll(4, 1);
+            for (int i = 3; i >= 0; i--) {
+                nodes.get(i).stop();
+            }
+            // three of the four defined nodes: a majority of the log
+            List<TestNode> again = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                again.add(cluster.launch(i, 1));
+            }
+            for (TestNode n : again) {
+                cluster.awaitSynced(n);
+            }
+            TestNode first = again.get(0);
+            List<String> names = first.node.definedNodes().stream().map(d -> d.name()).toList();
+            assertEquals(List.of("node1", "node2", "node3", "node4"), names);
+            for (TestNode n : again) {
+                Await.until(n.name + " ACTIVE again", TestCluster.WAIT,
+                        () -> statusOf(first, n.name) == NodeStatus.ACTIVE, () -> first.node.definedNodes());
+            }
+            assertEquals(NodeStatus.INACTIVE, statusOf(first, "node4"));
+            GroupException active = Assert.assertThrows(GroupException.class, () -> first.node.removeNode("node1"));
             assertEquals(ReasonCode.NODE_ACTIVE, active.code());
-            GroupException unknown = Assert.assertThrows(GroupException.class, () -> again.node.removeNode("nodeX"));
+            GroupException unknown = Assert.assertThrows(GroupException.class, () -> first.node.removeNode("nodeX"));
             assertEquals(ReasonCode.UNKNOWN_NODE, unknown.code());
-            again.node.removeNode("node3");
-            assertEquals(List.of("node1", "node2"), again.node.definedNodes().stream().map(d -> d.name()).toList());
+
+            first.node.removeNode("node4"); // INACTIVE
+            for (TestNode n : again) {
+                Await.until(n.name + " without node4", TestCluster.WAIT, () -> n.node.definedNode("node4").isEmpty(),
+                        () -> n.node.definedNodes());
+            }
+            // node3 crashes; node1 and node2 are a majority of the three defined nodes left
+            again.get(2).crash();
+            // removeNode checks the asking node's replica first: wait until node2 has applied the new view too
+            for (TestNode n : again.subList(0, 2)) {
+                Await.until(n.name + " sees node3 PARTITIONED", TestCluster.WAIT,
+                        () -> statusOf(n, "node3") == NodeStatus.PARTITIONED, () -> n.node.definedNodes());
+            }
+            again.get(1).node.removeNode("node3");
+            for (TestNode n : again.subList(0, 2)) {
+                Await.until(n.name + " defines node1 and node2 only", TestCluster.WAIT,
+                        () -> n.node.definedNodes().stream().map(d -> d.name()).toList()
+                                .equals(List.of("node1", "node2")), () -> n.node.definedNodes());
+            }
+            GroupException stillActive = Assert.assertThrows(GroupException.class,
+                    () -> again.get(1).node.removeNode("node1"));
+            assertEquals(ReasonCode.NODE_ACTIVE, stillActive.code());
         }
     }
 }

@@ -2,18 +2,21 @@ package org.cutover.core.internal;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.List;
 
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 
-import org.cutover.api.version.AdjustResult;
+import org.cutover.api.GroupException;
+import org.cutover.api.ReasonCode;
 import org.cutover.api.version.VersionRequest;
 import org.cutover.core.internal.testing.RecordingListener;
 import org.cutover.core.internal.testing.TestCluster;
@@ -54,19 +57,26 @@ public class SecurityTest {
             n1.node.join("g", new RecordingListener());
             assertTrue(n1.versions.adjust(VersionRequest.of(1, "g").withDowngrade()).complete());
 
-            TestNode stranger = cluster.start(2, 1, 2);
+            // launch, not start: the stranger never gets into the log, so nothing would end start's wait
+            TestNode stranger = cluster.launch(2, 1, 2);
             // something must NOT happen here: give discovery, the join attempt and a MERGE3 round
             // (max_interval 3 s in TestCluster's stack) the time they take, then look
-            Thread.sleep(4000);
+            assertFalse("the stranger joined the cluster log", stranger.node.awaitSynced(Duration.ofSeconds(5)));
+            assertFalse("the stranger sees a leader", stranger.node.hasLeader());
             assertEquals("the stranger is alone", 1, stranger.channel().getView().size());
             assertEquals(2, n1.channel().getView().size());
             assertFalse(n1.node.definedNode("node3").isPresent());
 
-            // what the stranger sends never reaches the cluster
-            stranger.node.join("g", new RecordingListener());
-            AdjustResult forged = stranger.versions.adjust(VersionRequest.of(1, "g").withDowngrade());
-            assertTrue("the stranger only changes its own replica: " + forged, forged.complete());
-            Thread.sleep(500);
+            // the stranger can neither join nor adjust: it is not in the log, and nothing it sends is heard
+            GroupException join = assertThrows(GroupException.class,
+                    () -> stranger.node.join("g", new RecordingListener()));
+            assertEquals(join.getMessage(), ReasonCode.GROUP_PARTITIONED, join.code());
+            GroupException adjust = assertThrows(GroupException.class,
+                    () -> stranger.versions.adjust(VersionRequest.of(2, "g")));
+            assertEquals(adjust.getMessage(), ReasonCode.GROUP_PARTITIONED, adjust.code());
+            assertFalse(stranger.node.isSynced());
+            // the cluster with the right key is unchanged
+            assertEquals(List.of("node1", "node2"), n1.node.definedNodes().stream().map(d -> d.name()).toList());
             assertEquals(List.of("node1"), n2.node.group("g").orElseThrow().members().stream()
                     .map(m -> m.node()).toList());
             assertEquals(1, n2.node.group("g").orElseThrow().level());

@@ -52,6 +52,12 @@ public final class TestCluster implements AutoCloseable {
                 channel = new JChannel(new ByteArrayInputStream(stack(port, security.apply(index))
                         .getBytes(StandardCharsets.UTF_8)));
                 withTestTimings(channel);
+                if (xmitMillis > 0) {
+                    channel.getProtocolStack().<org.jgroups.protocols.pbcast.NAKACK2>findProtocol(
+                            org.jgroups.protocols.pbcast.NAKACK2.class).setXmitInterval(xmitMillis);
+                    channel.getProtocolStack().<org.jgroups.protocols.UNICAST3>findProtocol(
+                            org.jgroups.protocols.UNICAST3.class).setXmitInterval(xmitMillis);
+                }
                 return channel;
             }, infra, (topic, props) -> events.add(topic + " " + props));
             versions = new VersionNegotiator(node);
@@ -90,6 +96,8 @@ public final class TestCluster implements AutoCloseable {
     private final List<String> members = new ArrayList<>();
     /** per node index: protocol XML put just below NAKACK2 (e.g. SYM_ENCRYPT), or "" */
     private java.util.function.IntFunction<String> security = i -> "";
+    /** 0: the shipped retransmission intervals */
+    private long xmitMillis;
     private final Map<String, TestNode> running = new LinkedHashMap<>();
     public final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -141,9 +149,23 @@ public final class TestCluster implements AutoCloseable {
 
     public void awaitSynced(TestNode n) throws InterruptedException {
         if (!n.node.awaitSynced(WAIT)) {
-            throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + " (leader: "
-                    + n.node.hasLeader() + ")");
+            StringBuilder all = new StringBuilder();
+            for (TestNode r : running.values()) {
+                all.append("; ").append(r.name).append(": ").append(raftState(r));
+            }
+            throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + all);
         }
+    }
+
+    /** the node's view and log, for failure messages */
+    public static String raftState(TestNode n) {
+        JChannel ch = n.channel();
+        if (ch == null) {
+            return "no channel";
+        }
+        org.jgroups.protocols.raft.RAFT raft = ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        return "view " + ch.getView() + ", term " + raft.currentTerm() + ", appended/committed " + raft.lastAppended()
+                + "/" + raft.commitIndex() + ", leader " + raft.leader() + ", synced " + n.node.isSynced();
     }
 
     /** starts nodes 0..count-1 with the same levels and waits until each sees all as ACTIVE */
@@ -176,6 +198,15 @@ public final class TestCluster implements AutoCloseable {
         return new ArrayList<>(running.values());
     }
 
+    /**
+     * Retransmission (NAKACK2, UNICAST3) every {@code millis} instead of the shipped defaults (1 s, 500 ms): for
+     * tests that drop messages on purpose, where every lost hop otherwise waits for the shipped interval.
+     */
+    public TestCluster retransmitEvery(long millis) {
+        this.xmitMillis = millis;
+        return this;
+    }
+
     /** sets the protocols (e.g. SYM_ENCRYPT) each node index gets below NAKACK2 */
     public TestCluster security(java.util.function.IntFunction<String> perNode) {
         this.security = perNode;
@@ -204,10 +235,13 @@ public final class TestCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("the shipped stack " + SHIPPED_STACK.toAbsolutePath(), e);
         }
+        // join_timeout: a joiner that hears no JOIN_RSP within it asks again, and raft.NO_DUPES (1.1.4) refuses
+        // the second JOIN_REQ of a joiner already in the view ("duplicate members"): 500 ms was too short on a
+        // loaded 2-core machine
         xml = xml.replaceAll("\\$\\{cutover\\.bind_addr:[^}]*}", "127.0.0.1")
                 .replaceAll("\\$\\{cutover\\.bind_port:[^}]*}", Integer.toString(port))
                 .replaceAll("\\$\\{cutover\\.initial_hosts:[^}]*}", java.util.regex.Matcher.quoteReplacement(hosts))
-                .replaceAll("\\$\\{cutover\\.join_timeout_ms:[^}]*}", "500")
+                .replaceAll("\\$\\{cutover\\.join_timeout_ms:[^}]*}", "1500")
                 .replaceAll("(?s)<SYM_ENCRYPT.*?/>", java.util.regex.Matcher.quoteReplacement(securityProtocols))
                 .replaceFirst("(?s)(<TCP\\s.*?/>)", "$1" + java.util.regex.Matcher.quoteReplacement(faults));
         if (xml.contains("${")) {
