@@ -52,7 +52,15 @@ import org.junit.Test;
  *
  * <p>CI runs {@value #CI_STEPS} steps of seed {@value #CI_SEED} (about 2 minutes). A long run:
  * {@code mvn -B test -o -pl bundles/api,bundles/core -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Dchaos.steps=400 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S} (printed first).
+ * -Dchaos.steps=400 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S} (printed first), and pick
+ * the kinds of fault with {@code -Dchaos.faults=kill,deaf,split,bridge,quiet} (the default: all).
+ *
+ * <p>Known failure (the kernel, not the test): a node that falls behind the log while the others go on
+ * writing (a crashed leader restarted, a node deaf or split off long enough to leave the view) may never
+ * catch up: jgroups-raft 1.1.4's leader resends missing entries only when its queue has been idle for
+ * resend_interval, and it treats a member that (re)enters its view as caught up. The restart then fails
+ * with the node's log index far below the others' ({@link TestCluster#raftStates()}).
+ */
  */
 public class ChaosTest {
 
@@ -380,6 +388,7 @@ public class ChaosTest {
     private String step(TestCluster cluster, Random random, Set<String> faults) throws Exception {
         String what;
         String fault = FAULTS.get(random.nextInt(FAULTS.size()));
+        System.out.println("  " + (faults.contains(fault) ? fault : "quiet") + " ...");
         switch (faults.contains(fault) ? fault : "quiet") {
             case "kill" -> what = killLeaderAndRestart(cluster, random);
             case "deaf" -> what = deafNode(cluster, random);
@@ -480,7 +489,8 @@ public class ChaosTest {
 
     private void awaitLeaders(TestCluster cluster) {
         Await.until("every node in the primary component", TestCluster.WAIT, () -> cluster.running().stream()
-                .allMatch(n -> n.node.hasLeader() && n.node.isSynced()), () -> states(cluster));
+                .allMatch(n -> n.node.hasLeader() && n.node.isSynced()), () -> states(cluster) + "; "
+                + cluster.raftStates() + " [" + counters.refusals() + ", acked " + counters.acknowledged + "]");
     }
 
     /**
@@ -489,6 +499,7 @@ public class ChaosTest {
      * dropped its member, so the nodes first agree on the group; a writer whose member is not in it joins again.
      */
     private void sendMarkers(TestCluster cluster) {
+        awaitLogsCaughtUp(cluster);
         awaitOneGroupState(cluster);
         List<String> members = finalMembers(cluster);
         // all rejoins first: a member that joins after a marker was sent rightly never sees that marker
@@ -514,6 +525,17 @@ public class ChaosTest {
                 return false;
             }
         }, () -> states(cluster));
+    }
+
+    /**
+     * Healed and quiet (writers and switcher stopped), every live node must apply the log up to the leader's
+     * commit index: a node left behind here never catches up (the leader does not resend it what it missed).
+     */
+    private void awaitLogsCaughtUp(TestCluster cluster) {
+        Await.until("every node's log caught up with the leader's", TestCluster.WAIT, () -> {
+            long max = cluster.running().stream().mapToLong(TestNode::commitIndex).max().orElse(0);
+            return cluster.running().stream().allMatch(n -> n.commitIndex() == max);
+        }, cluster::raftStates);
     }
 
     /** every live node has the same level, epoch and members for the group */

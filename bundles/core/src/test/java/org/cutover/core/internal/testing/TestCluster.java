@@ -78,6 +78,14 @@ public final class TestCluster implements AutoCloseable {
             return raft != null && raft.isLeader();
         }
 
+        /** the index of the last entry this node applied from the cluster log */
+        public long commitIndex() {
+            JChannel ch = channel;
+            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
+                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            return raft == null ? -1 : raft.commitIndex();
+        }
+
         /** the DISCARD put into the stack by the cluster's faults */
         public DISCARD discard() {
             DISCARD discard = channel.getProtocolStack().findProtocol(DISCARD.class);
