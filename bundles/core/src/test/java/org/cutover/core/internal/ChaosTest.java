@@ -61,7 +61,6 @@ import org.junit.Test;
  * resend_interval, and it treats a member that (re)enters its view as caught up. The restart then fails
  * with the node's log index far below the others' ({@link TestCluster#raftStates()}).
  */
- */
 public class ChaosTest {
 
     static final long CI_SEED = 20261130L;
