@@ -6,501 +6,638 @@ import static org.junit.Assert.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
-import org.cutover.api.Delivery;
 import org.cutover.api.Group;
+import org.cutover.api.GroupException;
 import org.cutover.api.GroupInfo;
-import org.cutover.api.GroupListener;
-import org.cutover.api.MembershipChange;
-import org.cutover.api.ReasonCode;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.testing.Await;
+import org.cutover.core.internal.testing.DeliveryLog;
+import org.cutover.core.internal.testing.OrderInvariant;
+import org.cutover.core.internal.testing.OrderInvariant.Kind;
+import org.cutover.core.internal.testing.OrderInvariant.MemberLog;
 import org.cutover.core.internal.testing.TestCluster;
 import org.cutover.core.internal.testing.TestCluster.TestNode;
-import org.cutover.core.internal.testing.TestInfra;
-import org.jgroups.Address;
-import org.jgroups.protocols.DELAY;
-import org.jgroups.protocols.DISCARD;
-import org.jgroups.protocols.DUPL;
 import org.junit.Test;
 
 /**
- * Seeded chaos over five in-JVM nodes: continuous writes from every node and a
- * switcher that moves every group down and up all the time, while random steps
- * hot-swap infrastructure (and take a level away), adjust, crash and restart
- * nodes (the coordinator, which is the sequencer, included), split the cluster
- * into a majority and a minority, or bridge two pairs through one node, and heal
- * it, and turn on message loss, delay, duplication and reordering in the live
- * stack. Each step is followed by a settled spell of
- * 0.5-1.5 s. CI runs 6 steps of seed 20261126; a longer
- * run: {@code mvn -pl bundles/api,bundles/core test -Dtest=ChaosTest
- * -Dchaos.steps=200 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S}.
+ * Seeded chaos over five in-JVM nodes on the cluster log: one writer per node
+ * writes a small key space into one group, and a switcher adjusts the group
+ * between levels 1 and 2 all the time from random nodes, while each step puts
+ * one fault in from below the code: the log's leader crashed mid-burst and
+ * restarted, one node deaf for a while (DISCARD up), a 2|3 split, a bridge (two
+ * pairs that reach each other only through one node). Every step ends healed.
  *
- * <p>Loss is counted between two deliveries of one sender only when both
- * were sent, and delivered, while the cluster was settled (no crash, restart,
- * partition or heal between them, and the receiver's view unchanged): JGroups
- * without FLUSH does not deliver what a side sent while cut off, and Cutover
- * drops a sender's stragglers rather than deliver them out of order.
- * Duplicates and reordering are never excused.
+ * <p>Every member records its whole delivery log ({@link DeliveryLog}). At the
+ * end, once every live member has delivered everything, {@link OrderInvariant}
+ * checks that all logs are stretches of one common sequence, entry by entry;
+ * nothing is excused near a disruption. Beside it the test counts minority
+ * commits (a send or adjust that succeeded on the minority side of a split
+ * while the split lasted), stalled sends (neither returned nor failed within
+ * the operation time-out + 2 s) and lost acknowledged writes (a send that
+ * returned, missing from a live member that was in the group before the send
+ * and still is). Any of these, or an order mismatch, fails the test.
+ *
+ * <p>CI runs {@value #CI_STEPS} steps of seed {@value #CI_SEED} (about 2 minutes). A long run:
+ * {@code mvn -B test -o -pl bundles/api,bundles/core -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dchaos.steps=400 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S} (printed first), and pick
+ * the kinds of fault with {@code -Dchaos.faults=kill,deaf,split,bridge,quiet} (the default: all).
+ *
+ * <p>Known failure (the kernel, not the test): a node that falls behind the log while the others go on
+ * writing (a crashed leader restarted, a node deaf or split off long enough to leave the view) may never
+ * catch up: jgroups-raft 1.1.4's leader resends missing entries only when its queue has been idle for
+ * resend_interval, and it treats a member that (re)enters its view as caught up. The restart then fails
+ * with the node's log index far below the others' ({@link TestCluster#raftStates()}).
  */
 public class ChaosTest {
 
+    static final long CI_SEED = 20261130L;
+    static final int CI_STEPS = 10;
+    /** the kinds of step; -Dchaos.faults=split,deaf (say) runs only those, the others' turns stay quiet */
+    static final List<String> FAULTS = List.of("kill", "deaf", "split", "bridge", "quiet");
     private static final int NODES = 5;
     private static final String GROUP = "chaos";
-    private static final Duration CONVERGE = Duration.ofSeconds(3 + 5 + 4); // MERGE3 max + 5 s + failure detection
+    /** the writers all write these keys: conflicting writes must still be seen in one order everywhere */
+    private static final int KEYS = 4;
+    /** TestCluster's operation time-out; a send must have returned or failed by then + 2 s */
+    private static final Duration STALL = Duration.ofSeconds(10 + 2);
 
-    private final AtomicInteger disruption = new AtomicInteger();
-    private final AtomicLong writes = new AtomicLong();
-    private final AtomicLong lost = new AtomicLong();
-    private final AtomicLong duplicated = new AtomicLong();
-    private final AtomicLong reordered = new AtomicLong();
-    private final AtomicLong twoLevels = new AtomicLong();
-    private final Map<Long, Integer> levelAtEpoch = new ConcurrentHashMap<>();
+    /** every counter of the report line */
+    static final class Counters {
+        final AtomicLong switches = new AtomicLong();
+        final Map<String, Long> refusals = new TreeMap<>();
+        final AtomicLong kills = new AtomicLong();
+        final AtomicLong partitions = new AtomicLong();
+        final AtomicLong bridges = new AtomicLong();
+        final AtomicLong deafSpells = new AtomicLong();
+        final AtomicLong acknowledged = new AtomicLong();
+        final AtomicLong minorityCommits = new AtomicLong();
+        final AtomicLong stalledSends = new AtomicLong();
+        final AtomicLong unexpected = new AtomicLong();
+        /** nanoTime of the last acknowledged write, and the longest spell without one (a stalled log) */
+        volatile long lastAck = System.nanoTime();
+        /** only while the steps run: the writers pause on purpose at the end */
+        volatile boolean measuring = true;
+        final AtomicLong longestPauseMillis = new AtomicLong();
 
-    /** a member's receiving side: checks every sender's numbering */
-    private final class Checker implements GroupListener {
-        private final Map<String, long[]> last = new HashMap<>(); // sender -> {counter, stamp, receiver's view id}
-        TestNode receiver;
-        private final Set<String> seenAll = new HashSet<>();
-        String self = "?";
-
-        @Override
-        public synchronized void onMessage(Delivery d) {
-            String[] parts = new String(d.payload(), StandardCharsets.UTF_8).split(":");
-            long counter = Long.parseLong(parts[1]);
-            long stamp = Long.parseLong(parts[2]);
-            long view = receiver.channel().getView().getViewId().getId();
-            long[] prev = last.get(parts[0]);
-            boolean seenBefore = !seenAll.add(parts[0] + ":" + counter);
-            if (prev != null) {
-                if (counter == prev[0]) {
-                    duplicated.incrementAndGet();
-                } else if (counter < prev[0]) {
-                    if (reordered.incrementAndGet() < 6) {
-                        System.out.println("REORDER at " + self + " " + d.sequence() + " sender " + parts[0] + " " + counter + "/" + stamp
-                                + " after " + prev[0] + "/" + prev[1] + " level " + d.level() + " seen before " + seenBefore);
-                    }
-                } else if (counter > prev[0] + 1 && stamp == prev[1] && view == prev[2]) {
-                    if (lost.addAndGet(counter - prev[0] - 1) < 200) {
-                        System.out.println("LOST at " + self + " sender " + parts[0] + " " + (prev[0] + 1) + ".."
-                                + (counter - 1) + " stamp " + stamp + " view " + view + " seq " + d.sequence());
-                    }
-                }
+        void acknowledged() {
+            long now = System.nanoTime();
+            if (measuring) {
+                longestPauseMillis.accumulateAndGet((now - lastAck) / 1_000_000, Math::max);
             }
-            if (prev == null || counter > prev[0]) {
-                last.put(parts[0], new long[] {counter, stamp, view});
+            lastAck = now;
+            acknowledged.incrementAndGet();
+        }
+        private final Set<String> reportedUnexpected = ConcurrentHashMap.newKeySet();
+
+        void refused(String what) {
+            synchronized (refusals) {
+                refusals.merge(what, 1L, Long::sum);
             }
         }
 
-        @Override
-        public void onMembershipChange(MembershipChange c) {
-            if (c.reason() == MembershipChange.Reason.ADJUST_VERSION) {
-                Integer before = levelAtEpoch.putIfAbsent(c.epoch(), c.toLevel());
-                if (before != null && before != c.toLevel()) {
-                    twoLevels.incrementAndGet();
-                }
+        /** anything but a GroupException from the kernel: counted and printed once per kind, never swallowed */
+        void unexpected(String where, RuntimeException e) {
+            unexpected.incrementAndGet();
+            if (reportedUnexpected.add(where + " " + e.getClass().getName())) {
+                System.out.println("UNEXPECTED in " + where + ": " + e);
+                e.printStackTrace(System.out);
+            }
+        }
+
+        String refusals() {
+            synchronized (refusals) {
+                return refusals.toString();
             }
         }
     }
 
-    /** one node's writer: sends numbered writes while it is a member, rejoins when it is not */
-    private final class Writer implements Runnable {
+    /** the split in place, if any: which nodes are the minority and since when (nanoTime) */
+    record Split(Set<String> minority, long since) {
+    }
+
+    /** a send that returned: by whom, what, and when it started */
+    record Ack(String member, String text, long started) {
+        String what() {
+            return member + ":" + text;
+        }
+    }
+
+    /** one member's log and when its join returned; current until it leaves or its node goes */
+    static final class Membership {
+        final String node;
+        final Group group;
+        final DeliveryLog log;
+        final long joined;
+        volatile boolean gone;
+
+        Membership(String node, Group group, DeliveryLog log, long joined) {
+            this.node = node;
+            this.group = group;
+            this.log = log;
+            this.joined = joined;
+        }
+
+        void retire() {
+            gone = true;
+            log.left();
+        }
+    }
+
+    private final Counters counters = new Counters();
+    private volatile Split split;
+    private final List<Ack> acks = new CopyOnWriteArrayList<>();
+    private final List<Membership> memberships = new CopyOnWriteArrayList<>();
+    private final List<Writer> writers = new CopyOnWriteArrayList<>();
+
+    /** whether an operation on this node that started at {@code started} and succeeded now ran inside a split */
+    private boolean onMinorityThroughout(String node, long started) {
+        Split s = split;
+        return s != null && s.minority().contains(node) && started > s.since();
+    }
+
+    /** one node's writer: joins the group, writes random keys, rejoins when the cluster dropped its member */
+    final class Writer implements Runnable {
         final TestNode node;
-        final AtomicBoolean running = new AtomicBoolean(true);
         final Thread thread;
-        private Group member;
+        final Random random;
+        volatile boolean running = true;
+        /** nanoTime at which the send in progress started, 0 when none is */
+        volatile long sendStarted;
+        private volatile boolean stallCounted;
+        Membership member;
         private long counter;
 
-        Writer(TestNode node) {
+        Writer(TestNode node, long seed) {
             this.node = node;
+            this.random = new Random(seed);
             this.thread = new Thread(this, "chaos-writer-" + node.name);
             thread.setDaemon(true);
         }
 
         @Override
         public void run() {
-            while (running.get()) {
+            while (running) {
                 try {
-                    if (member == null || !node.node.group(GROUP).map(g -> g.members().contains(member.self()))
-                            .orElse(false)) {
-                        leaveQuietly();
-                        Checker checker = new Checker();
-                        checker.self = node.name;
-                        checker.receiver = node;
-                        member = node.node.join(GROUP, checker);
-                        counter = 0;
+                    if (member == null || !stillMember()) {
+                        rejoin();
                     }
-                    member.send((member.self().id() + ":" + (++counter) + ":" + disruption.get())
-                            .getBytes(StandardCharsets.UTF_8));
-                    writes.incrementAndGet();
-                    Thread.sleep(4);
+                    send(node.name + "#" + (++counter) + " k" + random.nextInt(KEYS) + "=" + random.nextInt(1000));
+                    Thread.sleep(2 + random.nextInt(5));
+                } catch (GroupException e) {
+                    counters.refused((member == null ? "join " : "send ") + e.code());
+                    pause(50);
+                } catch (RuntimeException e) {
+                    counters.unexpected("writer " + node.name, e);
+                    pause(100);
                 } catch (InterruptedException e) {
                     return;
-                } catch (RuntimeException e) {
-                    // an application gives its member up properly before it joins again (a member dropped without
-                    // a leave stays in the group as long as its node names it in its hellos)
-                    leaveQuietly();
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
                 }
             }
         }
 
-        private void leaveQuietly() {
-            Group m = member;
+        boolean stillMember() {
+            Membership m = member;
+            return m != null && node.node.group(GROUP)
+                    .map(g -> g.members().contains(m.group.self())).orElse(false);
+        }
+
+        /** the cluster dropped the member (its node was cut off): an application leaves and joins again */
+        void rejoin() {
+            retire();
+            DeliveryLog log = new DeliveryLog(null, DeliveryLog::payloadText);
+            Group g = node.node.join(GROUP, log);
+            log.member(g.self().id());
+            member = new Membership(node.name, g, log, System.nanoTime());
+            memberships.add(member);
+        }
+
+        void retire() {
+            Membership m = member;
             member = null;
-            if (m != null) {
-                try {
-                    m.leave();
-                } catch (RuntimeException ignored) {
-                    // already gone, or the node is closing
-                }
+            if (m == null) {
+                return;
+            }
+            m.retire();
+            try {
+                m.group.leave();
+            } catch (GroupException e) {
+                counters.refused("leave " + e.code()); // already dropped, or its node is gone
+            }
+        }
+
+        /** @throws GroupException if the kernel refused or failed it */
+        void send(String text) {
+            Group g = member.group;
+            long started = System.nanoTime();
+            sendStarted = started;
+            stallCounted = false;
+            try {
+                g.send(text.getBytes(StandardCharsets.UTF_8));
+            } finally {
+                sendStarted = 0;
+            }
+            acks.add(new Ack(g.self().id(), text, started));
+            counters.acknowledged();
+            if (onMinorityThroughout(node.name, started)) {
+                counters.minorityCommits.incrementAndGet();
+                System.out.println("MINORITY COMMIT: " + text + " from " + node.name + " during " + split);
+            }
+        }
+
+        /** called by the stall watch: counts a send that has neither returned nor failed for too long, once */
+        void checkStall(long now) {
+            long started = sendStarted;
+            if (started != 0 && now - started > STALL.toNanos() && !stallCounted) {
+                stallCounted = true;
+                counters.stalledSends.incrementAndGet();
+                System.out.println("STALLED send on " + node.name + " for " + (now - started) / 1_000_000 + " ms: "
+                        + java.util.Arrays.stream(thread.getStackTrace()).limit(15).toList());
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(STALL.toMillis() + 2000);
+        }
+
+        private void pause(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                running = false;
             }
         }
     }
 
-    /**
-     * Switches every group down and up, all the time, from a random live node: the writes cross hundreds of switch
-     * boundaries. A switch asked from a node whose view holds no majority of the defined nodes must be refused.
-     */
-    private final class Switcher implements Runnable {
-        final Map<Integer, TestNode> live;
+    /** adjusts the group down and up, all the time, from a random live node; refusals are counted by code */
+    final class Switcher implements Runnable {
+        final TestCluster cluster;
         final Random random;
-        final AtomicBoolean running = new AtomicBoolean(true);
         final Thread thread = new Thread(this, "chaos-switcher");
-        final AtomicInteger applied = new AtomicInteger();
-        final AtomicInteger minorityApplied = new AtomicInteger();
-        final AtomicLong slowest = new AtomicLong();
-        final Map<String, Integer> refused = new java.util.TreeMap<>();
+        volatile boolean running = true;
 
-        Switcher(Map<Integer, TestNode> live, long seed) {
-            this.live = live;
+        Switcher(TestCluster cluster, long seed) {
+            this.cluster = cluster;
             this.random = new Random(seed);
             thread.setDaemon(true);
         }
 
         @Override
         public void run() {
-            while (running.get()) {
+            while (running) {
+                List<TestNode> up = cluster.running();
+                TestNode n = up.get(random.nextInt(up.size()));
                 try {
-                    List<TestNode> up = new ArrayList<>(live.values());
-                    TestNode n = up.get(random.nextInt(up.size()));
-                    int now = n.node.group(GROUP).map(GroupInfo::level).orElse(1);
-                    boolean minority = n.channel().getView().size() * 2 <= NODES;
-                    long t0 = System.nanoTime();
-                    AdjustResult r = n.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.of(
-                            now == 2 ? 1 : 2)).withDowngrade());
-                    slowest.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
-                    minority &= n.channel().getView().size() * 2 <= NODES;
-                    if (r.applied()) {
-                        applied.incrementAndGet();
-                        if (minority) {
-                            minorityApplied.incrementAndGet();
-                        }
-                    } else {
-                        synchronized (refused) {
-                            r.check().failures().stream().map(f -> f.code().name()).distinct()
-                                    .forEach(c -> refused.merge(c, 1, Integer::sum));
-                            if (r.check().failures().isEmpty()) {
-                                refused.merge("RACED", 1, Integer::sum);
-                            }
-                        }
-                    }
+                    switchOnce(n);
+                } catch (GroupException e) {
+                    counters.refused("adjust " + e.code());
+                } catch (RuntimeException e) {
+                    counters.unexpected("switcher on " + n.name, e);
+                }
+                try {
                     Thread.sleep(5 + random.nextInt(20));
                 } catch (InterruptedException e) {
                     return;
-                } catch (RuntimeException e) {
-                    // a node closed under it (crash step): try another
                 }
+            }
+        }
+
+        private void switchOnce(TestNode n) {
+            int now = n.node.group(GROUP).map(GroupInfo::level).orElse(1);
+            long started = System.nanoTime();
+            AdjustResult r = n.versions.adjust(VersionRequest.allGroups(OptionalInt.of(now == 2 ? 1 : 2))
+                    .withDowngrade());
+            if (r.applied()) {
+                counters.switches.incrementAndGet();
+                if (onMinorityThroughout(n.name, started)) {
+                    counters.minorityCommits.incrementAndGet();
+                    System.out.println("MINORITY COMMIT: an adjust from " + n.name + " during " + split + ": " + r);
+                }
+            } else if (r.check().failures().isEmpty()) {
+                counters.refused("adjust NOT_APPLIED");
+            } else {
+                r.check().failures().stream().map(f -> f.code().name()).distinct()
+                        .forEach(c -> counters.refused("adjust " + c));
             }
         }
     }
 
     @Test
-    public void invariantsHoldUnderRandomFaults() throws Exception {
-        // CI runs a short budget with a fixed seed; -Dchaos.seed=random draws one (printed for a re-run)
-        String seedProperty = System.getProperty("chaos.seed", "20261126");
+    public void theLogHoldsOneOrderUnderRandomFaults() throws Exception {
+        String seedProperty = System.getProperty("chaos.seed", Long.toString(CI_SEED));
         long seed = "random".equals(seedProperty) ? System.nanoTime() : Long.parseLong(seedProperty);
-        int steps = Integer.getInteger("chaos.steps", 6);
+        int steps = Integer.getInteger("chaos.steps", CI_STEPS);
+        Set<String> faults = Set.of(System.getProperty("chaos.faults", String.join(",", FAULTS)).split(","));
         System.out.println("chaos seed " + seed + ", " + steps + " steps (reproduce: -Dchaos.seed=" + seed + ")");
+        long t0 = System.nanoTime();
         Random random = new Random(seed);
-        int switches = 0;
-        int kills = 0;
-        int partitions = 0;
-        int bridges = 0;
-        int minorityRefused = 0;
-        int divergent = 0;
-        String faults = "<DISCARD/><DELAY in_delay=\"0\" out_delay=\"0\"/><DUPL incoming_copies=\"0\" outgoing_copies=\"0\"/>"
-                + "<SHUFFLE up=\"false\" down=\"false\" max_size=\"10\" max_time=\"50\"/>";
-        try (TestCluster cluster = new TestCluster("chaos", NODES, faults)) {
-            Map<Integer, TestNode> live = new ConcurrentHashMap<>();
-            Map<Integer, Writer> writers = new HashMap<>();
-            for (int i = 0; i < NODES; i++) {
-                live.put(i, cluster.start(i, 1));
+        try (TestCluster cluster = new TestCluster("chaos", NODES, "<DISCARD/>")) {
+            cluster.startAll(NODES, 1, 2);
+            for (TestNode n : cluster.running()) {
+                startWriter(n, random.nextLong());
             }
-            cluster.awaitActive(NODES);
-            for (Map.Entry<Integer, TestNode> e : live.entrySet()) {
-                startWriter(writers, e.getKey(), e.getValue());
-            }
-            awaitMembers(live, NODES);
-            Switcher switcher = new Switcher(live, seed + 1);
+            awaitWriters(cluster);
+            Switcher switcher = new Switcher(cluster, random.nextLong());
             switcher.thread.start();
-            Set<Integer> crashed = new HashSet<>();
-            long lostBefore = 0;
-            String lastSwitched = "";
-            long slowestConvergence = 0;
+            Thread stallWatch = startStallWatch();
             for (int step = 1; step <= steps; step++) {
-                // the first step is the rolling hot install, so that the switcher has two levels to move between
-                int action = step == 1 ? 0 : random.nextInt(6);
-                List<Integer> up = new ArrayList<>(live.keySet());
                 String what;
-                if (action == 0) {
-                    List<TestNode> lacking = up.stream().map(live::get).filter(m -> m.infra.protocol(2).isEmpty())
-                            .toList();
-                    if (lacking.isEmpty()) {
-                        // an operator uninstalls infra 2.0.0 on a node by mistake, and installs it again
-                        TestNode n = live.get(up.get(random.nextInt(up.size())));
-                        n.infra.remove(n.infra.protocol(2).orElseThrow());
-                        Thread.sleep(200 + random.nextInt(800));
-                        n.infra.add(new TestInfra(2));
-                        what = "level 2 removed from " + n.name + " and installed again";
-                    } else {
-                        // the rolling hot install: every node that lacks level 2 gets it, one after the other
-                        for (TestNode m : lacking) {
-                            m.infra.add(new TestInfra(2));
-                        }
-                        what = "hot install of level 2 on " + lacking.stream().map(m -> m.name).toList();
-                    }
-                } else if (action == 1 || action == 2) {
-                    TestNode n = live.get(up.get(random.nextInt(up.size())));
-                    int target = 1 + random.nextInt(2);
-                    AdjustResult r = n.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.of(target))
-                            .withDowngrade());
-                    if (r.applied()) {
-                        switches++;
-                    }
-                    what = "adjust to " + target + " from " + n.name + ": " + (r.applied() ? "applied"
-                            : r.check().failures().stream().map(f -> f.code().name()).distinct().toList());
-                } else if (action == 3 && crashed.isEmpty() && up.size() == NODES) {
-                    int victim = up.get(random.nextInt(up.size()));
-                    disruption.incrementAndGet();
-                    writers.remove(victim).running.set(false);
-                    live.remove(victim).crash();
-                    crashed.add(victim);
-                    disruption.incrementAndGet();
-                    kills++;
-                    what = "crash of node" + (victim + 1);
-                } else if (action == 4 && crashed.isEmpty() && random.nextInt(3) == 0) {
-                    // a bridge: two pairs that cannot reach each other, and one node that reaches both
-                    List<Integer> order = new ArrayList<>(up);
-                    java.util.Collections.shuffle(order, random);
-                    disruption.incrementAndGet();
-                    split(live, order.subList(0, 2), order.subList(3, 5));
-                    partitions++;
-                    bridges++;
-                    Thread.sleep(1000 + random.nextInt(2000));
-                    disruption.incrementAndGet();
-                    heal(live);
-                    what = "bridge " + live.get(order.get(2)).name + " between " + order.subList(0, 2).stream()
-                            .map(i -> live.get(i).name).toList() + " and " + order.subList(3, 5).stream()
-                            .map(i -> live.get(i).name).toList() + ", healed";
-                } else if (action == 4 && crashed.isEmpty()) {
-                    List<Integer> order = new ArrayList<>(up);
-                    java.util.Collections.shuffle(order, random);
-                    List<Integer> minority = order.subList(0, 2);
-                    List<Integer> majority = order.subList(2, order.size());
-                    disruption.incrementAndGet();
-                    split(live, minority, majority);
-                    partitions++;
-                    TestNode asker = live.get(minority.get(0));
-                    awaitViewSize(asker, minority.size());
-                    AdjustResult r = asker.versions.adjust(VersionRequest.allGroups(java.util.OptionalInt.empty())
-                            .withDowngrade());
-                    if (!r.applied() && r.check().failures().stream()
-                            .anyMatch(f -> f.code() == ReasonCode.GROUP_PARTITIONED)) {
-                        minorityRefused++;
-                    } else {
-                        throw new AssertionError("seed " + seed + ": a minority completed an adjust: " + r);
-                    }
-                    Thread.sleep(300 + random.nextInt(700));
-                    disruption.incrementAndGet();
-                    heal(live);
-                    what = "partition " + minority.stream().map(i -> live.get(i).name).toList() + " (coordinator " + live.get(majority.get(0)).channel().getView().getCoord() + ") " + " | " + majority + ", healed";
-                } else if (!crashed.isEmpty()) {
-                    int back = crashed.iterator().next();
-                    crashed.remove(back);
-                    disruption.incrementAndGet();
-                    TestNode n = cluster.start(back, 1, 2);
-                    live.put(back, n);
-                    startWriter(writers, back, n);
-                    what = "restart of node" + (back + 1);
-                } else {
-                    TestNode n = live.get(up.get(random.nextInt(up.size())));
-                    double rate = 0.01 + random.nextDouble() * 0.19;
-                    boolean shuffle = random.nextBoolean();
-                    setFaults(n, rate, random.nextInt(6), random.nextBoolean() ? 1 : 0, shuffle);
-                    Thread.sleep(500);
-                    setFaults(n, 0, 0, 0, false);
-                    what = "faults on " + n.name + ": discard " + Math.round(rate * 100) + " %, delay, dupl"
-                            + (shuffle ? ", shuffle" : "");
+                try {
+                    what = step(cluster, random, faults);
+                } catch (AssertionError e) {
+                    throw new AssertionError("seed " + seed + ", step " + step + ": " + e.getMessage(), e);
                 }
-                long settleStart = System.nanoTime();
-                boolean converged = crashed.isEmpty() ? awaitConvergence(live) : true;
-                slowestConvergence = Math.max(slowestConvergence, (System.nanoTime() - settleStart) / 1_000_000);
-                // what was sent before the cluster settled again may have been dropped as a straggler; from here on
-                // nothing may be lost
-                disruption.incrementAndGet();
-                // a settled spell: writes and switches go on with nothing injected, and nothing may be lost
-                Thread.sleep(500 + random.nextInt(1000));
-                if (!converged) {
-                    divergent++;
-                }
-                long lostNow = lost.get();
-                String switched;
-                synchronized (switcher.refused) {
-                    switched = " [switches " + switcher.applied + ", refused " + switcher.refused + "]";
-                }
-                if (switched.equals(lastSwitched)) {
-                    switched += " switcher stuck in " + java.util.Arrays.stream(switcher.thread.getStackTrace())
-                            .limit(12).map(Object::toString).toList();
-                }
-                lastSwitched = switched;
-                if (!converged && System.getProperty("chaos.dump") != null) {
-                    Thread.getAllStackTraces().forEach((t, st) -> {
-                        String trace = java.util.Arrays.stream(st).limit(14).map(Object::toString).toList().toString();
-                        if (trace.contains("org.cutover") && t.getState() != Thread.State.RUNNABLE
-                                && !trace.contains("TIMED_WAITING") && !t.getName().startsWith("chaos-writer")) {
-                            System.out.println("DUMP " + t.getName() + " " + t.getState() + " " + trace);
-                        }
-                    });
-                }
-                System.out.println("step " + step + ": " + what + switched + (lostNow > lostBefore ? " — lost "
-                        + (lostNow - lostBefore) : "") + (converged ? "" : " — DIVERGENT " + states(live)));
-                lostBefore = lostNow;
+                System.out.println("step " + step + " (" + (System.nanoTime() - t0) / 1_000_000 / 1000.0 + " s): " + what + " [switches " + counters.switches + ", acked "
+                        + counters.acknowledged + ", refusals " + counters.refusals() + "]");
             }
-            for (int back : crashed) {
-                live.put(back, cluster.start(back, 1, 2));
-            }
-            switcher.running.set(false);
+            counters.measuring = false;
+            switcher.running = false;
             switcher.thread.join(30_000);
-            switches += switcher.applied.get();
-            Thread.sleep(300);
-            writers.values().forEach(w -> w.running.set(false));
-            for (Writer w : writers.values()) {
-                w.thread.join(5000);
+            cluster.heal();
+            awaitLeaders(cluster);
+            Thread.sleep(1000); // the writers rejoin where the cluster dropped their members
+            for (Writer w : writers) {
+                w.stop();
             }
-            if (!awaitConvergence(live)) {
-                divergent++;
+            sendMarkers(cluster);
+            awaitEverythingDelivered(cluster);
+            stallWatch.interrupt();
+            for (Writer w : writers) {
+                w.checkStall(System.nanoTime());
             }
-            String report = "chaos: steps " + steps + ", switches " + switches + ", kills " + kills + ", partitions "
-                    + partitions + " (bridges " + bridges + "), minority adjusts refused " + minorityRefused
-                    + ", writes " + writes + ", lost "
-                    + lost + ", duplicated " + duplicated + ", reordered " + reordered + ", divergent " + divergent
-                    + ", two levels at one epoch " + twoLevels + ", minority switches applied "
-                    + switcher.minorityApplied + ", slowest adjust " + switcher.slowest + " ms, slowest convergence "
-                    + slowestConvergence + " ms (seed " + seed + "; switcher refusals " + switcher.refused + ")";
-            System.out.println(report);
-            assertEquals(report, 0, lost.get() + duplicated.get() + reordered.get() + divergent + twoLevels.get()
-                    + switcher.minorityApplied.get());
-            assertTrue(report, switches >= steps);
+            finishAndCheck(seed, steps, t0);
         }
     }
 
-    private void startWriter(Map<Integer, Writer> writers, int index, TestNode node) {
-        Writer w = new Writer(node);
-        writers.put(index, w);
+    /** one fault, held for a while, then healed; returns what it did */
+    private String step(TestCluster cluster, Random random, Set<String> faults) throws Exception {
+        String what;
+        String fault = FAULTS.get(random.nextInt(FAULTS.size()));
+        System.out.println("  " + (faults.contains(fault) ? fault : "quiet") + " ...");
+        switch (faults.contains(fault) ? fault : "quiet") {
+            case "kill" -> what = killLeaderAndRestart(cluster, random);
+            case "deaf" -> what = deafNode(cluster, random);
+            case "split" -> what = splitTwoThree(cluster, random);
+            case "bridge" -> what = bridge(cluster, random);
+            default -> {
+                Thread.sleep(500 + random.nextInt(1000));
+                what = "quiet";
+            }
+        }
+        cluster.heal();
+        awaitLeaders(cluster);
+        Thread.sleep(300 + random.nextInt(700)); // a settled spell, with writes and switches going on
+        return what;
+    }
+
+    /** the leader crashes while every writer is mid-burst; the others go on; it comes back from its log */
+    private String killLeaderAndRestart(TestCluster cluster, Random random) throws Exception {
+        TestNode victim = cluster.leader().orElseGet(() -> pick(cluster, random));
+        boolean wasLeader = victim.isLeader();
+        writerOf(victim).running = false;
+        victim.crash();
+        counters.kills.incrementAndGet();
+        memberships.stream().filter(m -> m.node.equals(victim.name)).forEach(Membership::retire);
+        Thread.sleep(500 + random.nextInt(2000));
+        int index = Integer.parseInt(victim.name.substring(4)) - 1;
+        TestNode back = cluster.start(index, 1, 2);
+        startWriter(back, random.nextLong());
+        return "crash of " + (wasLeader ? "leader " : "") + victim.name + ", restarted";
+    }
+
+    /** one node hears nothing (or most of nothing) for a while, but still sends */
+    private String deafNode(TestCluster cluster, Random random) throws InterruptedException {
+        TestNode n = pick(cluster, random);
+        double rate = random.nextBoolean() ? 1.0 : 0.3 + random.nextDouble() * 0.6;
+        n.discard().setUpDiscardRate(rate);
+        counters.deafSpells.incrementAndGet();
+        Thread.sleep(1000 + random.nextInt(3000));
+        return n.name + (n.isLeader() ? " (leader)" : "") + " deaf at " + Math.round(rate * 100) + " %";
+    }
+
+    /** two nodes against three; sometimes the leader is among the two */
+    private String splitTwoThree(TestCluster cluster, Random random) throws InterruptedException {
+        List<TestNode> order = shuffled(cluster, random);
+        List<TestNode> minority = order.subList(0, 2);
+        List<TestNode> majority = order.subList(2, NODES);
+        String leader = cluster.leader().map(n -> n.name).orElse("none");
+        split = new Split(minority.stream().map(n -> n.name).collect(Collectors.toSet()), System.nanoTime());
+        cluster.split(minority, majority);
+        counters.partitions.incrementAndGet();
+        Thread.sleep(1500 + random.nextInt(4000));
+        split = null; // before the heal: what succeeds from here on may have been committed by the healed majority
+        return "split " + names(minority) + " | " + names(majority) + " (leader " + leader + ")";
+    }
+
+    /** two pairs that cannot reach each other, and one node that reaches both: every node sees a majority */
+    private String bridge(TestCluster cluster, Random random) throws InterruptedException {
+        List<TestNode> order = shuffled(cluster, random);
+        cluster.split(order.subList(0, 2), order.subList(3, 5));
+        counters.partitions.incrementAndGet();
+        counters.bridges.incrementAndGet();
+        Thread.sleep(1500 + random.nextInt(4000));
+        return "bridge " + order.get(2).name + " between " + names(order.subList(0, 2)) + " and "
+                + names(order.subList(3, 5));
+    }
+
+    private void startWriter(TestNode n, long seed) {
+        Writer w = new Writer(n, seed);
+        writers.add(w);
         w.thread.start();
     }
 
-    private static void split(Map<Integer, TestNode> live, List<Integer> a, List<Integer> b) {
-        for (int i : a) {
-            for (int j : b) {
-                discard(live.get(i)).addIgnoreMember(live.get(j).channel().getAddress());
-                discard(live.get(j)).addIgnoreMember(live.get(i).channel().getAddress());
+    private Writer writerOf(TestNode n) {
+        return writers.stream().filter(w -> w.node == n).findFirst().orElseThrow();
+    }
+
+    private Thread startStallWatch() {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                long now = System.nanoTime();
+                writers.forEach(w -> w.checkStall(now));
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
+        }, "chaos-stall-watch");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void awaitWriters(TestCluster cluster) {
+        Await.until("every writer a member", TestCluster.WAIT, () -> cluster.running().stream().allMatch(
+                n -> n.node.group(GROUP).map(g -> g.members().size() == NODES).orElse(false)), () -> states(cluster));
+    }
+
+    private void awaitLeaders(TestCluster cluster) {
+        Await.until("every node in the primary component", TestCluster.WAIT, () -> cluster.running().stream()
+                .allMatch(n -> n.node.hasLeader() && n.node.isSynced()), () -> states(cluster) + "; "
+                + cluster.raftStates() + " [" + counters.refusals() + ", acked " + counters.acknowledged + "]");
+    }
+
+    /**
+     * Every live writer's member sends one last message: once every live member has delivered all of them, it has
+     * delivered everything before them too (one log). A node that lagged may learn only now that the cluster
+     * dropped its member, so the nodes first agree on the group; a writer whose member is not in it joins again.
+     */
+    private void sendMarkers(TestCluster cluster) {
+        awaitLogsCaughtUp(cluster);
+        awaitOneGroupState(cluster);
+        List<String> members = finalMembers(cluster);
+        // all rejoins first: a member that joins after a marker was sent rightly never sees that marker
+        for (Writer w : live(cluster)) {
+            if (w.member == null || !members.contains(w.member.group.self().id())) {
+                retrying(cluster, w.node.name + " joining again", w::rejoin);
+            }
+        }
+        for (Writer w : live(cluster)) {
+            retrying(cluster, w.node.name + " sending its marker",
+                    () -> w.send("marker of " + w.node.name + " #" + (++w.counter)));
         }
     }
 
-    private static void heal(Map<Integer, TestNode> live) {
-        live.values().forEach(n -> discard(n).resetIgnoredMembers());
-    }
-
-    private static DISCARD discard(TestNode n) {
-        return n.channel().getProtocolStack().findProtocol(DISCARD.class);
-    }
-
-    private static void setFaults(TestNode n, double discardRate, int delayMs, int copies, boolean shuffle) {
-        discard(n).setUpDiscardRate(discardRate);
-        DELAY delay = n.channel().getProtocolStack().findProtocol(DELAY.class);
-        delay.setInDelay(delayMs);
-        delay.setOutDelay(delayMs);
-        DUPL dupl = n.channel().getProtocolStack().findProtocol(DUPL.class);
-        dupl.setIncomingCopies(copies);
-        n.channel().getProtocolStack().<org.jgroups.protocols.SHUFFLE>findProtocol(org.jgroups.protocols.SHUFFLE.class)
-                .setUp(shuffle);
-    }
-
-    /** every live node's writer is a member of the group, as every node sees it */
-    private static void awaitMembers(Map<Integer, TestNode> live, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = states(live);
-            if (live.values().stream().allMatch(n -> n.node.group(GROUP).map(g -> g.members().size() == count)
-                    .orElse(false))) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("writers did not all join within " + CONVERGE + ": " + last);
-    }
-
-    private static void awaitViewSize(TestNode n, int size) throws InterruptedException {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        while (n.channel().getView().size() != size && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-    }
-
-    /** every live node in one view, with the same level, epoch and members for the group */
-    private static boolean awaitConvergence(Map<Integer, TestNode> live) throws InterruptedException {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        while (System.nanoTime() < deadline) {
-            Set<Object> states = new HashSet<>();
-            boolean views = true;
-            for (TestNode n : live.values()) {
-                views &= n.channel().getView().size() == live.size();
-                GroupInfo g = n.node.group(GROUP).orElse(null);
-                states.add(g == null ? "none" : List.of(g.level(), g.epoch(), new HashSet<>(g.members())));
-            }
-            if (views && states.size() == 1) {
+    /** runs the action until the kernel no longer refuses it, for a bounded time */
+    private void retrying(TestCluster cluster, String what, Runnable action) {
+        Await.until(what, TestCluster.WAIT, () -> {
+            try {
+                action.run();
                 return true;
+            } catch (GroupException e) {
+                counters.refused("at the end " + e.code());
+                return false;
             }
-            Thread.sleep(50);
-        }
-        return false;
+        }, () -> states(cluster));
     }
 
-    private static String states(Map<Integer, TestNode> live) {
-        StringBuilder b = new StringBuilder();
-        live.values().forEach(n -> b.append(n.name).append(' ').append(n.channel().getView()).append(" fwd ")
-                .append(((org.jgroups.protocols.SEQUENCER) n.channel().getProtocolStack()
-                        .findProtocol(org.jgroups.protocols.SEQUENCER.class)).getForwardTableSize()).append(' ')
-                .append(n.node.group(GROUP).map(Objects::toString).orElse("-")).append("; "));
-        return b.toString();
+    /**
+     * Healed and quiet (writers and switcher stopped), every live node must apply the log up to the leader's
+     * commit index: a node left behind here never catches up (the leader does not resend it what it missed).
+     */
+    private void awaitLogsCaughtUp(TestCluster cluster) {
+        Await.until("every node's log caught up with the leader's", TestCluster.WAIT, () -> {
+            long max = cluster.running().stream().mapToLong(TestNode::commitIndex).max().orElse(0);
+            return cluster.running().stream().allMatch(n -> n.commitIndex() == max);
+        }, cluster::raftStates);
+    }
+
+    /** every live node has the same level, epoch and members for the group */
+    private void awaitOneGroupState(TestCluster cluster) {
+        Await.until("every node with one state of the group", TestCluster.WAIT, () -> cluster.running().stream()
+                .map(n -> n.node.group(GROUP).map(g -> List.of(g.level(), g.epoch(), g.members())).orElse(null))
+                .distinct().count() == 1, () -> states(cluster) + "; " + cluster.raftStates());
+    }
+
+    private List<String> finalMembers(TestCluster cluster) {
+        return cluster.running().get(0).node.group(GROUP).map(g -> g.members().stream().map(m -> m.id()).toList())
+                .orElse(List.of());
+    }
+
+    private void awaitEverythingDelivered(TestCluster cluster) {
+        Set<String> markers = acks.stream().filter(a -> a.text().startsWith("marker")).map(Ack::what)
+                .collect(Collectors.toSet());
+        for (Writer w : live(cluster)) {
+            Membership m = w.member;
+            Await.until(w.node.name + "'s member delivering every marker", TestCluster.WAIT,
+                    () -> messagesOf(m).containsAll(markers), () -> "missing " + markers.stream()
+                            .filter(x -> !messagesOf(m).contains(x)).toList() + "; " + states(cluster));
+        }
+        awaitOneGroupState(cluster);
+        // whoever is not in the group now left it (or was dropped) at some point: its log may stop early
+        List<String> members = finalMembers(cluster);
+        memberships.stream().filter(x -> !members.contains(x.group.self().id())).forEach(Membership::retire);
+    }
+
+    private List<Writer> live(TestCluster cluster) {
+        List<TestNode> up = cluster.running();
+        return writers.stream().filter(w -> up.contains(w.node)).toList();
+    }
+
+    private static Set<String> messagesOf(Membership m) {
+        Set<String> seen = new HashSet<>();
+        for (MemberLog l : m.log.logs()) {
+            l.entries().stream().filter(e -> e.kind() == Kind.MESSAGE).forEach(e -> seen.add(e.what()));
+        }
+        return seen;
+    }
+
+    /** the order check, the lost writes, and the report line */
+    private void finishAndCheck(long seed, int steps, long t0) {
+        List<MemberLog> logs = new ArrayList<>();
+        memberships.forEach(m -> logs.addAll(m.log.logs()));
+        OrderInvariant.Report order = OrderInvariant.check(logs);
+        order.mismatches().stream().limit(10).forEach(x -> System.out.println("ORDER MISMATCH: " + x));
+        long lost = countLostAcknowledged();
+        String report = "chaos seed " + seed + ": steps " + steps + ", switches " + counters.switches
+                + ", refusals " + counters.refusals() + ", kills " + counters.kills + ", partitions "
+                + counters.partitions + " (bridges " + counters.bridges + "), deaf spells " + counters.deafSpells
+                + ", writes acknowledged " + counters.acknowledged + " (longest pause "
+                + counters.longestPauseMillis + " ms), orders compared " + order.compared()
+                + ", order mismatches " + order.mismatches().size() + ", minority commits "
+                + counters.minorityCommits + ", stalled sends " + counters.stalledSends
+                + ", lost acknowledged writes " + lost + ", unexpected exceptions " + counters.unexpected
+                + ", members " + memberships.size() + ", " + (System.nanoTime() - t0) / 1_000_000_000 + " s";
+        System.out.println(report);
+        assertEquals(report + "; first mismatch: " + order.firstMismatch(), 0, order.mismatches().size());
+        assertEquals(report, 0, counters.minorityCommits.get() + counters.stalledSends.get() + lost);
+        assertTrue("the switcher never switched: " + report, counters.switches.get() > 0);
+    }
+
+    /** acknowledged writes missing from a member that joined before the send started and is a member still */
+    private long countLostAcknowledged() {
+        long lost = 0;
+        for (Membership m : memberships) {
+            if (m.gone) {
+                continue;
+            }
+            Set<String> seen = messagesOf(m);
+            for (Ack a : acks) {
+                if (a.started() > m.joined && !seen.contains(a.what())) {
+                    if (++lost <= 10) {
+                        System.out.println("LOST acknowledged write " + a.what() + " at " + m.log.logs().stream()
+                                .map(MemberLog::member).toList() + " on " + m.node);
+                    }
+                }
+            }
+        }
+        return lost;
+    }
+
+    private static TestNode pick(TestCluster cluster, Random random) {
+        List<TestNode> up = cluster.running();
+        return up.get(random.nextInt(up.size()));
+    }
+
+    private static List<TestNode> shuffled(TestCluster cluster, Random random) {
+        List<TestNode> order = cluster.running();
+        order.sort(java.util.Comparator.comparing(n -> n.name)); // the seed alone decides the shuffle
+        java.util.Collections.shuffle(order, random);
+        return order;
+    }
+
+    private static List<String> names(List<TestNode> nodes) {
+        return nodes.stream().map(n -> n.name).toList();
+    }
+
+    private static String states(TestCluster cluster) {
+        return cluster.running().stream().map(n -> n.name + (n.isLeader() ? "*" : "") + " leader "
+                + n.node.hasLeader() + " synced " + n.node.isSynced() + " view " + n.node.nodesInView() + " "
+                + n.node.group(GROUP).map(Object::toString).orElse("-")).collect(Collectors.joining("; "));
     }
 }

@@ -76,6 +76,31 @@ public final class TestCluster implements AutoCloseable {
             discard.discardAll(true);
         }
 
+        /** whether this node leads the cluster log now */
+        public boolean isLeader() {
+            JChannel ch = channel;
+            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
+                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            return raft != null && raft.isLeader();
+        }
+
+        /** the index of the last entry this node applied from the cluster log */
+        public long commitIndex() {
+            JChannel ch = channel;
+            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
+                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            return raft == null ? -1 : raft.commitIndex();
+        }
+
+        /** the DISCARD put into the stack by the cluster's faults */
+        public DISCARD discard() {
+            DISCARD discard = channel.getProtocolStack().findProtocol(DISCARD.class);
+            if (discard == null) {
+                throw new IllegalStateException("start the cluster with DISCARD in its faults");
+            }
+            return discard;
+        }
+
         /** closes the channel without the orderly goodbye, as a crash would */
         public void crash() {
             channel.close();
@@ -98,7 +123,8 @@ public final class TestCluster implements AutoCloseable {
     private java.util.function.IntFunction<String> security = i -> "";
     /** 0: the shipped retransmission intervals */
     private long xmitMillis;
-    private final Map<String, TestNode> running = new LinkedHashMap<>();
+    /** synchronized: a test's own threads (a switcher, say) read it while the test crashes and starts nodes */
+    private final Map<String, TestNode> running = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
     public final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /**
@@ -149,11 +175,8 @@ public final class TestCluster implements AutoCloseable {
 
     public void awaitSynced(TestNode n) throws InterruptedException {
         if (!n.node.awaitSynced(WAIT)) {
-            StringBuilder all = new StringBuilder();
-            for (TestNode r : running.values()) {
-                all.append("; ").append(r.name).append(": ").append(raftState(r));
-            }
-            throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + all);
+            throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + " (leader: "
+                    + n.node.hasLeader() + "); logs: " + raftStates());
         }
     }
 
@@ -190,12 +213,54 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** the running node that leads the cluster log now, if any */
+    public java.util.Optional<TestNode> leader() {
+        return running().stream().filter(TestNode::isLeader).findFirst();
+    }
+
+    /** each running node's view of the cluster log: role, term, leader, last appended and commit index */
+    public String raftStates() {
+        StringBuilder b = new StringBuilder();
+        for (TestNode n : running()) {
+            JChannel ch = n.channel();
+            org.jgroups.protocols.raft.RAFT r = ch == null ? null
+                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            b.append(n.name).append(r == null ? " closed" : " " + r.role() + " term " + r.currentTerm() + " leader "
+                    + r.leader() + " appended " + r.lastAppended() + " committed " + r.commitIndex() + " view "
+                    + ch.getView()).append("; ");
+        }
+        return b.toString();
+    }
+
+    /** splits the network: no node of {@code a} hears a node of {@code b} and vice versa (needs DISCARD) */
+    public void split(java.util.Collection<TestNode> a, java.util.Collection<TestNode> b) {
+        for (TestNode x : a) {
+            for (TestNode y : b) {
+                x.discard().addIgnoreMember(y.channel().getAddress());
+                y.discard().addIgnoreMember(x.channel().getAddress());
+            }
+        }
+    }
+
+    /** takes every DISCARD fault off the running nodes: ignored members, discard-all and loss rates */
+    public void heal() {
+        for (TestNode n : running.values()) {
+            DISCARD d = n.discard();
+            d.resetIgnoredMembers();
+            d.discardAll(false);
+            d.setUpDiscardRate(0);
+            d.setDownDiscardRate(0);
+        }
+    }
+
     public TestNode node(String name) {
         return running.get(name);
     }
 
     public List<TestNode> running() {
-        return new ArrayList<>(running.values());
+        synchronized (running) {
+            return new ArrayList<>(running.values());
+        }
     }
 
     /**
