@@ -501,41 +501,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
             if (raft.isLeader()) {
                 publishView();
-                resendToLaggingFollowers();
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "tick: " + e);
         }
     }
-
-    /**
-     * jgroups-raft 1.1.4 resends missing entries only when its queue has been idle for resend_interval: under steady
-     * traffic a follower that restarted never caught up (stuck at entry 165 while the leader passed 11,800). So the
-     * leader's tick resends to a follower whose acknowledged index has not moved since the last tick while entries
-     * wait for it (1.1 s to catch up in the same test). A follower that keeps up moves every tick and gets nothing
-     * extra. flushCommitTable runs on this thread, not RAFT's: it only reads the log and sends.
-     */
-    private void resendToLaggingFollowers() {
-        RAFT r = raft.raft();
-        org.jgroups.raft.util.CommitTable table = r.commitTable();
-        if (table == null) {
-            return;
-        }
-        long last = r.lastAppended();
-        Map<Address, Long> seen = new java.util.HashMap<>();
-        table.forEach((member, entry) -> {
-            long match = entry.matchIndex();
-            seen.put(member, match);
-            Long before = lastMatch.get(member);
-            if (match < last && before != null && before == match) {
-                r.flushCommitTable(member);
-            }
-        });
-        lastMatch = seen;
-    }
-
-    /** each follower's acknowledged log index at the leader's previous tick; the timer thread's own */
-    private Map<Address, Long> lastMatch = Map.of();
 
     private void sayHello() {
         JChannel ch = channel;
