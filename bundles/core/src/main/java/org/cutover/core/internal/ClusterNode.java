@@ -98,6 +98,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private ClusterState state = new ClusterState();
     /** position of the last applied envelope in the log's stream of envelopes; the same on every node; under lock */
     private long position;
+    /** which entries of each author are applied (replicated, in snapshots); under lock */
+    private AuthorSessions authors = new AuthorSessions();
 
     private volatile JChannel channel;
     private volatile RaftHandle raft;
@@ -164,7 +166,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
         });
         raft = handle;
-        log = new LogLink(handle, settings.nodeName(), settings.opTimeout());
+        log = new LogLink(handle, settings.nodeName(), settings.opTimeout(), () -> {
+            synchronized (lock) {
+                return authors.sessionOf(settings.nodeName());
+            }
+        });
         ch.setReceiver(this);
         channel = ch;
         ch.connect(settings.clusterName());
@@ -659,6 +665,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                         + e.getMessage());
                 return null;
             }
+            synchronized (lock) {
+                if (!authors.accept(batch.author(), batch.session(), batch.number())) {
+                    return null; // a copy, or behind a gap: its author sends again from the first one not applied
+                }
+            }
             for (int i = 0; i < batch.offsets().length; i++) {
                 ClusterState.Result r;
                 try {
@@ -689,11 +700,13 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         public void readContentFrom(DataInput in) throws Exception {
             long pos = in.readLong();
             long term = in.readLong();
+            AuthorSessions a = AuthorSessions.readFrom(in);
             ClusterState s = ClusterState.readFrom(in);
             s.restoreViewTerm(term);
             synchronized (lock) {
                 state = s;
                 position = pos;
+                authors = a;
                 // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
                 for (LocalMember lm : List.copyOf(locals.values())) {
                     if (lm.isJoined()) {
@@ -709,6 +722,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             synchronized (lock) {
                 out.writeLong(position);
                 out.writeLong(state.viewTerm());
+                authors.writeTo(out);
                 state.writeTo(out);
             }
         }

@@ -7,9 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -32,21 +30,10 @@ import org.jgroups.raft.RaftHandle;
  * <p>A caller's future completes when this node applies the envelope (so what
  * it sent is visible here when it returns), or fails: at once with
  * GROUP_PARTITIONED when there is no leader (this node is not in a majority),
- * or when the entry is not committed within the operation time-out. A failed
- * entry is not retried here: a retry of an entry that was committed after all
- * would apply it twice; the caller learns of the failure instead.
- *
- * <p>When the leader has applied entries, it queues a read-only request to its
- * own RAFT, the {@linkplain #COMMIT_NUDGE commit nudge}: RAFT handles a read
- * with an AppendEntries to every follower that carries its commit index (by
- * then covering the entries), so every node applies them at once. RAFT's own way to
- * do this (send_commits_immediately) cannot be used with jgroups-raft 1.1.4: its
- * leader answers every follower's acknowledgement of a commit message with
- * another commit message while the follower's log is behind the commit index
- * (RequestTable.isCommitted is true below the table's head), a ping-pong of
- * tens of thousands of messages a second that keeps RAFT's queue from ever
- * being idle for resend_interval, the only time the leader resends missing
- * entries: a node that missed the first entries never caught up.
+ * or with NOT_CONNECTED when the entry is not applied within the operation
+ * time-out ("it may still be"). An entry lost on its way (a leader that went
+ * away with it) is sent again, with every later one, in order; the replicated
+ * {@link AuthorSessions} apply each entry once and in its author's order.
  */
 final class LogLink implements AutoCloseable {
 
@@ -67,12 +54,34 @@ final class LogLink implements AutoCloseable {
     private record Queued(byte[] envelope, CompletableFuture<ClusterState.Result> result) {
     }
 
+    /** an entry sent and not yet applied here; resent as it is (same number) until applied or given up */
+    private static final class Sent {
+        final long number;
+        final byte[] entry;
+        final List<Queued> callers;
+        final long deadlineNanos;
+        volatile long sentNanos;
+
+        Sent(long number, byte[] entry, List<Queued> callers, long deadlineNanos) {
+            this.number = number;
+            this.entry = entry;
+            this.callers = callers;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    /** an entry not applied this long is sent again, with every later one, in order (a commit takes ~1 ms) */
+    static final long RETRY_MILLIS = 1000;
+
     private final RaftHandle raft;
     private final String author;
-    private final long session = ThreadLocalRandom.current().nextLong();
+    /** above every earlier session of this node: the applier skips entries of older ones */
+    private volatile long session;
+    private final java.util.function.LongSupplier lastSession;
     private final Duration commitTimeout;
     private final BlockingQueue<Queued> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
-    private final Map<Long, List<Queued>> inFlight = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentSkipListMap<Long, Sent> inFlight =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Semaphore window = new Semaphore(WINDOW);
     private final Thread sender;
     private volatile boolean closed;
@@ -80,17 +89,18 @@ final class LogLink implements AutoCloseable {
     private final AtomicBoolean nudging = new AtomicBoolean();
     private final AtomicBoolean nudgeAgain = new AtomicBoolean();
 
-    LogLink(RaftHandle raft, String author, Duration commitTimeout) {
+    /**
+     * @param lastSession this author's session in the replicated state, read when the first entry goes out (after
+     *                    the node replayed its log): the new session starts above it even if the clock went back
+     */
+    LogLink(RaftHandle raft, String author, Duration commitTimeout, java.util.function.LongSupplier lastSession) {
         this.raft = raft;
         this.author = author;
         this.commitTimeout = commitTimeout;
+        this.lastSession = lastSession;
         this.sender = new Thread(this::sendLoop, "cutover-log-" + author);
         sender.setDaemon(true);
         sender.start();
-    }
-
-    long session() {
-        return session;
     }
 
     String author() {
@@ -136,13 +146,13 @@ final class LogLink implements AutoCloseable {
         if (entrySession != session || !entryAuthor.equals(author)) {
             return;
         }
-        List<Queued> batch = inFlight.get(number);
-        if (batch == null) {
-            return; // failed already, or sent before a restart of this node
+        Sent sent = inFlight.get(number);
+        if (sent == null) {
+            return; // given up already, or sent before a restart of this node
         }
-        batch.get(index).result().complete(result);
-        if (index == batch.size() - 1) {
-            inFlight.remove(number);
+        sent.callers.get(index).result().complete(result);
+        if (index == sent.callers.size() - 1 && inFlight.remove(number) != null) {
+            window.release();
         }
     }
 
@@ -150,8 +160,17 @@ final class LogLink implements AutoCloseable {
         List<Queued> batch = new ArrayList<>();
         while (!closed) {
             try {
-                Queued first = queue.take();
-                window.acquire();
+                Queued first = queue.poll(RETRY_MILLIS / 4, TimeUnit.MILLISECONDS);
+                retryIfStalled();
+                if (first == null) {
+                    continue;
+                }
+                while (!window.tryAcquire(RETRY_MILLIS / 4, TimeUnit.MILLISECONDS)) {
+                    retryIfStalled();
+                    if (closed) {
+                        throw new InterruptedException();
+                    }
+                }
                 batch.add(first);
                 int bytes = first.envelope().length;
                 Queued next;
@@ -170,31 +189,66 @@ final class LogLink implements AutoCloseable {
     }
 
     private void send(List<Queued> batch) {
+        if (session == 0) {
+            session = Math.max(System.currentTimeMillis() * 1000, lastSession.getAsLong() + 1);
+        }
         long number = ++batchNumber;
         List<byte[]> envelopes = new ArrayList<>(batch.size());
         batch.forEach(q -> envelopes.add(q.envelope()));
-        byte[] entry = LogBatch.encode(author, session, number, envelopes);
-        inFlight.put(number, batch);
-        CompletableFuture<byte[]> committed;
+        Sent sent = new Sent(number, LogBatch.encode(author, session, number, envelopes), batch,
+                System.nanoTime() + commitTimeout.toNanos());
+        inFlight.put(number, sent);
+        submit(sent);
+    }
+
+    /** hands the entry to the leader; a failure only means it will be sent again */
+    private void submit(Sent sent) {
+        sent.sentNanos = System.nanoTime();
         try {
-            committed = raft.setAsync(entry, 0, entry.length);
+            raft.setAsync(sent.entry, 0, sent.entry.length).orTimeout(commitTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((r, ex) -> {
+                        if (ex != null) {
+                            LOG.log(System.Logger.Level.DEBUG, "entry " + sent.number + " of " + author
+                                    + " not committed yet: " + ex);
+                        }
+                    });
         } catch (Exception e) {
-            window.release();
-            fail(number, hasLeader() ? new GroupException(ReasonCode.NOT_CONNECTED, "the log refused an entry: " + e)
-                    : noLeader());
+            LOG.log(System.Logger.Level.DEBUG, "entry " + sent.number + " of " + author + " not handed over: " + e);
+        }
+    }
+
+    /**
+     * On the sender thread. The oldest entry not applied after {@value #RETRY_MILLIS} ms (lost with a leader that
+     * went away, or behind such a one) is sent again with every later one, in order: the applier skips copies
+     * and entries behind a gap. One not applied by its deadline fails its callers, and every later one too; the
+     * link starts a new session, so nothing of the old one can apply after the new one's first entry.
+     */
+    private void retryIfStalled() {
+        Map.Entry<Long, Sent> oldest = inFlight.firstEntry();
+        if (oldest == null) {
             return;
         }
-        committed.orTimeout(commitTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
-            window.release();
-            if (ex != null) {
-                LOG.log(System.Logger.Level.DEBUG, "entry " + number + " of " + author + " failed: " + ex);
-                fail(number, ex instanceof java.util.concurrent.TimeoutException
-                        ? new GroupException(ReasonCode.NOT_CONNECTED, "not committed in the cluster log within "
-                        + commitTimeout.toMillis() + " ms" + (hasLeader() ? "" : " (there is no leader here)"))
-                        : hasLeader() ? new GroupException(ReasonCode.NOT_CONNECTED, "the log failed an entry: " + ex)
-                        : noLeader());
+        long now = System.nanoTime();
+        if (now > oldest.getValue().deadlineNanos) {
+            GroupException why = new GroupException(ReasonCode.NOT_CONNECTED, "not applied in the cluster log within "
+                    + commitTimeout.toMillis() + " ms; it may still be" + (hasLeader() ? ""
+                    : " (there is no leader here)"));
+            for (Long number : List.copyOf(inFlight.keySet())) {
+                Sent gone = inFlight.remove(number);
+                if (gone != null) {
+                    gone.callers.forEach(q -> q.result().completeExceptionally(why));
+                    window.release();
+                }
             }
-        });
+            session = Math.max(System.currentTimeMillis() * 1000, session + 1);
+            batchNumber = 0;
+            return;
+        }
+        if (now - oldest.getValue().sentNanos > TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS) && hasLeader()) {
+            LOG.log(System.Logger.Level.INFO, author + ": sending again " + inFlight.size() + " log entries from "
+                    + oldest.getKey() + " (not applied after " + RETRY_MILLIS + " ms)");
+            inFlight.values().forEach(this::submit);
+        }
     }
 
     /**
@@ -227,13 +281,6 @@ final class LogLink implements AutoCloseable {
         });
     }
 
-    private void fail(long number, GroupException why) {
-        List<Queued> batch = inFlight.remove(number);
-        if (batch != null) {
-            batch.forEach(q -> q.result().completeExceptionally(why));
-        }
-    }
-
     private GroupException closedException() {
         return new GroupException(ReasonCode.NOT_CONNECTED, "node " + author + " is shutting down");
     }
@@ -243,7 +290,7 @@ final class LogLink implements AutoCloseable {
         closed = true;
         sender.interrupt();
         GroupException why = closedException();
-        inFlight.values().forEach(b -> b.forEach(q -> q.result().completeExceptionally(why)));
+        inFlight.values().forEach(b -> b.callers.forEach(q -> q.result().completeExceptionally(why)));
         inFlight.clear();
     }
 }
