@@ -58,8 +58,16 @@ public class RestartTest {
         try (TestCluster cluster = new TestCluster("restart-full", 3)) {
             List<TestNode> nodes = cluster.startAll(3, 1, 2);
             nodes.get(0).node.join("kv", new RecordingListener());
-            assertTrue(nodes.get(0).versions.adjust(VersionRequest.of(1, "kv").withDowngrade()).complete());
-            assertTrue(nodes.get(1).versions.adjust(VersionRequest.of(2, "kv")).complete());
+            AdjustResult down = nodes.get(0).versions.adjust(VersionRequest.of(1, "kv").withDowngrade());
+            assertTrue(down.toString(), down.complete());
+            // the first adjust returns once node1 applied it; node2 (no member of kv, nothing to confirm) may
+            // apply it a moment later, and an adjust it asks for from its older replica names epoch 1: refused
+            // at apply time with CONCURRENT_ADJUST, as it must be. Ask node2 once its replica has epoch 2.
+            Await.until("node2 at epoch 2", TestCluster.WAIT,
+                    () -> nodes.get(1).node.group("kv").map(g -> g.epoch() == 2).orElse(false),
+                    () -> nodes.get(1).node.group("kv"));
+            AdjustResult up = nodes.get(1).versions.adjust(VersionRequest.of(2, "kv"));
+            assertTrue(up.toString(), up.complete());
             // node3 stops first and misses nothing; then the others
             nodes.get(2).stop();
             nodes.get(1).stop();
