@@ -27,12 +27,8 @@ import java.util.stream.Stream;
 import javax.inject.Inject;
 
 import org.jgroups.JChannel;
-import org.jgroups.Message;
-import org.jgroups.ObjectMessage;
-import org.jgroups.Receiver;
 import org.jgroups.logging.LogFactory;
 import org.jgroups.protocols.BasicTCP;
-import org.jgroups.protocols.SEQUENCER;
 import org.jgroups.protocols.SenderSendsBundler;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.TP;
@@ -112,53 +108,87 @@ public class JGroupsBundleIT {
         assertEquals("slf4j", LogFactory.loggerType());
     }
 
+    /** the shipped stack: two nodes form one encrypted view and both apply the same log, in one order */
     @Test
-    public void distributionStackFormsOneViewAndDeliversInOneOrder() throws Exception {
+    public void distributionStackFormsOneViewAndCommitsInOneOrder() throws Exception {
         Path stackFile = Paths.get(System.getProperty("karaf.etc"), "cutover-jgroups.xml");
         int portA = CutoverKarafOptions.freePort();
         int portB = CutoverKarafOptions.freePort();
         String cluster = "jgroups-it-" + portA;
         int perSender = 20;
+        Path logDir = Files.createTempDirectory(Paths.get(System.getProperty("karaf.data")), "stack-it-");
 
-        Collector atA = new Collector();
-        Collector atB = new Collector();
+        Applied atA = new Applied();
+        Applied atB = new Applied();
         try (JChannel a = channel(stackFile, portA, portA, portB);
              JChannel b = channel(stackFile, portB, portA, portB)) {
             TP transport = a.getProtocolStack().getTransport();
             assertTrue("tcp_nodelay is not set", ((BasicTCP) transport).tcpNodelay());
             assertTrue("bundler is " + transport.getBundler().getClass(), transport.getBundler() instanceof SenderSendsBundler);
-            assertNotNull("no SEQUENCER in the stack", a.getProtocolStack().findProtocol(SEQUENCER.class));
+            for (Class<? extends org.jgroups.stack.Protocol> protocol : List.of(NO_DUPES.class, RAFT.class, REDIRECT.class)) {
+                assertNotNull(protocol.getSimpleName() + " not in the shipped stack", a.getProtocolStack().findProtocol(protocol));
+            }
             assertNotNull("the shipped stack must encrypt cluster traffic",
                     a.getProtocolStack().findProtocol(org.jgroups.protocols.SYM_ENCRYPT.class));
 
-            a.setReceiver(atA).connect(cluster);
-            b.setReceiver(atB).connect(cluster);
-            Await.until("a view of 2 at both channels", VIEW_TIMEOUT,
-                    () -> a.getView().size() + "/" + b.getView().size(), s -> s.equals("2/2"));
+            // what the node sets from etc/org.cutover.node.cfg: its id, the members, the log folder
+            RaftHandle handleA = raftNode(a, "a", logDir, atA);
+            RaftHandle handleB = raftNode(b, "b", logDir, atB);
+            a.connect(cluster);
+            b.connect(cluster);
+            Await.until("a view of 2 and a leader at both channels", VIEW_TIMEOUT,
+                    () -> a.getView().size() + "/" + b.getView().size() + " leader " + handleA.leader() + "/"
+                            + handleB.leader(),
+                    s -> s.startsWith("2/2") && handleA.leader() != null && handleB.leader() != null);
 
-            Thread senderA = sender(a, "a", perSender);
-            Thread senderB = sender(b, "b", perSender);
+            Thread senderA = sender(handleA, "a", perSender);
+            Thread senderB = sender(handleB, "b", perSender);
             senderA.start();
             senderB.start();
             senderA.join(DELIVERY_TIMEOUT.toMillis());
             senderB.join(DELIVERY_TIMEOUT.toMillis());
 
-            List<String> deliveredA = Await.until("all " + 2 * perSender + " messages at a", DELIVERY_TIMEOUT,
+            List<String> appliedA = Await.until("all " + 2 * perSender + " entries at a", DELIVERY_TIMEOUT,
                     atA::snapshot, l -> l.size() >= 2 * perSender);
-            List<String> deliveredB = Await.until("all " + 2 * perSender + " messages at b", DELIVERY_TIMEOUT,
+            List<String> appliedB = Await.until("all " + 2 * perSender + " entries at b", DELIVERY_TIMEOUT,
                     atB::snapshot, l -> l.size() >= 2 * perSender);
 
-            assertEquals("a and b saw different orders", deliveredA, deliveredB);
-            assertEquals(2 * perSender, deliveredA.size());
+            assertEquals("a and b applied different orders", appliedA, appliedB);
+            assertEquals(2 * perSender, appliedA.size());
             for (String sender : List.of("a", "b")) {
-                List<String> fromSender = deliveredA.stream().filter(m -> m.startsWith(sender + "-")).collect(Collectors.toList());
+                List<String> fromSender = appliedA.stream().filter(m -> m.startsWith(sender + "-")).collect(Collectors.toList());
                 List<String> expected = new ArrayList<>();
                 for (int i = 0; i < perSender; i++) {
                     expected.add(sender + "-" + i);
                 }
-                assertEquals("messages of " + sender + " out of order or missing", expected, fromSender);
+                assertEquals("entries of " + sender + " out of order or missing", expected, fromSender);
             }
+        } finally {
+            deleteRecursively(logDir);
         }
+    }
+
+    private static RaftHandle raftNode(JChannel channel, String id, Path logDir, Applied applied) {
+        channel.name(id);
+        RAFT raft = channel.getProtocolStack().findProtocol(RAFT.class);
+        raft.raftId(id).members(List.of("a", "b")).logDir(logDir.toString()).logPrefix(id);
+        return new RaftHandle(channel, applied);
+    }
+
+    /** each entry waits for its commit, so a sender's entries are in the log in its own order */
+    private static Thread sender(RaftHandle handle, String name, int count) {
+        Thread thread = new Thread(() -> {
+            try {
+                for (int i = 0; i < count; i++) {
+                    byte[] entry = (name + "-" + i).getBytes(StandardCharsets.UTF_8);
+                    handle.setAsync(entry, 0, entry.length).get(DELIVERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(name + " could not commit", e);
+            }
+        }, "sender-" + name);
+        thread.setDaemon(true);
+        return thread;
     }
 
     @Test
@@ -312,35 +342,5 @@ public class JGroupsBundleIT {
         }
         channel.getProtocolStack().<TCPPING>findProtocol(TCPPING.class).setInitialHosts2(initial);
         return channel;
-    }
-
-    private static Thread sender(JChannel channel, String name, int count) {
-        Thread thread = new Thread(() -> {
-            try {
-                for (int i = 0; i < count; i++) {
-                    channel.send(new ObjectMessage(null, name + "-" + i));
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(name + " could not send", e);
-            }
-        }, "sender-" + name);
-        thread.setDaemon(true);
-        return thread;
-    }
-
-    /** collects delivered payloads in delivery order */
-    private static final class Collector implements Receiver {
-        private final List<String> delivered = Collections.synchronizedList(new ArrayList<>());
-
-        @Override
-        public void receive(Message msg) {
-            delivered.add(msg.getObject());
-        }
-
-        List<String> snapshot() {
-            synchronized (delivered) {
-                return new ArrayList<>(delivered);
-            }
-        }
     }
 }
