@@ -223,12 +223,14 @@ public final class Bench {
         return a;
     }
 
-    private static int[] ints(String csv) {
+    /** comma-separated integers; shared by the harnesses' mains */
+    static int[] ints(String csv) {
         return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty())
                 .mapToInt(Integer::parseInt).toArray();
     }
 
-    private static Map<String, String> parse(String[] args) {
+    /** {@code --key value} pairs, and {@code --quick} alone */
+    static Map<String, String> parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {

@@ -571,21 +571,21 @@ public final class LogEngineSpike {
     // ------------------------------------------------------------------ main
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = parse(args);
+        Map<String, String> o = Bench.parse(args);
         boolean quick = o.containsKey("quick");
         String what = o.getOrDefault("part", "all");
-        int[] nodes = ints(o.getOrDefault("nodes", "3,5"));
+        int[] nodes = Bench.ints(o.getOrDefault("nodes", "3,5"));
         long warmupMs = (long) (1000 * Double.parseDouble(o.getOrDefault("warmup-s", quick ? "2" : "10")));
         int samples = Integer.parseInt(o.getOrDefault("samples", quick ? "300" : "2000"));
         long msgs = Long.parseLong(o.getOrDefault("msgs", quick ? "3000" : "30000"));
-        int[] payloads = ints(o.getOrDefault("payloads", "1024,64"));
+        int[] payloads = Bench.ints(o.getOrDefault("payloads", "1024,64"));
         int rounds = Integer.parseInt(o.getOrDefault("rounds", quick ? "1" : "3"));
-        int[] windows = ints(o.getOrDefault("windows", "1,2,4"));
+        int[] windows = Bench.ints(o.getOrDefault("windows", "1,2,4"));
         int batchBytes = Integer.parseInt(o.getOrDefault("batch-bytes", "65536"));
         int batchMsgs = Integer.parseInt(o.getOrDefault("batch-msgs", "256"));
         // 6000 per member: with window 10000 all 18,000 are offered at once, twice RAFT's processing queue
         long unbatchedMsgs = Long.parseLong(o.getOrDefault("unbatched-msgs", quick ? "500" : "6000"));
-        int[] unbatchedWindows = ints(o.getOrDefault("unbatched-windows", "1,10000"));
+        int[] unbatchedWindows = Bench.ints(o.getOrDefault("unbatched-windows", "1,10000"));
         long maxLogSize = Long.parseLong(o.getOrDefault("max-log-size", String.valueOf(64L << 20)));
         long resendMs = Long.parseLong(o.getOrDefault("resend-ms", "200"));
         String fsync = o.getOrDefault("fsync", "both");
@@ -795,28 +795,5 @@ public final class LogEngineSpike {
         } catch (IOException e) {
             System.err.println("could not delete " + p + ": " + e);
         }
-    }
-
-    private static int[] ints(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                .mapToInt(Integer::parseInt).toArray();
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + args[i]);
-            }
-            String k = args[i].substring(2);
-            if (k.equals("quick")) {
-                m.put(k, "true");
-            } else if (i + 1 < args.length) {
-                m.put(k, args[++i]);
-            } else {
-                throw new IllegalArgumentException("--" + k + " needs a value");
-            }
-        }
-        return m;
     }
 }

@@ -94,10 +94,6 @@ final class LocalMember implements Group {
         return joined;
     }
 
-    boolean onDeliveryThread() {
-        return Thread.currentThread().getName().equals("cutover-member-" + self.id() + "@" + group);
-    }
-
     @Override
     public String name() {
         return group;
