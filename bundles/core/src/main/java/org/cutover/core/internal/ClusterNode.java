@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -268,6 +270,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new GroupException(ReasonCode.NODE_ACTIVE, "node " + name
                     + " is active; stop it before removing it from the defined nodes");
         }
+        // Shown PARTITIONED from this node's view, it may still be ACTIVE in the log until the leader's next view
+        // entry (every tick) is applied here; the removal is re-checked when applied, so wait for that first.
+        awaitReplicated(s -> s.definedNode(name).map(n -> n.status() != NodeStatus.ACTIVE).orElse(true),
+                () -> "node " + name + " is gone from this node's view, but the log still has it active",
+                ReasonCode.NODE_ACTIVE);
         ClusterState.Result r = await(appendForCaller(new RemoveNode(name, settings.nodeName())),
                 "removing node " + name);
         if (!r.accepted()) {
@@ -389,6 +396,29 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                         + " uses"));
     }
 
+    /**
+     * Waits up to the operation timeout until the replica satisfies {@code holds}; the applier wakes the waiters
+     * after every entry.
+     */
+    private void awaitReplicated(Predicate<ClusterState> holds, Supplier<String> why,
+            ReasonCode code) {
+        long deadline = System.nanoTime() + settings.opTimeout().toNanos();
+        synchronized (lock) {
+            while (!holds.test(state)) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    throw new GroupException(code, why.get() + " after " + settings.opTimeout().toMillis() + " ms");
+                }
+                try {
+                    lock.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new GroupException(code, "interrupted while waiting: " + why.get());
+                }
+            }
+        }
+    }
+
     /** runs a read of the replicated state under the node's lock */
     public <T> T read(Function<ClusterState, T> query) {
         synchronized (lock) {
@@ -462,12 +492,20 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     /**
-     * For a caller that waits anyway: a leader change (an election takes about a second) does not fail the call;
-     * no leader within {@value #LEADER_WAIT_MILLIS} ms does, with GROUP_PARTITIONED. Never from the applier thread.
+     * For a caller that waits anyway: a leader change does not fail the call. Without a leader it fails with
+     * GROUP_PARTITIONED after {@value #LEADER_WAIT_MILLIS} ms when this node's view holds no majority of the log's
+     * voters (no election can succeed here), and after the operation timeout when it does (an election is due, and
+     * took over 2 s on a loaded 2-core machine). Never from the applier thread.
      */
     private CompletableFuture<ClusterState.Result> appendForCaller(Envelope e) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MILLIS);
-        while (!log.hasLeader() && System.nanoTime() < deadline && connected) {
+        long start = System.nanoTime();
+        long minorityDeadline = start + TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MILLIS);
+        long majorityDeadline = start + settings.opTimeout().toNanos();
+        while (!log.hasLeader() && connected) {
+            long now = System.nanoTime();
+            if (now >= majorityDeadline || (now >= minorityDeadline && !viewHoldsMajority())) {
+                break;
+            }
             try {
                 Thread.sleep(10);
             } catch (InterruptedException ex) {
@@ -476,6 +514,18 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
         }
         return log.append(e);
+    }
+
+    /** whether this node's view holds a majority of the log's voters, i.e. whether an election can succeed here */
+    private boolean viewHoldsMajority() {
+        RaftHandle h = raft;
+        if (h == null) {
+            return false;
+        }
+        List<String> voters = h.raft().members();
+        Set<String> inView = nodesInView();
+        long seen = voters.stream().filter(inView::contains).count();
+        return seen > voters.size() / 2;
     }
 
     private ClusterState.Result await(CompletableFuture<ClusterState.Result> f, String what) {
@@ -677,6 +727,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     synchronized (lock) {
                         position++;
                         r = applyEnvelope(e, batch.author(), position);
+                        lock.notifyAll(); // awaitReplicated
                     }
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "log entry " + batch.number() + " of " + batch.author()
@@ -707,6 +758,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 state = s;
                 position = pos;
                 authors = a;
+                lock.notifyAll(); // awaitReplicated
                 // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
                 for (LocalMember lm : List.copyOf(locals.values())) {
                     if (lm.isJoined()) {
