@@ -1,10 +1,13 @@
 package org.cutover.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
-/** A member's handle on a group it has joined. */
+/** A member's handle on a group it has joined; Cutover implements it, applications use it. */
+@ProviderType
 public interface Group extends AutoCloseable {
 
     String name();
@@ -26,11 +29,26 @@ public interface Group extends AutoCloseable {
 
     /**
      * Sends a message to every member in the group's total order, encoded with
-     * the group's current level.
+     * the group's current level. Returns once the message has its place in the
+     * order and is applied on this node (a read through this node sees it).
+     *
+     * @throws GroupException if this member has left the group, or the message
+     *         could not be committed ({@link ReasonCode#GROUP_PARTITIONED} on a
+     *         side without a majority)
+     */
+    void send(byte[] payload);
+
+    /**
+     * Queues a message for the group's total order and returns at once; the
+     * stage completes as {@link #send} returns, or fails with the
+     * {@link GroupException} it would throw. Messages a member queues keep the
+     * order of the calls. Many queued messages share one commit, so this is the
+     * way to stream. When too many wait (the node's queue is bounded), the call
+     * blocks until there is room, at most the operation timeout.
      *
      * @throws GroupException if this member has left the group
      */
-    void send(byte[] payload);
+    CompletionStage<Void> sendAsync(byte[] payload);
 
     /**
      * Sends a request in the group's order and collects every member's reply

@@ -361,9 +361,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
+        await(sendDataAsync(member, payload), "sending to group " + member.name());
+    }
+
+    /** queues one data message; completes when this node has applied it */
+    CompletableFuture<Void> sendDataAsync(LocalMember member, byte[] payload) {
         InfraProtocol p = protocolFor(member);
-        await(appendForCaller(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
-                Frame.data(payload)))), "sending to group " + member.name());
+        return appendForCaller(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
+                Frame.data(payload)))).thenApply(r -> null);
     }
 
     CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload, Duration timeout) {
@@ -528,7 +533,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return seen > voters.size() / 2;
     }
 
-    private ClusterState.Result await(CompletableFuture<ClusterState.Result> f, String what) {
+    private <T> T await(CompletableFuture<T> f, String what) {
         try {
             return f.get(settings.opTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException ex) {

@@ -131,6 +131,12 @@ final class LocalMember implements Group {
     }
 
     @Override
+    public CompletionStage<Void> sendAsync(byte[] payload) {
+        requireJoined();
+        return node.sendDataAsync(this, payload);
+    }
+
+    @Override
     public CompletionStage<RequestResult> request(byte[] payload, Duration timeout) {
         requireJoined();
         return node.sendRequest(this, payload, timeout);

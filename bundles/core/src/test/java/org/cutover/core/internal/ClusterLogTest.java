@@ -87,6 +87,75 @@ public class ClusterLogTest {
         }
     }
 
+    /**
+     * sendAsync streams: every member queues thousands of messages at once. Each member's messages keep the order
+     * of its calls, every member's whole log equals the common order, and each stage completes only once the
+     * message is applied on the sender's node.
+     */
+    @Test
+    public void asyncSendsFromEveryNodeKeepCallOrderAndOneCommonOrder() throws Exception {
+        int perSender = 3000;
+        try (TestCluster cluster = new TestCluster("log-async", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            List<org.cutover.core.internal.testing.DeliveryLog> logs = new java.util.ArrayList<>();
+            List<Group> members = new java.util.ArrayList<>();
+            for (TestNode n : nodes) {
+                org.cutover.core.internal.testing.DeliveryLog log = new org.cutover.core.internal.testing.DeliveryLog(
+                        null, d -> new String(d.payload(), StandardCharsets.UTF_8));
+                Group g = n.node.join("stream", log);
+                log.member(g.self().id());
+                logs.add(log);
+                members.add(g);
+            }
+            for (TestNode n : nodes) {
+                Await.until(n.name + " sees 3 members", TestCluster.WAIT,
+                        () -> n.node.group("stream").map(i -> i.members().size() == 3).orElse(false),
+                        () -> n.node.group("stream"));
+            }
+            List<java.util.concurrent.CompletableFuture<Void>> sent =
+                    java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            List<Thread> senders = new java.util.ArrayList<>();
+            for (Group g : members) {
+                Thread t = new Thread(() -> {
+                    for (int i = 0; i < perSender; i++) {
+                        sent.add(g.sendAsync(bytes(String.format("%06d", i))).toCompletableFuture());
+                    }
+                });
+                senders.add(t);
+                t.start();
+            }
+            for (Thread t : senders) {
+                t.join(TestCluster.WAIT.toMillis());
+            }
+            java.util.concurrent.CompletableFuture.allOf(sent.toArray(new java.util.concurrent.CompletableFuture[0]))
+                    .get(TestCluster.WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertEquals(3 * perSender, sent.size());
+            for (org.cutover.core.internal.testing.DeliveryLog log : logs) {
+                Await.until("every message delivered", TestCluster.WAIT,
+                        () -> messages(log).size() == 3 * perSender, () -> messages(log).size());
+            }
+            List<org.cutover.core.internal.testing.OrderInvariant.MemberLog> all = new java.util.ArrayList<>();
+            logs.forEach(l -> all.addAll(l.logs()));
+            org.cutover.core.internal.testing.OrderInvariant.Report report =
+                    org.cutover.core.internal.testing.OrderInvariant.check(all);
+            assertTrue(report.toString(), report.mismatches().isEmpty());
+            assertTrue("compared " + report.compared(), report.compared() >= 3L * 3 * perSender);
+            for (Group g : members) {
+                List<String> fromG = messages(logs.get(0)).stream().filter(e -> e.startsWith(g.self().id() + ":"))
+                        .map(e -> e.substring(e.indexOf(':') + 1)).toList();
+                List<String> expected = java.util.stream.IntStream.range(0, perSender)
+                        .mapToObj(i -> String.format("%06d", i)).toList();
+                assertEquals(g.self().id() + "'s messages in call order", expected, fromG);
+            }
+        }
+    }
+
+    private static List<String> messages(org.cutover.core.internal.testing.DeliveryLog log) {
+        return log.logs().stream().flatMap(l -> l.entries().stream())
+                .filter(e -> e.kind() == org.cutover.core.internal.testing.OrderInvariant.Kind.MESSAGE)
+                .map(e -> e.what()).toList();
+    }
+
     /** a node cut off from the majority commits nothing: its sends fail, the majority never sees them */
     @Test
     public void aMinoritySendFailsFastAndNothingOfItIsDelivered() throws Exception {
@@ -111,13 +180,20 @@ public class ClusterLogTest {
                 assertEquals(e.getMessage(), ReasonCode.GROUP_PARTITIONED, e.code());
             }
             long micros = (System.nanoTime() - t0) / 1000;
+            java.util.concurrent.ExecutionException async = org.junit.Assert.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> cutOff.sendAsync(bytes("during-async"))
+                            .toCompletableFuture().get(TestCluster.WAIT.toMillis(),
+                                    java.util.concurrent.TimeUnit.MILLISECONDS));
+            assertEquals(async.getCause().toString(), ReasonCode.GROUP_PARTITIONED,
+                    ((GroupException) async.getCause()).code());
             // the bound: the caller's wait for a leader (an election), not the commit time-out
             assertTrue("a send without a leader fails within " + ClusterNode.LEADER_WAIT_MILLIS + " ms and a"
                     + " second, not after the commit time-out: " + micros + " µs",
                     micros < (ClusterNode.LEADER_WAIT_MILLIS + 1000) * 1000);
             awaitStatus(nodes.get(0), "node3", NodeStatus.PARTITIONED);
             nodes.get(0).node.join("g2", new RecordingListener()).send(bytes("majority"));
-            assertFalse("nothing of the minority was delivered", seen.texts().contains("during"));
+            assertFalse("nothing of the minority was delivered", seen.texts().contains("during")
+                    || seen.texts().contains("during-async"));
         }
     }
 

@@ -172,6 +172,13 @@ public final class FakeBus {
             FakeBus.this.send(self, payload);
         }
 
+        /** the fake bus delivers synchronously, so the stage is complete when this returns */
+        @Override
+        public CompletionStage<Void> sendAsync(byte[] payload) {
+            send(payload);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
         @Override
         public CompletionStage<RequestResult> request(byte[] payload, Duration timeout) {
             return FakeBus.this.request(self, payload);
