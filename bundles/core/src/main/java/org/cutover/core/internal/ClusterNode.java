@@ -1,11 +1,8 @@
 package org.cutover.core.internal;
 
-import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -31,8 +27,6 @@ import java.util.function.Function;
 
 import org.cutover.api.ClusterService;
 import org.cutover.api.DefinedNode;
-import org.cutover.api.Delivery;
-import org.cutover.api.FunctionUnavailableException;
 import org.cutover.api.GroupException;
 import org.cutover.api.GroupInfo;
 import org.cutover.api.GroupListener;
@@ -44,14 +38,10 @@ import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.RequestResult;
-import org.cutover.api.spi.Frame;
-import org.cutover.api.spi.InfraProtocol;
-import org.cutover.api.version.VersionService;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.*;
-import org.cutover.core.internal.wire.LogBatch;
 import org.cutover.core.internal.wire.WireFormat;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
@@ -63,16 +53,16 @@ import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
-import org.jgroups.raft.StateMachine;
 import org.jgroups.util.UUID;
 
 /**
  * One Cutover node: its JChannel, its replica of the cluster state, and the
  * members that live on it. Every ordered envelope is an entry of the cluster
  * log (jgroups-raft): committed by a majority of the defined nodes, then
- * applied here in log order by RAFT's one applier thread, under the node's
- * lock. What a change means for the local members is queued to each member's
- * own delivery thread, never run under the lock.
+ * applied here in log order by RAFT's one applier thread ({@link LogApplier}),
+ * holding the {@link Replica}'s monitor. What a change means for the local
+ * members is queued to each member's own delivery thread, never run holding
+ * it.
  */
 public final class ClusterNode implements ClusterService, GroupService, Receiver, AutoCloseable {
 
@@ -95,13 +85,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final InfraLevels infra;
     private final EventSink events;
 
-    private final Object lock = new Object();
-    /** guarded by lock */
-    private ClusterState state = new ClusterState();
-    /** position of the last applied envelope in the log's stream of envelopes; the same on every node; under lock */
-    private long position;
-    /** which entries of each author are applied (replicated, in snapshots); under lock */
-    private AuthorSessions authors = new AuthorSessions();
+    private final Replica replica = new Replica();
 
     private volatile JChannel channel;
     private volatile RaftHandle raft;
@@ -112,9 +96,10 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final CountDownLatch ready = new CountDownLatch(1);
     private volatile long incarnation;
     private List<GroupVersion> legacyVersions = List.of();
-    private final Map<String, LocalMember> locals = new ConcurrentHashMap<>();
+    private final LocalMembers locals;
+    private final GroupMessaging messaging;
+    private final StateTransfer stateTransfer;
     private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
-    private final Map<Long, RequestTracker> requests = new ConcurrentHashMap<>();
     private final AtomicLong memberCounter = new AtomicLong();
     private final ScheduledExecutorService timer;
     private final AtomicBoolean helloInFlight = new AtomicBoolean();
@@ -131,6 +116,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             t.setDaemon(true);
             return t;
         });
+        this.locals = new LocalMembers(settings.nodeName(), replica, events, leave -> {
+            if (connected) {
+                log.append(leave);
+            }
+        });
+        this.messaging = new GroupMessaging(settings.nodeName(), infra, replica, locals, this::appendForCaller,
+                this::unicast, timer);
+        this.stateTransfer = new StateTransfer(settings.nodeName(), locals, this::unicast, settings.opTimeout());
     }
 
     // ---- lifecycle ----
@@ -161,7 +154,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         protocol.raftId(settings.nodeName()).members(settings.members()).logDir(settings.logDir().toString())
                 .logUseFsync(settings.fsync()).maxLogSize(MAX_LOG_BYTES);
         protocol.logPrefix(settings.nodeName());
-        RaftHandle handle = new RaftHandle(ch, new Applier());
+        RaftHandle handle = new RaftHandle(ch, new LogApplier(replica, new Applied()));
         handle.addRoleListener(role -> {
             if (role == Role.Leader) {
                 later(this::publishView);
@@ -169,8 +162,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         });
         raft = handle;
         log = new LogLink(handle, settings.nodeName(), settings.opTimeout(), () -> {
-            synchronized (lock) {
-                return authors.sessionOf(settings.nodeName());
+            synchronized (replica) {
+                return replica.authors.sessionOf(settings.nodeName());
             }
         });
         ch.setReceiver(this);
@@ -227,7 +220,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             ch.close();
             channel = null;
             connected = false;
-            locals.values().forEach(LocalMember::left);
             locals.clear();
         }
     }
@@ -300,7 +292,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         // node#incarnation.n: unique across restarts, so applications can key state by member id
         String id = settings.nodeName() + "#" + incarnation + "." + memberCounter.incrementAndGet();
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener);
-        locals.put(id, member);
+        locals.add(member);
         try {
             ClusterState.Result r = await(appendForCaller(new Join(group, id, settings.nodeName())), "joining group "
                     + group);
@@ -361,74 +353,32 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
-        await(sendDataAsync(member, payload), "sending to group " + member.name());
+        await(messaging.send(member, payload), "sending to group " + member.name());
     }
 
-    /** queues one data message; completes when this node has applied it */
     CompletableFuture<Void> sendDataAsync(LocalMember member, byte[] payload) {
-        InfraProtocol p = protocolFor(member);
-        return appendForCaller(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
-                Frame.data(payload)))).thenApply(r -> null);
+        return messaging.send(member, payload);
     }
 
     CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload, Duration timeout) {
-        InfraProtocol p = protocolFor(member);
-        if (!p.functions().contains(InfraFunction.REQUEST_ALL)) {
-            throw new FunctionUnavailableException(member.name(), InfraFunction.REQUEST_ALL, p.level());
-        }
-        long id;
-        do {
-            id = ThreadLocalRandom.current().nextLong();
-        } while (id == 0 || requests.containsKey(id));
-        RequestTracker tracker = new RequestTracker();
-        requests.put(id, tracker);
-        long requestId = id;
-        tracker.future.whenComplete((r, e) -> requests.remove(requestId));
-        byte[] frame = p.encode(member.name(), new Frame(Frame.Kind.REQUEST, id, payload));
-        timer.schedule(tracker::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        appendForCaller(new GroupData(member.name(), member.self().id(), p.level(), frame)).whenComplete((r, e) -> {
-            if (e != null) {
-                tracker.future.completeExceptionally(e);
-            }
-        });
-        return tracker.future;
+        return messaging.request(member, payload, timeout);
     }
 
-    private InfraProtocol protocolFor(LocalMember member) {
-        int level = member.level();
-        return infra.protocol(level).orElseThrow(() -> new GroupException(ReasonCode.NODE_INCAPABLE,
-                "node " + settings.nodeName() + " no longer runs level " + level + " that group " + member.name()
-                        + " uses"));
-    }
-
-    /**
-     * Waits up to the operation timeout until the replica satisfies {@code holds}; the applier wakes the waiters
-     * after every entry.
-     */
-    private void awaitReplicated(Predicate<ClusterState> holds, Supplier<String> why,
-            ReasonCode code) {
-        long deadline = System.nanoTime() + settings.opTimeout().toNanos();
-        synchronized (lock) {
-            while (!holds.test(state)) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    throw new GroupException(code, why.get() + " after " + settings.opTimeout().toMillis() + " ms");
-                }
-                try {
-                    lock.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new GroupException(code, "interrupted while waiting: " + why.get());
-                }
+    /** waits up to the operation timeout until the replica satisfies {@code holds}, else fails with {@code code} */
+    private void awaitReplicated(Predicate<ClusterState> holds, Supplier<String> why, ReasonCode code) {
+        try {
+            if (!replica.await(holds, settings.opTimeout())) {
+                throw new GroupException(code, why.get() + " after " + settings.opTimeout().toMillis() + " ms");
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroupException(code, "interrupted while waiting: " + why.get());
         }
     }
 
-    /** runs a read of the replicated state under the node's lock */
+    /** runs a read of the replicated state under the replica's monitor */
     public <T> T read(Function<ClusterState, T> query) {
-        synchronized (lock) {
-            return query.apply(state);
-        }
+        return replica.read(query);
     }
 
     /** the names of the defined nodes that are in this node's current JGroups view */
@@ -438,9 +388,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         if (v == null) {
             return names;
         }
-        synchronized (lock) {
+        synchronized (replica) {
             for (Address a : v.getMembers()) {
-                state.nodeWithUuid(uuidOf(a)).ifPresent(names::add);
+                replica.state.nodeWithUuid(uuidOf(a)).ifPresent(names::add);
             }
         }
         return names;
@@ -576,16 +526,16 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         Address self = ch.getAddress();
         Object physical = ch.down(new Event(Event.GET_PHYSICAL_ADDRESS, self));
         long known;
-        synchronized (lock) {
-            known = state.incarnationOf(settings.nodeName());
+        synchronized (replica) {
+            known = replica.state.incarnationOf(settings.nodeName());
         }
         Hello hello = new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self)
                 : physical.toString(), infra.levels(), Map.of(), legacyVersions, true, known);
         log.append(hello).whenComplete((r, e) -> {
             helloInFlight.set(false);
             if (e == null && r.accepted()) {
-                synchronized (lock) {
-                    incarnation = state.incarnationOf(settings.nodeName());
+                synchronized (replica) {
+                    incarnation = replica.state.incarnationOf(settings.nodeName());
                 }
                 legacyVersions = List.of();
                 ready.countDown();
@@ -656,9 +606,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 w.confirmed(c.node());
             }
         } else if (e instanceof Reply r) {
-            onReply(r);
+            messaging.onReply(r);
         } else if (e instanceof GroupState g) {
-            onGroupState(g);
+            stateTransfer.received(g);
         } else {
             LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
                     + msg.getSrc() + ": it belongs in the cluster log");
@@ -684,8 +634,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private Optional<Address> addressOf(String node) {
         View v = view;
         Optional<String> uuid;
-        synchronized (lock) {
-            uuid = state.uuidOf(node);
+        synchronized (replica) {
+            uuid = replica.state.uuidOf(node);
         }
         if (v == null || uuid.isEmpty()) {
             return Optional.empty();
@@ -704,120 +654,75 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     // ---- applying the log (RAFT's applier thread) ----
 
-    /** the cluster log's state machine: the replica, and the position counter every node shares */
-    private final class Applier implements StateMachine {
+    /** what the log's applier hands to this node */
+    private final class Applied implements LogApplier.Target {
         @Override
-        public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
-            if (length == LogLink.COMMIT_NUDGE.length && data[offset] == LogLink.COMMIT_NUDGE[0]) {
-                return null; // a read the leader runs here (LogLink's commit nudge), not a log entry
-            }
-            LogBatch.View batch;
-            try {
-                batch = LogBatch.decode(data, offset, length);
-            } catch (IOException e) {
-                // every node refuses the same bytes the same way: the replicas stay equal
-                LOG.log(System.Logger.Level.WARNING, "skipped a malformed log entry of " + length + " bytes: "
-                        + e.getMessage());
-                return null;
-            }
-            synchronized (lock) {
-                if (!authors.accept(batch.author(), batch.session(), batch.number())) {
-                    return null; // a copy, or behind a gap: its author sends again from the first one not applied
+        public ClusterState.Result apply(Envelope e, String author, long position) {
+            return applyEnvelope(e, author, position);
+        }
+
+        @Override
+        public void snapshotInstalled() {
+            // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
+            for (LocalMember lm : locals.all()) {
+                if (lm.isJoined()) {
+                    locals.drop(lm, Reason.FAILURE, "node " + settings.nodeName() + " caught up from a snapshot;"
+                            + " the member missed messages");
                 }
             }
-            for (int i = 0; i < batch.offsets().length; i++) {
-                ClusterState.Result r;
-                try {
-                    Envelope e = WireFormat.decode(data, batch.offsets()[i], batch.lengths()[i]);
-                    synchronized (lock) {
-                        position++;
-                        r = applyEnvelope(e, batch.author(), position);
-                        lock.notifyAll(); // awaitReplicated
-                    }
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "log entry " + batch.number() + " of " + batch.author()
-                            + ": envelope " + i + " not applied: " + e);
-                    r = new ClusterState.Result(List.of(), ReasonCode.NOT_CONNECTED, "not applied: " + e, Map.of());
-                }
-                LogLink l = log;
-                if (l != null) {
-                    l.applied(batch.author(), batch.session(), batch.number(), i, r);
-                }
+        }
+
+        @Override
+        public void applied(String author, long session, long number, int index, ClusterState.Result r) {
+            LogLink l = log;
+            if (l != null) {
+                l.applied(author, session, number, index, r);
             }
+        }
+
+        @Override
+        public void entryApplied() {
             LogLink l = log;
             RaftHandle h = raft;
             if (l != null && h != null && h.isLeader()) {
                 l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend
             }
-            return null;
-        }
-
-        @Override
-        public void readContentFrom(DataInput in) throws Exception {
-            long pos = in.readLong();
-            long term = in.readLong();
-            AuthorSessions a = AuthorSessions.readFrom(in);
-            ClusterState s = ClusterState.readFrom(in);
-            s.restoreViewTerm(term);
-            synchronized (lock) {
-                state = s;
-                position = pos;
-                authors = a;
-                lock.notifyAll(); // awaitReplicated
-                // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
-                for (LocalMember lm : List.copyOf(locals.values())) {
-                    if (lm.isJoined()) {
-                        dropMember(lm, Reason.FAILURE, "node " + settings.nodeName() + " caught up from a snapshot;"
-                                + " the member missed messages");
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void writeContentTo(DataOutput out) throws Exception {
-            synchronized (lock) {
-                out.writeLong(position);
-                out.writeLong(state.viewTerm());
-                authors.writeTo(out);
-                state.writeTo(out);
-            }
         }
     }
 
-    /** always under lock; returns what applying the envelope did */
+    /** holding the replica's monitor; returns what applying the envelope did */
     private ClusterState.Result applyEnvelope(Envelope e, String author, long pos) {
         if (e instanceof GroupData d) {
-            onGroupData(d, pos);
+            messaging.onGroupData(d, pos);
             return ClusterState.Result.NOTHING;
         } else if (e instanceof Hello h) {
-            return changed(state.hello(h));
+            return changed(replica.state.hello(h));
         } else if (e instanceof CapabilityChanged c) {
-            ClusterState.Result r = changed(state.capabilityChanged(c));
+            ClusterState.Result r = changed(replica.state.capabilityChanged(c));
             if (r.accepted()) {
                 events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, Map.of("node", c.node(), "levels",
                         c.levels().stream().mapToInt(Integer::intValue).toArray()));
             }
             return r;
         } else if (e instanceof Goodbye g) {
-            return changed(state.goodbye(g));
+            return changed(replica.state.goodbye(g));
         } else if (e instanceof ViewChanged v) {
-            ClusterState.Result r = changed(state.viewChanged(v));
+            ClusterState.Result r = changed(replica.state.viewChanged(v));
             if (r.accepted() && !adjusts.isEmpty()) {
                 Set<String> active = activeNodes();
                 adjusts.values().forEach(w -> w.viewChanged(active));
             }
             return r;
         } else if (e instanceof RemoveNode r) {
-            return changed(state.removeNode(r));
+            return changed(replica.state.removeNode(r));
         } else if (e instanceof Join j) {
             return applyJoin(j);
         } else if (e instanceof Leave l) {
-            return changed(state.leave(l));
+            return changed(replica.state.leave(l));
         } else if (e instanceof Adjust a) {
             return applyAdjust(a);
         } else if (e instanceof AdjustDone d) {
-            state.adjustDone(d);
+            replica.state.adjustDone(d);
             return ClusterState.Result.NOTHING;
         }
         LOG.log(System.Logger.Level.WARNING, "unexpected " + e.getClass().getSimpleName() + " in the log from "
@@ -827,7 +732,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     private Set<String> activeNodes() {
         Set<String> active = new HashSet<>();
-        state.definedNodes().forEach(n -> {
+        replica.state.definedNodes().forEach(n -> {
             if (n.status() == NodeStatus.ACTIVE) {
                 active.add(n.name());
             }
@@ -836,11 +741,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     private ClusterState.Result applyJoin(Join j) {
-        ClusterState.Result r = state.join(j);
+        ClusterState.Result r = replica.state.join(j);
         if (!r.accepted()) {
             return r;
         }
-        GroupInfo g = state.group(j.group()).orElseThrow();
+        GroupInfo g = replica.state.group(j.group()).orElseThrow();
         Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
         LocalMember m = locals.get(j.member());
         if (m != null) {
@@ -849,68 +754,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 m.joinState.complete(null);
             }
             // the member's first delivery: its state, before anything that follows the join
-            m.deliver(() -> restoreState(m));
+            stateTransfer.restoreOnDeliveryThread(m);
         } else if (isSynced() && j.member().startsWith(settings.nodeName() + "#" + incarnation + ".")) {
             // a join this node gave up on (its caller timed out) was committed after all: undo it
             log.append(new Leave(j.group(), j.member()));
         }
-        provider.ifPresent(p -> provideState(p, j));
+        provider.ifPresent(p -> stateTransfer.provide(p, j));
         changed(r);
         return r;
     }
 
-    private void restoreState(LocalMember m) {
-        try {
-            byte[] s = m.joinState.get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (s != null) {
-                m.listener.restoreState(s);
-            }
-            m.ready.complete(null);
-        } catch (Exception e) {
-            m.ready.completeExceptionally(e);
-        }
-    }
-
-    /**
-     * The first other member, in join order, gives the joiner its state as of
-     * the join's position: computed on its own delivery thread, after every
-     * message before the join and before any after it.
-     */
-    private void provideState(Member provider, Join j) {
-        LocalMember p = locals.get(provider.id());
-        if (p == null) {
-            return;
-        }
-        p.deliver(() -> {
-            byte[] snapshot;
-            try {
-                snapshot = p.listener.stateForJoiner();
-            } catch (RuntimeException ex) {
-                LOG.log(System.Logger.Level.WARNING, "listener of " + p + " failed to give state to " + j.member()
-                        + "; the join will fail", ex);
-                return;
-            }
-            GroupState gs = new GroupState(j.group(), j.member(), snapshot);
-            if (j.node().equals(settings.nodeName())) {
-                onGroupState(gs);
-            } else {
-                unicast(j.node(), gs);
-            }
-        });
-    }
-
-    private void onGroupState(GroupState g) {
-        LocalMember joiner = locals.get(g.joiner());
-        if (joiner != null) {
-            joiner.joinState.complete(g.state());
-        }
-    }
-
     private ClusterState.Result applyAdjust(Adjust a) {
-        ClusterState.Result r = changed(state.adjust(a));
+        ClusterState.Result r = changed(replica.state.adjust(a));
         Set<String> names = new HashSet<>();
         a.from().forEach(v -> names.add(v.group()));
-        Map<String, List<String>> byNode = state.membersByNode(names);
+        Map<String, List<String>> byNode = replica.state.membersByNode(names);
         AdjustWaiter waiter = adjusts.get(a.requestId());
         if (waiter != null) {
             waiter.delivered(r, r.accepted() ? byNode : Map.of());
@@ -938,167 +796,10 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private ClusterState.Result changed(ClusterState.Result r) {
         if (r.accepted()) {
             for (MembershipChange c : r.changes()) {
-                dispatch(c);
+                locals.dispatch(c);
             }
         }
         return r;
-    }
-
-    private void dispatch(MembershipChange c) {
-        boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
-                || c.reason() == Reason.NODE_INCAPABLE;
-        List<LocalMember> removed = new ArrayList<>();
-        if (removal) {
-            for (Member m : c.members()) {
-                LocalMember lm = locals.remove(m.id());
-                if (lm != null) {
-                    removed.add(lm);
-                    if (c.reason() == Reason.NODE_INCAPABLE) {
-                        LOG.log(System.Logger.Level.WARNING, "member " + m + " left group " + c.group()
-                                + ": node " + settings.nodeName() + " cannot run its level " + c.toLevel());
-                    }
-                }
-            }
-        }
-        List<LocalMember> targets = localMembersOf(c.group());
-        targets.addAll(removed);
-        if (c.reason() == Reason.ADJUST_VERSION) {
-            events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
-                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(),
-                    "node", settings.nodeName()));
-        }
-        for (LocalMember lm : targets) {
-            boolean gone = removed.contains(lm);
-            lm.deliver(() -> {
-                if (c.reason() == Reason.ADJUST_VERSION) {
-                    lm.switched(c.toLevel(), c.epoch());
-                }
-                callListener(lm, () -> lm.listener.onMembershipChange(c), "a membership change");
-            });
-            if (gone) {
-                lm.left();
-            }
-        }
-    }
-
-    /** this node's joined members of the group, in id order (a few, not the group's state) */
-    private List<LocalMember> localMembersOf(String group) {
-        List<LocalMember> list = new ArrayList<>(2);
-        for (LocalMember lm : locals.values()) {
-            if (lm.isJoined() && lm.name().equals(group)) {
-                list.add(lm);
-            }
-        }
-        return list;
-    }
-
-    /**
-     * A member that cannot follow the stream leaves at this point of it: it is told with {@code reason}, stops
-     * getting deliveries, and its leave goes into the log. It never skips a message and stays.
-     */
-    private void dropMember(LocalMember lm, Reason reason, String why) {
-        if (locals.remove(lm.self().id()) == null) {
-            return;
-        }
-        LOG.log(System.Logger.Level.WARNING, "member " + lm.self() + " leaves group " + lm.name() + ": " + why);
-        GroupInfo g = state.group(lm.name()).orElse(null);
-        MembershipChange c = new MembershipChange(reason, lm.name(), List.of(lm.self()), lm.level(), lm.level(),
-                g == null ? 0 : g.epoch(), settings.nodeName());
-        lm.deliver(() -> callListener(lm, () -> lm.listener.onMembershipChange(c), "its own removal"));
-        lm.left();
-        if (connected) {
-            log.append(new Leave(lm.name(), lm.self().id()));
-        }
-    }
-
-    /** on the member's thread: a listener that throws leaves the group rather than go on having missed a message */
-    private void callListener(LocalMember lm, Runnable call, String what) {
-        try {
-            call.run();
-        } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + what + "; the member leaves",
-                    ex);
-            synchronized (lock) {
-                if (lm.isJoined()) {
-                    dropMember(lm, Reason.FAILURE, "its listener threw " + ex);
-                }
-            }
-        }
-    }
-
-    private void onGroupData(GroupData d, long pos) {
-        List<LocalMember> targets = localMembersOf(d.group());
-        if (targets.isEmpty()) {
-            return;
-        }
-        Optional<InfraProtocol> protocol = infra.protocol(d.level());
-        if (protocol.isEmpty()) {
-            targets.forEach(lm -> dropMember(lm, Reason.NODE_INCAPABLE, "node " + settings.nodeName()
-                    + " cannot decode a level " + d.level() + " message (no infrastructure bundle runs that level)"));
-            return;
-        }
-        Frame frame;
-        try {
-            frame = protocol.get().decode(d.group(), d.frame());
-        } catch (RuntimeException ex) {
-            targets.forEach(lm -> dropMember(lm, Reason.NODE_INCAPABLE, "a level " + d.level() + " message from "
-                    + d.member() + " cannot be decoded here: " + ex.getMessage()));
-            return;
-        }
-        Member sender = new Member(nodeOfMember(d.member()), d.member());
-        Delivery delivery = new Delivery(d.group(), sender, d.level(), pos, frame.payload());
-        switch (frame.kind()) {
-            case DATA -> targets.forEach(lm -> lm.deliver(() ->
-                    callListener(lm, () -> lm.listener.onMessage(delivery), "a message")));
-            case REQUEST -> {
-                RequestTracker tracker = null;
-                if (sender.node().equals(settings.nodeName())) {
-                    tracker = requests.get(frame.requestId());
-                    if (tracker != null) {
-                        tracker.expect(state.group(d.group()).map(GroupInfo::members).orElse(List.of()));
-                    }
-                }
-                boolean local = tracker != null;
-                for (LocalMember lm : targets) {
-                    lm.deliver(() -> answer(lm, d, delivery, frame, protocol.get(), local, sender.node()));
-                }
-            }
-            case REPLY -> LOG.log(System.Logger.Level.WARNING, "a REPLY frame arrived in the log; ignored");
-        }
-    }
-
-    private void answer(LocalMember lm, GroupData d, Delivery request, Frame frame, InfraProtocol protocol,
-                        boolean local, String requester) {
-        byte[][] answer = new byte[1][];
-        callListener(lm, () -> answer[0] = lm.listener.onRequest(request), "a request");
-        if (answer[0] == null && !lm.isJoined()) {
-            return;
-        }
-        byte[] reply = protocol.encode(d.group(), new Frame(Frame.Kind.REPLY, frame.requestId(),
-                answer[0] == null ? new byte[0] : answer[0]));
-        Reply r = new Reply(d.group(), lm.self().id(), d.level(), reply);
-        if (local) {
-            onReply(r);
-        } else {
-            unicast(requester, r);
-        }
-    }
-
-    private void onReply(Reply r) {
-        Optional<InfraProtocol> protocol = infra.protocol(r.level());
-        if (protocol.isEmpty()) {
-            return;
-        }
-        try {
-            Frame f = protocol.get().decode(r.group(), r.frame());
-            RequestTracker tracker = requests.get(f.requestId());
-            if (tracker != null && f.kind() == Frame.Kind.REPLY) {
-                tracker.reply(new Member(nodeOfMember(r.member()), r.member()), f.payload());
-            }
-        } catch (RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "dropped an undecodable reply from " + r.member() + ": "
-                    + ex.getMessage());
-        }
     }
 
     static String nodeOfMember(String memberId) {

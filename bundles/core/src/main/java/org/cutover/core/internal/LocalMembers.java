@@ -1,0 +1,143 @@
+package org.cutover.core.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+import org.cutover.api.GroupInfo;
+import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.MembershipChange.Reason;
+import org.cutover.api.version.VersionService;
+import org.cutover.core.internal.wire.Envelope.Leave;
+
+/**
+ * The members that live on this node, and how what the log decides reaches
+ * them: each change is queued to each member's own delivery thread, in log
+ * order. A member that cannot follow the stream (its listener threw, a message
+ * cannot be decoded, the node caught up from a snapshot) leaves at that point.
+ */
+final class LocalMembers {
+
+    private static final System.Logger LOG = System.getLogger(LocalMembers.class.getName());
+
+    private final String nodeName;
+    private final Replica replica;
+    private final EventSink events;
+    /** puts a member's leave into the log (nothing once the node is closed) */
+    private final Consumer<Leave> leaveInLog;
+    private final Map<String, LocalMember> byId = new ConcurrentHashMap<>();
+
+    LocalMembers(String nodeName, Replica replica, EventSink events, Consumer<Leave> leaveInLog) {
+        this.nodeName = nodeName;
+        this.replica = replica;
+        this.events = events;
+        this.leaveInLog = leaveInLog;
+    }
+
+    void add(LocalMember m) {
+        byId.put(m.self().id(), m);
+    }
+
+    LocalMember get(String id) {
+        return byId.get(id);
+    }
+
+    LocalMember remove(String id) {
+        return byId.remove(id);
+    }
+
+    Collection<LocalMember> all() {
+        return List.copyOf(byId.values());
+    }
+
+    /** the node closes: every member has left, without a word to the log */
+    void clear() {
+        byId.values().forEach(LocalMember::left);
+        byId.clear();
+    }
+
+    /** this node's joined members of the group (a few, not the group's state) */
+    List<LocalMember> of(String group) {
+        List<LocalMember> list = new ArrayList<>(2);
+        for (LocalMember lm : byId.values()) {
+            if (lm.isJoined() && lm.name().equals(group)) {
+                list.add(lm);
+            }
+        }
+        return list;
+    }
+
+    /** an accepted change, holding the replica's monitor: queued to every local member it concerns */
+    void dispatch(MembershipChange c) {
+        boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
+                || c.reason() == Reason.NODE_INCAPABLE;
+        List<LocalMember> removed = new ArrayList<>();
+        if (removal) {
+            for (Member m : c.members()) {
+                LocalMember lm = byId.remove(m.id());
+                if (lm != null) {
+                    removed.add(lm);
+                    if (c.reason() == Reason.NODE_INCAPABLE) {
+                        LOG.log(System.Logger.Level.WARNING, "member " + m + " left group " + c.group()
+                                + ": node " + nodeName + " cannot run its level " + c.toLevel());
+                    }
+                }
+            }
+        }
+        List<LocalMember> targets = of(c.group());
+        targets.addAll(removed);
+        if (c.reason() == Reason.ADJUST_VERSION) {
+            events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
+                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName));
+        }
+        for (LocalMember lm : targets) {
+            boolean gone = removed.contains(lm);
+            lm.deliver(() -> {
+                if (c.reason() == Reason.ADJUST_VERSION) {
+                    lm.switched(c.toLevel(), c.epoch());
+                }
+                callListener(lm, () -> lm.listener.onMembershipChange(c), "a membership change");
+            });
+            if (gone) {
+                lm.left();
+            }
+        }
+    }
+
+    /**
+     * A member that cannot follow the stream leaves at this point of it: it is told with {@code reason}, stops
+     * getting deliveries, and its leave goes into the log. It never skips a message and stays. Holding the
+     * replica's monitor.
+     */
+    void drop(LocalMember lm, Reason reason, String why) {
+        if (byId.remove(lm.self().id()) == null) {
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "member " + lm.self() + " leaves group " + lm.name() + ": " + why);
+        GroupInfo g = replica.state.group(lm.name()).orElse(null);
+        MembershipChange c = new MembershipChange(reason, lm.name(), List.of(lm.self()), lm.level(), lm.level(),
+                g == null ? 0 : g.epoch(), nodeName);
+        lm.deliver(() -> callListener(lm, () -> lm.listener.onMembershipChange(c), "its own removal"));
+        lm.left();
+        leaveInLog.accept(new Leave(lm.name(), lm.self().id()));
+    }
+
+    /** on the member's thread: a listener that throws leaves the group rather than go on having missed a message */
+    void callListener(LocalMember lm, Runnable call, String what) {
+        try {
+            call.run();
+        } catch (RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + what + "; the member leaves",
+                    ex);
+            synchronized (replica) {
+                if (lm.isJoined()) {
+                    drop(lm, Reason.FAILURE, "its listener threw " + ex);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.cutover.core.internal;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+import org.cutover.api.ReasonCode;
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.LogBatch;
+import org.cutover.core.internal.wire.WireFormat;
+import org.jgroups.raft.StateMachine;
+
+/**
+ * The cluster log's state machine, run by RAFT's one applier thread: it
+ * decodes each entry, applies an author's entries once and in order
+ * ({@link AuthorSessions}), counts the position of every envelope, and hands
+ * each envelope to the node under the replica's monitor. Snapshots are the
+ * {@link Replica}'s content.
+ */
+final class LogApplier implements StateMachine {
+
+    private static final System.Logger LOG = System.getLogger(LogApplier.class.getName());
+
+    /** what the node does with what the log decides */
+    interface Target {
+        /** one envelope at its position; called holding the replica's monitor */
+        ClusterState.Result apply(Envelope e, String author, long position);
+
+        /** the replica was replaced by a snapshot; called holding the replica's monitor */
+        void snapshotInstalled();
+
+        /** this node's own envelope is applied: its caller may return */
+        void applied(String author, long session, long number, int index, ClusterState.Result r);
+
+        /** after each entry, outside the monitor */
+        void entryApplied();
+    }
+
+    private final Replica replica;
+    private final Target target;
+
+    LogApplier(Replica replica, Target target) {
+        this.replica = replica;
+        this.target = target;
+    }
+
+    @Override
+    public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+        if (length == LogLink.COMMIT_NUDGE.length && data[offset] == LogLink.COMMIT_NUDGE[0]) {
+            return null; // a read the leader runs here (LogLink's commit nudge), not a log entry
+        }
+        LogBatch.View batch;
+        try {
+            batch = LogBatch.decode(data, offset, length);
+        } catch (IOException e) {
+            // every node refuses the same bytes the same way: the replicas stay equal
+            LOG.log(System.Logger.Level.WARNING, "skipped a malformed log entry of " + length + " bytes: "
+                    + e.getMessage());
+            return null;
+        }
+        synchronized (replica) {
+            if (!replica.authors.accept(batch.author(), batch.session(), batch.number())) {
+                return null; // a copy, or behind a gap: its author sends again from the first one not applied
+            }
+        }
+        for (int i = 0; i < batch.offsets().length; i++) {
+            ClusterState.Result r;
+            try {
+                Envelope e = WireFormat.decode(data, batch.offsets()[i], batch.lengths()[i]);
+                synchronized (replica) {
+                    replica.position++;
+                    r = target.apply(e, batch.author(), replica.position);
+                    replica.changed();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "log entry " + batch.number() + " of " + batch.author()
+                        + ": envelope " + i + " not applied: " + e);
+                r = new ClusterState.Result(List.of(), ReasonCode.NOT_CONNECTED, "not applied: " + e, Map.of());
+            }
+            target.applied(batch.author(), batch.session(), batch.number(), i, r);
+        }
+        target.entryApplied();
+        return null;
+    }
+
+    @Override
+    public void readContentFrom(DataInput in) throws Exception {
+        synchronized (replica) {
+            replica.readFrom(in);
+            target.snapshotInstalled();
+        }
+    }
+
+    @Override
+    public void writeContentTo(DataOutput out) throws Exception {
+        replica.writeTo(out);
+    }
+}

@@ -1,0 +1,75 @@
+package org.cutover.core.internal;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import org.cutover.core.internal.state.ClusterState;
+
+/**
+ * This node's copy of what the cluster log decides, and the monitor that
+ * guards it: the cluster state, the position of the last applied envelope in
+ * the log's stream (the same number on every node), and which entries of each
+ * author are applied. Only the log's applier thread changes it, always holding
+ * the monitor; anyone reads it holding the monitor.
+ */
+final class Replica {
+
+    /** guarded by this */
+    ClusterState state = new ClusterState();
+    /** guarded by this */
+    long position;
+    /** guarded by this */
+    AuthorSessions authors = new AuthorSessions();
+
+    synchronized <T> T read(Function<ClusterState, T> query) {
+        return query.apply(state);
+    }
+
+    /** the applier calls it after every change, holding the monitor */
+    void changed() {
+        notifyAll();
+    }
+
+    /**
+     * Waits until the state satisfies {@code holds}, at most {@code timeout}.
+     *
+     * @return false if it still does not when the time is up
+     */
+    synchronized boolean await(Predicate<ClusterState> holds, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!holds.test(state)) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
+    }
+
+    /** a snapshot: position, view term, author sessions, then the state */
+    synchronized void writeTo(DataOutput out) throws IOException {
+        out.writeLong(position);
+        out.writeLong(state.viewTerm());
+        authors.writeTo(out);
+        state.writeTo(out);
+    }
+
+    /** replaces everything with a snapshot's content; the caller holds the monitor */
+    void readFrom(DataInput in) throws IOException {
+        long pos = in.readLong();
+        long term = in.readLong();
+        AuthorSessions a = AuthorSessions.readFrom(in);
+        ClusterState s = ClusterState.readFrom(in);
+        s.restoreViewTerm(term);
+        state = s;
+        position = pos;
+        authors = a;
+        changed();
+    }
+}

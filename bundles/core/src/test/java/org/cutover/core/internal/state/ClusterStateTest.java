@@ -1,0 +1,179 @@
+package org.cutover.core.internal.state;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.cutover.api.MembershipChange;
+import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
+import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Envelope.Adjust;
+import org.cutover.core.internal.wire.Envelope.GroupVersion;
+import org.cutover.core.internal.wire.Envelope.Hello;
+import org.cutover.core.internal.wire.Envelope.Join;
+import org.cutover.core.internal.wire.Envelope.RemoveNode;
+import org.cutover.core.internal.wire.Envelope.ViewChanged;
+import org.junit.Test;
+
+/**
+ * The cluster state's transitions, without a network: what every replica
+ * decides from nothing but the state and the entry.
+ */
+public class ClusterStateTest {
+
+    private static Hello hello(String node, Integer... levels) {
+        return new Hello(node, "u-" + node, "127.0.0.1:" + node, new TreeSet<>(List.of(levels)), Map.of(), List.of(),
+                true, 0);
+    }
+
+    private static ViewChanged view(long term, long id, String... nodes) {
+        List<String> uuids = new ArrayList<>();
+        for (String n : nodes) {
+            uuids.add("u-" + n);
+        }
+        return new ViewChanged(term, id, uuids);
+    }
+
+    private static Adjust adjust(String id, int to, String group, long epoch) {
+        return new Adjust(id, "n1", to, List.of(new GroupVersion(group, 0, epoch)), 1_000L);
+    }
+
+    /** three nodes running levels 1 and 2, a group g at level 2 with one member on each */
+    private static ClusterState threeNodes() {
+        ClusterState s = new ClusterState();
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(s.hello(hello(n, 1, 2)).accepted());
+        }
+        assertTrue(s.viewChanged(view(1, 1, "n1", "n2", "n3")).accepted());
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(s.join(new Join("g", n + "#1.1", n)).accepted());
+        }
+        return s;
+    }
+
+    private static byte[] snapshot(ClusterState s) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        s.writeTo(new DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
+    @Test
+    public void aNewGroupStartsAtTheHighestLevelEveryNodeRuns() {
+        ClusterState s = threeNodes();
+        assertEquals(2, s.group("g").orElseThrow().level());
+        assertEquals(1, s.group("g").orElseThrow().epoch());
+        assertEquals(3, s.group("g").orElseThrow().members().size());
+    }
+
+    @Test
+    public void aViewWithoutANodeMarksItPartitionedAndItsMembersFail() {
+        ClusterState s = threeNodes();
+        ClusterState.Result r = s.viewChanged(view(1, 2, "n1", "n2"));
+        assertTrue(r.accepted());
+        assertEquals(NodeStatus.PARTITIONED, s.definedNode("n3").orElseThrow().status());
+        assertEquals(List.of(MembershipChange.Reason.FAILURE), r.changes().stream().map(MembershipChange::reason)
+                .toList());
+        assertEquals(2, s.group("g").orElseThrow().members().size());
+        // an older view committed late (a deposed leader's) changes nothing
+        ClusterState.Result stale = s.viewChanged(view(1, 1, "n1", "n2", "n3"));
+        assertFalse(stale.accepted());
+        assertEquals(NodeStatus.PARTITIONED, s.definedNode("n3").orElseThrow().status());
+        // the same node back in a newer view is ACTIVE again
+        assertTrue(s.viewChanged(view(2, 1, "n1", "n2", "n3")).accepted());
+        assertEquals(NodeStatus.ACTIVE, s.definedNode("n3").orElseThrow().status());
+    }
+
+    /** the check-then-split race, decided where the adjust is applied */
+    @Test
+    public void anAdjustAppliedAfterANodeVanishedIsRefused() {
+        ClusterState s = threeNodes();
+        s.viewChanged(view(1, 2, "n1", "n2"));
+        ClusterState.Result r = s.adjust(adjust("a1", 1, "g", 1));
+        assertEquals(ReasonCode.GROUP_PARTITIONED, r.refused());
+        assertEquals(2, s.group("g").orElseThrow().level());
+        assertEquals(1, s.group("g").orElseThrow().epoch());
+        assertTrue(s.history(java.util.Optional.empty()).isEmpty());
+    }
+
+    @Test
+    public void anActiveNodeCannotBeRemovedAPartitionedOneCanAndThenTheAdjustPasses() {
+        ClusterState s = threeNodes();
+        assertEquals(ReasonCode.NODE_ACTIVE, s.removeNode(new RemoveNode("n3", "n1")).refused());
+        assertEquals(ReasonCode.UNKNOWN_NODE, s.removeNode(new RemoveNode("n9", "n1")).refused());
+        s.viewChanged(view(1, 2, "n1", "n2"));
+        assertTrue(s.removeNode(new RemoveNode("n3", "n1")).accepted());
+        assertTrue(s.definedNode("n3").isEmpty());
+        ClusterState.Result r = s.adjust(adjust("a1", 1, "g", 1));
+        assertTrue(r.why(), r.accepted());
+        assertEquals(1, s.group("g").orElseThrow().level());
+        assertEquals(2, s.group("g").orElseThrow().epoch());
+        assertEquals(Map.of("g", 2L), r.newEpochs());
+    }
+
+    @Test
+    public void twoAdjustsFromTheSameEpochCannotBothWinAndNoneAppliesTwice() {
+        ClusterState s = threeNodes();
+        assertTrue(s.adjust(adjust("a1", 1, "g", 1)).accepted());
+        assertEquals(ReasonCode.CONCURRENT_ADJUST, s.adjust(adjust("a2", 2, "g", 1)).refused());
+        assertEquals(ReasonCode.CONCURRENT_ADJUST, s.adjust(adjust("a1", 1, "g", 1)).refused());
+        assertEquals(1, s.group("g").orElseThrow().level());
+        assertEquals(1, s.history(java.util.Optional.empty()).size());
+    }
+
+    @Test
+    public void aLevelSomeNodeCannotRunIsRefused() {
+        ClusterState s = threeNodes();
+        assertEquals(ReasonCode.NODE_INCAPABLE, s.adjust(adjust("a1", 3, "g", 1)).refused());
+        assertEquals(ReasonCode.INVALID_LEVEL, s.adjust(adjust("a2", 0, "g", 1)).refused());
+        assertEquals(ReasonCode.UNKNOWN_GROUP, s.adjust(adjust("a3", 1, "nope", 1)).refused());
+    }
+
+    /** replicas that apply the same entries write the same snapshot bytes, and a snapshot reads back to itself */
+    @Test
+    public void theSameEntriesGiveTheSameSnapshotBytes() throws IOException {
+        List<Envelope> entries = List.of(hello("n1", 1, 2), hello("n2", 1, 2), hello("n3", 1),
+                view(1, 1, "n1", "n2", "n3"), new Join("g", "n1#1.1", "n1"), new Join("h", "n2#1.1", "n2"),
+                adjust("a1", 1, "g", 1), view(1, 2, "n1", "n2"), new RemoveNode("n3", "n2"));
+        ClusterState a = new ClusterState();
+        ClusterState b = new ClusterState();
+        for (Envelope e : entries) {
+            apply(a, e);
+            apply(b, e);
+        }
+        byte[] bytes = snapshot(a);
+        assertArrayEquals(bytes, snapshot(b));
+        ClusterState back = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+        assertArrayEquals(bytes, snapshot(back));
+        assertEquals(a.groups(), back.groups());
+        assertEquals(a.definedNodes(), back.definedNodes());
+        assertEquals(a.history(java.util.Optional.empty()), back.history(java.util.Optional.empty()));
+    }
+
+    private static void apply(ClusterState s, Envelope e) {
+        if (e instanceof Hello h) {
+            s.hello(h);
+        } else if (e instanceof ViewChanged v) {
+            s.viewChanged(v);
+        } else if (e instanceof Join j) {
+            s.join(j);
+        } else if (e instanceof Adjust a) {
+            s.adjust(a);
+        } else if (e instanceof RemoveNode r) {
+            s.removeNode(r);
+        } else {
+            throw new IllegalArgumentException(e.toString());
+        }
+    }
+}
