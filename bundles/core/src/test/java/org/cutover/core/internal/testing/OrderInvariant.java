@@ -1,0 +1,262 @@
+package org.cutover.core.internal.testing;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The order invariant of one replicated log: every member of a group delivers
+ * the same entries (messages, joins, leaves, failures, level changes) in the
+ * same order. Pure: it compares recorded logs (see {@link DeliveryLog}).
+ *
+ * <p>Per group it builds one common sequence: the longest log, extended by the
+ * others where they reach before or beyond it (a log that shares no entry with
+ * it is placed by its messages' log positions). Then every member's log must
+ * equal the stretch of the common sequence that starts where its first entry
+ * sits, entry by entry, to its last entry, its messages' log positions
+ * strictly increasing; a member that was still in the group
+ * when the run ended must reach the end of the common sequence. A member may
+ * start late and a member that left may stop early; nothing may be missing,
+ * duplicated, reordered or different in between. Where logs disagree the
+ * longest wins the common sequence, so a fault shows as a mismatch of the other
+ * logs. A member that lost its very first entries cannot be told from one that
+ * joined later.
+ */
+public final class OrderInvariant {
+
+    private OrderInvariant() {
+    }
+
+    /** what an entry is */
+    public enum Kind {
+        MESSAGE, JOIN, LEAVE, FAILURE, NODE_INCAPABLE, ADJUST_VERSION
+    }
+
+    /** no log position: membership changes carry none */
+    public static final long NO_POSITION = -1;
+
+    /**
+     * One delivered entry.
+     *
+     * @param kind     a message or which membership change
+     * @param what     a message's sender and own id ({@code n1#2:17}); a change's members, or its levels and epoch
+     * @param position a message's position in the cluster log, or {@link #NO_POSITION}
+     */
+    public record Entry(Kind kind, String what, long position) {
+
+        public Entry {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(what, "what");
+        }
+
+        public static Entry message(String sender, String id, long position) {
+            return new Entry(Kind.MESSAGE, sender + ":" + id, position);
+        }
+
+        /** a join, leave, failure or node-incapable change of these member ids */
+        public static Entry change(Kind kind, List<String> members) {
+            if (kind == Kind.MESSAGE || kind == Kind.ADJUST_VERSION) {
+                throw new IllegalArgumentException(kind + " is not a membership change");
+            }
+            return new Entry(kind, String.join(",", members.stream().sorted().toList()), NO_POSITION);
+        }
+
+        public static Entry adjust(int fromLevel, int toLevel, long epoch) {
+            return new Entry(Kind.ADJUST_VERSION, fromLevel + "->" + toLevel + " epoch " + epoch, NO_POSITION);
+        }
+
+        /** the entry without its position: the same message at another position is still that message */
+        String identity() {
+            return kind + " " + what;
+        }
+
+        @Override
+        public String toString() {
+            return kind + " " + what + (position == NO_POSITION ? "" : " @" + position);
+        }
+    }
+
+    /**
+     * One member's whole delivery log of one group.
+     *
+     * @param member        the member's id
+     * @param group         the group
+     * @param entries       what it delivered, in delivery order
+     * @param stillMember   true if it was in the group when the run ended: then its log must reach the common end
+     */
+    public record MemberLog(String member, String group, List<Entry> entries, boolean stillMember) {
+
+        public MemberLog {
+            Objects.requireNonNull(member, "member");
+            Objects.requireNonNull(group, "group");
+            entries = List.copyOf(entries);
+        }
+    }
+
+    /**
+     * @param compared   entries compared against the common sequence, over every member
+     * @param mismatches one line per member whose log departs from the common sequence (at its first departure)
+     */
+    public record Report(long compared, List<String> mismatches) {
+
+        public Report {
+            mismatches = List.copyOf(mismatches);
+        }
+
+        public String firstMismatch() {
+            return mismatches.isEmpty() ? null : mismatches.get(0);
+        }
+
+        @Override
+        public String toString() {
+            return "orders compared " + compared + ", order mismatches " + mismatches.size()
+                    + (mismatches.isEmpty() ? "" : " (first: " + firstMismatch() + ")");
+        }
+    }
+
+    public static Report check(Collection<MemberLog> logs) {
+        Map<String, List<MemberLog>> byGroup = new LinkedHashMap<>();
+        logs.stream().sorted(Comparator.comparing(MemberLog::group).thenComparing(MemberLog::member))
+                .forEach(l -> byGroup.computeIfAbsent(l.group(), g -> new ArrayList<>()).add(l));
+        long compared = 0;
+        List<String> mismatches = new ArrayList<>();
+        for (Map.Entry<String, List<MemberLog>> g : byGroup.entrySet()) {
+            List<Entry> common = commonSequence(g.getValue());
+            Map<String, Integer> index = indexOf(common);
+            for (MemberLog log : g.getValue()) {
+                compared += compare(g.getKey(), log, common, index, mismatches);
+            }
+        }
+        return new Report(compared, mismatches);
+    }
+
+    /** the group's one order, as far as the logs show it */
+    static List<Entry> commonSequence(List<MemberLog> logs) {
+        List<MemberLog> longestFirst = new ArrayList<>(logs);
+        longestFirst.sort(Comparator.comparingInt((MemberLog l) -> l.entries().size()).reversed());
+        List<Entry> common = new ArrayList<>(longestFirst.remove(0).entries());
+        // a log that extends the common sequence may let another one anchor: go round until nothing changes
+        boolean extended = true;
+        while (extended && !longestFirst.isEmpty()) {
+            extended = false;
+            for (var it = longestFirst.iterator(); it.hasNext(); ) {
+                if (extend(common, it.next().entries())) {
+                    it.remove();
+                    extended = true;
+                }
+            }
+        }
+        return common;
+    }
+
+    /** @return false if the log shares no entry with the common sequence and cannot be placed by position */
+    private static boolean extend(List<Entry> common, List<Entry> log) {
+        if (log.isEmpty()) {
+            return true;
+        }
+        Map<String, Integer> index = indexOf(common);
+        int first = firstShared(log, index);
+        if (first < 0) {
+            if (lastPosition(common) < firstPosition(log)) {
+                common.addAll(log);
+                return true;
+            }
+            if (lastPosition(log) < firstPosition(common)) {
+                common.addAll(0, log);
+                return true;
+            }
+            return false;
+        }
+        int at = index.get(log.get(first).identity());
+        if (at < first) {
+            common.addAll(0, log.subList(0, first - at));
+            at = first;
+        }
+        int i = first;
+        int c = at;
+        while (i < log.size() && c < common.size() && log.get(i).equals(common.get(c))) {
+            i++;
+            c++;
+        }
+        if (c == common.size() && i < log.size()) {
+            common.addAll(log.subList(i, log.size()));
+        }
+        return true;
+    }
+
+    /** @return how many entries were compared */
+    private static long compare(String group, MemberLog log, List<Entry> common, Map<String, Integer> index,
+                                List<String> mismatches) {
+        List<Entry> entries = log.entries();
+        if (entries.isEmpty()) {
+            return 0;
+        }
+        String where = "group " + group + ", member " + log.member() + ", index ";
+        int first = firstShared(entries, index);
+        if (first < 0) {
+            mismatches.add(where + "0: none of its " + entries.size() + " entries is in the common sequence");
+            return 0;
+        }
+        int start = index.get(entries.get(first).identity()) - first;
+        long compared = 0;
+        long lastPosition = NO_POSITION;
+        for (int i = 0; i < entries.size(); i++) {
+            compared++;
+            Entry seen = entries.get(i);
+            int c = start + i;
+            if (c < 0 || c >= common.size()) {
+                mismatches.add(where + i + ": seen " + seen + (c < 0 ? " before the common sequence starts"
+                        : " after the common sequence ends"));
+                return compared;
+            }
+            if (!seen.equals(common.get(c))) {
+                mismatches.add(where + i + ": expected " + common.get(c) + ", seen " + seen);
+                return compared;
+            }
+            if (seen.position() != NO_POSITION) {
+                // the longest log is the common sequence: its own duplicates and swaps show here
+                if (seen.position() <= lastPosition) {
+                    mismatches.add(where + i + ": seen " + seen + " after position " + lastPosition);
+                    return compared;
+                }
+                lastPosition = seen.position();
+            }
+        }
+        int end = start + entries.size();
+        if (log.stillMember() && end < common.size()) {
+            mismatches.add(where + entries.size() + ": still a member at the end but its log stops; expected "
+                    + common.get(end) + " and " + (common.size() - end - 1) + " more");
+        }
+        return compared;
+    }
+
+    private static Map<String, Integer> indexOf(List<Entry> common) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < common.size(); i++) {
+            index.putIfAbsent(common.get(i).identity(), i);
+        }
+        return index;
+    }
+
+    private static int firstShared(List<Entry> log, Map<String, Integer> index) {
+        for (int i = 0; i < log.size(); i++) {
+            if (index.containsKey(log.get(i).identity())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static long firstPosition(List<Entry> log) {
+        return log.stream().mapToLong(Entry::position).filter(p -> p != NO_POSITION).min().orElse(Long.MAX_VALUE);
+    }
+
+    private static long lastPosition(List<Entry> log) {
+        return log.stream().mapToLong(Entry::position).max().orElse(NO_POSITION);
+    }
+}
