@@ -148,6 +148,20 @@ public class CommandsTest {
     }
 
     @Test
+    public void verifyFailsWhenAMemberAppliedTheSameWritesInAnotherOrder() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        bus.swapNextTwoFor(bus.members().get(1));
+        put(a, "k", "same").execute();
+        put(b, "k", "same").execute();
+        assertEquals(a.get("k"), b.get("k"));
+        printed();
+        CommandException e = assertThrows(CommandException.class, verify(a)::execute);
+        assertEquals("kv:verify: the members of group kv disagree: 2 different digests among 2 members",
+                e.getMessage());
+    }
+
+    @Test
     public void loadStartsInTheBackgroundRefusesASecondAndStops() throws Exception {
         KvStoreComponent a = joined("node1");
         LoadCommand load = new LoadCommand();
