@@ -26,9 +26,17 @@ public record VerifyReport(int level, long epoch, Map<Member, MapDigest> digests
         timedOut = new TreeSet<>(timedOut);
     }
 
-    /** every member answered and all answers are the same digest */
+    /** every member answered, all answers are the same digest, and it is not the digest of an empty map */
     public boolean agreed() {
-        return timedOut.isEmpty() && unreadable.isEmpty() && !digests.isEmpty()
-                && digests.values().stream().distinct().count() == 1;
+        return allAnswered() && digests.values().stream().distinct().count() == 1 && !allEmpty();
+    }
+
+    /** every member answered that its map is empty: there was nothing to compare */
+    public boolean allEmpty() {
+        return allAnswered() && digests.values().stream().allMatch(d -> d.entries() == 0);
+    }
+
+    private boolean allAnswered() {
+        return timedOut.isEmpty() && unreadable.isEmpty() && !digests.isEmpty();
     }
 }

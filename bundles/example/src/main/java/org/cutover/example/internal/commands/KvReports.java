@@ -78,6 +78,11 @@ final class KvReports {
         if (r.agreed()) {
             return null;
         }
+        if (r.allEmpty()) {
+            int n = r.digests().size();
+            return "kv:verify: " + (n == 1 ? "the only member has" : "all " + n + " members have")
+                    + " an empty map: nothing to compare";
+        }
         List<String> causes = new ArrayList<>();
         long distinct = r.digests().values().stream().distinct().count();
         if (distinct > 1) {

@@ -14,7 +14,8 @@ import org.cutover.example.internal.KvStore;
 import org.cutover.example.internal.VerifyReport;
 
 @Command(scope = "kv", name = "verify", description = "Asks every member of group kv for a digest of its map at one"
-        + " point of the order and prints them; fails unless all agree. Needs infrastructure level 2")
+        + " point of the order and prints them; fails unless all agree on a map that is not empty. Needs"
+        + " infrastructure level 2")
 @Service
 public class VerifyCommand implements Action {
 

@@ -1,6 +1,7 @@
 package org.cutover.example.internal.commands;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -145,6 +146,24 @@ public class CommandsTest {
         CommandException e = assertThrows(CommandException.class, verify(a)::execute);
         assertEquals("kv:verify: the members of group kv disagree: 2 different digests among 2 members",
                 e.getMessage());
+    }
+
+    @Test
+    public void verifyOfEmptyMapsSaysThereIsNothingToCompareAndFails() throws Exception {
+        KvStoreComponent a = joined("node1");
+        joined("node2");
+        CommandException e = assertThrows(CommandException.class, verify(a)::execute);
+        assertEquals("kv:verify: all 2 members have an empty map: nothing to compare", e.getMessage());
+        String[] lines = printed().split("\n");
+        assertEquals(3, lines.length);
+        assertTrue(lines[1], lines[1].matches("  node1#1  0 entries  sha256 [0-9a-f]{64}"));
+        assertTrue(lines[2], lines[2].matches("  node2#2  0 entries  sha256 [0-9a-f]{64}"));
+        assertFalse(a.verify(DEADLINE).agreed());
+
+        put(a, "k", "v").execute();
+        printed();
+        verify(a).execute();
+        assertTrue(printed().endsWith("all 2 members agree\n"));
     }
 
     @Test
