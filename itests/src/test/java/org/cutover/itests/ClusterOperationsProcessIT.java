@@ -92,7 +92,7 @@ public class ClusterOperationsProcessIT {
 
     @Test
     public void b_restartModeMembersLeaveNodeBootsWithInfra2MembersRejoinGroupKeepsServing() throws Exception {
-        String load = n1.client("kv:load --count 1000000 --rate 200");
+        String load = n1.client("kv:load --unique --count 1000000 --rate 200");
         assertTrue("kv:load on n1: " + load, load.contains("load started"));
         long before = counter(n2.client("kv:stats"), "applied");
 

@@ -78,8 +78,8 @@ public class MultiNodeProcessIT {
         assertTrue("kv:verify at level 1: " + refused, refused.contains("needs infrastructure level 2"));
 
         // two writers keep group kv busy while the infrastructure changes under it
-        n1.client("kv:load --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
-        n2.client("kv:load --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
+        n1.client("kv:load --unique --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
+        n2.client("kv:load --unique --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
 
         // rolling hot install, node by node, from each node's own system/ folder
         for (KarafNode node : nodes) {

@@ -6,7 +6,9 @@ package org.cutover.api;
  * @param group    the group's name
  * @param sender   the member that sent it
  * @param level    the infrastructure level it was encoded with (and decoded with)
- * @param sequence position in this node's delivery stream; increases by one per delivered message of any group
+ * @param sequence the message's position in the cluster log: the same on every node for the same message,
+ *                 strictly increasing along a group's stream but not necessarily contiguous (the log also
+ *                 holds other groups' messages and membership changes)
  * @param payload  the application's bytes
  */
 public record Delivery(String group, Member sender, int level, long sequence, byte[] payload) {

@@ -13,7 +13,11 @@ import java.util.TreeSet;
 /**
  * One member's copy of the replicated map, fed only by the group's ordered
  * stream: every member applies the same writes in the same order, so every
- * member's map is the same at the same point of the order.
+ * member's map is the same at the same point of the order. For each key it
+ * keeps the log position ({@link org.cutover.api.Delivery#sequence()}) of the
+ * write that set it: the position is the same on every member, so members that
+ * applied the same writes in different orders differ in their digest even when
+ * the values they end with are the same.
  *
  * <p>Each write carries its sender's own counter. Per sender the map keeps the
  * highest counter seen and the counters skipped so far: a jump ahead counts
@@ -29,8 +33,10 @@ final class KvMap {
 
     /** skipped counters remembered per sender; beyond this, a late arrival counts as duplicated */
     static final int MAX_MISSING_PER_SENDER = 100_000;
+    /** first int of a state with positions; a state without them starts with its (non-negative) entry count */
+    private static final int STATE_WITH_POSITIONS = -2;
 
-    private final TreeMap<String, String> entries = new TreeMap<>();
+    private final TreeMap<String, Value> entries = new TreeMap<>();
     private final Map<String, Sender> senders = new HashMap<>();
     private long applied;
     private long lastSequence;
@@ -38,6 +44,10 @@ final class KvMap {
     private long duplicated;
     private long reordered;
     private long rejected;
+
+    /** a key's value and the log position of the write that set it */
+    private record Value(String value, long position) {
+    }
 
     private static final class Sender {
         long highest;
@@ -63,7 +73,7 @@ final class KvMap {
         } else {
             duplicated++;
         }
-        entries.put(write.key(), write.value());
+        entries.put(write.key(), new Value(write.value(), sequence));
         applied++;
         lastSequence = sequence;
     }
@@ -81,10 +91,12 @@ final class KvMap {
     synchronized byte[] state() {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(STATE_WITH_POSITIONS);
             out.writeInt(entries.size());
-            for (Map.Entry<String, String> e : entries.entrySet()) {
+            for (Map.Entry<String, Value> e : entries.entrySet()) {
                 writeString(out, e.getKey());
-                writeString(out, e.getValue());
+                writeString(out, e.getValue().value());
+                out.writeLong(e.getValue().position());
             }
             out.writeInt(senders.size());
             for (Map.Entry<String, Sender> e : senders.entrySet()) {
@@ -97,13 +109,24 @@ final class KvMap {
         return bytes.toByteArray();
     }
 
-    /** replaces this (new, empty) member's map with an existing member's state */
+    /**
+     * Replaces this (new, empty) member's map with an existing member's state.
+     * A state from an older store has no positions: its entries get position
+     * 0, so the digest tells this member from the others.
+     */
     synchronized void restore(byte[] state) {
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))) {
-            TreeMap<String, String> restored = new TreeMap<>();
-            int n = in.readInt();
+            TreeMap<String, Value> restored = new TreeMap<>();
+            int first = in.readInt();
+            boolean withPositions = first == STATE_WITH_POSITIONS;
+            int n = withPositions ? in.readInt() : first;
+            if (n < 0) {
+                throw new java.io.IOException("entry count " + n);
+            }
             for (int i = 0; i < n; i++) {
-                restored.put(readString(in, state.length), readString(in, state.length));
+                String key = readString(in, state.length);
+                String value = readString(in, state.length);
+                restored.put(key, new Value(value, withPositions ? in.readLong() : 0));
             }
             Map<String, Sender> highest = new HashMap<>();
             int m = in.readInt();
@@ -138,7 +161,7 @@ final class KvMap {
     }
 
     synchronized Optional<String> get(String key) {
-        return Optional.ofNullable(entries.get(key));
+        return Optional.ofNullable(entries.get(key)).map(Value::value);
     }
 
     synchronized int size() {
@@ -147,15 +170,17 @@ final class KvMap {
 
     /**
      * SHA-256 over the entries in key order, each as its key's and its value's
-     * UTF-8 bytes with a 4-byte length before each, then the entry count
-     * (8 bytes). Two maps have the same digest exactly when they hold the same
-     * entries (up to SHA-256 collisions), whatever order the keys were put in.
+     * UTF-8 bytes with a 4-byte length before each and the log position of the
+     * write that set it (8 bytes), then the entry count (8 bytes). Two maps
+     * have the same digest exactly when they hold the same keys with the same
+     * values set by the same writes (up to SHA-256 collisions).
      */
     synchronized MapDigest digest() {
         MessageDigest sha = sha256();
-        for (Map.Entry<String, String> e : entries.entrySet()) {
+        for (Map.Entry<String, Value> e : entries.entrySet()) {
             update(sha, e.getKey());
-            update(sha, e.getValue());
+            update(sha, e.getValue().value());
+            sha.update(ByteBuffer.allocate(8).putLong(e.getValue().position()).array());
         }
         sha.update(ByteBuffer.allocate(8).putLong(entries.size()).array());
         return new MapDigest(entries.size(), sha.digest());

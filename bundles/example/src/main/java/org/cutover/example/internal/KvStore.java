@@ -15,7 +15,13 @@ public interface KvStore {
     /** the group every store joins */
     String GROUP = "kv";
 
-    /** sends the write in the group's order; it is in the map once delivered here */
+    /** the keys a load shares with every other node's load unless told otherwise: k1 … k1000 */
+    long DEFAULT_LOAD_KEYS = 1000;
+
+    /** a load's key space of one key of its own per write */
+    long UNIQUE_KEYS = 0;
+
+    /** sends the write in the group's order; returns once it is committed and applied here (a get then sees it) */
     void put(String key, String value);
 
     /** this member's value for the key, as of the writes delivered so far */
@@ -24,13 +30,16 @@ public interface KvStore {
     int size();
 
     /**
-     * Starts writing {@code count} keys {@code load-<node>-<n>} (n = 1 … count)
-     * in the background, at most {@code rate} writes a second ({@code 0} for
-     * no limit), and returns at once.
+     * Starts {@code count} writes in the background, at most {@code rate} a
+     * second ({@code 0} for no limit), and returns at once. Write n sets key
+     * {@code k<i>}, i cycling through 1 … {@code keys}, the key space every
+     * node's load shares, to {@code <node>-<n>}; with {@code keys}
+     * {@link #UNIQUE_KEYS} it sets {@code load-<node>-<n>}, a key no other
+     * write sets, to {@code value-<n>}.
      *
      * @throws IllegalStateException if a load is already running
      */
-    LoadProgress load(long count, double rate);
+    LoadProgress load(long count, double rate, long keys);
 
     /** stops the running load, if any, and returns its progress once its thread has ended */
     LoadProgress stopLoad();

@@ -33,6 +33,11 @@ import org.osgi.service.component.annotations.Reference;
  * <p>A member that joins after writes were made (or rejoins after a restart)
  * gets an existing member's map and sender counters as of its join position
  * ({@link GroupListener#stateForJoiner}), so every member's map stays the same.
+ *
+ * <p>Read-your-writes: the kernel's {@code Group.send} returns once the write
+ * is committed in the cluster log and applied on this node in log order, so
+ * {@link #put} returns then too: a {@link #get} on this node afterwards reads
+ * that write or a later one.
  */
 @Component(service = KvStore.class, immediate = true)
 public final class KvStoreComponent implements KvStore {
@@ -162,9 +167,9 @@ public final class KvStoreComponent implements KvStore {
     }
 
     @Override
-    public LoadProgress load(long count, double rate) {
+    public LoadProgress load(long count, double rate, long keys) {
         Group g = joined();
-        return loader.start(g.self().node(), count, rate);
+        return loader.start(g.self().node(), count, rate, keys);
     }
 
     @Override

@@ -8,9 +8,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.cutover.example.internal.LoadProgress.State;
 
 /**
- * Writes numbered keys in the background, one load at a time, at up to a
- * given rate. A load ends when it has written every key, when it is stopped,
- * or when a write fails.
+ * Writes in the background, one load at a time, at up to a given rate: over a
+ * key space shared by every node's loader ({@code k1} … {@code k<keys>}, so
+ * writers on several nodes overwrite each other's keys and the order decides
+ * the values), or one key of its own per write. A load ends when it has made
+ * every write, when it is stopped, or when a write fails.
  */
 final class Loader {
 
@@ -27,14 +29,19 @@ final class Loader {
     }
 
     /**
-     * Starts writing {@code load-<node>-1} … {@code load-<node>-<count>}.
+     * Starts {@code count} writes: write n sets {@code k<i>} (i = 1 … keys, over
+     * and over) to {@code <node>-<n>}, or with {@code keys} {@link KvStore#UNIQUE_KEYS}
+     * {@code load-<node>-<n>} to {@code value-<n>}.
      *
-     * @throws IllegalArgumentException if count is not positive or rate is negative
+     * @throws IllegalArgumentException if count is not positive, rate or keys negative
      * @throws IllegalStateException    if a load is running
      */
-    synchronized LoadProgress start(String node, long count, double rate) {
+    synchronized LoadProgress start(String node, long count, double rate, long keys) {
         if (count <= 0) {
             throw new IllegalArgumentException("the count must be 1 or more, not " + count);
+        }
+        if (keys < 0) {
+            throw new IllegalArgumentException("the key space must be 1 key or more (or unique keys), not " + keys);
         }
         if (rate < 0 || Double.isNaN(rate) || Double.isInfinite(rate)) {
             throw new IllegalArgumentException("the rate must be 0 (no limit) or more writes a second, not " + rate);
@@ -44,7 +51,7 @@ final class Loader {
             throw new IllegalStateException("a load is already running (" + p.written() + " of " + p.count()
                     + " written)");
         }
-        Run run = new Run(node, count, rate);
+        Run run = new Run(node, count, rate, keys);
         current = run;
         run.thread.start();
         return run.progress();
@@ -76,6 +83,7 @@ final class Loader {
         final String node;
         final long count;
         final double rate;
+        final long keys;
         final AtomicLong written = new AtomicLong();
         final CountDownLatch stop = new CountDownLatch(1);
         final Thread thread;
@@ -84,10 +92,11 @@ final class Loader {
         volatile State state = State.RUNNING;
         volatile String error;
 
-        Run(String node, long count, double rate) {
+        Run(String node, long count, double rate, long keys) {
             this.node = node;
             this.count = count;
             this.rate = rate;
+            this.keys = keys;
             thread = new Thread(this, "cutover-kv-loader");
             thread.setDaemon(true);
         }
@@ -109,7 +118,11 @@ final class Loader {
                         end = State.STOPPED;
                         break;
                     }
-                    writer.put("load-" + node + "-" + n, "value-" + n);
+                    if (keys == KvStore.UNIQUE_KEYS) {
+                        writer.put("load-" + node + "-" + n, "value-" + n);
+                    } else {
+                        writer.put("k" + ((n - 1) % keys + 1), node + "-" + n);
+                    }
                     written.incrementAndGet();
                 }
             } catch (InterruptedException e) {

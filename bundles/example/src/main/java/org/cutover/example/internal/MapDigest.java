@@ -5,7 +5,8 @@ import java.util.HexFormat;
 
 /**
  * What a member answers to a verify request: how many entries its map holds
- * and a SHA-256 over them in key order (see {@link KvMap#digest()}).
+ * and a SHA-256 over them in key order, with the log position of the write
+ * that set each (see {@link KvMap#digest()}).
  */
 public record MapDigest(long entries, byte[] sha256) {
 

@@ -27,8 +27,8 @@ import org.cutover.api.RequestResult;
 
 /**
  * A hand-written stand-in for Cutover's ordered group stream: one lock makes
- * one total order; each send is delivered to every member, in join order, on
- * the sender's thread, with each node's own delivery sequence.
+ * one total order, one log; each send takes the next log position and is
+ * delivered with it to every member, in join order, on the sender's thread.
  */
 public final class FakeBus {
 
@@ -36,6 +36,7 @@ public final class FakeBus {
     volatile long epoch = 1;
     private final List<FakeGroup> members = new ArrayList<>();
     private final AtomicInteger memberIds = new AtomicInteger();
+    private long logPosition;
 
     public FakeGroupService node(String name) {
         return new FakeGroupService(name);
@@ -46,18 +47,34 @@ public final class FakeBus {
     }
 
     synchronized void send(Member sender, byte[] payload) {
+        Delivery d = new Delivery("kv", sender, level, ++logPosition, payload);
         for (FakeGroup m : members) {
-            m.listener.onMessage(new Delivery("kv", sender, level, ++m.sequence, payload));
+            if (m.swapNextTwo && m.held == null) {
+                m.held = d;
+                continue;
+            }
+            m.listener.onMessage(d);
+            if (m.held != null) {
+                m.listener.onMessage(m.held);
+                m.held = null;
+                m.swapNextTwo = false;
+            }
         }
     }
 
     /** delivers to one member only: what a fault would do, to make maps differ */
     public synchronized void sendOnlyTo(Member target, Member sender, byte[] payload) {
+        Delivery d = new Delivery("kv", sender, level, ++logPosition, payload);
         for (FakeGroup m : members) {
             if (m.self.equals(target)) {
-                m.listener.onMessage(new Delivery("kv", sender, level, ++m.sequence, payload));
+                m.listener.onMessage(d);
             }
         }
+    }
+
+    /** the member gets the next two messages in swapped order, each with its own log position: an order fault */
+    public synchronized void swapNextTwoFor(Member target) {
+        members.stream().filter(m -> m.self.equals(target)).forEach(m -> m.swapNextTwo = true);
     }
 
     synchronized CompletionStage<RequestResult> request(Member sender, byte[] payload) {
@@ -71,8 +88,9 @@ public final class FakeBus {
                 timedOut.add(m.self);
                 continue;
             }
-            replies.put(m.self, m.listener.onRequest(new Delivery("kv", sender, level, ++m.sequence, payload)));
+            replies.put(m.self, m.listener.onRequest(new Delivery("kv", sender, level, logPosition + 1, payload)));
         }
+        logPosition++;
         return CompletableFuture.completedFuture(new RequestResult(replies, timedOut));
     }
 
@@ -124,7 +142,8 @@ public final class FakeBus {
         final String name;
         final Member self;
         final GroupListener listener;
-        long sequence;
+        boolean swapNextTwo;
+        Delivery held;
         volatile boolean silent;
         volatile boolean left;
 

@@ -22,9 +22,9 @@ public class KvMapTest {
         KvMap a = new KvMap();
         KvMap b = new KvMap();
         for (KvMap m : new KvMap[] {a, b}) {
-            put(m, "n1#1", 1, "x", "1");
-            put(m, "n2#1", 1, "y", "2");
-            put(m, "n1#1", 2, "x", "3");
+            m.apply("n1#1", 1, new Write(1, "x", "1"));
+            m.apply("n2#1", 2, new Write(1, "y", "2"));
+            m.apply("n1#1", 4, new Write(2, "x", "3"));
         }
         assertEquals(a.digest(), b.digest());
         assertEquals(2, a.digest().entries());
@@ -38,24 +38,70 @@ public class KvMapTest {
         put(giver, "n1#1", 2, "b", "2");
         KvMap joiner = new KvMap();
         joiner.restore(giver.state());
-        assertEquals(giver.digest(), joiner.digest());
-        put(giver, "n1#1", 3, "c", "3");
-        put(joiner, "n1#1", 3, "c", "3");
+        assertEquals("the positions came with the state", giver.digest(), joiner.digest());
+        giver.apply("n1#1", 100, new Write(3, "c", "3"));
+        joiner.apply("n1#1", 100, new Write(3, "c", "3"));
         assertEquals(giver.digest(), joiner.digest());
         assertEquals("the sender's counter came with the state: nothing counted lost", 0, joiner.counters().lost());
         assertThrows(IllegalArgumentException.class, () -> new KvMap().restore(new byte[] {0, 0, 0, 9}));
     }
 
     @Test
-    public void sameEntriesReachedInAnotherOrderGiveSameDigest() {
+    public void theSameKeysAndPositionsPutInAnotherKeyOrderGiveSameDigest() {
         KvMap a = new KvMap();
-        put(a, "n1#1", 1, "b", "2");
-        put(a, "n1#1", 2, "a", "1");
+        a.apply("n1#1", 1, new Write(1, "b", "2"));
+        a.apply("n1#1", 2, new Write(2, "a", "1"));
         KvMap b = new KvMap();
-        put(b, "n2#1", 1, "a", "1");
-        put(b, "n2#1", 2, "b", "old");
-        put(b, "n2#1", 3, "b", "2");
+        b.apply("n2#1", 2, new Write(1, "a", "1"));
+        b.apply("n2#1", 1, new Write(2, "b", "2"));
         assertEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    public void theSameWritesAppliedInAnotherOrderDifferEvenWithTheSameValues() {
+        Write first = new Write(1, "x", "v");
+        Write second = new Write(1, "x", "v");
+        Write third = new Write(2, "y", "1");
+        KvMap inOrder = new KvMap();
+        inOrder.apply("n1#1", 1, first);
+        inOrder.apply("n2#1", 2, second);
+        inOrder.apply("n1#1", 3, third);
+        KvMap swapped = new KvMap();
+        swapped.apply("n2#1", 2, second);
+        swapped.apply("n1#1", 1, first);
+        swapped.apply("n1#1", 3, third);
+        assertEquals(inOrder.get("x"), swapped.get("x"));
+        assertEquals(inOrder.get("y"), swapped.get("y"));
+        assertNotEquals("x was last set by the write at 2 in one, at 1 in the other", inOrder.digest(),
+                swapped.digest());
+    }
+
+    @Test
+    public void aValueSetByAnotherWriteGivesAnotherDigest() {
+        KvMap a = new KvMap();
+        a.apply("n1#1", 5, new Write(1, "x", "v"));
+        KvMap b = new KvMap();
+        b.apply("n1#1", 6, new Write(1, "x", "v"));
+        assertNotEquals(a.digest(), b.digest());
+    }
+
+    @Test
+    public void aStateWithoutPositionsIsRestoredWithPositionZero() throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(1);                    // the older state: entry count first, no positions
+            out.writeInt(1);
+            out.write('x');
+            out.writeInt(1);
+            out.write('v');
+            out.writeInt(0);                    // no senders
+        }
+        KvMap restored = new KvMap();
+        restored.restore(bytes.toByteArray());
+        assertEquals(Optional.of("v"), restored.get("x"));
+        KvMap atZero = new KvMap();
+        atZero.apply("n1#1", 0, new Write(1, "x", "v"));
+        assertEquals(atZero.digest(), restored.digest());
     }
 
     @Test

@@ -153,7 +153,7 @@ public class KvStoreComponentTest {
     public void deactivationLeavesTheGroupAndStopsTheLoad() throws Exception {
         KvStoreComponent a = joined("node1");
         KvStoreComponent b = joined("node2");
-        a.load(1_000_000, 200);
+        a.load(1_000_000, 200, KvStore.DEFAULT_LOAD_KEYS);
         assertEquals(2, bus.members().size());
         a.deactivate();
         assertEquals(LoadProgress.State.STOPPED, a.loadProgress().state());

@@ -45,7 +45,7 @@ public class LoaderTest {
         KvStoreComponent a = joined("node1");
         KvStoreComponent b = joined("node2");
         assertEquals(LoadProgress.State.IDLE, a.loadProgress().state());
-        a.load(500, 0);
+        a.load(500, 0, KvStore.UNIQUE_KEYS);
         LoadProgress done = awaitEnd(a);
         assertEquals(LoadProgress.State.DONE, done.state());
         assertEquals(500, done.written());
@@ -64,10 +64,43 @@ public class LoaderTest {
     }
 
     @Test
+    public void loadsOnTwoNodesOverwriteTheSharedKeys() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        a.load(25, 0, 10);
+        b.load(25, 0, 10);
+        awaitEnd(a);
+        awaitEnd(b);
+        for (KvStoreComponent s : List.of(a, b)) {
+            assertEquals(10, s.size());
+            assertEquals(50, s.stats().counters().applied());
+            assertEquals(Optional.empty(), s.get("k0"));
+            assertEquals(Optional.empty(), s.get("k11"));
+        }
+        // write n sets k((n - 1) % 10 + 1): the 25th sets k5, the 20th k10, to whichever node wrote it last
+        assertTrue(a.get("k5").orElseThrow(), a.get("k5").orElseThrow().matches("node[12]-25"));
+        assertTrue(a.get("k10").orElseThrow(), a.get("k10").orElseThrow().matches("node[12]-20"));
+        assertEquals(a.get("k5"), b.get("k5"));
+        assertTrue(a.verify(DEADLINE).agreed());
+    }
+
+    @Test
+    public void aSharedKeyLoadCyclesThroughItsKeys() throws Exception {
+        List<String> writes = new ArrayList<>();
+        Loader loader = new Loader((k, v) -> writes.add(k + "=" + v));
+        loader.start("n", 5, 0, 2);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (loader.progress().state() == LoadProgress.State.RUNNING && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(List.of("k1=n-1", "k2=n-2", "k1=n-3", "k2=n-4", "k1=n-5"), writes);
+    }
+
+    @Test
     public void onlyOneLoadRunsAtATime() throws Exception {
         KvStoreComponent a = joined("node1");
-        a.load(1_000_000, 100);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.load(10, 0));
+        a.load(1_000_000, 100, KvStore.UNIQUE_KEYS);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> a.load(10, 0, KvStore.UNIQUE_KEYS));
         assertTrue(e.getMessage(), e.getMessage().startsWith("a load is already running ("));
         LoadProgress stopped = a.stopLoad();
         assertEquals(LoadProgress.State.STOPPED, stopped.state());
@@ -77,14 +110,14 @@ public class LoaderTest {
         Thread.sleep(100);
         assertEquals("no write after the stop", sent, a.stats().sent());
         // another load may start once the first has ended
-        a.load(10, 0);
+        a.load(10, 0, KvStore.UNIQUE_KEYS);
         assertEquals(LoadProgress.State.DONE, awaitEnd(a).state());
     }
 
     @Test
     public void theRateLimitsTheLoad() throws Exception {
         KvStoreComponent a = joined("node1");
-        a.load(21, 100);   // 20 intervals of 10 ms
+        a.load(21, 100, KvStore.UNIQUE_KEYS);   // 20 intervals of 10 ms
         LoadProgress done = awaitEnd(a);
         assertEquals(21, done.written());
         assertTrue("took " + done.elapsed(), done.elapsed().toMillis() >= 195);
@@ -98,7 +131,7 @@ public class LoaderTest {
                 throw new IllegalStateException("the group is gone");
             }
         });
-        loader.start("n", 10, 0);
+        loader.start("n", 10, 0, 5);
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (loader.progress().state() == LoadProgress.State.RUNNING && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -112,8 +145,9 @@ public class LoaderTest {
     @Test
     public void badArgumentsAreRefused() {
         Loader loader = new Loader((k, v) -> { });
-        assertThrows(IllegalArgumentException.class, () -> loader.start("n", 0, 0));
-        assertThrows(IllegalArgumentException.class, () -> loader.start("n", 5, -1));
+        assertThrows(IllegalArgumentException.class, () -> loader.start("n", 0, 0, 5));
+        assertThrows(IllegalArgumentException.class, () -> loader.start("n", 5, -1, 5));
+        assertThrows(IllegalArgumentException.class, () -> loader.start("n", 5, 0, -1));
         assertEquals(LoadProgress.State.IDLE, loader.progress().state());
     }
 }

@@ -166,6 +166,21 @@ public class CommandsTest {
         assertTrue(printed().endsWith("all 2 members agree\n"));
     }
 
+    @Test
+    public void verifyFailsWhenAMemberAppliedTheSameWritesInAnotherOrder() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        bus.swapNextTwoFor(bus.members().get(1));
+        put(a, "k", "same").execute();
+        put(b, "k", "same").execute();
+        assertEquals(a.get("k"), b.get("k"));
+        printed();
+        CommandException e = assertThrows(CommandException.class, verify(a)::execute);
+        assertEquals("kv:verify: the members of group kv disagree: 2 different digests among 2 members",
+                e.getMessage());
+    }
+
+    @Test
     public void loadStartsInTheBackgroundRefusesASecondAndStops() throws Exception {
         KvStoreComponent a = joined("node1");
         LoadCommand load = new LoadCommand();
@@ -173,7 +188,8 @@ public class CommandsTest {
         load.count = "1000000";
         load.rate = "50";
         load.execute();
-        assertEquals("load started: 1000000 keys, limit 50/s; follow it with kv:stats\n", printed());
+        assertEquals("load started: 1000000 writes over shared keys k1..k1000, limit 50/s; follow it with kv:stats\n",
+                printed());
         CommandException busy = assertThrows(CommandException.class, load::execute);
         assertTrue(busy.getMessage(), busy.getMessage().startsWith("kv:load: a load is already running ("));
 
@@ -183,6 +199,37 @@ public class CommandsTest {
         stop.execute();
         assertTrue(printed().startsWith("load: stopped, "));
         assertEquals(LoadProgress.State.STOPPED, a.loadProgress().state());
+    }
+
+    @Test
+    public void loadWritesSharedKeysOrUniqueOnes() throws Exception {
+        KvStoreComponent a = joined("node1");
+        LoadCommand load = new LoadCommand();
+        load.store = a;
+        load.count = "3";
+        load.keys = "2";
+        load.execute();
+        assertEquals("load started: 3 writes over shared keys k1..k2, limit none; follow it with kv:stats\n",
+                printed());
+        awaitLoadEnd(a);
+        assertEquals(2, a.size());
+        assertEquals(java.util.Optional.of("node1-3"), a.get("k1"));
+
+        load.keys = null;
+        load.unique = true;
+        load.execute();
+        assertEquals("load started: 3 keys, limit none; follow it with kv:stats\n", printed());
+        awaitLoadEnd(a);
+        assertEquals(5, a.size());
+        assertEquals(java.util.Optional.of("value-3"), a.get("load-node1-3"));
+    }
+
+    private static void awaitLoadEnd(KvStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (store.loadProgress().state() == LoadProgress.State.RUNNING) {
+            assertTrue("the load ended within " + DEADLINE, System.nanoTime() < deadline);
+            Thread.sleep(5);
+        }
     }
 
     @Test
@@ -197,6 +244,21 @@ public class CommandsTest {
         load.rate = "fast";
         e = assertThrows(CommandException.class, load::execute);
         assertEquals("kv:load: --rate must be a number of writes a second above 0, not 'fast'", e.getMessage());
+        load.rate = null;
+        load.keys = "none";
+        e = assertThrows(CommandException.class, load::execute);
+        assertEquals("kv:load: --keys must be a whole number of 1 or more, not 'none'", e.getMessage());
+        load.keys = "0";
+        e = assertThrows(CommandException.class, load::execute);
+        assertEquals("kv:load: --keys must be a whole number of 1 or more, not '0'", e.getMessage());
+        load.unique = true;
+        e = assertThrows(CommandException.class, load::execute);
+        assertEquals("kv:load: --unique and --keys exclude each other", e.getMessage());
+        load.count = null;
+        load.keys = null;
+        load.stop = true;
+        e = assertThrows(CommandException.class, load::execute);
+        assertEquals("kv:load: --stop takes no --count, --rate, --keys or --unique", e.getMessage());
     }
 
     @Test
