@@ -9,16 +9,18 @@ import java.util.Map;
 import org.cutover.api.GroupListener;
 import org.cutover.bench.stats.Stats;
 import org.cutover.bench.stats.SwitchSeries;
-import org.cutover.core.internal.ClusterNode;
-import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.version.VersionNegotiator;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.raft.RAFT;
 
 /**
- * Adjust latency on N in-JVM nodes, beside the raw ordered round trip on N
- * plain channels of the same shipped lower stack with SEQUENCER as the order
- * (Stack#sequencer). All clusters of one size run at once and
- * the measurements are interleaved in blocks, so the machine's noise falls on
- * every figure alike and the ratios hold.
+ * Adjust latency on N in-JVM nodes, asked from a node that does not lead the
+ * log, beside two raw round trips from a non-leader: N plain channels of the
+ * shipped lower stack with SEQUENCER as the order ({@link Stack#sequencer}),
+ * and N bare jgroups-raft channels (the log engine alone: a 10-byte entry
+ * until every member applied it and confirmed by unicast). All clusters of one
+ * size run at once and the measurements are interleaved in blocks, so the
+ * machine's noise falls on every figure alike and the ratios hold.
  */
 final class AdjustBench {
 
@@ -29,13 +31,8 @@ final class AdjustBench {
         final boolean all;
         final CutoverCluster cluster;
         final SwitchSeries series;
-        /** the asker's persisted state at the end: size, and the cost of one encode and one save of it */
-        int stateBytes;
-        Stats encode = Stats.of(List.of());
-        Stats save = Stats.of(List.of());
-        /** the same when the measured switches begin: the replica grows with every adjust (history) */
-        int stateBytesAtStart;
-        Stats saveAtStart = Stats.of(List.of());
+        /** a node of this cluster that does not lead its log */
+        int asker;
 
         Scenario(String name, int groups, boolean all, CutoverCluster cluster) {
             this.name = name;
@@ -46,7 +43,12 @@ final class AdjustBench {
         }
     }
 
-    record Result(int nodes, Stats raw, int rawTimeouts, Map<String, Scenario> scenarios) {
+    /**
+     * @param raw     the SEQUENCER round trip
+     * @param rawLog  the bare log round trip (jgroups-raft, send_commits_immediately): the baseline of issue 10
+     */
+    record Result(int nodes, Stats raw, int rawTimeouts, Stats rawLog, int rawLogTimeouts,
+                  Map<String, Scenario> scenarios) {
     }
 
     private AdjustBench() {
@@ -59,6 +61,9 @@ final class AdjustBench {
             long t0 = System.nanoTime();
             RawCluster raw = RawCluster.start("raw" + nodes, nodes);
             open.add(raw);
+            LogEngineSpike.RaftCluster rawLog = LogEngineSpike.RaftCluster.start(nodes, false, true, 64L << 20, 1,
+                    stateRoot.resolve("raw-log-" + nodes + "n"));
+            open.add(rawLog);
             Map<String, Scenario> scenarios = new LinkedHashMap<>();
             for (int g : groupCounts) {
                 CutoverCluster c = CutoverCluster.start("adjust-" + nodes + "n-" + g + "g", nodes, stateRoot);
@@ -75,9 +80,15 @@ final class AdjustBench {
             System.out.printf("  %d nodes: %d clusters up and joined in %.1f s%n", nodes, groupCounts.length + 1,
                     (System.nanoTime() - t0) / 1e9);
 
-            int asker = nodes - 1; // a non-coordinator asks, and sends the raw pings
+            int asker = nodes - 1; // a non-coordinator sends the raw SEQUENCER pings
+            int logAsker = rawLog.follower();
+            for (Scenario s : scenarios.values()) {
+                s.asker = follower(s.cluster);
+            }
             List<Long> rawTimes = new ArrayList<>();
             int rawTimeouts = 0;
+            List<Long> rawLogTimes = new ArrayList<>();
+            int rawLogTimeouts = 0;
             long pingId = 0;
             // warm-up blocks first, then measured blocks; each block is even, so every scenario ends it at level 2
             List<Integer> blocks = new ArrayList<>();
@@ -87,18 +98,9 @@ final class AdjustBench {
             for (int left = switches; left > 0; left -= block) {
                 blocks.add(Math.min(block, left));
             }
-            boolean probed = false;
             for (int b : blocks) {
                 int n = Math.abs(b);
                 boolean measured = b > 0;
-                if (measured && !probed) {
-                    probed = true;
-                    for (Scenario s : scenarios.values()) {
-                        probeStateCost(s, s.cluster.nodes.get(asker), stateRoot.resolve("probe-" + nodes + "n.bin"));
-                        s.stateBytesAtStart = s.stateBytes;
-                        s.saveAtStart = s.save;
-                    }
-                }
                 for (int i = 0; i < n; i++) {
                     long t = raw.roundTrip(asker, ++pingId, 5_000);
                     if (t < 0) {
@@ -106,19 +108,21 @@ final class AdjustBench {
                     } else if (measured) {
                         rawTimes.add(t);
                     }
+                    long[] l = rawLog.ping(logAsker, ++pingId);
+                    if (l == null) {
+                        rawLogTimeouts++;
+                    } else if (measured) {
+                        rawLogTimes.add(l[1]);
+                    }
                 }
                 for (Scenario s : scenarios.values()) {
-                    VersionNegotiator v = s.cluster.versions.get(asker);
+                    VersionNegotiator v = s.cluster.versions.get(s.asker);
                     for (int i = 0; i < n && !s.series.failing(); i++) {
                         s.series.switchOnce(v::adjust, measured);
                     }
                 }
             }
-            Thread.sleep(300); // the last AdjustDone is delivered
-            for (Scenario s : scenarios.values()) {
-                probeStateCost(s, s.cluster.nodes.get(asker), stateRoot.resolve("probe-" + nodes + "n.bin"));
-            }
-            return new Result(nodes, Stats.of(rawTimes), rawTimeouts, scenarios);
+            return new Result(nodes, Stats.of(rawTimes), rawTimeouts, Stats.of(rawLogTimes), rawLogTimeouts, scenarios);
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {
@@ -130,27 +134,16 @@ final class AdjustBench {
         }
     }
 
-    /**
-     * What core does to every node on every applied change (adjust, adjust-done, join ...): encode the whole
-     * replica and write it to a file. Timed here on the asker's state as it is at the end of the scenario.
-     */
-    private static void probeStateCost(Scenario s, ClusterNode node, Path file) {
-        StateStore store = new StateStore(file);
-        node.read(state -> {
-            List<Long> enc = new ArrayList<>();
-            List<Long> sav = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                long a = System.nanoTime();
-                s.stateBytes = StateStore.encode(state).length;
-                enc.add(System.nanoTime() - a);
-                a = System.nanoTime();
-                store.save(state);
-                sav.add(System.nanoTime() - a);
+    /** the highest-numbered node that does not lead the cluster's log */
+    static int follower(CutoverCluster c) {
+        for (int i = c.channels.size() - 1; i >= 0; i--) {
+            JChannel ch = c.channels.get(i);
+            RAFT raft = ch.getProtocolStack().findProtocol(RAFT.class);
+            if (raft != null && !raft.isLeader()) {
+                return i;
             }
-            s.encode = Stats.of(enc);
-            s.save = Stats.of(sav);
-            return null;
-        });
+        }
+        throw new IllegalStateException("every node leads the log?");
     }
 
     /** p50 of the first and of the last quarter of a scenario's switches: does it drift as history grows? */

@@ -15,6 +15,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +54,7 @@ import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
 import org.jgroups.util.UUID;
@@ -102,6 +106,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
     private final AtomicLong memberCounter = new AtomicLong();
     private final ScheduledExecutorService timer;
+    /**
+     * runs the local members' deliveries ({@link MemberQueue}): a thread for each delivery running at the same
+     * moment (a slow listener keeps one), idle ones end after a minute
+     */
+    private final Executor deliveryPool;
     private final AtomicBoolean helloInFlight = new AtomicBoolean();
     private final AtomicBoolean levelsInFlight = new AtomicBoolean();
     private final AtomicBoolean viewInFlight = new AtomicBoolean();
@@ -116,6 +125,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             t.setDaemon(true);
             return t;
         });
+        AtomicLong deliveryThreads = new AtomicLong();
+        this.deliveryPool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "cutover-deliver-" + settings.nodeName() + "-"
+                            + deliveryThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
         this.locals = new LocalMembers(settings.nodeName(), replica, events, leave -> {
             if (connected) {
                 log.append(leave);
@@ -221,6 +238,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             channel = null;
             connected = false;
             locals.clear();
+            // the delivery pool is not shut down: what the members have queued still runs, and its threads end
+            // a minute after their last delivery
         }
     }
 
@@ -273,8 +292,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new GroupException(r.refused(), r.why());
         }
         try {
-            // the log's voters follow the defined nodes, so the majority no longer counts the removed node
-            raft.removeServer(name).get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            // the log's voters follow the defined nodes, so the majority no longer counts the removed node. Only
+            // the leader changes them: REDIRECT takes the change there (RAFT alone refused it on a follower, and
+            // the voter left behind kept two of three nodes from electing a leader after the next crash)
+            REDIRECT redirect = channel.getProtocolStack().findProtocol(REDIRECT.class);
+            (redirect != null ? redirect.removeServer(name) : raft.removeServer(name))
+                    .get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "node " + name + " is no longer defined, but the log still counts it"
                     + " as a voter: " + e);
@@ -291,7 +314,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         requireSynced();
         // node#incarnation.n: unique across restarts, so applications can key state by member id
         String id = settings.nodeName() + "#" + incarnation + "." + memberCounter.incrementAndGet();
-        LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener);
+        LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener,
+                deliveryPool);
         locals.add(member);
         try {
             ClusterState.Result r = await(appendForCaller(new Join(group, id, settings.nodeName())), "joining group "

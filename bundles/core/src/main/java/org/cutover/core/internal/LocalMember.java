@@ -4,10 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 
 import org.cutover.api.Group;
 import org.cutover.api.GroupException;
@@ -19,9 +16,9 @@ import org.cutover.api.RequestResult;
 
 /**
  * A member on this node: the {@link Group} handle an application holds, and
- * its own ordered delivery. The log's applier only queues work here; the
- * member's thread calls the listener, so a slow listener holds up only its
- * own member, and a listener may send from its callback (the send waits for
+ * its own ordered delivery ({@link MemberQueue}). The log's applier only
+ * queues work here; the listener is called from the node's delivery pool, one
+ * call at a time per member, so a slow listener holds up only its own member, and a listener may send from its callback (the send waits for
  * the log, never for this member's own deliveries).
  */
 final class LocalMember implements Group {
@@ -37,29 +34,24 @@ final class LocalMember implements Group {
     final CompletableFuture<byte[]> joinState = new CompletableFuture<>();
     /** done when the member may see its first message: state restored (or not needed), or failed */
     final CompletableFuture<Void> ready = new CompletableFuture<>();
-    private final ExecutorService deliveries;
+    private final MemberQueue deliveries;
 
-    LocalMember(ClusterNode node, String group, Member self, GroupListener listener) {
+    LocalMember(ClusterNode node, String group, Member self, GroupListener listener, Executor deliveryPool) {
         this.node = node;
         this.group = group;
         this.self = self;
         this.listener = listener;
         // unbounded on purpose: the applier must never block on a member; a member that cannot keep up
-        // grows its own queue (visible in a heap dump by the thread's name), not the cluster's
-        this.deliveries = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "cutover-member-" + self.id() + "@" + group);
-            t.setDaemon(true);
-            return t;
-        });
+        // grows its own queue, not the cluster's
+        this.deliveries = new MemberQueue(deliveryPool, "cutover-member-" + self.id() + "@" + group);
     }
 
-    /** runs the task on this member's delivery thread, after everything queued before it */
+    /**
+     * runs the task in this member's order, after everything queued before it; nothing once the member has
+     * left (what comes after its leave is not its to see)
+     */
     void deliver(Runnable task) {
-        try {
-            deliveries.execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException gone) {
-            // the member has left: what comes after its leave is not its to see
-        }
+        deliveries.execute(task);
     }
 
     void joined(int level, long epoch) {
@@ -79,7 +71,7 @@ final class LocalMember implements Group {
         leaving = true;
         ready.completeExceptionally(new GroupException(ReasonCode.UNKNOWN_GROUP, self + " left group " + group
                 + " before it was ready"));
-        deliveries.shutdown();
+        deliveries.close();
     }
 
     void leaving() {

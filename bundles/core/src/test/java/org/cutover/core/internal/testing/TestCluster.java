@@ -76,6 +76,14 @@ public final class TestCluster implements AutoCloseable {
             discard.discardAll(true);
         }
 
+        /** the voters of this node's log */
+        public List<String> voters() {
+            JChannel ch = channel;
+            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
+                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            return raft == null ? List.of() : raft.members();
+        }
+
         /** whether this node leads the cluster log now */
         public boolean isLeader() {
             JChannel ch = channel;
@@ -226,7 +234,8 @@ public final class TestCluster implements AutoCloseable {
             org.jgroups.protocols.raft.RAFT r = ch == null ? null
                     : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
             b.append(n.name).append(r == null ? " closed" : " " + r.role() + " term " + r.currentTerm() + " leader "
-                    + r.leader() + " appended " + r.lastAppended() + " committed " + r.commitIndex() + " view "
+                    + r.leader() + " appended " + r.lastAppended() + " committed " + r.commitIndex() + " voters "
+                    + r.members() + " view "
                     + ch.getView()).append("; ");
         }
         return b.toString();
