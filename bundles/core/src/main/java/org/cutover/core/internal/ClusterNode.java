@@ -81,8 +81,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private static final long TICK_MILLIS = 250;
     /** how long a caller's send, join or leave waits for a leader before it fails with GROUP_PARTITIONED */
     static final long LEADER_WAIT_MILLIS = 2000;
-    /** a bigger log is cut into a snapshot; a node that lags behind a snapshot loses its members' streams */
-    private static final long MAX_LOG_BYTES = 64L << 20;
 
     private final NodeSettings settings;
     private final ChannelFactory channelFactory;
@@ -94,6 +92,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private volatile JChannel channel;
     private volatile RaftHandle raft;
     private volatile LogLink log;
+    private volatile LogCompaction compaction;
     private volatile View view;
     private volatile boolean connected;
     /** opens when this node's fresh hello is applied: from then on its joins are ordered after it */
@@ -169,7 +168,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new IllegalStateException("the JGroups stack has no raft.RAFT protocol: Cutover's order needs it");
         }
         protocol.raftId(settings.nodeName()).members(settings.members()).logDir(settings.logDir().toString())
-                .logUseFsync(settings.fsync()).maxLogSize(MAX_LOG_BYTES);
+                .logUseFsync(settings.fsync());
+        compaction = new LogCompaction(protocol, settings.logCompactBytes());
         protocol.logPrefix(settings.nodeName());
         RaftHandle handle = new RaftHandle(ch, new LogApplier(replica, new Applied()));
         handle.addRoleListener(role -> {
@@ -537,6 +537,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             if (raft.isLeader()) {
                 publishView();
             }
+            compaction.maybeCompact(view);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "tick: " + e);
         }

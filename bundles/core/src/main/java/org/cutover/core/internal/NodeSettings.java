@@ -19,9 +19,21 @@ import java.util.Objects;
  * @param legacyState    a state file of the pre-log format to import once (levels, epochs), if it exists
  * @param opTimeout      how long a join, a leave, a send or the commit of an adjust may take
  * @param confirmTimeout how long an adjust waits for every member's confirmation
+ * @param logCompactBytes the log is cut into a snapshot above this size once every node in view has it all;
+ *                       at 16 times this size RAFT cuts it anyway (a node behind then loses its members)
  */
 public record NodeSettings(String nodeName, String clusterName, List<String> members, Path logDir, boolean fsync,
-                           Path legacyState, Duration opTimeout, Duration confirmTimeout) {
+                           Path legacyState, Duration opTimeout, Duration confirmTimeout, long logCompactBytes) {
+
+    /** 64 MB: the figure the spike ran with */
+    public static final long DEFAULT_LOG_COMPACT_BYTES = 64L << 20;
+
+    public NodeSettings(String nodeName, String clusterName, List<String> members, Path logDir, boolean fsync,
+                        Path legacyState, Duration opTimeout, Duration confirmTimeout) {
+        this(nodeName, clusterName, members, logDir, fsync, legacyState, opTimeout, confirmTimeout,
+                DEFAULT_LOG_COMPACT_BYTES);
+    }
+
     public NodeSettings {
         Objects.requireNonNull(nodeName, "nodeName");
         if (nodeName.isBlank() || nodeName.contains("#") || nodeName.contains(",")) {
@@ -31,5 +43,8 @@ public record NodeSettings(String nodeName, String clusterName, List<String> mem
         members = List.copyOf(members.isEmpty() ? List.of(nodeName) : members);
         Objects.requireNonNull(logDir, "logDir");
         Objects.requireNonNull(legacyState, "legacyState");
+        if (logCompactBytes <= 0) {
+            throw new IllegalArgumentException("logCompactBytes must be positive, not " + logCompactBytes);
+        }
     }
 }

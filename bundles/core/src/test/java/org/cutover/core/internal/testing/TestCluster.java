@@ -47,7 +47,8 @@ public final class TestCluster implements AutoCloseable {
             }
             // fsync off: the tests kill processes, not machines, and the page cache survives that
             NodeSettings settings = new NodeSettings(name, clusterName, members, stateDir.resolve(name + "-log"),
-                    false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5));
+                    false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5),
+                    logCompactBytes);
             node = new ClusterNode(settings, () -> {
                 channel = new JChannel(new ByteArrayInputStream(stack(port, security.apply(index))
                         .getBytes(StandardCharsets.UTF_8)));
@@ -129,6 +130,7 @@ public final class TestCluster implements AutoCloseable {
     private final List<String> members = new ArrayList<>();
     /** per node index: protocol XML put just below NAKACK2 (e.g. SYM_ENCRYPT), or "" */
     private java.util.function.IntFunction<String> security = i -> "";
+    private long logCompactBytes = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_COMPACT_BYTES;
     /** 0: the shipped retransmission intervals */
     private long xmitMillis;
     /** synchronized: a test's own threads (a switcher, say) read it while the test crashes and starts nodes */
@@ -278,6 +280,12 @@ public final class TestCluster implements AutoCloseable {
      */
     public TestCluster retransmitEvery(long millis) {
         this.xmitMillis = millis;
+        return this;
+    }
+
+    /** the log size above which nodes cut their logs into snapshots (NodeSettings.logCompactBytes) */
+    public TestCluster compactLogAbove(long bytes) {
+        this.logCompactBytes = bytes;
         return this;
     }
 

@@ -1,0 +1,90 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.cutover.api.Group;
+import org.cutover.api.MembershipChange;
+import org.cutover.core.internal.testing.Await;
+import org.cutover.core.internal.testing.RecordingListener;
+import org.cutover.core.internal.testing.TestCluster;
+import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.jgroups.protocols.DELAY;
+import org.jgroups.protocols.raft.RAFT;
+import org.junit.Test;
+
+/**
+ * The log is cut into snapshots while members stream into it, and no member
+ * loses its stream to a snapshot: RAFT alone cut the leader's log at its
+ * commit index, and a follower a few entries behind got the snapshot instead,
+ * so its members had to leave. One follower's network is slowed (DELAY) so
+ * that it lags while the stream goes on.
+ */
+public class LogCompactionTest {
+
+    private static final long COMPACT_BYTES = 1 << 20;
+
+    @Test
+    public void aStreamFarLargerThanTheLogCostsNoMember() throws Exception {
+        int perSender = 4000;
+        byte[] kilobyte = new byte[1024];
+        try (TestCluster cluster = new TestCluster("compact", 3, "<DELAY/>").compactLogAbove(COMPACT_BYTES)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            // one follower's network is slow: the leader and the other follower commit without it, and it lags
+            Await.until("a leader", TestCluster.WAIT, () -> cluster.leader().isPresent(), cluster::raftStates);
+            TestNode slow = nodes.stream().filter(n -> !n.isLeader()).findFirst().orElseThrow();
+            ((DELAY) slow.channel().getProtocolStack().findProtocol(DELAY.class)).setInDelay(5);
+            List<RecordingListener> listeners = new ArrayList<>();
+            List<Group> members = new ArrayList<>();
+            for (TestNode n : nodes) {
+                RecordingListener l = new RecordingListener();
+                listeners.add(l);
+                members.add(n.node.join("stream", l));
+            }
+            List<Thread> senders = new ArrayList<>();
+            List<CompletableFuture<Void>> sent = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (Group g : members) {
+                Thread t = new Thread(() -> {
+                    for (int i = 0; i < perSender; i++) {
+                        sent.add(g.sendAsync(kilobyte).toCompletableFuture());
+                    }
+                });
+                senders.add(t);
+                t.start();
+            }
+            for (Thread t : senders) {
+                t.join(TestCluster.WAIT.toMillis());
+            }
+            ((DELAY) slow.channel().getProtocolStack().findProtocol(DELAY.class)).setInDelay(0);
+            CompletableFuture.allOf(sent.toArray(new CompletableFuture[0]))
+                    .get(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            for (int i = 0; i < listeners.size(); i++) {
+                RecordingListener l = listeners.get(i);
+                Await.until(nodes.get(i).name + "'s member delivered all " + 3 * perSender, TestCluster.WAIT,
+                        () -> l.count() == 3 * perSender,
+                        () -> l.count() + " delivered; changes " + l.changes());
+                List<MembershipChange.Reason> removals = l.changes().stream().map(MembershipChange::reason)
+                        .filter(r -> r != MembershipChange.Reason.JOIN).toList();
+                assertEquals(nodes.get(i).name + "'s member saw no removal", List.of(), removals);
+            }
+            // the stream was 12 times the compaction size: every node cut its log, and once idle it is small
+            for (TestNode n : nodes) {
+                RAFT raft = n.channel().getProtocolStack().findProtocol(RAFT.class);
+                Await.until(n.name + " cut its log", TestCluster.WAIT,
+                        () -> raft.numSnapshots() > 0 && raft.logSizeInBytes() < 2 * COMPACT_BYTES,
+                        () -> "snapshots " + raft.numSnapshots() + ", log " + raft.logSizeInBytes() + " bytes; "
+                                + cluster.raftStates());
+            }
+            for (int i = 0; i < members.size(); i++) {
+                assertTrue(nodes.get(i).name + "'s member still in the group",
+                        nodes.get(0).node.group("stream").orElseThrow().members().contains(members.get(i).self()));
+            }
+        }
+    }
+
+}
