@@ -92,6 +92,11 @@ public final class NodeComponent {
                 + " node, not a power cut)")
         boolean log_fsync() default true;
 
+        @AttributeDefinition(name = "Log compaction (MB)", description = "above this size the log is cut into a"
+                + " snapshot once every node in view has all of it; at 16 times this size it is cut anyway, and a"
+                + " node behind then loses its members (they leave with FAILURE)")
+        long log_compact_mb() default 64;
+
         @AttributeDefinition(name = "State file", description = "the replicated state file of Cutover before the"
                 + " cluster log, imported once (levels, epochs) when the log is empty; empty means"
                 + " ${karaf.data}/cutover/cluster-state.bin")
@@ -132,7 +137,7 @@ public final class NodeComponent {
                 .filter(m -> !m.isEmpty()).toList();
         NodeSettings settings = new NodeSettings(config.node_name(), config.cluster_name(), members, logDir,
                 config.log_fsync(), stateFile, Duration.ofMillis(config.op_timeout_ms()),
-                Duration.ofMillis(config.confirm_timeout_ms()));
+                Duration.ofMillis(config.confirm_timeout_ms()), config.log_compact_mb() << 20);
         Path stack = Path.of(config.stack_file());
         if (!Files.isReadable(stack)) {
             throw new IllegalStateException("the JGroups stack file " + stack + " (stack.file in " + PID
