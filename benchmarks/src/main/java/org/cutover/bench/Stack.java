@@ -74,7 +74,7 @@ final class Stack {
      */
     static Stack lower(int members, String belowGms, String ordering, String top) throws IOException {
         String x = template();
-        String stripped = x.replaceAll("[ \\t]*<raft\\.[A-Z0-9_]+[^>]*/>[ \\t]*\\R?", "");
+        String stripped = x.replaceAll("[ \\t]*<(raft|org\\.cutover\\.jgroups\\.raft)\\.[A-Za-z0-9_]+[^>]*/>[ \\t]*\\R?", "");
         if (stripped.equals(x)) {
             throw new IllegalStateException("the shipped stack " + SHIPPED + " has no raft protocols to strip");
         }

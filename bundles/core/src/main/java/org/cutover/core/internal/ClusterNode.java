@@ -76,6 +76,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         JChannel create() throws Exception;
     }
 
+    /** RAFT with followers that commit only what they checked (in the wrapped JGroups bundle, not exported) */
+    static final String CHECKED_RAFT = "org.cutover.jgroups.raft.CheckedRAFT";
+
     private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
     /** how often the node re-checks what it must tell the log (its hello, its levels, the leader's view) */
     private static final long TICK_MILLIS = 250;
@@ -166,6 +169,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         RAFT protocol = ch.getProtocolStack().findProtocol(RAFT.class);
         if (protocol == null) {
             throw new IllegalStateException("the JGroups stack has no raft.RAFT protocol: Cutover's order needs it");
+        }
+        if (!protocol.getClass().getName().equals(CHECKED_RAFT)) {
+            // an etc/cutover-jgroups.xml kept from an older distribution: Karaf does not replace files in etc/
+            LOG.log(System.Logger.Level.WARNING, "the JGroups stack names " + protocol.getClass().getName()
+                    + ", not " + CHECKED_RAFT + ": a deposed leader can then commit entries of its old term that no"
+                    + " other node has, and the order breaks; use the stack file of this distribution");
         }
         protocol.raftId(settings.nodeName()).members(settings.members()).logDir(settings.logDir().toString())
                 .logUseFsync(settings.fsync());

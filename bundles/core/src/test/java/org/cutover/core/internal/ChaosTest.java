@@ -3,7 +3,11 @@ package org.cutover.core.internal;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -581,6 +585,7 @@ public class ChaosTest {
     private void finishAndCheck(long seed, int steps, long t0) {
         List<MemberLog> logs = new ArrayList<>();
         memberships.forEach(m -> logs.addAll(m.log.logs()));
+        dump(logs);
         OrderInvariant.Report order = OrderInvariant.check(logs);
         order.mismatches().stream().limit(10).forEach(x -> System.out.println("ORDER MISMATCH: " + x));
         long lost = countLostAcknowledged();
@@ -597,6 +602,24 @@ public class ChaosTest {
         assertEquals(report + "; first mismatch: " + order.firstMismatch(), 0, order.mismatches().size());
         assertEquals(report, 0, counters.minorityCommits.get() + counters.stalledSends.get() + lost);
         assertTrue("the switcher never switched: " + report, counters.switches.get() > 0);
+    }
+
+    /** -Dchaos.dump=file writes every member's log, one entry per line, for reading a failure offline */
+    private static void dump(List<MemberLog> logs) {
+        String file = System.getProperty("chaos.dump");
+        if (file == null || file.isBlank()) {
+            return;
+        }
+        try (var out = Files.newBufferedWriter(Path.of(file))) {
+            for (MemberLog l : logs) {
+                out.write("LOG " + l.group() + " " + l.member() + " stillMember=" + l.stillMember() + "\n");
+                for (var e : l.entries()) {
+                    out.write(e + "\n");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** acknowledged writes missing from a member that joined before the send started and is a member still */

@@ -1,0 +1,150 @@
+package org.cutover.jgroups.raft;
+
+import static org.junit.Assert.assertEquals;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.jgroups.Address;
+import org.jgroups.protocols.raft.AppendResult;
+import org.jgroups.protocols.raft.InMemoryLog;
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.raft.StateMachine;
+import org.jgroups.util.UUID;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The checked follower on its own, without a network: RAFT's requests are fed
+ * to it as a leader would send them, and what it applies is recorded.
+ *
+ * <p>The story of every test: this node led term 1 and appended "a1".."a3";
+ * only "a1" reached a majority before it was cut off. Leader B took over in
+ * term 2 and wrote "b2".."b4" at indexes 2-4. B now talks to this node.
+ */
+public class CheckedFollowerTest {
+
+    private final Address oldLeader = UUID.randomUUID();
+    private final Address newLeader = UUID.randomUUID();
+    private final List<String> applied = new ArrayList<>();
+    private RAFT raft;
+
+    @Before
+    public void deposedLeaderWithTwoEntriesNobodyElseHas() throws Exception {
+        raft = follower(new CheckedRAFT());
+        raft.setLeaderAndTerm(oldLeader, 1);
+        // as a follower of itself, so to speak: the same log a leader of term 1 leaves behind
+        append(oldLeader, 0, 0, 1, 1, "a1", "a2", "a3");
+        assertEquals("only a1 was committed in term 1", List.of("a1"), applied);
+        raft.setLeaderAndTerm(newLeader, 2);
+    }
+
+    /** RAFT 1.1.4's own follower commits a2 and a3 here: entries no other node has */
+    @Test
+    public void aCommitMessageCommitsNothingNotCheckedAgainstTheLeader() {
+        AppendResult r = append(newLeader, 4, 2, 2, 4);
+        assertEquals("applied after B's commit message", List.of("a1"), applied);
+        assertEquals("commit index", 1, raft.commitIndex());
+        assertEquals("reported as the leader's", 1, r.index());
+    }
+
+    @Test
+    public void theOldTermsEntriesGiveWayToTheLeadersAndOnlyTheyAreApplied() {
+        append(newLeader, 4, 2, 2, 4); // a commit message first, as in ChaosTest
+        AppendResult r = append(newLeader, 3, 2, 2, 4, "b4");
+        assertEquals("refused: the entry before b4 is a3, of term 1", AppendResult.Result.FAIL_CONFLICTING_PREV_TERM,
+                result(r));
+        assertEquals("the leader goes back to where term 1 starts above the commit index", 2, r.index());
+        r = append(newLeader, 1, 1, 2, 4, "b2", "b3", "b4");
+        assertEquals(AppendResult.Result.OK, result(r));
+        assertEquals(4, r.index());
+        assertEquals(List.of("a1", "b2", "b3", "b4"), applied);
+        assertEquals(List.of("1:a1", "2:b2", "2:b3", "2:b4"), log());
+    }
+
+    /** the entry at prev matches, the ones after it in this log do not: they are replaced, never kept */
+    @Test
+    public void entriesAfterAMatchingOneAreComparedOneByOne() {
+        AppendResult r = append(newLeader, 1, 1, 2, 1, "b2");
+        assertEquals(AppendResult.Result.OK, result(r));
+        assertEquals("b2 replaced a2 and everything after it", List.of("1:a1", "2:b2"), log());
+        assertEquals(List.of("a1"), applied);
+        append(newLeader, 2, 2, 2, 4, "b3", "b4");
+        assertEquals(List.of("a1", "b2", "b3", "b4"), applied);
+    }
+
+    /** an empty request whose previous entry is this log's (the commit nudge's) lets the commit index follow */
+    @Test
+    public void anEmptyRequestNamingAMatchingEntryCommitsUpToIt() {
+        append(newLeader, 1, 1, 2, 1, "b2", "b3");
+        Address third = UUID.randomUUID();
+        raft.setLeaderAndTerm(third, 3); // another leader: nothing checked in term 3 yet
+        append(third, 2, 1, 3, 3);
+        assertEquals("b2's term is 2, not 1: nothing checked", List.of("a1"), applied);
+        append(third, 2, 2, 3, 3);
+        assertEquals("checked up to b2 only", List.of("a1", "b2"), applied);
+        append(third, 3, 2, 3, 3);
+        assertEquals(List.of("a1", "b2", "b3"), applied);
+    }
+
+    /** a committed entry is never deleted, whatever a request says about the ones before it */
+    @Test
+    public void aRequestBelowTheCommitIndexChangesNothingCommitted() {
+        AppendResult r = append(newLeader, 0, 0, 2, 1, "a1");
+        assertEquals(AppendResult.Result.OK, result(r));
+        assertEquals(List.of("1:a1", "1:a2", "1:a3"), log());
+        assertEquals(1, raft.commitIndex());
+    }
+
+    private AppendResult append(Address leader, long prevIndex, long prevTerm, long term, long leaderCommit,
+                                String... commands) {
+        LogEntries entries = new LogEntries();
+        for (String c : commands) {
+            entries.add(new LogEntry(term, c.getBytes(StandardCharsets.UTF_8)));
+        }
+        return raft.impl().handleAppendEntriesRequest(entries, leader, prevIndex, prevTerm, term, leaderCommit);
+    }
+
+    private List<String> log() {
+        List<String> out = new ArrayList<>();
+        for (long i = 1; i <= raft.lastAppended(); i++) {
+            LogEntry e = raft.log().get(i);
+            out.add(e.term() + ":" + new String(e.command(), e.offset(), e.length(), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static AppendResult.Result result(AppendResult r) {
+        return r.success() ? AppendResult.Result.OK
+                : r.nonMatchingTerm() > 0 ? AppendResult.Result.FAIL_CONFLICTING_PREV_TERM
+                : AppendResult.Result.FAIL_ENTRY_NOT_FOUND;
+    }
+
+    private RAFT follower(RAFT r) throws Exception {
+        InMemoryLog log = new InMemoryLog();
+        log.init("checked-follower-test-" + java.util.UUID.randomUUID(), Map.of()); // InMemoryLog keeps logs by name
+        r.raftId("me").members(List.of("me", "b", "c")).log(log);
+        r.stateMachine(new StateMachine() {
+            @Override
+            public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+                applied.add(new String(data, offset, length, StandardCharsets.UTF_8));
+                return null;
+            }
+
+            @Override
+            public void readContentFrom(DataInput in) {
+            }
+
+            @Override
+            public void writeContentTo(DataOutput out) {
+            }
+        });
+        return r;
+    }
+}
