@@ -83,7 +83,9 @@ class CheckedFollower extends Follower {
         }
         LogEntry prev = log.get(prevIndex);
         if (prev == null) {
-            return new AppendResult(FAIL_ENTRY_NOT_FOUND, raft.lastAppended());
+            // RAFT's own says lastAppended, and the leader takes it as matched: then a later, lower OK broke
+            // its commit table (ChaosTest: "commit-index=124599, match-index=124607, next-index=124600")
+            return new AppendResult(FAIL_ENTRY_NOT_FOUND, Math.min(checked, raft.lastAppended()));
         }
         if (prev.term() == prevTerm) {
             return null;

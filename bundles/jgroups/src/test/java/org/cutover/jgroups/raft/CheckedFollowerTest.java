@@ -93,6 +93,17 @@ public class CheckedFollowerTest {
         assertEquals(List.of("a1", "b2", "b3"), applied);
     }
 
+    /** a request beyond this log's end: the leader learns how far this log is its own, not how long it is */
+    @Test
+    public void aFollowerBehindReportsOnlyWhatItChecked() {
+        AppendResult r = append(newLeader, 9, 2, 2, 9, "b10");
+        assertEquals(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, result(r));
+        assertEquals("a2 and a3 are not the leader's", 1, r.index());
+        append(newLeader, 1, 1, 2, 9, "b2");
+        r = append(newLeader, 9, 2, 2, 9, "b10");
+        assertEquals(2, r.index());
+    }
+
     /** a committed entry is never deleted, whatever a request says about the ones before it */
     @Test
     public void aRequestBelowTheCommitIndexChangesNothingCommitted() {
