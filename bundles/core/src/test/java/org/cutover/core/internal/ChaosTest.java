@@ -586,7 +586,8 @@ public class ChaosTest {
         List<MemberLog> logs = new ArrayList<>();
         memberships.forEach(m -> logs.addAll(m.log.logs()));
         dump(logs);
-        OrderInvariant.Report order = OrderInvariant.check(logs);
+        // every message of the cluster log carries its position: the check that needs no chaining of lifetimes
+        OrderInvariant.Report order = OrderInvariant.checkByPosition(logs);
         order.mismatches().stream().limit(10).forEach(x -> System.out.println("ORDER MISMATCH: " + x));
         long lost = countLostAcknowledged();
         String report = "chaos seed " + seed + ": steps " + steps + ", switches " + counters.switches

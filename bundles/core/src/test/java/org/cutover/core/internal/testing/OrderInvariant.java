@@ -135,6 +135,145 @@ public final class OrderInvariant {
         return new Report(compared, mismatches);
     }
 
+    /**
+     * The same invariant for logs whose messages all carry their log position (the cluster log's): stronger, and
+     * free of {@link #check}'s chaining (a member whose lifetime shares no entry with the longest log could not be
+     * placed there, and showed as a mismatch although its log was right). Per group: one message per position
+     * and one position per message over every log; each log's positions strictly increasing with none of the
+     * group's missing between its first and last; the membership changes and level changes between two
+     * consecutive messages equal in every log that holds both messages; a log that starts (ends) between two
+     * messages holds a tail (head) of that list; a member still in the group at the end holds the group's last
+     * message.
+     */
+    public static Report checkByPosition(Collection<MemberLog> logs) {
+        Map<String, List<MemberLog>> byGroup = new LinkedHashMap<>();
+        logs.stream().sorted(Comparator.comparing(MemberLog::group).thenComparing(MemberLog::member))
+                .forEach(l -> byGroup.computeIfAbsent(l.group(), g -> new ArrayList<>()).add(l));
+        long compared = 0;
+        List<String> mismatches = new ArrayList<>();
+        for (Map.Entry<String, List<MemberLog>> g : byGroup.entrySet()) {
+            compared += checkGroupByPosition(g.getKey(), g.getValue(), mismatches);
+        }
+        return new Report(compared, mismatches);
+    }
+
+    private static long checkGroupByPosition(String group, List<MemberLog> logs, List<String> mismatches) {
+        java.util.TreeMap<Long, String> messageAt = new java.util.TreeMap<>();
+        Map<String, Long> positionOf = new HashMap<>();
+        long compared = 0;
+        for (MemberLog log : logs) {
+            for (Entry e : log.entries()) {
+                compared++;
+                if (e.kind() != Kind.MESSAGE) {
+                    continue;
+                }
+                if (e.position() == NO_POSITION) {
+                    mismatches.add("group " + group + ", member " + log.member() + ": " + e + " has no log position");
+                    return compared;
+                }
+                String seen = messageAt.putIfAbsent(e.position(), e.what());
+                if (seen != null && !seen.equals(e.what())) {
+                    mismatches.add("group " + group + ", member " + log.member() + ": at position " + e.position()
+                            + " " + e.what() + ", elsewhere " + seen);
+                }
+                Long at = positionOf.putIfAbsent(e.what(), e.position());
+                if (at != null && at != e.position()) {
+                    mismatches.add("group " + group + ", member " + log.member() + ": " + e.what() + " at "
+                            + e.position() + " and elsewhere at " + at);
+                }
+            }
+        }
+        // the changes between two consecutive messages, as each log shows them
+        Map<Long, List<String>> between = new HashMap<>(); // keyed by the earlier message's position
+        Map<Long, String> firstSeenBy = new HashMap<>();
+        List<Object[]> heads = new ArrayList<>(); // {member, next position, changes}: a log's start before a message
+        List<Object[]> tails = new ArrayList<>(); // {member, last position, changes}: a log's end after a message
+        for (MemberLog log : logs) {
+            String where = "group " + group + ", member " + log.member() + ": ";
+            Long prev = null;
+            List<String> changes = new ArrayList<>();
+            for (Entry e : log.entries()) {
+                if (e.kind() != Kind.MESSAGE) {
+                    changes.add(e.identity());
+                    continue;
+                }
+                long p = e.position();
+                if (prev == null) {
+                    heads.add(new Object[] {log.member(), p, changes});
+                } else {
+                    if (p <= prev) {
+                        mismatches.add(where + e + " after position " + prev);
+                        break;
+                    }
+                    Long expectedNext = messageAt.higherKey(prev);
+                    if (expectedNext != null && expectedNext != p) {
+                        mismatches.add(where + "after position " + prev + " expected " + messageAt.get(expectedNext)
+                                + " @" + expectedNext + ", seen " + e);
+                        break;
+                    }
+                    List<String> known = between.putIfAbsent(prev, changes);
+                    if (known == null) {
+                        firstSeenBy.put(prev, log.member());
+                    } else if (!known.equals(changes)) {
+                        mismatches.add(where + "between @" + prev + " and @" + p + " saw " + changes + ", "
+                                + firstSeenBy.get(prev) + " saw " + known);
+                    }
+                }
+                prev = p;
+                changes = new ArrayList<>();
+            }
+            if (prev == null) {
+                heads.add(new Object[] {log.member(), null, changes});
+            } else {
+                tails.add(new Object[] {log.member(), prev, changes});
+                if (log.stillMember() && prev < messageAt.lastKey()) {
+                    mismatches.add(where + "still a member at the end but its last message is @" + prev
+                            + " of @" + messageAt.lastKey());
+                }
+            }
+        }
+        for (Object[] h : heads) {
+            @SuppressWarnings("unchecked")
+            List<String> changes = (List<String>) h[2];
+            Long next = (Long) h[1];
+            List<String> common = next == null ? null : between.get(messageAt.lowerKey(next) == null ? -1L
+                    : messageAt.lowerKey(next));
+            if (next == null) {
+                if (!changes.isEmpty() && between.values().stream().noneMatch(c -> contains(c, changes))) {
+                    mismatches.add("group " + group + ", member " + h[0] + ": its changes " + changes
+                            + " (no message) are nowhere in this order");
+                }
+            } else if (common != null && !common.subList(Math.max(0, common.size() - changes.size()),
+                    common.size()).equals(changes)) {
+                mismatches.add("group " + group + ", member " + h[0] + ": starts with " + changes + " before @" + next
+                        + ", the others have " + common + " there");
+            }
+        }
+        // after the group's last message (or before its first) no log holds both ends: the longest stands for all
+        Map<Long, List<String>> longestTail = new HashMap<>();
+        for (Object[] t : tails) {
+            @SuppressWarnings("unchecked")
+            List<String> changes = (List<String>) t[2];
+            if (!between.containsKey((Long) t[1])) {
+                longestTail.merge((Long) t[1], changes, (a, b) -> a.size() >= b.size() ? a : b);
+            }
+        }
+        for (Object[] t : tails) {
+            @SuppressWarnings("unchecked")
+            List<String> changes = (List<String>) t[2];
+            List<String> common = between.getOrDefault((Long) t[1], longestTail.get((Long) t[1]));
+            if (common != null && !common.subList(0, Math.min(common.size(), changes.size())).equals(changes)) {
+                mismatches.add("group " + group + ", member " + t[0] + ": ends with " + changes + " after @" + t[1]
+                        + ", the others have " + common + " there");
+            }
+        }
+        return compared;
+    }
+
+    private static boolean contains(List<String> list, List<String> part) {
+        return java.util.Collections.indexOfSubList(list, part) >= 0;
+    }
+
     /** the group's one order, as far as the logs show it */
     static List<Entry> commonSequence(List<MemberLog> logs) {
         List<MemberLog> longestFirst = new ArrayList<>(logs);

@@ -44,6 +44,36 @@ public class OrderInvariantTest {
             Entry.message("b#1", "3", 12),         // 11
             Entry.message("c#1", "2", 13));        // 12
 
+    /**
+     * Both checkers on the same logs: the position-based one (ChaosTest's) must find a fault wherever the chained
+     * one does, and pass wherever it passes; the chained one's report is returned for the case's own asserts.
+     */
+    private static Report checkBoth(java.util.Collection<MemberLog> logs) {
+        Report chained = OrderInvariant.check(logs);
+        Report byPosition = OrderInvariant.checkByPosition(logs);
+        assertEquals("chained " + chained + " / by position " + byPosition, chained.mismatches().isEmpty(),
+                byPosition.mismatches().isEmpty());
+        return chained;
+    }
+
+    /** a member whose lifetime shares no entry with the longest log: the chained check cannot place it */
+    @Test
+    public void byPositionPlacesAMemberTheChainedCheckCannot() {
+        List<MemberLog> logs = List.of(
+                log("a#1", order(0, 5), false),
+                log("x#1", List.of(Entry.message("a#1", "2", 3), Entry.message("b#1", "1", 4), TO_2,
+                        Entry.message("b#1", "2", 6)), false),
+                log("b#1", order(2, 13), true));
+        assertTrue(OrderInvariant.checkByPosition(logs).mismatches().isEmpty());
+        List<MemberLog> swapped = List.of(
+                log("a#1", order(0, 5), false),
+                log("x#1", List.of(Entry.message("a#1", "2", 3), TO_2, Entry.message("b#1", "1", 4),
+                        Entry.message("b#1", "2", 6)), false),
+                log("b#1", order(2, 13), true));
+        assertEquals("both gaps around the moved adjust", 2,
+                OrderInvariant.checkByPosition(swapped).mismatches().size());
+    }
+
     private static MemberLog log(String member, List<Entry> entries, boolean stillMember) {
         return new MemberLog(member, "g", entries, stillMember);
     }
@@ -63,13 +93,13 @@ public class OrderInvariantTest {
     private static Report checkWithB(List<Entry> b) {
         List<MemberLog> logs = faithful();
         logs.set(1, log("b#1", b, true));
-        return OrderInvariant.check(logs);
+        return checkBoth(logs);
     }
 
     @Test
     public void equalLogsHaveNoMismatch() {
         List<MemberLog> logs = List.of(log("a#1", ORDER, true), log("b#1", ORDER, true), log("c#1", ORDER, true));
-        Report r = OrderInvariant.check(logs);
+        Report r = checkBoth(logs);
         assertEquals(List.of(), r.mismatches());
         assertEquals(3L * ORDER.size(), r.compared());
         assertEquals("orders compared 39, order mismatches 0", r.toString());
@@ -77,7 +107,7 @@ public class OrderInvariantTest {
 
     @Test
     public void lateJoinersAndAMemberThatLeftMatchTheirStretch() {
-        Report r = OrderInvariant.check(faithful());
+        Report r = checkBoth(faithful());
         assertEquals(List.of(), r.mismatches());
         assertEquals("every entry of every log compared", 11 + 11 + 6, r.compared());
         assertNull(r.firstMismatch());
@@ -89,7 +119,7 @@ public class OrderInvariantTest {
         List<Entry> c = order(7, 13);
         c.set(3, Entry.message("b#1", "4", 10));
         logs.set(2, log("c#1", c, true));
-        Report r = OrderInvariant.check(logs);
+        Report r = checkBoth(logs);
         assertEquals(List.of("group g, member c#1, index 3: expected LEAVE a#1, seen MESSAGE b#1:4 @10"),
                 r.mismatches());
     }
@@ -136,7 +166,7 @@ public class OrderInvariantTest {
         List<Entry> b = order(2, 13);
         b.add(5, b.get(4));                                 // b#1:2 @6 twice
         List<MemberLog> logs = List.of(log("a#1", ORDER, true), log("b#1", b, true), log("c#1", order(7, 13), true));
-        Report r = OrderInvariant.check(logs);
+        Report r = checkBoth(logs);
         assertEquals(List.of("group g, member b#1, index 5: expected JOIN c#1, seen MESSAGE b#1:2 @6"),
                 r.mismatches());
     }
@@ -148,14 +178,14 @@ public class OrderInvariantTest {
         a.add(2, a.get(1));                                 // before anyone else joined: only its positions tell
         logs.set(0, log("a#1", a, false));
         assertEquals(List.of("group g, member a#1, index 2: seen MESSAGE a#1:1 @1 after position 1"),
-                OrderInvariant.check(logs).mismatches());
+                checkBoth(logs).mismatches());
 
         List<Entry> swapped = order(0, 11);
         swapped.set(3, ORDER.get(4));
         swapped.set(4, ORDER.get(3));
         List<MemberLog> alone = List.of(log("a#1", swapped, false));
         assertEquals(List.of("group g, member a#1, index 4: seen MESSAGE a#1:2 @3 after position 4"),
-                OrderInvariant.check(alone).mismatches());
+                checkBoth(alone).mismatches());
     }
 
     @Test
@@ -171,24 +201,24 @@ public class OrderInvariantTest {
     public void aMemberThatLeftMayStopEarlyButOneStillInMayNot() {
         List<MemberLog> logs = faithful();
         logs.set(1, log("b#1", order(2, 9), false));
-        Report left = OrderInvariant.check(logs);
+        Report left = checkBoth(logs);
         assertEquals(List.of(), left.mismatches());
         assertEquals(11 + 7 + 6, left.compared());
 
         logs.set(1, log("b#1", order(2, 9), true));
         assertEquals(List.of("group g, member b#1, index 7: still a member at the end but its log stops; expected"
-                + " MESSAGE a#1:3 @9 and 3 more"), OrderInvariant.check(logs).mismatches());
+                + " MESSAGE a#1:3 @9 and 3 more"), checkBoth(logs).mismatches());
     }
 
     @Test
     public void logsThatDoNotOverlapArePlacedByPosition() {
         // a left before c joined: no common entry, one after the other in the log
         List<MemberLog> logs = List.of(log("a#1", order(0, 4), false), log("c#1", order(7, 13), true));
-        assertEquals(List.of(), OrderInvariant.check(logs).mismatches());
+        assertEquals(List.of(), checkBoth(logs).mismatches());
         List<MemberLog> interleaved = List.of(log("a#1", List.of(ORDER.get(1), ORDER.get(9)), false),
                 log("c#1", order(7, 9), true));
         assertEquals(List.of("group g, member c#1, index 0: none of its 2 entries is in the common sequence"),
-                OrderInvariant.check(interleaved).mismatches());
+                checkBoth(interleaved).mismatches());
     }
 
     @Test
@@ -196,7 +226,7 @@ public class OrderInvariantTest {
         List<MemberLog> logs = new ArrayList<>(faithful());
         logs.add(new MemberLog("a#2", "h", List.of(Entry.message("a#2", "1", 2)), true));
         logs.add(new MemberLog("b#2", "h", List.of(Entry.message("a#2", "x", 2)), true));
-        Report r = OrderInvariant.check(logs);
+        Report r = checkBoth(logs);
         assertEquals(1, r.mismatches().size());
         assertEquals("group h, member b#2, index 0: none of its 1 entries is in the common sequence",
                 r.firstMismatch());
