@@ -73,7 +73,7 @@ class CheckedFollower extends Follower {
             checked = prevIndex;
         }
         checkedRaft.commitTo(Math.min(leaderCommit, checked));
-        return new AppendResult(OK, Math.min(checked, raft.lastAppended())).commitIndex(raft.commitIndex());
+        return new AppendResult(OK, raft.lastAppended()).commitIndex(raft.commitIndex());
     }
 
     /** null if the entry before the request's is the leader's, else the refusal that makes the leader go back */
@@ -83,9 +83,7 @@ class CheckedFollower extends Follower {
         }
         LogEntry prev = log.get(prevIndex);
         if (prev == null) {
-            // RAFT's own says lastAppended, and the leader takes it as matched: then a later, lower OK broke
-            // its commit table (ChaosTest: "commit-index=124599, match-index=124607, next-index=124600")
-            return new AppendResult(FAIL_ENTRY_NOT_FOUND, Math.min(checked, raft.lastAppended()));
+            return new AppendResult(FAIL_ENTRY_NOT_FOUND, raft.lastAppended());
         }
         if (prev.term() == prevTerm) {
             return null;

@@ -19,13 +19,20 @@ import org.jgroups.protocols.raft.Role;
  * then commits and applies them: its state departs from everyone else's, and
  * from then on the leader's repair of its log hits the committed entries and
  * stops (RAFT's commit-table assertion "commit-index=N, match-index=N-1"). In
- * Cutover's ChaosTest, seed 20261202, that showed as 31-40 order mismatches or
- * as a node that never caught up. The same bug, elsewhere: atomix/copycat#265,
+ * Cutover's ChaosTest (seeds 20261201, 20261202) that showed as a node that
+ * never caught up. The same bug, elsewhere: atomix/copycat#265,
  * scylladb/scylladb#9965, atomix/atomix#1036.
  *
  * <p>{@link CheckedFollower} keeps, per term, the highest index it has checked
- * against the leader, commits no further than that, and never reports more
- * than that as appended. Everything else is RAFT's own.
+ * against the leader and commits no further than that. Everything else is RAFT's own, including what the follower reports as
+ * appended (its log's end, as RAFT's follower does): reporting only the
+ * checked index made the leader's record of the follower go backwards, which
+ * broke RAFT's commit table (ChaosTest: "commit-index=124599,
+ * match-index=124607") or sent the follower back below a compacted log, to a
+ * snapshot that cost its members (LogCompactionTest, 3 of 13 runs). The cost:
+ * like RAFT's, a follower with stale entries beyond what it checked can still
+ * be counted by the leader toward a majority for them until its log is
+ * repaired (see docs/architecture.md).
  */
 public class CheckedRAFT extends RAFT {
 
@@ -75,4 +82,5 @@ public class CheckedRAFT extends RAFT {
     void commitTo(long index) {
         commitLogTo(index, false);
     }
+
 }
