@@ -27,9 +27,6 @@ import org.jgroups.protocols.raft.LogEntry;
 class CheckedFollower extends Follower {
 
     private final CheckedRAFT checkedRaft;
-    private long checkedTerm = -1;
-    /** the highest index known to hold the current term's leader's entry */
-    private long checked;
 
     CheckedFollower(CheckedRAFT raft) {
         super(raft);
@@ -41,11 +38,7 @@ class CheckedFollower extends Follower {
                                                    long entryTerm, long leaderCommit) {
         raft.leader(leader);
         Log log = raft.log();
-        if (checkedTerm != raft.currentTerm()) {
-            checkedTerm = raft.currentTerm();
-            checked = 0; // another leader: what the last one's requests showed says nothing about this one's log
-        }
-        checked = Math.max(checked, raft.commitIndex());
+        long checked = checkedRaft.checked();
         if (entries != null && entries.size() > 0) {
             AppendResult refused = checkPrevious(log, prevIndex, prevTerm);
             if (refused != null) {
@@ -67,13 +60,14 @@ class CheckedFollower extends Follower {
                     break;
                 }
             }
-            checked = Math.max(checked, prevIndex + entries.size());
+            checked = checkedRaft.checkedUpTo(prevIndex + entries.size());
         } else if (prevIndex > checked && matches(log, prevIndex, prevTerm)) {
             // an empty request that names the leader's last entry (LogLink's commit nudge does): equal up to there
-            checked = prevIndex;
+            checked = checkedRaft.checkedUpTo(prevIndex);
         }
         checkedRaft.commitTo(Math.min(leaderCommit, checked));
-        return new AppendResult(OK, raft.lastAppended()).commitIndex(raft.commitIndex());
+        // only what was checked: RAFT counts an OK as a vote for every entry up to its index
+        return new AppendResult(OK, Math.min(checked, raft.lastAppended())).commitIndex(raft.commitIndex());
     }
 
     /** null if the entry before the request's is the leader's, else the refusal that makes the leader go back */
@@ -83,7 +77,9 @@ class CheckedFollower extends Follower {
         }
         LogEntry prev = log.get(prevIndex);
         if (prev == null) {
-            return new AppendResult(FAIL_ENTRY_NOT_FOUND, raft.lastAppended());
+            // RAFT's own says lastAppended, which the leader records as matched: a later, lower OK then broke its
+            // commit table (ChaosTest: "commit-index=124599, match-index=124607, next-index=124600")
+            return new AppendResult(FAIL_ENTRY_NOT_FOUND, Math.min(checkedRaft.checked(), raft.lastAppended()));
         }
         if (prev.term() == prevTerm) {
             return null;

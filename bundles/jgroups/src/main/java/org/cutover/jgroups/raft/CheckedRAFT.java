@@ -43,8 +43,31 @@ public class CheckedRAFT extends RAFT {
         ClassConfigurator.addProtocol(ID, CheckedRAFT.class);
     }
 
+    /**
+     * The highest index known to hold the current term's leader's entry, and its term. Kept here, not in the
+     * follower: RAFT replaces the follower at every role change (learner, candidate's leader, back), and a
+     * follower that forgot reported less than before, which sent the leader back below its compacted log.
+     */
+    private long checkedTerm = -1;
+    private long checked;
+
     public CheckedRAFT() {
         impl = new CheckedFollower(this);
+    }
+
+    /** what is checked in the current term; another leader's term starts from the commit index */
+    long checked() {
+        if (checkedTerm != currentTerm()) {
+            checkedTerm = currentTerm();
+            checked = 0;
+        }
+        checked = Math.max(checked, commitIndex());
+        return checked;
+    }
+
+    long checkedUpTo(long index) {
+        checked = Math.max(checked(), index);
+        return checked;
     }
 
     /** RAFT's role change, with the checked follower and learner in place of RAFT's own */

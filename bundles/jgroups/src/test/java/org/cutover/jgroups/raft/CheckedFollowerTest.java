@@ -48,9 +48,10 @@ public class CheckedFollowerTest {
     /** RAFT 1.1.4's own follower commits a2 and a3 here: entries no other node has */
     @Test
     public void aCommitMessageCommitsNothingNotCheckedAgainstTheLeader() {
-        append(newLeader, 4, 2, 2, 4);
+        AppendResult r = append(newLeader, 4, 2, 2, 4);
         assertEquals("applied after B's commit message", List.of("a1"), applied);
         assertEquals("commit index", 1, raft.commitIndex());
+        assertEquals("an OK is a vote for every entry up to its index: only the checked one", 1, r.index());
     }
 
     @Test
@@ -90,6 +91,17 @@ public class CheckedFollowerTest {
         assertEquals("checked up to b2 only", List.of("a1", "b2"), applied);
         append(third, 3, 2, 3, 3);
         assertEquals(List.of("a1", "b2", "b3"), applied);
+    }
+
+    /** a request beyond this log's end: the leader learns how far this log is its own, not how long it is */
+    @Test
+    public void aFollowerBehindReportsOnlyWhatItChecked() {
+        AppendResult r = append(newLeader, 9, 2, 2, 9, "b10");
+        assertEquals(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, result(r));
+        assertEquals("a2 and a3 are not the leader's", 1, r.index());
+        append(newLeader, 1, 1, 2, 9, "b2");
+        r = append(newLeader, 9, 2, 2, 9, "b10");
+        assertEquals(2, r.index());
     }
 
     /** a committed entry is never deleted, whatever a request says about the ones before it */
