@@ -24,15 +24,9 @@ import org.jgroups.protocols.raft.Role;
  * scylladb/scylladb#9965, atomix/atomix#1036.
  *
  * <p>{@link CheckedFollower} keeps, per term, the highest index it has checked
- * against the leader and commits no further than that. Everything else is RAFT's own, including what the follower reports as
- * appended (its log's end, as RAFT's follower does): reporting only the
- * checked index made the leader's record of the follower go backwards, which
- * broke RAFT's commit table (ChaosTest: "commit-index=124599,
- * match-index=124607") or sent the follower back below a compacted log, to a
- * snapshot that cost its members (LogCompactionTest, 3 of 13 runs). The cost:
- * like RAFT's, a follower with stale entries beyond what it checked can still
- * be counted by the leader toward a majority for them until its log is
- * repaired (see docs/architecture.md).
+ * against the leader, commits no further than that, and reports no more than
+ * that as appended (RAFT's leader counts an OK as a vote for every entry up to
+ * its index). Everything else is RAFT's own.
  */
 public class CheckedRAFT extends RAFT {
 
