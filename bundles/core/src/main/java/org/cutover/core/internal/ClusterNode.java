@@ -530,6 +530,18 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
 
             @Override
+            public boolean notLeading(Throwable failure) {
+                // RAFT 1.1.4 refuses with IllegalStateException("I'm not the leader ..."), which REDIRECT hands back
+                for (Throwable t = failure; t != null; t = t.getCause()) {
+                    if (t instanceof org.jgroups.protocols.raft.RaftLeaderException || (t instanceof IllegalStateException
+                            && t.getMessage() != null && t.getMessage().contains("not the leader"))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+
+            @Override
             public boolean voting() {
                 return election == null || election.isVotingThreadRunning();
             }

@@ -15,12 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 60 s and two nodes never caught up.
  *
  * <p>So the view coordinator, the one node ELECTION2 lets start a vote, probes
- * the leader it follows once a second with a read through REDIRECT (answered
- * by the leader only while it leads), and starts a vote after
- * {@value #FAILED_PROBES} probes in a row fail. It also starts one when it has
- * had no leader for that long with a majority in view and no vote running. A
- * vote costs the cluster one election (vote_timeout 600 ms); a healthy leader
- * answers every probe.
+ * the leader it follows once a second with a read through REDIRECT, and starts
+ * a vote after {@value #FAILED_PROBES} probes in a row were refused by a node
+ * that says it does not lead. A probe that only times out does not count: a
+ * leader that is slow or cut off may still be committing, and a vote beside a
+ * leader that still commits let ChaosTest end with two states at one commit
+ * index (ELECTION2 reads a voter's log while RAFT's thread may still append to
+ * it). It also starts a vote when it has had no leader for that long with a
+ * majority in view and no vote running. A healthy leader answers every probe.
  */
 final class LeaderWatch {
 
@@ -37,6 +39,9 @@ final class LeaderWatch {
 
         /** a read-only request to the leader, completed by it only while it leads */
         CompletableFuture<?> probe();
+
+        /** whether a probe's failure is the leader's own word that it does not lead */
+        boolean notLeading(Throwable failure);
 
         boolean voting();
 
@@ -84,17 +89,17 @@ final class LeaderWatch {
         try {
             f = election.probe();
         } catch (Exception e) {
-            probed(false);
+            probed(e);
             return;
         }
-        f.orTimeout(PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).whenComplete((r, e) -> probed(e == null));
+        f.orTimeout(PROBE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).whenComplete((r, e) -> probed(e));
     }
 
-    private void probed(boolean answered) {
-        if (answered) {
-            failedInARow.set(0);
-        } else {
+    private void probed(Throwable failure) {
+        if (failure != null && election.notLeading(failure)) {
             failedInARow.incrementAndGet();
+        } else {
+            failedInARow.set(0); // answered, or no word at all (a time-out): the leader may still be committing
         }
         probing.set(false);
     }

@@ -99,8 +99,12 @@ public class VersionAdjustTest {
             assertEquals(3, result.confirmations().size());
             for (int i = 0; i < 3; i++) {
                 int k = i;
-                Await.until("member " + k + " at level 2", TestCluster.WAIT, () -> members[k].level() == 2,
-                        () -> members[k].level());
+                // the level changes when the log entry is applied; the listener hears of it on the member's own
+                // delivery queue a moment later
+                Await.until("member " + k + " at level 2 and told so", TestCluster.WAIT, () -> members[k].level() == 2
+                        && !listeners[k].changes().isEmpty() && listeners[k].changes()
+                        .get(listeners[k].changes().size() - 1).reason() == Reason.ADJUST_VERSION,
+                        () -> members[k].level() + " " + listeners[k].changes());
                 List<MembershipChange> changes = listeners[i].changes();
                 MembershipChange last = changes.get(changes.size() - 1);
                 assertEquals(Reason.ADJUST_VERSION, last.reason());
