@@ -56,7 +56,6 @@ import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.protocols.raft.Role;
-import org.jgroups.protocols.raft.election.BaseElection;
 import org.jgroups.raft.RaftHandle;
 import org.jgroups.util.UUID;
 
@@ -97,7 +96,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private volatile RaftHandle raft;
     private volatile LogLink log;
     private volatile LogCompaction compaction;
-    private volatile LeaderWatch leaderWatch;
     private volatile View view;
     private volatile boolean connected;
     /** opens when this node's fresh hello is applied: from then on its joins are ordered after it */
@@ -189,7 +187,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
         });
         raft = handle;
-        leaderWatch = leaderWatch(ch, handle);
         log = new LogLink(handle, settings.nodeName(), settings.opTimeout(), () -> {
             synchronized (replica) {
                 return replica.authors.sessionOf(settings.nodeName());
@@ -507,56 +504,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return log.append(e);
     }
 
-    private static LeaderWatch leaderWatch(JChannel ch, RaftHandle handle) {
-        BaseElection election = ch.getProtocolStack().findProtocol(BaseElection.class);
-        return new LeaderWatch(new LeaderWatch.Election() {
-            @Override
-            public Object leader() {
-                return handle.leader();
-            }
-
-            @Override
-            public boolean isLeader() {
-                return handle.isLeader();
-            }
-
-            @Override
-            public CompletableFuture<?> probe() {
-                try {
-                    return handle.getAsync(LogLink.COMMIT_NUDGE, 0, LogLink.COMMIT_NUDGE.length);
-                } catch (Exception e) {
-                    return CompletableFuture.failedFuture(e);
-                }
-            }
-
-            @Override
-            public boolean notLeading(Throwable failure) {
-                // RAFT 1.1.4 refuses with IllegalStateException("I'm not the leader ..."), which REDIRECT hands back
-                for (Throwable t = failure; t != null; t = t.getCause()) {
-                    if (t instanceof org.jgroups.protocols.raft.RaftLeaderException || (t instanceof IllegalStateException
-                            && t.getMessage() != null && t.getMessage().contains("not the leader"))) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-
-            @Override
-            public boolean voting() {
-                return election == null || election.isVotingThreadRunning();
-            }
-
-            @Override
-            public void startVote() {
-                if (election != null) {
-                    LOG.log(System.Logger.Level.INFO, ch.getName() + ": no leader of the log answers (last known: "
-                            + handle.leader() + "); this view coordinator starts a vote");
-                    election.runVotingThread();
-                }
-            }
-        });
-    }
-
     /** whether this node's view holds a majority of the log's voters, i.e. whether an election can succeed here */
     private boolean viewHoldsMajority() {
         RaftHandle h = raft;
@@ -600,10 +547,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 publishView();
             }
             compaction.maybeCompact(view);
-            View v = view;
-            JChannel ch = channel;
-            leaderWatch.tick(System.nanoTime() / 1_000_000, v != null && ch != null
-                    && v.getCoord().equals(ch.getAddress()) && viewHoldsMajority());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "tick: " + e);
         }
