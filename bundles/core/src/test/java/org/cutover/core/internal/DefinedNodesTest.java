@@ -52,7 +52,9 @@ public class DefinedNodesTest {
                     () -> statusOf(nodes.get(0), "node3") == NodeStatus.PARTITIONED
                             && statusOf(nodes.get(1), "node3") == NodeStatus.PARTITIONED,
                     () -> nodes.get(0).node.definedNodes() + " / " + nodes.get(1).node.definedNodes());
-            assertTrue(watcher.changes().stream().anyMatch(c -> c.reason() == Reason.FAILURE));
+            // the status changes when the log entry is applied; the member hears of it on its own delivery queue
+            Await.until("node1's member told of the failure", TestCluster.WAIT,
+                    () -> watcher.changes().stream().anyMatch(c -> c.reason() == Reason.FAILURE), watcher::changes);
             nodes.get(2).crash();
         }
     }
