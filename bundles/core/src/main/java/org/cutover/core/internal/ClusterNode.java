@@ -56,7 +56,9 @@ import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.protocols.raft.Role;
+import org.jgroups.protocols.raft.election.BaseElection;
 import org.jgroups.raft.RaftHandle;
+import org.jgroups.stack.Protocol;
 import org.jgroups.util.UUID;
 
 /**
@@ -78,6 +80,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** RAFT with followers that commit only what they checked (in the wrapped JGroups bundle, not exported) */
     static final String CHECKED_RAFT = "org.cutover.jgroups.raft.CheckedRAFT";
+    static final String CHECKED_ELECTION = "org.cutover.jgroups.raft.CheckedELECTION2";
 
     private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
     /** how often the node re-checks what it must tell the log (its hello, its levels, the leader's view) */
@@ -96,6 +99,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private volatile RaftHandle raft;
     private volatile LogLink log;
     private volatile LogCompaction compaction;
+    private volatile LogLossCheck logLoss;
     private volatile View view;
     private volatile boolean connected;
     /** opens when this node's fresh hello is applied: from then on its joins are ordered after it */
@@ -157,6 +161,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     public void start() throws Exception {
         Files.createDirectories(settings.logDir());
         boolean newLog = isEmptyDir(settings.logDir());
+        logLoss = new LogLossCheck(settings.logDir(), settings.fsync());
+        Optional<String> lost = logLoss.start(newLog);
         if (newLog && Files.exists(settings.legacyState())) {
             // a node of the pre-log kind: its levels and epochs go into the log with its first hello
             Optional<ClusterState> old = new StateStore(settings.legacyState()).load();
@@ -170,11 +176,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         if (protocol == null) {
             throw new IllegalStateException("the JGroups stack has no raft.RAFT protocol: Cutover's order needs it");
         }
-        if (!protocol.getClass().getName().equals(CHECKED_RAFT)) {
+        Protocol election = ch.getProtocolStack().findProtocol(BaseElection.class);
+        if (!protocol.getClass().getName().equals(CHECKED_RAFT)
+                || election == null || !election.getClass().getName().equals(CHECKED_ELECTION)) {
             // an etc/cutover-jgroups.xml kept from an older distribution: Karaf does not replace files in etc/
-            LOG.log(System.Logger.Level.WARNING, "the JGroups stack names " + protocol.getClass().getName()
-                    + ", not " + CHECKED_RAFT + ": a deposed leader can then commit entries of its old term that no"
-                    + " other node has, and the order breaks; use the stack file of this distribution");
+            LOG.log(System.Logger.Level.WARNING, "the JGroups stack names " + protocol.getClass().getName() + " and "
+                    + (election == null ? "no election" : election.getClass().getName()) + ", not " + CHECKED_RAFT
+                    + " and " + CHECKED_ELECTION + ": a deposed leader can then commit entries of its old term that"
+                    + " no other node has, a vote can elect a node without a committed entry, and the order breaks;"
+                    + " use the stack file of this distribution");
+        }
+        if (lost.isPresent() && protocol.getClass().getName().equals(CHECKED_RAFT)) {
+            LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " may have lost log entries it"
+                    + " acknowledged: " + lost.get() + ". It answers no vote until it has caught up with a leader;"
+                    + " if no leader can be elected without it, bring back a node that kept its log");
+            protocol.setValue("catch_up_before_voting", true);
         }
         protocol.raftId(settings.nodeName()).members(settings.members()).logDir(settings.logDir().toString())
                 .logUseFsync(settings.fsync());
@@ -244,6 +260,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             timer.shutdownNow();
             log.close();
             ch.close();
+            try {
+                logLoss.stopped();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " could not mark its log as"
+                        + " stopped in order; after a machine restart it will catch up before it votes: " + e);
+            }
             channel = null;
             connected = false;
             locals.clear();

@@ -66,6 +66,7 @@ class CheckedFollower extends Follower {
             checked = checkedRaft.checkedUpTo(prevIndex);
         }
         checkedRaft.commitTo(Math.min(leaderCommit, checked));
+        checkedRaft.caughtUpWith(leaderCommit);
         // only what was checked: RAFT counts an OK as a vote for every entry up to its index
         return new AppendResult(OK, Math.min(checked, raft.lastAppended())).commitIndex(raft.commitIndex());
     }

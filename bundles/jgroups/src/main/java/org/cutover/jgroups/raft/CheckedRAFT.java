@@ -1,11 +1,16 @@
 package org.cutover.jgroups.raft;
 
+import java.util.List;
+
+import org.jgroups.Address;
+import org.jgroups.annotations.Property;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.Leader;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.RaftImpl;
 import org.jgroups.protocols.raft.Role;
+import org.jgroups.raft.util.CommitTable;
 
 /**
  * jgroups-raft 1.1.4's RAFT with a follower that commits only entries it knows
@@ -44,6 +49,22 @@ public class CheckedRAFT extends RAFT {
      */
     private long checkedTerm = -1;
     private long checked;
+
+    /**
+     * Held while RAFT's processing thread handles a batch of requests and while {@link CheckedELECTION2} handles
+     * an election message: a term raised by a vote and the log it reports change together with the appends.
+     */
+    final Object termAndLog = new Object();
+
+    /**
+     * Set by the node when its log may hold less than it acknowledged before it stopped (the log was lost, or was
+     * written without fsync and the machine restarted). Such a node answers no vote until its commit index has
+     * reached a leader's: ELECTION2 elects the voter with the highest log, and a vote from a log that forgot
+     * committed entries can elect a node without them.
+     */
+    @Property(description = "answer no vote until the log has caught up with a leader's commit index (set for a"
+            + " node that may have lost entries it acknowledged)")
+    protected volatile boolean catch_up_before_voting;
 
     public CheckedRAFT() {
         impl = new CheckedFollower(this);
@@ -84,6 +105,40 @@ public class CheckedRAFT extends RAFT {
             notifyRoleChangeListeners(role);
         }
         return this;
+    }
+
+    boolean mayVote() {
+        return !catch_up_before_voting;
+    }
+
+    /** after a checked request: this log holds everything the leader has committed, so its votes count again */
+    void caughtUpWith(long leaderCommit) {
+        if (catch_up_before_voting && commitIndex() >= leaderCommit) {
+            catch_up_before_voting = false;
+            log.info("%s: caught up with the leader's commit index %d; answering votes again", local_addr,
+                    leaderCommit);
+        }
+    }
+
+    /** RAFT's batch (appends, responses, the leader's own entries) as one step against the term and the log */
+    @Override
+    protected void process(List<Request> q) {
+        synchronized (termAndLog) {
+            super.process(q);
+        }
+    }
+
+    /**
+     * RAFT's resend to a follower, on the processing thread when it is idle: only while this node leads. A node
+     * whose term a vote raised is no longer the leader of that term, and must not talk to followers as if it were.
+     */
+    @Override
+    protected void sendAppendEntriesMessage(Address member, CommitTable.Entry e) {
+        synchronized (termAndLog) {
+            if (isLeader()) {
+                super.sendAppendEntriesMessage(member, e);
+            }
+        }
     }
 
     // RAFT's protected log operations, for the checked follower (another package)
