@@ -65,7 +65,7 @@ public class KarafChaosProcessIT {
     private static final Duration CONVERGE = Duration.ofSeconds(Long.getLong("chaos.converge.seconds", 90));
     private static final Pattern KV_ROW = Pattern.compile("(?m)^kv\\s*\\t\\s*(\\d+)\\s*\\t[^\\t]*\\t\\s*(\\d+)\\s*\\t(.*)$");
     private static final Pattern NODE_ROW =
-            Pattern.compile("(?m)^(\\S+)\\s*\\t\\s*(ACTIVE|INACTIVE|PARTITIONED)\\s*\\t[^\\t]*\\t\\s*(.*?)\\s*$");
+            Pattern.compile("(?m)^(\\S+)\\s*\\t\\s*(ACTIVE|INACTIVE|PARTITIONED)\\s*\\t[^\\t]*\\t\\s*([^\\t\\n]*?)\\s*(?:\\t.*)?$");
 
     private final List<KarafNode> nodes = new ArrayList<>();
     private final Map<String, KarafNode> byName = new LinkedHashMap<>();

@@ -263,7 +263,8 @@ final class KarafNode implements AutoCloseable {
     Map<String, String> nodeList() {
         String out = client("cluster:node-list");
         Map<String, String> rows = new LinkedHashMap<>();
-        Pattern row = Pattern.compile("^\\s*(\\S+)\\s*\\|\\s*(ACTIVE|INACTIVE|PARTITIONED)\\s*\\|[^|]*\\|\\s*(.*?)\\s*$");
+        Pattern row = Pattern.compile(
+                "^\\s*(\\S+)\\s*\\|\\s*(ACTIVE|INACTIVE|PARTITIONED)\\s*\\|[^|]*\\|\\s*([^|]*?)\\s*(?:\\|.*)?$");
         for (String line : out.split("\\R")) {
             Matcher m = row.matcher(line);
             if (m.matches()) {

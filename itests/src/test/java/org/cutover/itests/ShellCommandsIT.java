@@ -78,7 +78,8 @@ public class ShellCommandsIT {
         Await.until("cluster:node-list available", STATE_TIMEOUT,
                 () -> run("viewer", "cluster:node-list"), out -> out.contains(NODE));
         // Karaf hides a command from a session whose roles the ACL does not name
-        for (String command : new String[] {"cluster:version-adjust --all", "cluster:node-remove nobody"}) {
+        for (String command : new String[] {"cluster:version-adjust --all", "cluster:node-remove nobody",
+                "cluster:node-add nobody"}) {
             String viewer = outcome("viewer", command);
             assertTrue(viewer, viewer.contains("Command not found") || viewer.contains("Insufficient credentials"));
             String admin = outcome("admin", command);
@@ -87,6 +88,8 @@ public class ShellCommandsIT {
         // admin reaches the command itself, which refuses an unknown node with its reason code
         String remove = outcome("admin", "cluster:node-remove nobody");
         assertTrue(remove, remove.contains("UNKNOWN_NODE"));
+        String add = outcome("admin", "cluster:node-add nobody");
+        assertTrue(add, add.contains("UNKNOWN_NODE"));
     }
 
     /** what a command printed, or its failure */

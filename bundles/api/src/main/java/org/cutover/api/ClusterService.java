@@ -3,7 +3,10 @@ package org.cutover.api;
 import java.util.List;
 import java.util.Optional;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** The cluster as seen from this node: the defined nodes and their capabilities. */
+@ProviderType
 public interface ClusterService {
 
     /** OSGi event topic posted when any node's capability changes */
@@ -23,4 +26,21 @@ public interface ClusterService {
      * @throws GroupException if the node is unknown or is active
      */
     void removeNode(String name);
+
+    /**
+     * The nodes that vote in the cluster log, sorted by name: an entry is committed once a majority of them has
+     * it. A defined node that is not among them (it started without being named in {@code cluster.members})
+     * follows the log as a learner until it is added.
+     */
+    List<String> voters();
+
+    /**
+     * Makes a running node that follows the log as a learner one of its voters, in the cluster's order. From
+     * then on the majority counts it.
+     *
+     * @return false if the node already votes
+     * @throws GroupException if no running node of that name is in the cluster ({@code UNKNOWN_NODE}), or
+     *                        no majority is reachable ({@code GROUP_PARTITIONED})
+     */
+    boolean addNode(String name);
 }

@@ -335,6 +335,42 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
+    @Override
+    public List<String> voters() {
+        RaftHandle h = raft;
+        return h == null ? List.of() : h.raft().members().stream().sorted().toList();
+    }
+
+    @Override
+    public boolean addNode(String name) {
+        requireSynced();
+        if (voters().contains(name)) {
+            return false;
+        }
+        // a learner is known to the log by its hello; one the view does not hold cannot catch up to vote
+        boolean running = definedNode(name).map(n -> n.status() == NodeStatus.ACTIVE).orElse(false);
+        if (!running) {
+            throw new GroupException(ReasonCode.UNKNOWN_NODE, "no running node named '" + name + "' follows the"
+                    + " cluster log; start it (it joins as a learner) and add it then");
+        }
+        if (!log.hasLeader()) {
+            throw log.noLeader();
+        }
+        try {
+            // only the leader changes the voters; REDIRECT takes the change there
+            REDIRECT redirect = channel.getProtocolStack().findProtocol(REDIRECT.class);
+            (redirect != null ? redirect.addServer(name) : raft.addServer(name))
+                    .get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while adding node " + name);
+        } catch (Exception e) {
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + name + " was not made a voter within "
+                    + settings.opTimeout().toSeconds() + " s (it may still be): " + e);
+        }
+        return true;
+    }
+
     // ---- GroupService ----
 
     @Override

@@ -304,6 +304,9 @@ public class ChaosTest {
         public void run() {
             while (running) {
                 List<TestNode> up = cluster.running();
+                if (up.isEmpty()) {
+                    break; // the cluster is closing (a step failed)
+                }
                 TestNode n = up.get(random.nextInt(up.size()));
                 try {
                     switchOnce(n);

@@ -142,4 +142,38 @@ public class DefinedNodesTest {
             assertEquals(ReasonCode.NODE_ACTIVE, stillActive.code());
         }
     }
+
+    /** node-add: a node started outside cluster.members follows as a learner until added; then the majority counts it */
+    @Test
+    public void aLearnerAddedAsAVoterCountsTowardTheMajority() throws Exception {
+        try (TestCluster cluster = new TestCluster("defined-add", 3, "<DISCARD/>").votersAtStart(2)) {
+            List<TestNode> nodes = List.of(cluster.start(0, 1), cluster.start(1, 1), cluster.start(2, 1));
+            TestNode learner = nodes.get(2);
+            assertEquals(List.of("node1", "node2"), learner.node.voters());
+            for (TestNode n : nodes) {
+                Await.until(n.name + " seeing node3 active", TestCluster.WAIT, () -> n.node.definedNode("node3")
+                        .map(d -> d.status() == NodeStatus.ACTIVE).orElse(false), () -> n.node.definedNodes());
+            }
+            GroupException unknown = Assert.assertThrows(GroupException.class, () -> nodes.get(1).node.addNode("nobody"));
+            assertEquals(ReasonCode.UNKNOWN_NODE, unknown.code());
+
+            assertTrue(nodes.get(1).node.addNode("node3"));
+            for (TestNode n : nodes) {
+                Await.until(n.name + " counting node3 as a voter", TestCluster.WAIT,
+                        () -> n.node.voters().equals(List.of("node1", "node2", "node3")), n.node::voters);
+            }
+            Assert.assertFalse("a second add changes nothing", nodes.get(0).node.addNode("node3"));
+
+            // node1 gone: node2 and node3 are two of three voters, so the log still commits (with node3 a
+            // learner, node2 alone would be one of two and refuse)
+            TestNode gone = cluster.leader().filter(l -> l != learner).orElse(nodes.get(0));
+            gone.crash();
+            TestNode survivor = nodes.stream().filter(n -> n != gone && n != learner).findFirst().orElseThrow();
+            RecordingListener listener = new RecordingListener();
+            Await.until("a leader among " + survivor.name + " and node3", TestCluster.WAIT,
+                    () -> survivor.isLeader() || learner.isLeader(), cluster::raftStates);
+            learner.node.join("after-add", listener);
+            assertTrue(learner.node.group("after-add").isPresent());
+        }
+    }
 }

@@ -15,14 +15,17 @@ final class ClusterTables {
     private ClusterTables() {
     }
 
-    static ShellTable nodes(List<DefinedNode> nodes) {
+    /** {@code voters}: the nodes that vote in the cluster log; the others are learners */
+    static ShellTable nodes(List<DefinedNode> nodes, List<String> voters) {
         ShellTable table = new ShellTable().emptyTableText("no defined nodes");
         table.column("Node");
         table.column("Status");
         table.column("Address");
         table.column("Levels");
+        table.column("Votes");
         for (DefinedNode node : nodes) {
-            table.addRow().addContent(node.name(), node.status(), node.address(), Formats.list(node.levels()));
+            table.addRow().addContent(node.name(), node.status(), node.address(), Formats.list(node.levels()),
+                    voters.contains(node.name()) ? "yes" : "no (learner)");
         }
         return table;
     }

@@ -28,21 +28,24 @@ public class ClusterTablesTest {
             new DefinedNode("node2", NodeStatus.PARTITIONED, "127.0.0.1:7801", new TreeSet<>(List.of(1))),
             new DefinedNode("node3", NodeStatus.INACTIVE, "127.0.0.1:7802", new TreeSet<>()));
 
+    private static final List<String> VOTERS = List.of("node1", "node2");
+
     @Test
-    public void nodeListHasTheFourColumnsInOrder() {
-        List<String> lines = print(ClusterTables.nodes(NODES), true);
-        assertEquals(List.of("Node", "Status", "Address", "Levels"), cells(lines.get(0)));
-        assertEquals(List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2"), cells(lines.get(2)));
-        assertEquals(List.of("node3", "INACTIVE", "127.0.0.1:7802", "-"), cells(lines.get(4)));
+    public void nodeListHasTheFiveColumnsInOrder() {
+        List<String> lines = print(ClusterTables.nodes(NODES, VOTERS), true);
+        assertEquals(List.of("Node", "Status", "Address", "Levels", "Votes"), cells(lines.get(0)));
+        assertEquals(List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2", "yes"), cells(lines.get(2)));
+        assertEquals(List.of("node3", "INACTIVE", "127.0.0.1:7802", "-", "no (learner)"), cells(lines.get(4)));
         assertEquals(5, lines.size());
     }
 
     @Test
     public void nodeListWithoutFormatIsTabSeparatedWithoutHeaders() {
         assertEquals(List.of(
-                List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2"),
-                List.of("node2", "PARTITIONED", "127.0.0.1:7801", "1"),
-                List.of("node3", "INACTIVE", "127.0.0.1:7802", "-")), tabSeparated(ClusterTables.nodes(NODES)));
+                List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2", "yes"),
+                List.of("node2", "PARTITIONED", "127.0.0.1:7801", "1", "yes"),
+                List.of("node3", "INACTIVE", "127.0.0.1:7802", "-", "no (learner)")),
+                tabSeparated(ClusterTables.nodes(NODES, VOTERS)));
     }
 
     @Test
@@ -75,7 +78,7 @@ public class ClusterTablesTest {
 
     @Test
     public void emptyTablesSaySo() {
-        assertTrue(String.join("\n", print(ClusterTables.nodes(List.of()), true)).contains("no defined nodes"));
+        assertTrue(String.join("\n", print(ClusterTables.nodes(List.of(), List.of()), true)).contains("no defined nodes"));
         assertTrue(String.join("\n", print(ClusterTables.groups(List.of()), true)).contains("no groups"));
         assertTrue(String.join("\n", print(ClusterTables.history(List.of()), true)).contains("no adjusts yet"));
     }

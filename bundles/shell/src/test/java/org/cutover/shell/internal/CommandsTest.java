@@ -143,6 +143,34 @@ public class CommandsTest {
     }
 
     @Test
+    public void nodeAddMakesALearnerAVoterAndSaysSoOnceOnly() {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
+                new DefinedNode("node4", NodeStatus.ACTIVE, "d", new TreeSet<>(Set.of(1))));
+        cluster.voters.add("node1");
+        NodeAddCommand add = new NodeAddCommand();
+        add.clusterService = cluster;
+        add.node = "node4";
+        add.execute();
+        add.execute();
+        assertEquals("node node4 votes in the cluster log now (2 voters)\nnode node4 already votes in the cluster log\n",
+                printed());
+        assertEquals(List.of("node1", "node4"), cluster.voters());
+    }
+
+    @Test
+    public void nodeAddOfAnUnknownNodeFailsWithTheServicesReason() {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))));
+        NodeAddCommand add = new NodeAddCommand();
+        add.clusterService = cluster;
+        add.node = "nobody";
+        GroupException refused = assertThrows(GroupException.class, add::execute);
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("UNKNOWN_NODE: "));
+        assertEquals("", printed());
+    }
+
+    @Test
     public void nodeRemoveThatIsRefusedFailsWithTheServicesReason() {
         FakeClusterService cluster = new FakeClusterService(
                 new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))));
@@ -163,7 +191,8 @@ public class CommandsTest {
                 VersionCheckCommand.class, "version-check",
                 VersionAdjustCommand.class, "version-adjust",
                 VersionHistoryCommand.class, "version-history",
-                NodeRemoveCommand.class, "node-remove");
+                NodeRemoveCommand.class, "node-remove",
+                NodeAddCommand.class, "node-add");
         for (Map.Entry<Class<?>, String> command : names.entrySet()) {
             Command annotation = command.getKey().getAnnotation(Command.class);
             assertEquals("cluster", annotation.scope());

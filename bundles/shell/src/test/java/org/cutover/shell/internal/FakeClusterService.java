@@ -8,10 +8,11 @@ import org.cutover.api.ClusterService;
 import org.cutover.api.DefinedNode;
 import org.cutover.api.GroupException;
 
-/** Defined nodes held in a list; removeNode throws the refusal a test sets. */
+/** Defined nodes and voters held in lists; removeNode throws the refusal a test sets. */
 final class FakeClusterService implements ClusterService {
 
     final List<DefinedNode> nodes = new ArrayList<>();
+    final List<String> voters = new ArrayList<>();
     GroupException removeRefusal;
 
     FakeClusterService(DefinedNode... nodes) {
@@ -39,5 +40,23 @@ final class FakeClusterService implements ClusterService {
             throw removeRefusal;
         }
         nodes.removeIf(node -> node.name().equals(name));
+        voters.remove(name);
+    }
+
+    @Override
+    public List<String> voters() {
+        return List.copyOf(voters);
+    }
+
+    @Override
+    public boolean addNode(String name) {
+        if (definedNode(name).isEmpty()) {
+            throw new GroupException(org.cutover.api.ReasonCode.UNKNOWN_NODE, "no running node named '" + name + "'");
+        }
+        if (voters.contains(name)) {
+            return false;
+        }
+        voters.add(name);
+        return true;
     }
 }

@@ -283,6 +283,12 @@ public final class TestCluster implements AutoCloseable {
         return this;
     }
 
+    /** only the first {@code count} nodes are named in cluster.members: the others start as learners */
+    public TestCluster votersAtStart(int count) {
+        members.subList(count, members.size()).clear();
+        return this;
+    }
+
     /** the log size above which nodes cut their logs into snapshots (NodeSettings.logCompactBytes) */
     public TestCluster compactLogAbove(long bytes) {
         this.logCompactBytes = bytes;
