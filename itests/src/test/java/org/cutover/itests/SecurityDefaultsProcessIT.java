@@ -118,7 +118,7 @@ public class SecurityDefaultsProcessIT {
         // the cluster ACL keeps these for admin; bundle and feature changes have Karaf's own ACLs;
         // log:set and bundle:list have no ACL at all: only karaf.secured.command.compulsory.roles=admin refuses them
         for (String command : List.of("cluster:version-adjust --all", "cluster:node-remove nobody",
-                "cluster:node-add nobody", "bundle:stop 1",
+                "cluster:node-add nobody", "cluster:majority-recover --force", "bundle:stop 1",
                 "feature:install cutover-example", "log:set INFO", "bundle:list")) {
             String refused = viewer(command);
             assertTrue("viewer ran '" + command + "': " + refused,

@@ -79,7 +79,7 @@ public class ShellCommandsIT {
                 () -> run("viewer", "cluster:node-list"), out -> out.contains(NODE));
         // Karaf hides a command from a session whose roles the ACL does not name
         for (String command : new String[] {"cluster:version-adjust --all", "cluster:node-remove nobody",
-                "cluster:node-add nobody"}) {
+                "cluster:node-add nobody", "cluster:majority-recover --force"}) {
             String viewer = outcome("viewer", command);
             assertTrue(viewer, viewer.contains("Command not found") || viewer.contains("Insufficient credentials"));
             String admin = outcome("admin", command);
@@ -90,6 +90,9 @@ public class ShellCommandsIT {
         assertTrue(remove, remove.contains("UNKNOWN_NODE"));
         String add = outcome("admin", "cluster:node-add nobody");
         assertTrue(add, add.contains("UNKNOWN_NODE"));
+        // a one-node cluster leads itself: nothing to recover, and nothing changes
+        String recover = outcome("admin", "cluster:majority-recover --force");
+        assertTrue(recover, recover.contains("NODE_ACTIVE"));
     }
 
     /** what a command printed, or its failure */

@@ -43,4 +43,16 @@ public interface ClusterService {
      *                        no majority is reachable ({@code GROUP_PARTITIONED})
      */
     boolean addNode(String name);
+
+    /**
+     * Recovers a cluster that has lost the majority of its voters for good: the voters in this node's view become
+     * the only voters and defined nodes, a leader is elected among them, and the recovery is recorded in the
+     * history. Forced: entries that only the lost nodes held are gone for good.
+     *
+     * @return the new voters
+     * @throws GroupException {@code NODE_ACTIVE} while a leader exists or this node's view holds a majority of the
+     *                        voters (nothing to recover), {@code UNKNOWN_NODE} if this node is not a voter,
+     *                        {@code NOT_CONNECTED} if no leader was elected in time
+     */
+    List<String> recoverMajority();
 }

@@ -371,6 +371,86 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return true;
     }
 
+    /**
+     * Recovers a cluster that lost the majority of its voters for good: the voters in this node's view become the
+     * only voters, so they can elect a leader and commit again; the log then records the recovery, and the other
+     * defined nodes are dropped. Forced: what the lost nodes committed and no survivor holds is gone. Refused
+     * while a leader exists or this node's view holds a majority (then the election is only a moment away).
+     *
+     * @return the new voters
+     */
+    public List<String> recoverMajority() {
+        JChannel ch = channel;
+        RaftHandle h = raft;
+        View v = view;
+        if (ch == null || h == null || v == null) {
+            throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not running");
+        }
+        if (log.hasLeader()) {
+            throw new GroupException(ReasonCode.NODE_ACTIVE, "the cluster log has a leader (" + h.leader()
+                    + "): its majority is there; nothing to recover");
+        }
+        if (viewHoldsMajority()) {
+            throw new GroupException(ReasonCode.NODE_ACTIVE, "this node's view holds a majority of the voters "
+                    + voters() + ": a leader is elected within seconds; nothing to recover");
+        }
+        Set<String> inView = nodesInView();
+        List<String> survivors = voters().stream().filter(inView::contains).toList();
+        if (!survivors.contains(settings.nodeName())) {
+            throw new GroupException(ReasonCode.UNKNOWN_NODE, "node " + settings.nodeName() + " is not a voter;"
+                    + " recover from one of " + voters());
+        }
+        LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " recovers the cluster log: voters "
+                + voters() + " become " + survivors + " (forced; entries only the others hold are lost)");
+        byte[] force = WireFormat.encode(new ForceVoters(settings.nodeName(), survivors));
+        for (Address a : v.getMembers()) {
+            if (!a.equals(ch.getAddress())) {
+                try {
+                    ch.send(new BytesMessage(a, force));
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "could not tell " + a + " of the new voters: " + e);
+                }
+            }
+        }
+        forceVoters(survivors, settings.nodeName());
+        long deadline = System.nanoTime() + settings.opTimeout().toNanos();
+        while (!log.hasLeader()) {
+            if (System.nanoTime() > deadline) {
+                throw new GroupException(ReasonCode.NOT_CONNECTED, "no leader among " + survivors + " within "
+                        + settings.opTimeout().toSeconds() + " s; their views: run cluster:node-list on each");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while waiting for a leader");
+            }
+        }
+        ClusterState.Result r = await(appendForCaller(new MajorityRecovered(settings.nodeName(), survivors,
+                System.currentTimeMillis())), "recording the recovery");
+        if (!r.accepted()) {
+            throw new GroupException(r.refused(), r.why());
+        }
+        return survivors;
+    }
+
+    /** counts only these voters, if there is no leader and this node's view holds no majority of the old ones */
+    private void forceVoters(List<String> voters, String requestedBy) {
+        RaftHandle h = raft;
+        JChannel ch = channel;
+        if (h == null || ch == null || log.hasLeader() || viewHoldsMajority()) {
+            LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " ignores the recovery asked by "
+                    + requestedBy + ": it has a leader or a majority of the voters " + voters());
+            return;
+        }
+        h.raft().members(voters);
+        View v = ch.getView();
+        BaseElection election = ch.getProtocolStack().findProtocol(BaseElection.class);
+        if (election != null && v != null && v.getCoord().equals(ch.getAddress())) {
+            election.startVotingThread(); // ELECTION2 votes at view changes only, and the view did not change
+        }
+    }
+
     // ---- GroupService ----
 
     @Override
@@ -701,6 +781,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             messaging.onReply(r);
         } else if (e instanceof GroupState g) {
             stateTransfer.received(g);
+        } else if (e instanceof ForceVoters f) {
+            forceVoters(f.voters(), f.requestedBy());
         } else {
             LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
                     + msg.getSrc() + ": it belongs in the cluster log");
@@ -816,6 +898,15 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         } else if (e instanceof AdjustDone d) {
             replica.state.adjustDone(d);
             return ClusterState.Result.NOTHING;
+        } else if (e instanceof MajorityRecovered m) {
+            // the voters follow the entry on every node, also when the log is replayed at a restart
+            RaftHandle h = raft;
+            if (h != null) {
+                h.raft().members(m.voters());
+            }
+            LOG.log(System.Logger.Level.WARNING, "the cluster log was recovered by " + m.requestedBy() + ": voters "
+                    + m.voters());
+            return changed(replica.state.majorityRecovered(m));
         }
         LOG.log(System.Logger.Level.WARNING, "unexpected " + e.getClass().getSimpleName() + " in the log from "
                 + author);

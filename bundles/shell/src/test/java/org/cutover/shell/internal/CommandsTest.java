@@ -171,6 +171,35 @@ public class CommandsTest {
     }
 
     @Test
+    public void majorityRecoverWithoutForceChangesNothingAndSaysWhatItWouldDo() throws Exception {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
+                new DefinedNode("node2", NodeStatus.PARTITIONED, "b", new TreeSet<>(Set.of(1))));
+        cluster.voters.addAll(List.of("node1", "node2"));
+        MajorityRecoverCommand recover = new MajorityRecoverCommand();
+        recover.clusterService = cluster;
+        CommandException refused = assertThrows(CommandException.class, recover::execute);
+        assertTrue(refused.getMessage(), refused.getMessage().contains("voters now: node1, node2")
+                && refused.getMessage().contains("--force"));
+        assertEquals(List.of("node1", "node2"), cluster.voters());
+        assertEquals("", printed());
+        assertOption(MajorityRecoverCommand.class, "force", "-f", "--force");
+    }
+
+    @Test
+    public void majorityRecoverWithForceRecoversAndNamesTheVoters() throws Exception {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
+                new DefinedNode("node2", NodeStatus.PARTITIONED, "b", new TreeSet<>(Set.of(1))));
+        cluster.voters.addAll(List.of("node1", "node2"));
+        MajorityRecoverCommand recover = new MajorityRecoverCommand();
+        recover.clusterService = cluster;
+        recover.force = true;
+        recover.execute();
+        assertEquals("voters now node1; the recovery is in cluster:version-history\n", printed());
+    }
+
+    @Test
     public void nodeRemoveThatIsRefusedFailsWithTheServicesReason() {
         FakeClusterService cluster = new FakeClusterService(
                 new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))));
@@ -192,7 +221,8 @@ public class CommandsTest {
                 VersionAdjustCommand.class, "version-adjust",
                 VersionHistoryCommand.class, "version-history",
                 NodeRemoveCommand.class, "node-remove",
-                NodeAddCommand.class, "node-add");
+                NodeAddCommand.class, "node-add",
+                MajorityRecoverCommand.class, "majority-recover");
         for (Map.Entry<Class<?>, String> command : names.entrySet()) {
             Command annotation = command.getKey().getAnnotation(Command.class);
             assertEquals("cluster", annotation.scope());

@@ -59,4 +59,11 @@ final class FakeClusterService implements ClusterService {
         voters.add(name);
         return true;
     }
+
+    @Override
+    public List<String> recoverMajority() {
+        voters.retainAll(List.of(localNode()));
+        nodes.removeIf(node -> !voters.contains(node.name()));
+        return List.copyOf(voters);
+    }
 }

@@ -307,6 +307,30 @@ public final class ClusterState {
         return Result.of(removeMembersOf(r.node(), Reason.LEAVE));
     }
 
+    /**
+     * An operator's recovery of a cluster that lost its majority for good: only the new voters stay defined nodes
+     * (the members of the others leave with FAILURE), and the history records who did it.
+     */
+    public Result majorityRecovered(MajorityRecovered m) {
+        if (m.voters().isEmpty()) {
+            return Result.refuse(ReasonCode.UNKNOWN_NODE, "a recovery that names no voter changes nothing");
+        }
+        List<MembershipChange> changes = new ArrayList<>();
+        for (String name : new ArrayList<>(nodes.keySet())) {
+            if (!m.voters().contains(name)) {
+                nodes.remove(name);
+                changes.addAll(removeMembersOf(name, Reason.FAILURE));
+            }
+        }
+        if (history.size() >= MAX_HISTORY) {
+            history.remove(0);
+        }
+        history.add(new HistoryEntry("recovery-" + m.requestedBy() + "-" + m.atMillis(), new AdjustRecord(
+                Instant.ofEpochMilli(m.atMillis()), m.requestedBy(), List.of(), 0, 0, 0, null,
+                "MAJORITY_RECOVERED: voters " + String.join(", ", m.voters()))));
+        return Result.of(changes);
+    }
+
     public Result join(Join j) {
         NodeRecord node = nodes.get(j.node());
         if (node == null || node.levels.isEmpty()) {

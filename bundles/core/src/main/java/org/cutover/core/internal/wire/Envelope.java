@@ -6,7 +6,7 @@ import java.util.SortedSet;
 
 /**
  * Everything a node sends. All but the unicast kinds ({@link AdjustConfirm},
- * {@link Reply}, {@link GroupState}) are entries of the cluster log: committed
+ * {@link Reply}, {@link GroupState}, {@link ForceVoters}) are entries of the cluster log: committed
  * by a majority and applied in log order on every node.
  */
 public sealed interface Envelope {
@@ -75,6 +75,21 @@ public sealed interface Envelope {
 
     /** unicast to a joiner's node: an existing member's state as of the join; state null if it keeps none */
     record GroupState(String group, String joiner, byte[] state) implements Envelope {
+    }
+
+    /**
+     * Unicast from the node where an operator recovers a cluster that lost its majority for good, to every node in
+     * its view: count these voters, so that they alone can elect a leader. Outside the log, which cannot commit
+     * without the lost majority.
+     */
+    record ForceVoters(String requestedBy, List<String> voters) implements Envelope {
+    }
+
+    /**
+     * The recovery, committed by the new voters once one of them leads: the defined nodes become the voters, on
+     * every node, also when the log is replayed after a restart; the history records it.
+     */
+    record MajorityRecovered(String requestedBy, List<String> voters, long atMillis) implements Envelope {
     }
 
 

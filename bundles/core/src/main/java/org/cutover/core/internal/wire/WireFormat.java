@@ -114,6 +114,15 @@ public final class WireFormat {
                 if (g.state() != null) {
                     writeBytes(out, g.state());
                 }
+            } else if (e instanceof ForceVoters f) {
+                out.writeByte(16);
+                out.writeUTF(f.requestedBy());
+                writeStrings(out, f.voters());
+            } else if (e instanceof MajorityRecovered m) {
+                out.writeByte(17);
+                out.writeUTF(m.requestedBy());
+                writeStrings(out, m.voters());
+                out.writeLong(m.atMillis());
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -153,6 +162,8 @@ public final class WireFormat {
             case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
             case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
             case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
+            case 16 -> new ForceVoters(in.readUTF(), readStrings(in, length));
+            case 17 -> new MajorityRecovered(in.readUTF(), readStrings(in, length), in.readLong());
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

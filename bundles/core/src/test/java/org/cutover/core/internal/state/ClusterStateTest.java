@@ -23,6 +23,7 @@ import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
 import org.cutover.core.internal.wire.Envelope.Hello;
 import org.cutover.core.internal.wire.Envelope.Join;
+import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
 import org.cutover.core.internal.wire.Envelope.ViewChanged;
 import org.junit.Test;
@@ -120,6 +121,23 @@ public class ClusterStateTest {
         assertEquals(1, s.group("g").orElseThrow().level());
         assertEquals(2, s.group("g").orElseThrow().epoch());
         assertEquals(Map.of("g", 2L), r.newEpochs());
+    }
+
+    @Test
+    public void aRecoveryKeepsOnlyTheNewVotersItsMembersGoAndTheHistorySaysWho() {
+        ClusterState s = threeNodes();
+        assertEquals(ReasonCode.UNKNOWN_NODE, s.majorityRecovered(new MajorityRecovered("n1", List.of(), 5))
+                .refused());
+        ClusterState.Result r = s.majorityRecovered(new MajorityRecovered("n1", List.of("n1", "n2"), 5));
+        assertTrue(r.why(), r.accepted());
+        assertTrue(s.definedNode("n3").isEmpty());
+        assertEquals(List.of("n1#1.1", "n2#1.1"), s.group("g").orElseThrow().members().stream().map(m -> m.id())
+                .sorted().toList());
+        assertTrue(r.changes().stream().anyMatch(c -> c.reason() == MembershipChange.Reason.FAILURE
+                && c.members().stream().anyMatch(m -> m.id().equals("n3#1.1"))));
+        var last = s.history(java.util.Optional.empty()).get(0);
+        assertEquals("n1", last.requestedBy());
+        assertEquals("MAJORITY_RECOVERED: voters n1, n2", last.outcome());
     }
 
     @Test

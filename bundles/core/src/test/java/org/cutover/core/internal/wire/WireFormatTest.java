@@ -31,7 +31,9 @@ public class WireFormatTest {
             new GroupData("kv", "node1#1", 2, new byte[] {1, 2, 3}),
             new Reply("kv", "node2#1", 2, new byte[] {4}),
             new GroupState("kv", "node2#1", new byte[] {7}),
-            new GroupState("kv", "node2#1", null));
+            new GroupState("kv", "node2#1", null),
+            new ForceVoters("node1", List.of("node1", "node2")),
+            new MajorityRecovered("node1", List.of("node1"), 42L));
 
     @Test
     public void everyKindSurvivesARoundTrip() throws IOException {
