@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -30,6 +31,11 @@ final class LocalMembers {
     /** puts a member's leave into the log (nothing once the node is closed) */
     private final Consumer<Leave> leaveInLog;
     private final Map<String, LocalMember> byId = new ConcurrentHashMap<>();
+    /**
+     * The same members by group: every change and message looks up its group's members here. A scan of all
+     * members per lookup made an adjust of 1,000 groups with 1,000 members per node cost 10^6 steps per node.
+     */
+    private final Map<String, Set<LocalMember>> byGroup = new ConcurrentHashMap<>();
 
     LocalMembers(String nodeName, Replica replica, EventSink events, Consumer<Leave> leaveInLog) {
         this.nodeName = nodeName;
@@ -40,6 +46,7 @@ final class LocalMembers {
 
     void add(LocalMember m) {
         byId.put(m.self().id(), m);
+        byGroup.computeIfAbsent(m.name(), g -> ConcurrentHashMap.newKeySet()).add(m);
     }
 
     LocalMember get(String id) {
@@ -47,7 +54,14 @@ final class LocalMembers {
     }
 
     LocalMember remove(String id) {
-        return byId.remove(id);
+        LocalMember lm = byId.remove(id);
+        if (lm != null) {
+            byGroup.computeIfPresent(lm.name(), (g, members) -> {
+                members.remove(lm);
+                return members.isEmpty() ? null : members;
+            });
+        }
+        return lm;
     }
 
     Collection<LocalMember> all() {
@@ -58,13 +72,14 @@ final class LocalMembers {
     void clear() {
         byId.values().forEach(LocalMember::left);
         byId.clear();
+        byGroup.clear();
     }
 
     /** this node's joined members of the group (a few, not the group's state) */
     List<LocalMember> of(String group) {
         List<LocalMember> list = new ArrayList<>(2);
-        for (LocalMember lm : byId.values()) {
-            if (lm.isJoined() && lm.name().equals(group)) {
+        for (LocalMember lm : byGroup.getOrDefault(group, Set.of())) {
+            if (lm.isJoined()) {
                 list.add(lm);
             }
         }
@@ -78,7 +93,7 @@ final class LocalMembers {
         List<LocalMember> removed = new ArrayList<>();
         if (removal) {
             for (Member m : c.members()) {
-                LocalMember lm = byId.remove(m.id());
+                LocalMember lm = remove(m.id());
                 if (lm != null) {
                     removed.add(lm);
                     if (c.reason() == Reason.NODE_INCAPABLE) {
@@ -114,7 +129,7 @@ final class LocalMembers {
      * replica's monitor.
      */
     void drop(LocalMember lm, Reason reason, String why) {
-        if (byId.remove(lm.self().id()) == null) {
+        if (remove(lm.self().id()) == null) {
             return;
         }
         LOG.log(System.Logger.Level.WARNING, "member " + lm.self() + " leaves group " + lm.name() + ": " + why);

@@ -147,6 +147,12 @@ public final class ClusterState {
         }
     }
 
+    /** a group's level and epoch, without building its member list and potential level as {@link #group} does */
+    public Optional<GroupVersion> groupVersion(String name) {
+        GroupRecord g = groups.get(name);
+        return g == null ? Optional.empty() : Optional.of(new GroupVersion(g.name, g.level, g.epoch));
+    }
+
     public List<GroupVersion> groupVersions() {
         List<GroupVersion> list = new ArrayList<>();
         groups.values().forEach(g -> list.add(new GroupVersion(g.name, g.level, g.epoch)));

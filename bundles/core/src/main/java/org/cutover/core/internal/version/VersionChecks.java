@@ -9,13 +9,13 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 import org.cutover.api.DefinedNode;
-import org.cutover.api.GroupInfo;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.version.CheckFailure;
 import org.cutover.api.version.CheckResult;
 import org.cutover.api.version.VersionRequest;
 import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope.GroupVersion;
 
 /**
  * The checks that come before an adjust (claims 8-10 and their apparatus
@@ -48,7 +48,7 @@ public final class VersionChecks {
         List<String> unknown = new ArrayList<>();
         Set<String> asked = request.all() ? state.groupNames() : request.groups();
         for (String name : asked) {
-            state.group(name).ifPresentOrElse(g -> {
+            state.groupVersion(name).ifPresentOrElse(g -> {
                 fromLevels.put(name, g.level());
                 fromEpochs.put(name, g.epoch());
             }, () -> unknown.add(name));
@@ -121,11 +121,11 @@ public final class VersionChecks {
         return new CheckResult(target, fromLevels, fromEpochs, failures);
     }
 
-    /** the groups an adjust that passed its checks actually switches */
-    public static List<GroupInfo> groupsToSwitch(ClusterState state, CheckResult check) {
-        List<GroupInfo> groups = new ArrayList<>();
+    /** the groups an adjust that passed its checks actually switches, with the level and epoch they are at */
+    public static List<GroupVersion> groupsToSwitch(ClusterState state, CheckResult check) {
+        List<GroupVersion> groups = new ArrayList<>();
         for (String name : new TreeSet<>(check.fromLevels().keySet())) {
-            state.group(name).filter(g -> g.level() != check.targetLevel()).ifPresent(groups::add);
+            state.groupVersion(name).filter(g -> g.level() != check.targetLevel()).ifPresent(groups::add);
         }
         return groups;
     }

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.cutover.api.DefinedNode;
-import org.cutover.api.GroupInfo;
 import org.cutover.api.Member;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.version.AdjustRecord;
@@ -55,9 +54,7 @@ public final class VersionNegotiator implements VersionService {
                 CheckResult c = VersionChecks.run(state, node.nodesInView(), request);
                 List<GroupVersion> from = new ArrayList<>();
                 if (c.passed()) {
-                    for (GroupInfo g : VersionChecks.groupsToSwitch(state, c)) {
-                        from.add(new GroupVersion(g.name(), g.level(), g.epoch()));
-                    }
+                    from.addAll(VersionChecks.groupsToSwitch(state, c));
                 }
                 return Map.entry(c, from);
             });
