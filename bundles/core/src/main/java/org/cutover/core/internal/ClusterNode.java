@@ -106,6 +106,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final CountDownLatch ready = new CountDownLatch(1);
     private volatile long incarnation;
     private List<GroupVersion> legacyVersions = List.of();
+    /** the adjust history of a state file of the pre-log format, to import once after the first hello */
+    private volatile byte[] legacyHistory;
     private final LocalMembers locals;
     private final GroupMessaging messaging;
     private final StateTransfer stateTransfer;
@@ -167,6 +169,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             // a node of the pre-log kind: its levels and epochs go into the log with its first hello
             Optional<ClusterState> old = new StateStore(settings.legacyState()).load();
             legacyVersions = old.map(ClusterState::groupVersions).orElse(List.of());
+            legacyHistory = old.map(ClusterState::historyBytes).orElse(null);
             LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " imports the levels of "
                     + settings.legacyState() + ": " + legacyVersions);
         }
@@ -710,9 +713,25 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                     incarnation = replica.state.incarnationOf(settings.nodeName());
                 }
                 legacyVersions = List.of();
+                importLegacyHistory();
                 ready.countDown();
                 LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " is in the cluster log,"
                         + " incarnation " + incarnation);
+            }
+        });
+    }
+
+    /** the history of the pre-log state file goes into the log once; importing it twice adds nothing */
+    private void importLegacyHistory() {
+        byte[] history = legacyHistory;
+        if (history == null) {
+            return;
+        }
+        legacyHistory = null;
+        log.append(new ImportHistory(settings.nodeName(), history)).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " could not import the adjust"
+                        + " history of " + settings.legacyState() + ": " + e);
             }
         });
     }
@@ -898,6 +917,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         } else if (e instanceof AdjustDone d) {
             replica.state.adjustDone(d);
             return ClusterState.Result.NOTHING;
+        } else if (e instanceof ImportHistory h) {
+            return replica.state.importHistory(h);
         } else if (e instanceof MajorityRecovered m) {
             // the voters follow the entry on every node, also when the log is replayed at a restart
             RaftHandle h = raft;

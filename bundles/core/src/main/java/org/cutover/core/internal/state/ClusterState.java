@@ -337,6 +337,30 @@ public final class ClusterState {
         return Result.of(changes);
     }
 
+    /**
+     * A node of the pre-log format brings its adjust history: entries the history lacks (by request id) are
+     * added, the history is put in time order and keeps the newest {@value #MAX_HISTORY}.
+     */
+    public Result importHistory(ImportHistory h) {
+        List<HistoryEntry> imported;
+        try {
+            imported = readHistory(new java.io.DataInputStream(new java.io.ByteArrayInputStream(h.history())));
+        } catch (IOException e) {
+            return Result.refuse(ReasonCode.INVALID_LEVEL, "the history imported by " + h.node()
+                    + " cannot be read: " + e.getMessage());
+        }
+        for (HistoryEntry e : imported) {
+            if (!applied(e.requestId)) {
+                history.add(e);
+            }
+        }
+        history.sort(java.util.Comparator.comparing(e -> e.record.when()));
+        while (history.size() > MAX_HISTORY) {
+            history.remove(0);
+        }
+        return Result.of(List.of());
+    }
+
     public Result join(Join j) {
         NodeRecord node = nodes.get(j.node());
         if (node == null || node.levels.isEmpty()) {
@@ -529,6 +553,10 @@ public final class ClusterState {
                 out.writeUTF(m.getValue());
             }
         }
+        writeHistory(out, history);
+    }
+
+    private static void writeHistory(DataOutput out, List<HistoryEntry> history) throws IOException {
         out.writeInt(history.size());
         for (HistoryEntry h : history) {
             AdjustRecord r = h.record;
@@ -580,6 +608,12 @@ public final class ClusterState {
             }
             s.groups.put(g.name, g);
         }
+        s.history.addAll(readHistory(in));
+        return s;
+    }
+
+    private static List<HistoryEntry> readHistory(DataInput in) throws IOException {
+        List<HistoryEntry> history = new ArrayList<>();
         int historyCount = boundedCount(in);
         for (int i = 0; i < historyCount; i++) {
             String requestId = in.readUTF();
@@ -595,10 +629,21 @@ public final class ClusterState {
             long epoch = in.readLong();
             long micros = in.readLong();
             String outcome = in.readUTF();
-            s.history.add(new HistoryEntry(requestId, new AdjustRecord(when, by, names, from, to, epoch,
+            history.add(new HistoryEntry(requestId, new AdjustRecord(when, by, names, from, to, epoch,
                     micros < 0 ? null : Duration.ofNanos(micros * 1000), outcome)));
         }
-        return s;
+        return history;
+    }
+
+    /** the history alone, in the snapshot's encoding: what a node of the pre-log format brings in */
+    public byte[] historyBytes() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            writeHistory(out, history);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
     }
 
     private static int boundedCount(DataInput in) throws IOException {

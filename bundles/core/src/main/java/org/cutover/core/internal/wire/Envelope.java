@@ -92,6 +92,10 @@ public sealed interface Envelope {
     record MajorityRecovered(String requestedBy, List<String> voters, long atMillis) implements Envelope {
     }
 
+    /** a node of the pre-log format brings its adjust history (the snapshot's encoding of it), once */
+    record ImportHistory(String node, byte[] history) implements Envelope {
+    }
+
 
 
 }

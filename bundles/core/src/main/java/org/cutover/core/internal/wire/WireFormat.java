@@ -123,6 +123,10 @@ public final class WireFormat {
                 out.writeUTF(m.requestedBy());
                 writeStrings(out, m.voters());
                 out.writeLong(m.atMillis());
+            } else if (e instanceof ImportHistory h) {
+                out.writeByte(18);
+                out.writeUTF(h.node());
+                writeBytes(out, h.history());
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -164,6 +168,7 @@ public final class WireFormat {
             case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
             case 16 -> new ForceVoters(in.readUTF(), readStrings(in, length));
             case 17 -> new MajorityRecovered(in.readUTF(), readStrings(in, length), in.readLong());
+            case 18 -> new ImportHistory(in.readUTF(), readBytes(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

@@ -22,6 +22,7 @@ import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
 import org.cutover.core.internal.wire.Envelope.Hello;
+import org.cutover.core.internal.wire.Envelope.ImportHistory;
 import org.cutover.core.internal.wire.Envelope.Join;
 import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
@@ -138,6 +139,20 @@ public class ClusterStateTest {
         var last = s.history(java.util.Optional.empty()).get(0);
         assertEquals("n1", last.requestedBy());
         assertEquals("MAJORITY_RECOVERED: voters n1, n2", last.outcome());
+    }
+
+    @Test
+    public void anImportedHistoryAddsWhatIsMissingInTimeOrderAndNothingTwice() {
+        ClusterState old = threeNodes();
+        assertTrue(old.adjust(adjust("a1", 1, "g", 1)).accepted());
+        assertTrue(old.adjust(adjust("a0", 2, "g", 2)).accepted());
+        ClusterState s = threeNodes();
+        assertTrue(s.adjust(adjust("a1", 1, "g", 1)).accepted());
+        byte[] bytes = old.historyBytes();
+        assertTrue(s.importHistory(new ImportHistory("n1", bytes)).accepted());
+        assertTrue(s.importHistory(new ImportHistory("n1", bytes)).accepted());
+        assertEquals(old.history(java.util.Optional.empty()), s.history(java.util.Optional.empty()));
+        assertEquals(ReasonCode.INVALID_LEVEL, s.importHistory(new ImportHistory("n1", new byte[] {1})).refused());
     }
 
     @Test

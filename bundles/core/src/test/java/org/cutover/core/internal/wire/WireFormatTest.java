@@ -33,7 +33,8 @@ public class WireFormatTest {
             new GroupState("kv", "node2#1", new byte[] {7}),
             new GroupState("kv", "node2#1", null),
             new ForceVoters("node1", List.of("node1", "node2")),
-            new MajorityRecovered("node1", List.of("node1"), 42L));
+            new MajorityRecovered("node1", List.of("node1"), 42L),
+            new ImportHistory("node1", new byte[] {0, 0, 0, 0}));
 
     @Test
     public void everyKindSurvivesARoundTrip() throws IOException {
