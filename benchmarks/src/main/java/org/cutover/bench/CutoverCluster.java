@@ -35,6 +35,10 @@ final class CutoverCluster implements AutoCloseable {
     final List<ClusterNode> nodes = new ArrayList<>();
     final List<VersionNegotiator> versions = new ArrayList<>();
     final List<JChannel> channels = new ArrayList<>();
+    /** per node: builds it again on the same log (a restart) */
+    private final List<java.util.function.Supplier<ClusterNode>> builders = new ArrayList<>();
+    /** per node: the channel of its current incarnation */
+    private final java.util.Map<Integer, JChannel> current = new java.util.concurrent.ConcurrentHashMap<>();
 
     private CutoverCluster() {
     }
@@ -50,9 +54,6 @@ final class CutoverCluster implements AutoCloseable {
         CutoverCluster c = new CutoverCluster();
         try {
             for (int i = 0; i < size; i++) {
-                InfraLevels infra = new InfraLevels();
-                infra.add(new Level1Protocol());
-                infra.add(new Level2Protocol());
                 String nodeName = "node" + (i + 1);
                 // fsync off: the benchmark measures the ordering, not the disk (and kills no machine); the log
                 // still lives in a file of its own per node. No legacy state: the path does not exist, so
@@ -61,13 +62,21 @@ final class CutoverCluster implements AutoCloseable {
                         false, dir.resolve(nodeName + "-no-legacy-state.bin"), Duration.ofSeconds(10),
                         Duration.ofSeconds(5));
                 int index = i;
-                ClusterNode node = new ClusterNode(settings, () -> {
-                    JChannel ch = stack.channel(index);
-                    synchronized (c.channels) {
-                        c.channels.add(ch);
-                    }
-                    return ch;
-                }, infra, (topic, props) -> { });
+                java.util.function.Supplier<ClusterNode> build = () -> {
+                    InfraLevels infra = new InfraLevels();
+                    infra.add(new Level1Protocol());
+                    infra.add(new Level2Protocol());
+                    return new ClusterNode(settings, () -> {
+                        JChannel ch = stack.channel(index);
+                        synchronized (c.channels) {
+                            c.channels.add(ch);
+                        }
+                        c.current.put(index, ch);
+                        return ch;
+                    }, infra, (topic, props) -> { });
+                };
+                c.builders.add(build);
+                ClusterNode node = build.get();
                 c.nodes.add(node);
                 c.versions.add(new VersionNegotiator(node));
                 node.start();
@@ -100,6 +109,40 @@ final class CutoverCluster implements AutoCloseable {
                 Thread.sleep(20);
             }
         }
+    }
+
+    /** whether node {@code i} leads the cluster log now */
+    boolean leads(int i) {
+        JChannel ch = current.get(i);
+        org.jgroups.protocols.raft.RAFT raft = ch == null ? null
+                : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        return raft != null && raft.isLeader();
+    }
+
+    /**
+     * Node {@code i} dies as a killed process would: its protocol stack stops at once (sockets closed, no
+     * leave), so the others learn of it from their failure detection. Its node object is closed in the
+     * background afterwards, only to stop its threads.
+     */
+    void kill(int i) {
+        JChannel ch = current.get(i);
+        ch.getProtocolStack().stopStack(ch.getClusterName());
+        ClusterNode dead = nodes.get(i);
+        Thread closer = new Thread(dead::close, "close-" + dead.localNode());
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    /** node {@code i} starts again on its log; returns once it is part of the cluster again */
+    ClusterNode restart(int i) throws Exception {
+        ClusterNode node = builders.get(i).get();
+        nodes.set(i, node);
+        versions.set(i, new VersionNegotiator(node));
+        node.start();
+        if (!node.awaitSynced(WAIT)) {
+            throw new IllegalStateException(node.localNode() + " did not rejoin within " + WAIT);
+        }
+        return node;
     }
 
     /** one member per node in each group; returns the handles in node order */

@@ -1,6 +1,7 @@
 package org.cutover.core.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -217,6 +218,7 @@ public class ClusterLogTest {
                     List.of(new GroupVersion("g", before.level(), before.epoch())), System.currentTimeMillis()),
                     waiter);
             assertTrue(waiter.awaitDelivery(TestCluster.WAIT));
+            assertNull("not committed: " + waiter.failure(), waiter.failure());
             assertEquals(String.valueOf(waiter.result().why()), ReasonCode.GROUP_PARTITIONED,
                     waiter.result().refused());
             for (TestNode n : nodes.subList(0, 2)) {

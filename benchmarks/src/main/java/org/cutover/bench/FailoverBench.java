@@ -1,0 +1,186 @@
+package org.cutover.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.cutover.api.Group;
+import org.cutover.api.GroupException;
+import org.cutover.api.GroupListener;
+import org.cutover.api.MembershipChange;
+import org.cutover.bench.stats.Stats;
+import org.cutover.core.internal.ClusterNode;
+
+/**
+ * Issue 10's failover figures, in one JVM on the shipped stack and timings:
+ * how long after the log's leader is killed a send on a surviving node
+ * returns again, how long until the survivors have a new leader, and how
+ * long the killed node takes from its restart until it is back in the cluster
+ * log. A writer on a node that does not lead sends without pause (each
+ * {@code send} waits for its commit); the leader's protocol stack is stopped
+ * at once (sockets closed, no leave), as a kill -9 does to a process, so the
+ * others notice it through FD_SOCK2 and VERIFY_SUSPECT2 (1.5 s) as they would.
+ *
+ * <pre>BENCH_MAIN=org.cutover.bench.FailoverBench benchmarks/run [--nodes 3] [--kills 10]</pre>
+ */
+public final class FailoverBench {
+
+    private FailoverBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = Bench.parse(args);
+        int size = Integer.parseInt(o.getOrDefault("nodes", "3"));
+        int kills = Integer.parseInt(o.getOrDefault("kills", "10"));
+        Logger.getLogger("").setLevel(Level.SEVERE);
+        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(Level.SEVERE);
+        }
+        double loadStart = Bench.load1();
+        List<Long> resume = new ArrayList<>();
+        List<Long> elected = new ArrayList<>();
+        List<Long> rejoin = new ArrayList<>();
+        long failedSends = 0;
+        try (CutoverCluster c = CutoverCluster.start("failover", size, Path.of("target", "bench-state"))) {
+            for (int k = 0; k < kills; k++) {
+                int leader = awaitLeader(c, size);
+                int writerNode = (leader + 1) % size;
+                Group g = c.nodes.get(writerNode).join("failover-" + k, new Quiet());
+                Writer w = new Writer(g);
+                Thread t = new Thread(w, "writer");
+                t.start();
+                Thread.sleep(1000); // steady sending first
+                c.kill(leader);
+                long killed = System.nanoTime(); // once its sockets are closed: nothing sent later reaches it
+                long newLeader = -1;
+                long deadline = killed + 60_000_000_000L;
+                while (System.nanoTime() < deadline && (newLeader < 0 || w.firstSuccessAfter(killed) < 0)) {
+                    if (newLeader < 0) {
+                        for (int i = 0; i < size; i++) {
+                            if (i != leader && c.leads(i)) {
+                                newLeader = System.nanoTime() - killed;
+                            }
+                        }
+                    }
+                    Thread.sleep(1);
+                }
+                long firstAfter = w.firstSuccessAfter(killed);
+                w.running = false;
+                t.join(15_000);
+                failedSends += w.failed.get();
+                resume.add(firstAfter < 0 ? -1 : firstAfter - killed);
+                elected.add(newLeader);
+                long restarted = System.nanoTime();
+                c.restart(leader);
+                rejoin.add(System.nanoTime() - restarted);
+                System.out.printf(Locale.ROOT, "kill %d of node%d: send returns after %s ms, new leader after %s ms,"
+                        + " back in the log %s ms after its restart%n", k + 1, leader + 1, Stats.ms(resume.get(k)),
+                        Stats.ms(newLeader), Stats.ms(rejoin.get(k)));
+            }
+        }
+        double load = Math.max(loadStart, Bench.load1());
+        int cores = Runtime.getRuntime().availableProcessors();
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "%nFailover, %d nodes in one JVM, shipped stack and timings, %d kills"
+                + " of the log's leader (stack stopped: sockets closed, no leave)%n", size, kills));
+        table.append(String.format(Locale.ROOT, "load average (1 min) up to %.2f on %d cores%s%n", load, cores,
+                load > cores ? " — NOISY, not a result" : ""));
+        table.append(String.format(Locale.ROOT, "%-58s %9s %9s %9s%n", "what", "p50 ms", "max ms", "min ms"));
+        row(table, "leader killed → a send started after it returns", resume);
+        row(table, "leader killed → a survivor leads", elected);
+        row(table, "killed node restarted → back in the cluster log", rejoin);
+        table.append(String.format(Locale.ROOT, "sends that failed (GroupException) while the leader was gone: %d%n",
+                failedSends));
+        System.out.print(table);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "failover-table.txt"), table.toString(), StandardCharsets.UTF_8);
+        System.out.println("load average at end " + ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.exit(0);
+    }
+
+    private static void row(StringBuilder table, String what, List<Long> nanos) {
+        List<Long> ok = nanos.stream().filter(n -> n >= 0).sorted().toList();
+        String missing = ok.size() == nanos.size() ? "" : "  (" + (nanos.size() - ok.size()) + " never within 60 s)";
+        if (ok.isEmpty()) {
+            table.append(String.format(Locale.ROOT, "%-58s %9s%s%n", what, "-", missing));
+            return;
+        }
+        table.append(String.format(Locale.ROOT, "%-58s %9s %9s %9s%s%n", what, Stats.ms(ok.get(ok.size() / 2)),
+                Stats.ms(ok.get(ok.size() - 1)), Stats.ms(ok.get(0)), missing));
+    }
+
+    private static int awaitLeader(CutoverCluster c, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + CutoverCluster.WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < size; i++) {
+                if (c.leads(i)) {
+                    return i;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException("no leader within " + CutoverCluster.WAIT);
+    }
+
+    /** sends without pause; remembers when each send returned */
+    private static final class Writer implements Runnable {
+        private final Group group;
+        /** start and end of every send that returned */
+        private final List<long[]> successes = new ArrayList<>();
+        final AtomicLong lastSuccess = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        volatile boolean running = true;
+
+        Writer(Group group) {
+            this.group = group;
+        }
+
+        @Override
+        public void run() {
+            byte[] payload = new byte[64];
+            while (running) {
+                long started = System.nanoTime();
+                try {
+                    group.send(payload);
+                    long now = System.nanoTime();
+                    synchronized (successes) {
+                        successes.add(new long[] {started, now});
+                    }
+                    lastSuccess.set(now);
+                } catch (GroupException e) {
+                    failed.incrementAndGet();
+                }
+            }
+        }
+
+        /** when the first send that started after {@code t} returned (one in flight at t may return sooner) */
+        long firstSuccessAfter(long t) {
+            synchronized (successes) {
+                for (long[] s : successes) {
+                    if (s[0] > t) {
+                        return s[1];
+                    }
+                }
+            }
+            return -1;
+        }
+    }
+
+    private static final class Quiet implements GroupListener {
+        @Override
+        public void onMessage(org.cutover.api.Delivery delivery) {
+        }
+
+        @Override
+        public void onMembershipChange(MembershipChange change) {
+        }
+    }
+}
