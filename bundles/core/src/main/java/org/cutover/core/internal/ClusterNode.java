@@ -54,7 +54,6 @@ import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
-import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.protocols.raft.election.BaseElection;
 import org.jgroups.raft.RaftHandle;
@@ -100,6 +99,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private volatile LogLink log;
     private volatile LogCompaction compaction;
     private volatile LogLossCheck logLoss;
+    private volatile LogVoters logVoters;
     private volatile View view;
     private volatile boolean connected;
     /** opens when this node's fresh hello is applied: from then on its joins are ordered after it */
@@ -206,6 +206,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
         });
         raft = handle;
+        logVoters = new LogVoters(ch, handle, settings.opTimeout());
         log = new LogLink(handle, settings.nodeName(), settings.opTimeout(), () -> {
             synchronized (replica) {
                 return replica.authors.sessionOf(settings.nodeName());
@@ -326,13 +327,10 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new GroupException(r.refused(), r.why());
         }
         try {
-            // the log's voters follow the defined nodes, so the majority no longer counts the removed node. Only
-            // the leader changes them: REDIRECT takes the change there (RAFT alone refused it on a follower, and
-            // the voter left behind kept two of three nodes from electing a leader after the next crash)
-            REDIRECT redirect = channel.getProtocolStack().findProtocol(REDIRECT.class);
-            (redirect != null ? redirect.removeServer(name) : raft.removeServer(name))
-                    .get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
+            // the log's voters follow the defined nodes, so the majority no longer counts the removed node (a
+            // voter left behind kept two of three nodes from electing a leader after the next crash)
+            logVoters.remove(name);
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "node " + name + " is no longer defined, but the log still counts it"
                     + " as a voter: " + e);
         }
@@ -340,8 +338,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     @Override
     public List<String> voters() {
-        RaftHandle h = raft;
-        return h == null ? List.of() : h.raft().members().stream().sorted().toList();
+        LogVoters v = logVoters;
+        return v == null ? List.of() : v.list();
     }
 
     @Override
@@ -359,18 +357,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         if (!log.hasLeader()) {
             throw log.noLeader();
         }
-        try {
-            // only the leader changes the voters; REDIRECT takes the change there
-            REDIRECT redirect = channel.getProtocolStack().findProtocol(REDIRECT.class);
-            (redirect != null ? redirect.addServer(name) : raft.addServer(name))
-                    .get(settings.opTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while adding node " + name);
-        } catch (Exception e) {
-            throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + name + " was not made a voter within "
-                    + settings.opTimeout().toSeconds() + " s (it may still be): " + e);
-        }
+        logVoters.add(name);
         return true;
     }
 
@@ -405,16 +392,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
         LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " recovers the cluster log: voters "
                 + voters() + " become " + survivors + " (forced; entries only the others hold are lost)");
-        byte[] force = WireFormat.encode(new ForceVoters(settings.nodeName(), survivors));
-        for (Address a : v.getMembers()) {
-            if (!a.equals(ch.getAddress())) {
-                try {
-                    ch.send(new BytesMessage(a, force));
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.WARNING, "could not tell " + a + " of the new voters: " + e);
-                }
-            }
-        }
+        logVoters.tellOthers(new ForceVoters(settings.nodeName(), survivors));
         forceVoters(survivors, settings.nodeName());
         long deadline = System.nanoTime() + settings.opTimeout().toNanos();
         while (!log.hasLeader()) {
@@ -439,19 +417,13 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** counts only these voters, if there is no leader and this node's view holds no majority of the old ones */
     private void forceVoters(List<String> voters, String requestedBy) {
-        RaftHandle h = raft;
-        JChannel ch = channel;
-        if (h == null || ch == null || log.hasLeader() || viewHoldsMajority()) {
+        LogVoters v = logVoters;
+        if (v == null || log.hasLeader() || viewHoldsMajority()) {
             LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " ignores the recovery asked by "
                     + requestedBy + ": it has a leader or a majority of the voters " + voters());
             return;
         }
-        h.raft().members(voters);
-        View v = ch.getView();
-        BaseElection election = ch.getProtocolStack().findProtocol(BaseElection.class);
-        if (election != null && v != null && v.getCoord().equals(ch.getAddress())) {
-            election.startVotingThread(); // ELECTION2 votes at view changes only, and the view did not change
-        }
+        v.force(voters);
     }
 
     // ---- GroupService ----
@@ -647,14 +619,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** whether this node's view holds a majority of the log's voters, i.e. whether an election can succeed here */
     private boolean viewHoldsMajority() {
-        RaftHandle h = raft;
-        if (h == null) {
-            return false;
-        }
-        List<String> voters = h.raft().members();
-        Set<String> inView = nodesInView();
-        long seen = voters.stream().filter(inView::contains).count();
-        return seen > voters.size() / 2;
+        LogVoters v = logVoters;
+        return v != null && v.majorityAmong(nodesInView());
     }
 
     private <T> T await(CompletableFuture<T> f, String what) {
@@ -921,10 +887,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             return replica.state.importHistory(h);
         } else if (e instanceof MajorityRecovered m) {
             // the voters follow the entry on every node, also when the log is replayed at a restart
-            RaftHandle h = raft;
-            if (h != null) {
-                h.raft().members(m.voters());
-            }
+            logVoters.set(m.voters());
             LOG.log(System.Logger.Level.WARNING, "the cluster log was recovered by " + m.requestedBy() + ": voters "
                     + m.voters());
             return changed(replica.state.majorityRecovered(m));
