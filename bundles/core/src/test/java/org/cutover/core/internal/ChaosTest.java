@@ -167,6 +167,20 @@ public class ChaosTest {
     private final List<Writer> writers = new CopyOnWriteArrayList<>();
 
     /** whether an operation on this node that started at {@code started} and succeeded now ran inside a split */
+    /** the cluster of the run, for the reports of its writers */
+    private volatile TestCluster current;
+
+    /** what each node's DISCARD drops now: the split as the network sees it */
+    private String discards() {
+        StringBuilder b = new StringBuilder();
+        for (TestNode n : current.running()) {
+            b.append(n.name).append(' ').append(n.channel().getAddress()).append(" ignores ")
+                    .append(n.discard().getIgnoredMembers()).append(" all=").append(n.discard().discardAll())
+                    .append(" up=").append(n.discard().getUpDiscardRate()).append("; ");
+        }
+        return b.toString();
+    }
+
     private boolean onMinorityThroughout(String node, long started) {
         Split s = split;
         return s != null && s.minority().contains(node) && started > s.since();
@@ -257,7 +271,8 @@ public class ChaosTest {
             counters.acknowledged();
             if (onMinorityThroughout(node.name, started)) {
                 counters.minorityCommits.incrementAndGet();
-                System.out.println("MINORITY COMMIT: " + text + " from " + node.name + " during " + split);
+                System.out.println("MINORITY COMMIT: " + text + " from " + node.name + " during " + split
+                        + "\n  raft: " + current.raftStates() + "\n  discard: " + discards());
             }
         }
 
@@ -353,6 +368,7 @@ public class ChaosTest {
         long t0 = System.nanoTime();
         Random random = new Random(seed);
         try (TestCluster cluster = new TestCluster("chaos", NODES, "<DISCARD/>")) {
+            current = cluster;
             cluster.startAll(NODES, 1, 2);
             for (TestNode n : cluster.running()) {
                 startWriter(n, random.nextLong());
