@@ -4,10 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 import org.cutover.api.Group;
@@ -54,7 +51,7 @@ public class LogLossTest {
 
             a.crash();
             b.crash();
-            deleteRecursively(cluster.stateDir().resolve(b.name + "-log"));
+            TestCluster.deleteRecursively(cluster.stateDir().resolve(b.name + "-log"));
             TestNode b2 = cluster.launch(nodes.indexOf(b), 1);
             cluster.heal(); // C hears B again: they are two of three
             Await.until(b2.name + " and " + c.name + " in one view", TestCluster.WAIT,
@@ -92,15 +89,5 @@ public class LogLossTest {
                     .formatHex(e.command() == null ? new byte[0] : e.command(), e.offset(), e.offset() + e.length())));
         }
         return out;
-    }
-
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
     }
 }

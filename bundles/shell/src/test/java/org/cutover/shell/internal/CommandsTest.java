@@ -172,10 +172,7 @@ public class CommandsTest {
 
     @Test
     public void majorityRecoverWithoutForceChangesNothingAndSaysWhatItWouldDo() throws Exception {
-        FakeClusterService cluster = new FakeClusterService(
-                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
-                new DefinedNode("node2", NodeStatus.PARTITIONED, "b", new TreeSet<>(Set.of(1))));
-        cluster.voters.addAll(List.of("node1", "node2"));
+        FakeClusterService cluster = twoVotersOneGone();
         MajorityRecoverCommand recover = new MajorityRecoverCommand();
         recover.clusterService = cluster;
         CommandException refused = assertThrows(CommandException.class, recover::execute);
@@ -188,10 +185,7 @@ public class CommandsTest {
 
     @Test
     public void majorityRecoverWithForceRecoversAndNamesTheVoters() throws Exception {
-        FakeClusterService cluster = new FakeClusterService(
-                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
-                new DefinedNode("node2", NodeStatus.PARTITIONED, "b", new TreeSet<>(Set.of(1))));
-        cluster.voters.addAll(List.of("node1", "node2"));
+        FakeClusterService cluster = twoVotersOneGone();
         MajorityRecoverCommand recover = new MajorityRecoverCommand();
         recover.clusterService = cluster;
         recover.force = true;
@@ -237,6 +231,14 @@ public class CommandsTest {
         for (Class<?> listCommand : List.of(NodeListCommand.class, GroupListCommand.class, VersionHistoryCommand.class)) {
             assertEquals("--no-format", listCommand.getDeclaredField("noFormat").getAnnotation(Option.class).name());
         }
+    }
+
+    private static FakeClusterService twoVotersOneGone() {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
+                new DefinedNode("node2", NodeStatus.PARTITIONED, "b", new TreeSet<>(Set.of(1))));
+        cluster.voters.addAll(List.of("node1", "node2"));
+        return cluster;
     }
 
     private static void assertOption(Class<?> command, String field, String shortName, String longName)

@@ -328,10 +328,7 @@ public final class ClusterState {
                 changes.addAll(removeMembersOf(name, Reason.FAILURE));
             }
         }
-        if (history.size() >= MAX_HISTORY) {
-            history.remove(0);
-        }
-        history.add(new HistoryEntry("recovery-" + m.requestedBy() + "-" + m.atMillis(), new AdjustRecord(
+        record(new HistoryEntry("recovery-" + m.requestedBy() + "-" + m.atMillis(), new AdjustRecord(
                 Instant.ofEpochMilli(m.atMillis()), m.requestedBy(), List.of(), 0, 0, 0, null,
                 "MAJORITY_RECOVERED: voters " + String.join(", ", m.voters()))));
         return Result.of(changes);
@@ -464,12 +461,17 @@ public final class ClusterState {
             lowest = Math.min(lowest, fromLevel);
             highest = Math.max(highest, g.epoch);
         }
+        record(new HistoryEntry(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
+                a.requestedBy(), names, lowest, a.toLevel(), highest, null, "APPLIED")));
+        return new Result(changes, null, null, epochs);
+    }
+
+    /** the history keeps the newest {@value #MAX_HISTORY} entries */
+    private void record(HistoryEntry entry) {
         if (history.size() >= MAX_HISTORY) {
             history.remove(0);
         }
-        history.add(new HistoryEntry(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
-                a.requestedBy(), names, lowest, a.toLevel(), highest, null, "APPLIED")));
-        return new Result(changes, null, null, epochs);
+        history.add(entry);
     }
 
     /** whether the adjust with this request id is in the history (a copy of it must change nothing) */

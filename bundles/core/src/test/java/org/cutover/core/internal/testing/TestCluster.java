@@ -366,7 +366,7 @@ public final class TestCluster implements AutoCloseable {
         running.clear();
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
+    public static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
