@@ -653,7 +653,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             if (raft.isLeader()) {
                 publishView();
             }
-            compaction.maybeCompact(view);
+            compaction.maybeCompact();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "tick: " + e);
         }

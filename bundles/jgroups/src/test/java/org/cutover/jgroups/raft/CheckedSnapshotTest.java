@@ -1,0 +1,177 @@
+package org.cutover.jgroups.raft;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.jgroups.JChannel;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.SHARED_LOOPBACK;
+import org.jgroups.protocols.SHARED_LOOPBACK_PING;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.protocols.raft.InMemoryLog;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.raft.StateMachine;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * A snapshot asked of the leader while a follower in its view lags: three
+ * channels over shared loopback with the checked pair, and DISCARD below one
+ * follower's RAFT so that it misses everything the other two commit. RAFT
+ * cuts at the commit index, so a snapshot there would leave that follower
+ * with the snapshot instead of the entries (what its members must not see).
+ */
+public class CheckedSnapshotTest {
+
+    private static final long WAIT_MS = 10_000;
+
+    private final String prefix = "checked-snapshot-" + UUID.randomUUID();
+    private final List<JChannel> channels = new ArrayList<>();
+    private final List<Recording> machines = new ArrayList<>();
+
+    @After
+    public void close() {
+        channels.forEach(JChannel::close);
+    }
+
+    @Test
+    public void theLeaderCutsItsLogOnlyWhenNoFollowerInViewLacksACommittedEntry() throws Exception {
+        for (String id : List.of("a", "b", "c")) {
+            start(id);
+        }
+        await("a leader", () -> leaderIndex() >= 0, this::roles);
+        int leader = leaderIndex();
+        int slow = (leader + 1) % 3;
+        RAFT lead = raft(leader);
+        discard(slow).discardAll(true);
+        for (int i = 0; i < 20; i++) {
+            byte[] entry = ("e" + i).getBytes(StandardCharsets.UTF_8);
+            lead.setAsync(entry, 0, entry.length).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+
+        lead.snapshotAsync().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals("no snapshot while " + raft(slow).raftId() + " lacks committed entries", 0,
+                lead.numSnapshots());
+        assertEquals(1, ((CheckedRAFT) lead).snapshotsDeferred());
+
+        discard(slow).discardAll(false);
+        await(raft(slow).raftId() + " caught up", () -> raft(slow).commitIndex() == lead.commitIndex(),
+                this::roles);
+        assertEquals("the lagging follower applied every entry, in order", machines.get(leader).seen(),
+                machines.get(slow).seen());
+        assertEquals("and got no snapshot", 0, machines.get(slow).snapshotsRead());
+
+        // the follower's acknowledgement reaches the leader's commit table a moment after its commit
+        await("a snapshot once every follower has all", () -> {
+            lead.snapshotAsync().get(WAIT_MS, TimeUnit.MILLISECONDS);
+            return lead.numSnapshots() == 1;
+        }, this::roles);
+        assertEquals("the leader's log starts at its commit index", lead.commitIndex(), lead.log().firstAppended());
+    }
+
+    private void start(String id) throws Exception {
+        Recording machine = new Recording();
+        CheckedRAFT raft = new CheckedRAFT();
+        raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
+                .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(100);
+        JChannel ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
+                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new DISCARD(), new CheckedELECTION2(),
+                raft).name(id);
+        channels.add(ch);
+        machines.add(machine);
+        ch.connect(prefix);
+    }
+
+    private RAFT raft(int i) {
+        return channels.get(i).getProtocolStack().findProtocol(RAFT.class);
+    }
+
+    private DISCARD discard(int i) {
+        return channels.get(i).getProtocolStack().findProtocol(DISCARD.class);
+    }
+
+    private int leaderIndex() {
+        for (int i = 0; i < channels.size(); i++) {
+            if (raft(i).isLeader()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private String roles() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < channels.size(); i++) {
+            RAFT r = raft(i);
+            b.append(r.raftId()).append(r.isLeader() ? " leads" : " follows").append(" term ").append(r.currentTerm())
+                    .append(" commit ").append(r.commitIndex()).append(" snapshots ").append(r.numSnapshots())
+                    .append("; ");
+        }
+        return b.toString();
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static boolean await(String what, Check check, Supplier<String> state) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (System.nanoTime() < deadline) {
+            if (check.holds()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        fail(what + " not within " + WAIT_MS + " ms; " + state.get());
+        return false;
+    }
+
+    /** what a member would see: the entries applied, and how often a snapshot replaced them */
+    private static final class Recording implements StateMachine {
+        private final List<String> applied = new ArrayList<>();
+        private int snapshotsRead;
+
+        synchronized List<String> seen() {
+            return List.copyOf(applied);
+        }
+
+        synchronized int snapshotsRead() {
+            return snapshotsRead;
+        }
+
+        @Override
+        public synchronized byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+            applied.add(new String(data, offset, length, StandardCharsets.UTF_8));
+            return null;
+        }
+
+        @Override
+        public synchronized void readContentFrom(DataInput in) throws Exception {
+            snapshotsRead++;
+            applied.clear();
+            for (int n = in.readInt(); n > 0; n--) {
+                applied.add(in.readUTF());
+            }
+        }
+
+        @Override
+        public synchronized void writeContentTo(DataOutput out) throws Exception {
+            out.writeInt(applied.size());
+            for (String s : applied) {
+                out.writeUTF(s);
+            }
+        }
+    }
+}
