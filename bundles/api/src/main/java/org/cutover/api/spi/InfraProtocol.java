@@ -40,4 +40,16 @@ public interface InfraProtocol {
      * @throws IllegalArgumentException if the bytes are not a frame of this level
      */
     Frame decode(String group, byte[] bytes);
+
+    /**
+     * Decodes the frame in {@code length} bytes of {@code buffer} from {@code offset}: the cluster log hands
+     * each frame as a range of its entry, and a level that reads it in place saves a copy of every message.
+     * The buffer must not be kept after the call returns. The default copies the range.
+     *
+     * @throws IllegalArgumentException if the bytes are not a frame of this level
+     * @since 1.1
+     */
+    default Frame decode(String group, byte[] buffer, int offset, int length) {
+        return decode(group, java.util.Arrays.copyOfRange(buffer, offset, offset + length));
+    }
 }

@@ -26,6 +26,7 @@ import org.cutover.api.spi.Frame;
 import org.cutover.api.spi.InfraProtocol;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Slice;
 import org.cutover.core.internal.wire.Envelope.GroupData;
 import org.cutover.core.internal.wire.Envelope.Reply;
 
@@ -65,8 +66,8 @@ final class GroupMessaging {
     /** queues one data message; completes when this node has applied it */
     CompletableFuture<Void> send(LocalMember member, byte[] payload) {
         InfraProtocol p = protocolFor(member);
-        return append.apply(new GroupData(member.name(), member.self().id(), p.level(), p.encode(member.name(),
-                Frame.data(payload)))).thenApply(r -> null);
+        return append.apply(new GroupData(member.name(), member.self().id(), p.level(), Slice.of(p.encode(
+                member.name(), Frame.data(payload))))).thenApply(r -> null);
     }
 
     CompletionStage<RequestResult> request(LocalMember member, byte[] payload, Duration timeout) {
@@ -84,7 +85,7 @@ final class GroupMessaging {
         tracker.future.whenComplete((r, e) -> requests.remove(requestId));
         byte[] frame = p.encode(member.name(), new Frame(Frame.Kind.REQUEST, id, payload));
         timer.schedule(tracker::timeOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        append.apply(new GroupData(member.name(), member.self().id(), p.level(), frame)).whenComplete((r, e) -> {
+        append.apply(new GroupData(member.name(), member.self().id(), p.level(), Slice.of(frame))).whenComplete((r, e) -> {
             if (e != null) {
                 tracker.future.completeExceptionally(e);
             }
@@ -112,7 +113,7 @@ final class GroupMessaging {
         }
         Frame frame;
         try {
-            frame = protocol.get().decode(d.group(), d.frame());
+            frame = protocol.get().decode(d.group(), d.frame().array(), d.frame().offset(), d.frame().length());
         } catch (RuntimeException ex) {
             targets.forEach(lm -> members.drop(lm, Reason.NODE_INCAPABLE, "a level " + d.level() + " message from "
                     + d.member() + " cannot be decoded here: " + ex.getMessage()));
@@ -149,7 +150,7 @@ final class GroupMessaging {
         }
         byte[] reply = protocol.encode(d.group(), new Frame(Frame.Kind.REPLY, frame.requestId(),
                 answer[0] == null ? new byte[0] : answer[0]));
-        Reply r = new Reply(d.group(), lm.self().id(), d.level(), reply);
+        Reply r = new Reply(d.group(), lm.self().id(), d.level(), Slice.of(reply));
         if (local) {
             onReply(r);
         } else {
@@ -164,7 +165,7 @@ final class GroupMessaging {
             return;
         }
         try {
-            Frame f = protocol.get().decode(r.group(), r.frame());
+            Frame f = protocol.get().decode(r.group(), r.frame().array(), r.frame().offset(), r.frame().length());
             RequestTracker tracker = requests.get(f.requestId());
             if (tracker != null && f.kind() == Frame.Kind.REPLY) {
                 tracker.reply(new Member(ClusterNode.nodeOfMember(r.member()), r.member()), f.payload());

@@ -16,6 +16,7 @@ import org.cutover.api.ReasonCode;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.LogBatch;
+import org.cutover.core.internal.wire.Slice;
 import org.cutover.core.internal.wire.WireFormat;
 import org.jgroups.raft.RaftHandle;
 
@@ -51,20 +52,20 @@ final class LogLink implements AutoCloseable {
      */
     static final byte[] COMMIT_NUDGE = {0};
 
-    private record Queued(byte[] envelope, CompletableFuture<ClusterState.Result> result) {
+    private record Queued(Envelope envelope, int size, CompletableFuture<ClusterState.Result> result) {
     }
 
     /** an entry sent and not yet applied here; resent as it is (same number) until applied or given up */
     private static final class Sent {
         final long number;
-        final byte[] entry;
+        final Slice entry;
         final List<Queued> callers;
         final long deadlineNanos;
         volatile long sentNanos;
         /** the leader this node knew when it last handed the entry over (null: none) */
         volatile Object sentTo;
 
-        Sent(long number, byte[] entry, List<Queued> callers, long deadlineNanos) {
+        Sent(long number, Slice entry, List<Queued> callers, long deadlineNanos) {
             this.number = number;
             this.entry = entry;
             this.callers = callers;
@@ -124,9 +125,8 @@ final class LogLink implements AutoCloseable {
             f.completeExceptionally(noLeader());
             return f;
         }
-        byte[] bytes = WireFormat.encode(e);
         try {
-            if (!queue.offer(new Queued(bytes, f), commitTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!queue.offer(new Queued(e, WireFormat.sizeHint(e), f), commitTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED, "node " + author + " has "
                         + MAX_QUEUED + " envelopes waiting for the log; it cannot commit fast enough"));
             }
@@ -174,11 +174,11 @@ final class LogLink implements AutoCloseable {
                     }
                 }
                 batch.add(first);
-                int bytes = first.envelope().length;
+                int bytes = first.size();
                 Queued next;
                 while (bytes < MAX_BATCH_BYTES && (next = queue.poll()) != null) {
                     batch.add(next);
-                    bytes += next.envelope().length;
+                    bytes += next.size();
                 }
                 send(List.copyOf(batch));
                 batch.clear();
@@ -195,7 +195,7 @@ final class LogLink implements AutoCloseable {
             session = Math.max(System.currentTimeMillis() * 1000, lastSession.getAsLong() + 1);
         }
         long number = ++batchNumber;
-        List<byte[]> envelopes = new ArrayList<>(batch.size());
+        List<Envelope> envelopes = new ArrayList<>(batch.size());
         batch.forEach(q -> envelopes.add(q.envelope()));
         Sent sent = new Sent(number, LogBatch.encode(author, session, number, envelopes), batch,
                 System.nanoTime() + commitTimeout.toNanos());
@@ -208,7 +208,7 @@ final class LogLink implements AutoCloseable {
         sent.sentNanos = System.nanoTime();
         sent.sentTo = raft.leader();
         try {
-            raft.setAsync(sent.entry, 0, sent.entry.length).orTimeout(commitTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            raft.setAsync(sent.entry.array(), sent.entry.offset(), sent.entry.length()).orTimeout(commitTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((r, ex) -> {
                         if (ex != null) {
                             LOG.log(System.Logger.Level.DEBUG, "entry " + sent.number + " of " + author

@@ -66,11 +66,11 @@ public sealed interface Envelope {
     }
 
     /** a group message, encoded by the InfraProtocol of {@code level} */
-    record GroupData(String group, String member, int level, byte[] frame) implements Envelope {
+    record GroupData(String group, String member, int level, Slice frame) implements Envelope {
     }
 
     /** unicast to the requesting node: one member's REPLY frame */
-    record Reply(String group, String member, int level, byte[] frame) implements Envelope {
+    record Reply(String group, String member, int level, Slice frame) implements Envelope {
     }
 
     /** unicast to a joiner's node: an existing member's state as of the join; state null if it keeps none */

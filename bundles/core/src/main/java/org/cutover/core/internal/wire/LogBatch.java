@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jgroups.util.ByteArrayDataOutputStream;
+
 /**
  * One entry of the cluster log: many envelopes of one author node, in the
  * order that node queued them. Batching is what makes a majority-committed log
@@ -26,19 +28,27 @@ public final class LogBatch {
     private LogBatch() {
     }
 
-    public static byte[] encode(String author, long session, long number, List<byte[]> envelopes) {
+    /** the entry: each envelope is encoded straight into it (no copy of its own first) */
+    public static Slice encode(String author, long session, long number, List<Envelope> envelopes) {
         byte[] name = author.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 2 + name.length + 8 + 8 + 4;
-        for (byte[] e : envelopes) {
-            size += 4 + e.length;
+        int hint = 1 + 2 + name.length + 8 + 8 + 4;
+        for (Envelope e : envelopes) {
+            hint += 4 + WireFormat.sizeHint(e);
         }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.put(MAGIC).putShort((short) name.length).put(name).putLong(session).putLong(number)
-                .putInt(envelopes.size());
-        for (byte[] e : envelopes) {
-            b.putInt(e.length).put(e);
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(hint);
+        out.writeByte(MAGIC);
+        out.writeShort(name.length);
+        out.write(name);
+        out.writeLong(session);
+        out.writeLong(number);
+        out.writeInt(envelopes.size());
+        for (Envelope e : envelopes) {
+            int at = out.position();
+            out.writeInt(0); // its length, filled in below
+            WireFormat.write(out, e);
+            ByteBuffer.wrap(out.buffer()).putInt(at, out.position() - at - Integer.BYTES);
         }
-        return b.array();
+        return new Slice(out.buffer(), 0, out.position());
     }
 
     /** the envelopes are views into {@code buf}: decode each with {@link WireFormat#decode} */

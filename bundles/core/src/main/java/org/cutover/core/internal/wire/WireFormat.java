@@ -1,11 +1,7 @@
 package org.cutover.core.internal.wire;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -16,6 +12,8 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 
 import org.cutover.core.internal.wire.Envelope.*;
+import org.jgroups.util.ByteArrayDataInputStream;
+import org.jgroups.util.ByteArrayDataOutputStream;
 
 /**
  * Binary encoding of {@link Envelope}s. Plain DataOutput rather than JGroups
@@ -34,8 +32,19 @@ public final class WireFormat {
     }
 
     public static byte[] encode(Envelope e) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(sizeHint(e));
+        write(out, e);
+        return java.util.Arrays.copyOf(out.buffer(), out.position());
+    }
+
+    /** about the envelope's encoded size: what the log link counts to fill a batch, and sizes buffers with */
+    public static int sizeHint(Envelope e) {
+        return 64 + frameLength(e);
+    }
+
+    /** writes the envelope where it goes: into a log entry's buffer, so a group message is copied only once here */
+    public static void write(DataOutput out, Envelope e) {
+        try {
             out.writeByte(MAGIC);
             if (e instanceof Hello h) {
                 out.writeByte(1);
@@ -99,13 +108,13 @@ public final class WireFormat {
                 out.writeUTF(d.group());
                 out.writeUTF(d.member());
                 out.writeInt(d.level());
-                writeBytes(out, d.frame());
+                writeSlice(out, d.frame());
             } else if (e instanceof Reply r) {
                 out.writeByte(12);
                 out.writeUTF(r.group());
                 out.writeUTF(r.member());
                 out.writeInt(r.level());
-                writeBytes(out, r.frame());
+                writeSlice(out, r.frame());
             } else if (e instanceof GroupState g) {
                 out.writeByte(15);
                 out.writeUTF(g.group());
@@ -131,11 +140,21 @@ public final class WireFormat {
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        return bytes.toByteArray();
+    }
+
+    private static int frameLength(Envelope e) {
+        if (e instanceof GroupData d) {
+            return d.frame().length();
+        }
+        return e instanceof Reply r ? r.frame().length() : 0;
     }
 
     public static Envelope decode(byte[] buf, int offset, int length) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(buf, offset, length));
+        if (length < 2 || offset < 0 || offset > buf.length - length) {
+            throw new IOException("an envelope of " + length + " bytes at " + offset + " is not within the "
+                    + buf.length + " bytes at hand");
+        }
+        ByteArrayDataInputStream in = new ByteArrayDataInputStream(buf, offset, length);
         if (in.readByte() != MAGIC) {
             throw new IOException("not a Cutover envelope (bad magic byte)");
         }
@@ -163,8 +182,8 @@ public final class WireFormat {
             case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong());
             case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF(), readStrings(in, length), in.readBoolean());
             case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
-            case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
-            case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readBytes(in, length));
+            case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));
+            case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));
             case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
             case 16 -> new ForceVoters(in.readUTF(), readStrings(in, length));
             case 17 -> new MajorityRecovered(in.readUTF(), readStrings(in, length), in.readLong());
@@ -244,6 +263,23 @@ public final class WireFormat {
         byte[] b = new byte[n];
         in.readFully(b);
         return b;
+    }
+
+    static void writeSlice(DataOutput out, Slice s) throws IOException {
+        out.writeInt(s.length());
+        out.write(s.array(), s.offset(), s.length());
+    }
+
+    /** the next length-prefixed bytes, as a range of the buffer being decoded */
+    static Slice readSlice(ByteArrayDataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.limit() - in.position()) {
+            throw new IOException("byte count " + n + " exceeds the " + (in.limit() - in.position())
+                    + " bytes left");
+        }
+        Slice s = new Slice(in.buffer(), in.position(), n);
+        in.skipBytes(n);
+        return s;
     }
 
     /** a count can never exceed the bytes that carry its elements */

@@ -14,16 +14,19 @@ import org.junit.Test;
 
 public class LogBatchTest {
 
-    private static List<byte[]> samples() {
-        List<byte[]> list = new ArrayList<>();
-        WireFormatTest.SAMPLES.forEach(e -> list.add(WireFormat.encode(e)));
-        return list;
+    private static List<Envelope> samples() {
+        return WireFormatTest.SAMPLES;
+    }
+
+    /** an entry as the log link sends it: its range of the buffer it was written into */
+    private static byte[] entry(String author, long session, long number) {
+        return LogBatch.encode(author, session, number, samples()).toArray();
     }
 
     @Test
     public void anEntryGivesBackItsAuthorNumberAndEveryEnvelopeInOrder() throws IOException {
-        List<byte[]> envelopes = samples();
-        byte[] entry = LogBatch.encode("node2", -42L, 7, envelopes);
+        List<Envelope> envelopes = samples();
+        byte[] entry = entry("node2", -42L, 7);
         LogBatch.View v = LogBatch.decode(entry, 0, entry.length);
         assertEquals("node2", v.author());
         assertEquals(-42L, v.session());
@@ -31,13 +34,13 @@ public class LogBatchTest {
         List<byte[]> back = LogBatch.envelopes(entry, v);
         assertEquals(envelopes.size(), back.size());
         for (int i = 0; i < back.size(); i++) {
-            assertArrayEquals("envelope " + i, envelopes.get(i), back.get(i));
+            assertArrayEquals("envelope " + i, WireFormat.encode(envelopes.get(i)), back.get(i));
         }
     }
 
     @Test
     public void anEntryInsideALargerBufferIsReadAtItsOffset() throws IOException {
-        byte[] entry = LogBatch.encode("n", 1, 2, samples());
+        byte[] entry = entry("n", 1, 2);
         byte[] padded = new byte[entry.length + 10];
         System.arraycopy(entry, 0, padded, 5, entry.length);
         LogBatch.View v = LogBatch.decode(padded, 5, entry.length);
@@ -48,7 +51,7 @@ public class LogBatchTest {
 
     @Test
     public void everyTruncationIsRefusedWithIOException() {
-        byte[] entry = LogBatch.encode("node1", 5, 9, samples());
+        byte[] entry = entry("node1", 5, 9);
         for (int len = 0; len < entry.length; len++) {
             try {
                 LogBatch.decode(Arrays.copyOf(entry, len), 0, len);
@@ -62,7 +65,7 @@ public class LogBatchTest {
     @Test
     public void mutatedEntriesNeverThrowAnythingButIOException() {
         Random random = new Random(20261130L);
-        byte[] entry = LogBatch.encode("node1", 5, 9, samples());
+        byte[] entry = entry("node1", 5, 9);
         for (int i = 0; i < 20_000; i++) {
             byte[] bytes = entry.clone();
             for (int k = 0; k < 1 + random.nextInt(3); k++) {

@@ -2,6 +2,7 @@ package org.cutover.core.internal.wire;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.fail;
 
 import java.io.IOException;
@@ -28,8 +29,8 @@ public class WireFormatTest {
             new Adjust("req", "node1", 2, List.of(new GroupVersion("kv", 1, 1), new GroupVersion("x", 1, 4)), 99L),
             new AdjustConfirm("req", "node2", List.of("node2#1"), true),
             new AdjustDone("req", 1234, "APPLIED"),
-            new GroupData("kv", "node1#1", 2, new byte[] {1, 2, 3}),
-            new Reply("kv", "node2#1", 2, new byte[] {4}),
+            new GroupData("kv", "node1#1", 2, Slice.of(new byte[] {1, 2, 3})),
+            new Reply("kv", "node2#1", 2, Slice.of(new byte[] {4})),
             new GroupState("kv", "node2#1", new byte[] {7}),
             new GroupState("kv", "node2#1", null),
             new ForceVoters("node1", List.of("node1", "node2")),
@@ -45,6 +46,18 @@ public class WireFormatTest {
             // records with byte[] compare by identity: compare the re-encoding instead
             assertArrayEquals(e.toString(), bytes, WireFormat.encode(back));
         }
+    }
+
+    /** the frame is read where it lies in the log entry: every message would otherwise be copied once more */
+    @Test
+    public void aGroupMessageFrameIsDecodedInPlace() throws IOException {
+        byte[] frame = {9, 8, 7, 6};
+        byte[] bytes = WireFormat.encode(new GroupData("kv", "node1#1", 2, Slice.of(frame)));
+        byte[] entry = new byte[bytes.length + 7];
+        System.arraycopy(bytes, 0, entry, 3, bytes.length);
+        GroupData back = (GroupData) WireFormat.decode(entry, 3, bytes.length);
+        assertSame(entry, back.frame().array());
+        assertArrayEquals(frame, back.frame().toArray());
     }
 
     @Test

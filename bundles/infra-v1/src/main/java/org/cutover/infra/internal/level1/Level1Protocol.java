@@ -66,25 +66,30 @@ public class Level1Protocol implements InfraProtocol {
         if (bytes == null) {
             throw new IllegalArgumentException("group " + group + ": no bytes to decode");
         }
-        if (bytes.length < HEADER_LENGTH) {
-            throw new IllegalArgumentException("group " + group + ": truncated level-1 frame, " + bytes.length
+        return decode(group, bytes, 0, bytes.length);
+    }
+
+    @Override
+    public Frame decode(String group, byte[] buffer, int offset, int size) {
+        if (size < HEADER_LENGTH) {
+            throw new IllegalArgumentException("group " + group + ": truncated level-1 frame, " + size
                     + " bytes is shorter than the " + HEADER_LENGTH + "-byte header");
         }
-        if (bytes[0] != LEVEL) {
+        if (buffer[offset] != LEVEL) {
             throw new IllegalArgumentException("group " + group + ": not a level-1 frame, its level byte is "
-                    + Byte.toUnsignedInt(bytes[0]));
+                    + Byte.toUnsignedInt(buffer[offset]));
         }
-        if (bytes[1] != KIND_DATA) {
-            throw new IllegalArgumentException("group " + group + ": unknown kind " + Byte.toUnsignedInt(bytes[1])
-                    + " in a level-1 frame, which carries DATA (0) only");
+        if (buffer[offset + 1] != KIND_DATA) {
+            throw new IllegalArgumentException("group " + group + ": unknown kind "
+                    + Byte.toUnsignedInt(buffer[offset + 1]) + " in a level-1 frame, which carries DATA (0) only");
         }
-        int length = ByteBuffer.wrap(bytes, 2, Integer.BYTES).getInt();
-        int available = bytes.length - HEADER_LENGTH;
+        int length = ByteBuffer.wrap(buffer, offset + 2, Integer.BYTES).getInt();
+        int available = size - HEADER_LENGTH;
         if (length != available) {
             throw new IllegalArgumentException("group " + group + ": bad length in a level-1 frame, the header says "
                     + length + " payload bytes and the frame holds " + available);
         }
-        return Frame.data(Arrays.copyOfRange(bytes, HEADER_LENGTH, bytes.length));
+        return Frame.data(Arrays.copyOfRange(buffer, offset + HEADER_LENGTH, offset + size));
     }
 
     @Override

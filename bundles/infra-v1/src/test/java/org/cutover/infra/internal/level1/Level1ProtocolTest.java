@@ -168,4 +168,20 @@ public class Level1ProtocolTest {
         assertTrue(rejected.getMessage(), rejected.getMessage().contains(expectedWords));
         assertTrue(rejected.getMessage(), rejected.getMessage().contains(GROUP));
     }
+
+    /** the cluster log hands a frame as a range of its entry: bytes around it, before and after, are not read */
+    @Test
+    public void aFrameInsideALargerBufferIsReadAtItsOffset() {
+        Frame frame = Frame.data("in place".getBytes(StandardCharsets.UTF_8));
+        byte[] bytes = level1.encode(GROUP, frame);
+        byte[] entry = new byte[bytes.length + 9];
+        Arrays.fill(entry, (byte) 0x5A);
+        System.arraycopy(bytes, 0, entry, 4, bytes.length);
+        Frame decoded = level1.decode(GROUP, entry, 4, bytes.length);
+        assertEquals(frame.kind(), decoded.kind());
+        assertEquals(frame.requestId(), decoded.requestId());
+        assertArrayEquals(frame.payload(), decoded.payload());
+        assertThrows(IllegalArgumentException.class, () -> level1.decode(GROUP, entry, 4, bytes.length - 1));
+        assertThrows(IllegalArgumentException.class, () -> level1.decode(GROUP, entry, 3, bytes.length));
+    }
 }

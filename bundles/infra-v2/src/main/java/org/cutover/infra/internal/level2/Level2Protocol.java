@@ -65,7 +65,7 @@ public class Level2Protocol implements InfraProtocol {
                 .putLong(frame.requestId())
                 .putInt(payload.length);
         byte[] bytes = buffer.putInt(0).put(payload).array();
-        ByteBuffer.wrap(bytes, CHECKSUM_OFFSET, Integer.BYTES).putInt(checksum(bytes));
+        ByteBuffer.wrap(bytes, CHECKSUM_OFFSET, Integer.BYTES).putInt(checksum(bytes, 0, bytes.length));
         return bytes;
     }
 
@@ -74,44 +74,49 @@ public class Level2Protocol implements InfraProtocol {
         if (bytes == null) {
             throw malformed(group, "no bytes to decode");
         }
-        if (bytes.length < HEADER_LENGTH) {
-            throw malformed(group, "truncated, " + bytes.length + " bytes is shorter than the " + HEADER_LENGTH
+        return decode(group, bytes, 0, bytes.length);
+    }
+
+    @Override
+    public Frame decode(String group, byte[] buffer, int offset, int size) {
+        if (size < HEADER_LENGTH) {
+            throw malformed(group, "truncated, " + size + " bytes is shorter than the " + HEADER_LENGTH
                     + "-byte header");
         }
-        if (bytes[0] != LEVEL) {
+        if (buffer[offset] != LEVEL) {
             throw new IllegalArgumentException("group " + group + ": not a level-2 frame, its level byte is "
-                    + Byte.toUnsignedInt(bytes[0]));
+                    + Byte.toUnsignedInt(buffer[offset]));
         }
-        if (bytes[1] != FORMAT) {
-            throw malformed(group, "unknown format " + Byte.toUnsignedInt(bytes[1]) + ", this bundle reads format "
-                    + FORMAT);
+        if (buffer[offset + 1] != FORMAT) {
+            throw malformed(group, "unknown format " + Byte.toUnsignedInt(buffer[offset + 1])
+                    + ", this bundle reads format " + FORMAT);
         }
-        ByteBuffer header = ByteBuffer.wrap(bytes);
-        long requestId = header.getLong(3);
-        int length = header.getInt(11);
-        int available = bytes.length - HEADER_LENGTH;
+        ByteBuffer header = ByteBuffer.wrap(buffer);
+        long requestId = header.getLong(offset + 3);
+        int length = header.getInt(offset + 11);
+        int available = size - HEADER_LENGTH;
         if (length != available) {
             throw malformed(group, "bad length, the header says " + length + " payload bytes and the frame holds "
                     + available);
         }
-        int expected = header.getInt(CHECKSUM_OFFSET);
-        int actual = checksum(bytes);
+        int expected = header.getInt(offset + CHECKSUM_OFFSET);
+        int actual = checksum(buffer, offset, size);
         if (expected != actual) {
             throw malformed(group, "checksum mismatch, the header says " + Integer.toHexString(expected)
                     + " and the bytes sum to " + Integer.toHexString(actual));
         }
-        Frame.Kind kind = kind(group, bytes[2]);
+        Frame.Kind kind = kind(group, buffer[offset + 2]);
         if (kind == Frame.Kind.DATA && requestId != 0) {
             throw malformed(group, "a DATA frame with request id " + requestId);
         }
-        return new Frame(kind, requestId, Arrays.copyOfRange(bytes, HEADER_LENGTH, bytes.length));
+        return new Frame(kind, requestId, Arrays.copyOfRange(buffer, offset + HEADER_LENGTH, offset + size));
     }
 
     /** CRC32C over the header up to the checksum field, then the payload */
-    private static int checksum(byte[] bytes) {
+    private static int checksum(byte[] buffer, int offset, int size) {
         CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, CHECKSUM_OFFSET);
-        crc.update(bytes, HEADER_LENGTH, bytes.length - HEADER_LENGTH);
+        crc.update(buffer, offset, CHECKSUM_OFFSET);
+        crc.update(buffer, offset + HEADER_LENGTH, size - HEADER_LENGTH);
         return (int) crc.getValue();
     }
 
