@@ -20,6 +20,9 @@ import org.cutover.core.internal.version.VersionNegotiator;
 import org.cutover.infra.internal.level1.Level1Protocol;
 import org.cutover.infra.internal.level2.Level2Protocol;
 import org.jgroups.JChannel;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.TP;
+import org.jgroups.stack.ProtocolStack;
 
 /**
  * Cutover nodes in this JVM, built as core's TestCluster builds them (the
@@ -44,6 +47,14 @@ final class CutoverCluster implements AutoCloseable {
     }
 
     static CutoverCluster start(String name, int size, Path stateRoot) throws Exception {
+        return start(name, size, stateRoot, false);
+    }
+
+    /**
+     * @param discard a DISCARD protocol just above the transport of every node, for {@link #split} and
+     *                {@link #heal}: the network's faults, below everything Cutover and JGroups' membership run
+     */
+    static CutoverCluster start(String name, int size, Path stateRoot, boolean discard) throws Exception {
         Stack stack = Stack.shipped(size);
         String clusterName = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path dir = stateRoot.resolve(name);
@@ -68,6 +79,15 @@ final class CutoverCluster implements AutoCloseable {
                     infra.add(new Level2Protocol());
                     return new ClusterNode(settings, () -> {
                         JChannel ch = stack.channel(index);
+                        if (discard) {
+                            DISCARD d = new DISCARD();
+                            ch.getProtocolStack().insertProtocol(d, ProtocolStack.Position.ABOVE, TP.class);
+                            try {
+                                d.init();
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
                         synchronized (c.channels) {
                             c.channels.add(ch);
                         }
@@ -109,6 +129,41 @@ final class CutoverCluster implements AutoCloseable {
                 Thread.sleep(20);
             }
         }
+    }
+
+    /** no node of {@code a} hears a node of {@code b} and vice versa; needs the cluster started with DISCARD */
+    void split(List<Integer> a, List<Integer> b) {
+        for (int x : a) {
+            for (int y : b) {
+                discard(x).addIgnoreMember(current.get(y).getAddress());
+                discard(y).addIgnoreMember(current.get(x).getAddress());
+            }
+        }
+    }
+
+    void heal() {
+        current.keySet().forEach(i -> discard(i).resetIgnoredMembers());
+    }
+
+    private DISCARD discard(int i) {
+        DISCARD d = current.get(i).getProtocolStack().findProtocol(DISCARD.class);
+        if (d == null) {
+            throw new IllegalStateException("the cluster was started without DISCARD");
+        }
+        return d;
+    }
+
+    /** node {@code i}'s RAFT commit index now */
+    long commitIndex(int i) {
+        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
+                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        return raft.commitIndex();
+    }
+
+    /** the members of node {@code i}'s current view */
+    int viewSize(int i) {
+        org.jgroups.View v = current.get(i).getView();
+        return v == null ? 0 : v.size();
     }
 
     /** whether node {@code i} leads the cluster log now */
