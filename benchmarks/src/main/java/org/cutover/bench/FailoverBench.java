@@ -117,7 +117,8 @@ public final class FailoverBench {
                 Stats.ms(ok.get(ok.size() - 1)), Stats.ms(ok.get(0)), missing));
     }
 
-    private static int awaitLeader(CutoverCluster c, int size) throws InterruptedException {
+    /** the node that leads the cluster log, once one does */
+    static int awaitLeader(CutoverCluster c, int size) throws InterruptedException {
         long deadline = System.nanoTime() + CutoverCluster.WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < size; i++) {

@@ -57,7 +57,7 @@ public final class HealBench {
         StringBuilder table = new StringBuilder();
         try (CutoverCluster c = CutoverCluster.start("heal", SIZE, Path.of("target", "bench-state"), true)) {
             for (int k = 0; k < splits; k++) {
-                int leader = leader(c);
+                int leader = FailoverBench.awaitLeader(c, SIZE);
                 int cut = (leader + 2) % SIZE;
                 int writerNode = (leader + 1) % SIZE;
                 Group g = c.nodes.get(writerNode).join("heal-" + k, d -> { });
@@ -146,19 +146,6 @@ public final class HealBench {
         java.util.function.LongFunction<String> f = v -> nanos ? Stats.ms(v) : Long.toString(v);
         table.append(String.format(Locale.ROOT, "%-52s %10s %10s %10s%s%n", what, f.apply(ok.get(ok.size() / 2)),
                 f.apply(ok.get(ok.size() - 1)), f.apply(ok.get(0)), missing));
-    }
-
-    private static int leader(CutoverCluster c) throws InterruptedException {
-        long deadline = System.nanoTime() + CutoverCluster.WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (int i = 0; i < SIZE; i++) {
-                if (c.leads(i)) {
-                    return i;
-                }
-            }
-            Thread.sleep(10);
-        }
-        throw new IllegalStateException("no leader within " + CutoverCluster.WAIT);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
