@@ -70,7 +70,7 @@ public final class Bench {
                 .put("jgroups", org.jgroups.Version.printVersion())
                 .put("stack", new Json.Obj().put("cutover", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT: "
                         + Stack.shipped(1).protocols()).put("raw", "its lower protocols, raft ones stripped, bare"
-                        + " SEQUENCER between GMS and UFC: " + Stack.sequencer(1).protocols()))
+                        + " SEQUENCER just above GMS: " + Stack.sequencer(1).protocols()))
                 .put("options", new Json.Obj().put("switches", switches).put("warmup", warmup).put("block", block)
                         .put("msgs_per_member", msgs).put("rounds", rounds));
         List<String[]> targets = new ArrayList<>();

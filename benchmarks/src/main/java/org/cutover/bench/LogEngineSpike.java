@@ -698,7 +698,7 @@ public final class LogEngineSpike {
                 .put("jgroups", org.jgroups.Version.printVersion())
                 .put("jgroups_raft", raftVersion())
                 .put("stack", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT and its raft protocols;"
-                        + " SEQUENCER (default threshold) between GMS and UFC; raft: NO_DUPES below GMS, ELECTION2, RAFT"
+                        + " SEQUENCER (default threshold) just above GMS; raft: NO_DUPES below GMS, ELECTION2, RAFT"
                         + " (send_commits_immediately " + latCommitsNow + " for latency, " + tpCommitsNow
                         + " for throughput; resend_interval " + resendMs + " ms, max_log_size " + maxLogSize
                         + "), REDIRECT above FRAG4, no SEQUENCER")

@@ -59,7 +59,7 @@ final class Stack {
 
     /**
      * The raw SEQUENCER baseline: the shipped lower protocols with a bare SEQUENCER (default threshold,
-     * i.e. forwarding pipelined, not ack mode) where the ordering protocol sits, between GMS and UFC.
+     * i.e. forwarding pipelined, not ack mode) where an ordering protocol sits, just above GMS.
      */
     static Stack sequencer(int members) throws IOException {
         return lower(members, "", "<SEQUENCER/>", "");
@@ -68,7 +68,7 @@ final class Stack {
     /**
      * The shipped stack's lower protocols, with the same values, for {@code members} channels on loopback: the
      * shipped raft protocols stripped (wherever they sit: NO_DUPES below GMS, ELECTION or ELECTION2, RAFT,
-     * REDIRECT above FRAG4), then {@code belowGms} inserted just below GMS, {@code ordering} between GMS and UFC
+     * REDIRECT above FRAG4), then {@code belowGms} inserted just below GMS, {@code ordering} just above GMS
      * (where an ordering protocol such as SEQUENCER goes) and {@code top} just above FRAG4 (where a raft
      * variant's ELECTION, RAFT and REDIRECT go).
      */

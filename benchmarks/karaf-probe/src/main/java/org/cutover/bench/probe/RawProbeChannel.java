@@ -24,7 +24,7 @@ import org.jgroups.View;
  * The baseline of the Karaf adjust benchmark: a plain JChannel built from the node's own stack file (SYM_ENCRYPT
  * and all lower protocols), only on another port and cluster name, one per node, with the file's raft protocols
  * stripped (a raw channel has no raft id, members or log; the in-JVM baselines, benchmarks' Stack#sequencer, do
- * the same) and a bare SEQUENCER (default threshold) between GMS and UFC. A ping is multicast through SEQUENCER
+ * the same) and a bare SEQUENCER (default threshold) just above GMS. A ping is multicast through SEQUENCER
  * (total order); each member answers it at delivery with a unicast to the sender.
  *
  * <p>The same channel carries the benchmark's control message: "hold N bench groups", so that one command on one

@@ -1,13 +1,16 @@
 package org.cutover.jgroups.raft;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.jgroups.Address;
 import org.jgroups.View;
 import org.jgroups.annotations.Property;
+import org.jgroups.conf.AttributeType;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.Leader;
+import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.RaftImpl;
 import org.jgroups.protocols.raft.Role;
@@ -80,6 +83,25 @@ public class CheckedRAFT extends RAFT {
     /** snapshots asked for that were not taken because a follower in view was behind the commit index */
     private volatile int snapshotsDeferred;
 
+    @Property(description = "the first wait before a resend to a follower that has not answered the last one; it"
+            + " doubles up to max_resend_backoff", type = AttributeType.TIME)
+    protected long resend_backoff = 10;
+
+    @Property(description = "the longest wait between resends to a follower that does not answer",
+            type = AttributeType.TIME)
+    protected long max_resend_backoff = 1000;
+
+    @Property(description = "the most one resend carries (at least one entry): a follower far behind gets the rest"
+            + " once it has answered", type = AttributeType.BYTES)
+    protected long max_resend_bytes = 4 * 1024 * 1024;
+
+    /** used on the processing thread only; started afresh in every term this node leads */
+    private ResendPacing pacing;
+    private long pacingTerm = -1;
+    /** set on the processing thread while RAFT's resend of a probe runs */
+    private boolean probing;
+    private volatile long resendsCut;
+
     public CheckedRAFT() {
         impl = new CheckedFollower(this);
     }
@@ -97,6 +119,13 @@ public class CheckedRAFT extends RAFT {
     long checkedUpTo(long index) {
         checked = Math.max(checked(), index);
         return checked;
+    }
+
+    @Override
+    public void init() throws Exception {
+        super.init();
+        pacing = new ResendPacing(TimeUnit.MILLISECONDS.toNanos(resend_backoff),
+                TimeUnit.MILLISECONDS.toNanos(max_resend_backoff));
     }
 
     /** RAFT's role change, with the checked follower and learner in place of RAFT's own */
@@ -143,16 +172,62 @@ public class CheckedRAFT extends RAFT {
     }
 
     /**
-     * RAFT's resend to a follower, on the processing thread when it is idle: only while this node leads. A node
-     * whose term a vote raised is no longer the leader of that term, and must not talk to followers as if it were.
+     * RAFT's resend to a follower, on the processing thread when it is idle: only while this node leads (a node
+     * whose term a vote raised is no longer the leader of that term, and must not talk to followers as if it
+     * were), and paced by the follower's answers ({@link ResendPacing}).
      */
     @Override
     protected void sendAppendEntriesMessage(Address member, CommitTable.Entry e) {
         synchronized (termAndLog) {
-            if (isLeader()) {
+            if (!isLeader()) {
+                return;
+            }
+            if (pacingTerm != currentTerm()) {
+                pacingTerm = currentTerm();
+                pacing.clear();
+            }
+            CommitTable table = commitTable();
+            if (table != null) {
+                pacing.retain(table.keys());
+            }
+            ResendPacing.Step step = pacing.next(member, e.matchIndex(), e.nextIndex(), e.commitIndex(),
+                    System.nanoTime());
+            if (step == ResendPacing.Step.WAIT) {
+                return;
+            }
+            probing = step == ResendPacing.Step.PROBE;
+            try {
                 super.sendAppendEntriesMessage(member, e);
+            } finally {
+                probing = false;
             }
         }
+    }
+
+    /** RAFT's resend of a range, cut to one entry in a probe and to {@code max_resend_bytes} otherwise */
+    @Override
+    protected void resend(Address target, long from, long to) {
+        long last = from;
+        if (!probing) {
+            long bytes = 0;
+            for (long i = from; i <= to; i++) {
+                LogEntry entry = log().get(i);
+                bytes += entry == null ? 0 : entry.length();
+                if (i > from && bytes > max_resend_bytes) {
+                    break;
+                }
+                last = i;
+            }
+        }
+        if (last < to) {
+            resendsCut++;
+        }
+        super.resend(target, from, last);
+    }
+
+    /** resends cut short by pacing: probes of one entry, and ranges above {@code max_resend_bytes} */
+    public long resendsCut() {
+        return resendsCut;
     }
 
     public int snapshotsDeferred() {
