@@ -54,6 +54,8 @@ public final class HealBench {
         List<Long> caughtUp = new ArrayList<>();
         List<Long> commits = new ArrayList<>();
         List<Long> backlogs = new ArrayList<>();
+        List<Long> pauses = new ArrayList<>();
+        List<Long> failures = new ArrayList<>();
         StringBuilder table = new StringBuilder();
         try (CutoverCluster c = CutoverCluster.start("heal", SIZE, Path.of("target", "bench-state"), true)) {
             for (int k = 0; k < splits; k++) {
@@ -104,6 +106,8 @@ public final class HealBench {
                 watcher.join(WAIT_NANOS / 1_000_000);
                 w.running = false;
                 t.join(15_000);
+                pauses.add(w.longestGap.get());
+                failures.add(w.failed.get());
                 merged.add(done.get(0) == 0 ? -1 : done.get(0));
                 caughtUp.add(done.get(1) == 0 ? -1 : done.get(1));
                 commits.add(done.get(2) == 0 ? -1 : done.get(2));
@@ -125,6 +129,8 @@ public final class HealBench {
                 load > cores ? " — NOISY, not a result" : ""));
         table.append(String.format(Locale.ROOT, "%-52s %10s %10s %10s%n", "what", "p50", "max", "min"));
         row(table, "split → the majority's view excludes the node (ms)", excluded, true);
+        row(table, "the majority's writer: longest pause (ms)", pauses, true);
+        row(table, "the majority's writer: failed sends", failures, false);
         row(table, "log entries behind at the heal", backlogs, false);
         row(table, "heal → one merged view (ms)", merged, true);
         row(table, "heal → the node's log has what was committed (ms)", caughtUp, true);
