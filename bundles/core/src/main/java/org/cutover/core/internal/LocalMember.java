@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 import org.cutover.api.Group;
 import org.cutover.api.GroupException;
@@ -36,14 +35,14 @@ final class LocalMember implements Group {
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final MemberQueue deliveries;
 
-    LocalMember(ClusterNode node, String group, Member self, GroupListener listener, Executor deliveryPool) {
+    LocalMember(ClusterNode node, String group, Member self, GroupListener listener, DeliveryScheduler deliveries) {
         this.node = node;
         this.group = group;
         this.self = self;
         this.listener = listener;
         // unbounded on purpose: the applier must never block on a member; a member that cannot keep up
         // grows its own queue, not the cluster's
-        this.deliveries = new MemberQueue(deliveryPool, "cutover-member-" + self.id() + "@" + group);
+        this.deliveries = new MemberQueue(deliveries, "cutover-member-" + self.id() + "@" + group);
     }
 
     /**

@@ -2,32 +2,29 @@ package org.cutover.core.internal;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One member's deliveries, in order, one at a time, run on a pool the node's
- * members share. A thread per member cost 5,866 threads in one benchmark JVM
- * (1,000 groups on 5 nodes) and a load average of 15 on 2 cores at every
- * adjust; the shared pool grows only with the deliveries that run at the same
- * moment. A slow listener holds its own member and one pool thread, no other
- * member.
+ * One member's deliveries, in order, one at a time, run by the node's
+ * {@link DeliveryScheduler}. A thread per member cost 5,866 threads in one
+ * benchmark JVM (1,000 groups on 5 nodes) and a load average of 15 on 2 cores
+ * at every adjust. A slow listener holds its own member and one runner, no
+ * other member.
  */
 final class MemberQueue {
 
     private static final System.Logger LOG = System.getLogger(MemberQueue.class.getName());
-    /** tasks run per turn before the member yields its thread to the others */
+    /** tasks run per turn before the member yields its runner to the others */
     static final int TURN = 64;
 
-    private final Executor pool;
+    private final DeliveryScheduler scheduler;
     private final String name;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private volatile boolean closed;
 
-    MemberQueue(Executor pool, String name) {
-        this.pool = pool;
+    MemberQueue(DeliveryScheduler scheduler, String name) {
+        this.scheduler = scheduler;
         this.name = name;
     }
 
@@ -48,15 +45,12 @@ final class MemberQueue {
 
     private void schedule() {
         if (scheduled.compareAndSet(false, true)) {
-            try {
-                pool.execute(this::drain);
-            } catch (RejectedExecutionException shutDown) {
-                scheduled.set(false); // the node is closed
-            }
+            scheduler.ready(this);
         }
     }
 
-    private void drain() {
+    /** on a runner: up to {@link #TURN} tasks, then the member is ready again if more are queued */
+    void drain() {
         Thread t = Thread.currentThread();
         String poolName = t.getName();
         t.setName(name); // a thread dump names the member whose listener runs

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -159,16 +160,28 @@ public final class ClusterState {
         return list;
     }
 
-    /** nodes that host members of the groups */
-    public Map<String, List<String>> membersByNode(Set<String> groupNames) {
+    /** nodes that host members of the groups, with those members; a group named twice counts once */
+    public Map<String, List<String>> membersByNode(List<GroupVersion> groupsNamed) {
         Map<String, List<String>> byNode = new TreeMap<>();
-        for (String name : groupNames) {
-            GroupRecord g = groups.get(name);
-            if (g != null) {
+        Set<String> seen = new HashSet<>();
+        for (GroupVersion v : groupsNamed) {
+            GroupRecord g = groups.get(v.group());
+            if (g != null && seen.add(v.group())) {
                 g.members.forEach((member, node) -> byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(member));
             }
         }
         return byNode;
+    }
+
+    /** whether {@code node} hosts a member of any of the groups */
+    public boolean hostsMembers(String node, List<GroupVersion> groupsNamed) {
+        for (GroupVersion v : groupsNamed) {
+            GroupRecord g = groups.get(v.group());
+            if (g != null && g.members.containsValue(node)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---- ordered messages ----

@@ -57,8 +57,8 @@ public sealed interface Envelope {
             implements Envelope {
     }
 
-    /** unicast to the asking node: this node applied the adjust for these members */
-    record AdjustConfirm(String requestId, String node, List<String> members, boolean applied) implements Envelope {
+    /** unicast to the asking node: this node, which hosts members of the adjusted groups, applied the adjust */
+    record AdjustConfirm(String requestId, String node) implements Envelope {
     }
 
     /** the asking node reports how the adjust ended, for the replicated history */

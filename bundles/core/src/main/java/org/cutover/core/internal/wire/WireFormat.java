@@ -96,8 +96,6 @@ public final class WireFormat {
                 out.writeByte(9);
                 out.writeUTF(c.requestId());
                 out.writeUTF(c.node());
-                writeStrings(out, c.members());
-                out.writeBoolean(c.applied());
             } else if (e instanceof AdjustDone d) {
                 out.writeByte(10);
                 out.writeUTF(d.requestId());
@@ -180,7 +178,7 @@ public final class WireFormat {
             case 6 -> new Join(in.readUTF(), in.readUTF(), in.readUTF());
             case 7 -> new Leave(in.readUTF(), in.readUTF());
             case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong());
-            case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF(), readStrings(in, length), in.readBoolean());
+            case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF());
             case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
             case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));
             case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));

@@ -72,6 +72,23 @@ public class ClusterStateTest {
     }
 
     @Test
+    public void theNodesThatMustConfirmAnAdjustAreThoseHostingMembersOfItsGroups() {
+        ClusterState s = threeNodes();
+        assertTrue(s.hello(hello("n4", 1, 2)).accepted());
+        assertTrue(s.join(new Join("h", "n4#1.1", "n4")).accepted());
+        List<GroupVersion> g = List.of(new GroupVersion("g", 2, 1), new GroupVersion("g", 2, 1));
+        assertEquals(Map.of("n1", List.of("n1#1.1"), "n2", List.of("n2#1.1"), "n3", List.of("n3#1.1")),
+                s.membersByNode(g));
+        assertTrue(s.hostsMembers("n2", g));
+        assertFalse(s.hostsMembers("n4", g));
+        List<GroupVersion> both = List.of(new GroupVersion("g", 2, 1), new GroupVersion("h", 2, 1),
+                new GroupVersion("gone", 2, 1));
+        assertTrue(s.hostsMembers("n4", both));
+        assertEquals(List.of("n4#1.1"), s.membersByNode(both).get("n4"));
+        assertFalse(s.hostsMembers("n5", both));
+    }
+
+    @Test
     public void aNewGroupStartsAtTheHighestLevelEveryNodeRuns() {
         ClusterState s = threeNodes();
         assertEquals(2, s.group("g").orElseThrow().level());

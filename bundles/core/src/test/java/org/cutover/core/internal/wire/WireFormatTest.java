@@ -27,7 +27,7 @@ public class WireFormatTest {
             new Join("kv", "node1#1", "node1"),
             new Leave("kv", "node1#1"),
             new Adjust("req", "node1", 2, List.of(new GroupVersion("kv", 1, 1), new GroupVersion("x", 1, 4)), 99L),
-            new AdjustConfirm("req", "node2", List.of("node2#1"), true),
+            new AdjustConfirm("req", "node2"),
             new AdjustDone("req", 1234, "APPLIED"),
             new GroupData("kv", "node1#1", 2, Slice.of(new byte[] {1, 2, 3})),
             new Reply("kv", "node2#1", 2, Slice.of(new byte[] {4})),

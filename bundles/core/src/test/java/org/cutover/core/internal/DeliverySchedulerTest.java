@@ -1,0 +1,135 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.After;
+import org.junit.Test;
+
+/** The members' deliveries on the scheduler's runners, without a network. */
+public class DeliverySchedulerTest {
+
+    private final AtomicInteger threadsStarted = new AtomicInteger();
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        threadsStarted.incrementAndGet();
+        Thread t = new Thread(r, "runner-" + threadsStarted.get());
+        t.setDaemon(true);
+        return t;
+    });
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final DeliveryScheduler scheduler = new DeliveryScheduler(threads, timer, 2);
+
+    @After
+    public void stop() {
+        threads.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    /** what each member ran, in the order it ran */
+    private static final class Log {
+        final List<List<Integer>> ran = new ArrayList<>();
+
+        Log(int members) {
+            for (int i = 0; i < members; i++) {
+                ran.add(new ArrayList<>());
+            }
+        }
+
+        Runnable task(int member, int n, CountDownLatch done) {
+            return () -> {
+                synchronized (ran.get(member)) {
+                    ran.get(member).add(n);
+                }
+                done.countDown();
+            };
+        }
+    }
+
+    @Test
+    public void aBurstForAThousandMembersRunsEachInOrderOnAFewThreads() throws Exception {
+        int members = 1000;
+        int each = 10;
+        List<MemberQueue> queues = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            queues.add(new MemberQueue(scheduler, "m" + i));
+        }
+        Log log = new Log(members);
+        CountDownLatch done = new CountDownLatch(members * each);
+        for (int n = 0; n < each; n++) {
+            for (int i = 0; i < members; i++) {
+                queues.get(i).execute(log.task(i, n, done));
+            }
+        }
+        assertTrue("every task ran", done.await(30, TimeUnit.SECONDS));
+        for (int i = 0; i < members; i++) {
+            assertEquals("member " + i, List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), log.ran.get(i));
+        }
+        // a pool thread per ready member (the design before) started 31 here
+        assertTrue(threadsStarted.get() + " threads for 1,000 members", threadsStarted.get() <= 4);
+    }
+
+    @Test
+    public void listenersStuckOnEveryRunnerDoNotHoldUpAnotherMember() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch stuck = new CountDownLatch(3);
+        for (int i = 0; i < 3; i++) { // more stuck listeners than the parallelism of 2
+            new MemberQueue(scheduler, "slow" + i).execute(() -> {
+                stuck.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertTrue("all three slow listeners run at once", stuck.await(5, TimeUnit.SECONDS));
+        CountDownLatch other = new CountDownLatch(1);
+        long start = System.nanoTime();
+        new MemberQueue(scheduler, "other").execute(other::countDown);
+        assertTrue("another member's delivery ran while the slow ones hold their runners",
+                other.await(5, TimeUnit.SECONDS));
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+        release.countDown();
+        assertTrue("it waited " + waitedMs + " ms", waitedMs < 1000);
+    }
+
+    @Test
+    public void noDeliveryIsLostWhenProducersRaceTheRunnersGoingIdle() throws Exception {
+        int members = 50;
+        int producers = 4;
+        int perProducer = 20_000;
+        List<MemberQueue> queues = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            queues.add(new MemberQueue(scheduler, "m" + i));
+        }
+        CountDownLatch done = new CountDownLatch(producers * perProducer);
+        List<Thread> started = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            Random random = new Random(p);
+            Thread t = new Thread(() -> {
+                for (int n = 0; n < perProducer; n++) {
+                    queues.get(random.nextInt(members)).execute(done::countDown);
+                    if (n % 97 == 0) {
+                        Thread.yield(); // let the runners run dry and end, so that the next task must start one
+                    }
+                }
+            });
+            started.add(t);
+            t.start();
+        }
+        for (Thread t : started) {
+            t.join();
+        }
+        assertTrue(done.getCount() + " deliveries never ran", done.await(30, TimeUnit.SECONDS));
+    }
+}
