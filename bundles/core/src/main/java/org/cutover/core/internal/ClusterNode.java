@@ -3,17 +3,12 @@ package org.cutover.core.internal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.SynchronousQueue;
@@ -21,10 +16,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -36,8 +28,6 @@ import org.cutover.api.GroupListener;
 import org.cutover.api.GroupService;
 import org.cutover.api.InfraFunction;
 import org.cutover.api.Member;
-import org.cutover.api.MembershipChange;
-import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.RequestResult;
@@ -45,20 +35,14 @@ import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.state.StateStore;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.*;
-import org.cutover.core.internal.wire.WireFormat;
 import org.jgroups.Address;
-import org.jgroups.BytesMessage;
-import org.jgroups.Event;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.Role;
-import org.jgroups.protocols.raft.election.BaseElection;
 import org.jgroups.raft.RaftHandle;
-import org.jgroups.stack.Protocol;
-import org.jgroups.util.UUID;
 
 /**
  * One Cutover node: its JChannel, its replica of the cluster state, and the
@@ -77,54 +61,41 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         JChannel create() throws Exception;
     }
 
-    /** RAFT with followers that commit only what they checked (in the wrapped JGroups bundle, not exported) */
-    static final String CHECKED_RAFT = "org.cutover.jgroups.raft.CheckedRAFT";
-    static final String CHECKED_ELECTION = "org.cutover.jgroups.raft.CheckedELECTION2";
-
     private static final System.Logger LOG = System.getLogger(ClusterNode.class.getName());
     /** how often the node re-checks what it must tell the log (its hello, its levels, the leader's view) */
     private static final long TICK_MILLIS = 250;
-    /** how long a caller's send, join or leave waits for a leader before it fails with GROUP_PARTITIONED */
-    static final long LEADER_WAIT_MILLIS = 2000;
 
     private final NodeSettings settings;
     private final ChannelFactory channelFactory;
     private final InfraLevels infra;
-    private final EventSink events;
 
     private final Replica replica = new Replica();
 
     private volatile JChannel channel;
     private volatile RaftHandle raft;
     private volatile LogLink log;
-    private volatile LogCompaction compaction;
     private volatile LogLossCheck logLoss;
     private volatile LogVoters logVoters;
+    private volatile Announcements announcements;
     private volatile View view;
     private volatile boolean connected;
-    /** opens when this node's fresh hello is applied: from then on its joins are ordered after it */
-    private final CountDownLatch ready = new CountDownLatch(1);
-    private volatile long incarnation;
-    private List<GroupVersion> legacyVersions = List.of();
-    /** the adjust history of a state file of the pre-log format, to import once after the first hello */
-    private volatile byte[] legacyHistory;
+    private final Incarnation incarnation;
+    private final CallerAppends callers;
     private final LocalMembers locals;
     private final GroupMessaging messaging;
     private final StateTransfer stateTransfer;
-    private final Map<String, AdjustWaiter> adjusts = new ConcurrentHashMap<>();
-    private final AtomicLong memberCounter = new AtomicLong();
+    private final PendingAdjusts adjusts;
+    private final LogMembership membership;
+    private final DirectMessages direct;
+    private final EnvelopeApplier applier;
     private final ScheduledExecutorService timer;
     /** runs the local members' deliveries ({@link MemberQueue}) */
     private final DeliveryScheduler deliveries;
-    private final AtomicBoolean helloInFlight = new AtomicBoolean();
-    private final AtomicBoolean levelsInFlight = new AtomicBoolean();
-    private final AtomicBoolean viewInFlight = new AtomicBoolean();
 
     public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
         this.settings = settings;
         this.channelFactory = channelFactory;
         this.infra = infra;
-        this.events = events;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cutover-" + settings.nodeName());
             t.setDaemon(true);
@@ -141,14 +112,24 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 });
         this.deliveries = new DeliveryScheduler(deliveryThreadPool, timer,
                 Runtime.getRuntime().availableProcessors());
+        this.incarnation = new Incarnation(settings.nodeName());
+        this.callers = new CallerAppends(settings.opTimeout(), () -> log, () -> connected, this::viewHoldsMajority);
         this.locals = new LocalMembers(settings.nodeName(), replica, events, leave -> {
             if (connected) {
                 log.append(leave);
             }
         });
-        this.messaging = new GroupMessaging(settings.nodeName(), infra, replica, locals, this::appendForCaller,
+        this.messaging = new GroupMessaging(settings.nodeName(), infra, replica, locals, callers::append,
                 this::unicast, timer);
         this.stateTransfer = new StateTransfer(settings.nodeName(), locals, this::unicast, settings.opTimeout());
+        this.adjusts = new PendingAdjusts(callers::append, () -> log);
+        this.membership = new LogMembership(settings, replica, () -> channel, () -> raft, () -> view, () -> log,
+                () -> logVoters, this::nodesInView, this::viewHoldsMajority, this::definedNode, this::requireSynced,
+                callers);
+        this.direct = new DirectMessages(() -> channel, () -> connected, () -> view, replica, adjusts, messaging,
+                stateTransfer, membership);
+        this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
+                adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made);
     }
 
     // ---- lifecycle ----
@@ -165,6 +146,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         boolean newLog = isEmptyDir(settings.logDir());
         logLoss = new LogLossCheck(settings.logDir(), settings.fsync());
         Optional<String> lost = logLoss.start(newLog);
+        List<GroupVersion> legacyVersions = List.of();
+        byte[] legacyHistory = null;
         if (newLog && Files.exists(settings.legacyState())) {
             // a node of the pre-log kind: its levels and epochs go into the log with its first hello
             Optional<ClusterState> old = new StateStore(settings.legacyState()).load();
@@ -175,36 +158,10 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
         JChannel ch = channelFactory.create();
         ch.setName(settings.nodeName());
-        RAFT protocol = ch.getProtocolStack().findProtocol(RAFT.class);
-        if (protocol == null) {
-            throw new IllegalStateException("the JGroups stack has no raft.RAFT protocol: Cutover's order needs it");
-        }
-        Protocol election = ch.getProtocolStack().findProtocol(BaseElection.class);
-        if (!protocol.getClass().getName().equals(CHECKED_RAFT)
-                || election == null || !election.getClass().getName().equals(CHECKED_ELECTION)) {
-            // an etc/cutover-jgroups.xml kept from an older distribution: Karaf does not replace files in etc/
-            LOG.log(System.Logger.Level.WARNING, "the JGroups stack names " + protocol.getClass().getName() + " and "
-                    + (election == null ? "no election" : election.getClass().getName()) + ", not " + CHECKED_RAFT
-                    + " and " + CHECKED_ELECTION + ": a deposed leader can then commit entries of its old term that"
-                    + " no other node has, a vote can elect a node without a committed entry, and the order breaks;"
-                    + " use the stack file of this distribution");
-        }
-        if (lost.isPresent() && protocol.getClass().getName().equals(CHECKED_RAFT)) {
-            LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " may have lost log entries it"
-                    + " acknowledged: " + lost.get() + ". It answers no vote until it has caught up with a leader;"
-                    + " if no leader can be elected without it, bring back a node that kept its log");
-            protocol.setValue("catch_up_before_voting", true);
-        }
-        protocol.raftId(settings.nodeName()).members(settings.members()).logDir(settings.logDir().toString())
-                .logUseFsync(settings.fsync());
-        compaction = new LogCompaction(protocol, settings.logCompactBytes());
+        RAFT protocol = RaftSetup.configure(ch, settings, lost);
+        LogCompaction compaction = new LogCompaction(protocol, settings.logCompactBytes());
         protocol.logPrefix(settings.nodeName());
-        RaftHandle handle = new RaftHandle(ch, new LogApplier(replica, new Applied()));
-        handle.addRoleListener(role -> {
-            if (role == Role.Leader) {
-                later(this::publishView);
-            }
-        });
+        RaftHandle handle = new RaftHandle(ch, new LogApplier(replica, applier));
         raft = handle;
         logVoters = new LogVoters(ch, handle, settings.opTimeout());
         log = new LogLink(handle, settings.nodeName(), settings.opTimeout(), () -> {
@@ -212,13 +169,20 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 return replica.authors.sessionOf(settings.nodeName());
             }
         });
+        announcements = new Announcements(settings, replica, infra, () -> channel, handle, log, compaction,
+                () -> view, incarnation, legacyVersions, legacyHistory);
+        handle.addRoleListener(role -> {
+            if (role == Role.Leader) {
+                later(announcements::publishView);
+            }
+        });
         ch.setReceiver(this);
         channel = ch;
         ch.connect(settings.clusterName());
         view = ch.getView();
         connected = true;
-        infra.onChange(levels -> later(this::announceLevels));
-        timer.scheduleWithFixedDelay(this::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        infra.onChange(levels -> later(announcements::announceLevels));
+        timer.scheduleWithFixedDelay(announcements::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** on the node's timer thread; nothing once the node is closing (it has nothing more to tell the log) */
@@ -237,12 +201,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     public boolean awaitSynced(Duration timeout) throws InterruptedException {
-        return ready.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return incarnation.awaitSynced(timeout);
     }
 
     /** whether this node's hello is committed: it is part of the cluster and applies the log */
     public boolean isSynced() {
-        return ready.getCount() == 0;
+        return incarnation.isSynced();
     }
 
     /** Leaves the cluster in an orderly way: a Goodbye in the log, then the channel closes. */
@@ -309,121 +273,22 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     @Override
     public void removeNode(String name) {
-        requireSynced();
-        DefinedNode node = definedNode(name).orElseThrow(() -> new GroupException(ReasonCode.UNKNOWN_NODE,
-                "no defined node is named '" + name + "'"));
-        if (node.status() == NodeStatus.ACTIVE) {
-            throw new GroupException(ReasonCode.NODE_ACTIVE, "node " + name
-                    + " is active; stop it before removing it from the defined nodes");
-        }
-        // Shown PARTITIONED from this node's view, it may still be ACTIVE in the log until the leader's next view
-        // entry (every tick) is applied here; the removal is re-checked when applied, so wait for that first.
-        awaitReplicated(s -> s.definedNode(name).map(n -> n.status() != NodeStatus.ACTIVE).orElse(true),
-                () -> "node " + name + " is gone from this node's view, but the log still has it active",
-                ReasonCode.NODE_ACTIVE);
-        ClusterState.Result r = await(appendForCaller(new RemoveNode(name, settings.nodeName())),
-                "removing node " + name);
-        if (!r.accepted()) {
-            throw new GroupException(r.refused(), r.why());
-        }
-        try {
-            // the log's voters follow the defined nodes, so the majority no longer counts the removed node (a
-            // voter left behind kept two of three nodes from electing a leader after the next crash)
-            logVoters.remove(name);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "node " + name + " is no longer defined, but the log still counts it"
-                    + " as a voter: " + e);
-        }
+        membership.removeNode(name);
     }
 
     @Override
     public List<String> voters() {
-        LogVoters v = logVoters;
-        return v == null ? List.of() : v.list();
+        return membership.voters();
     }
 
     @Override
     public boolean addNode(String name) {
-        requireSynced();
-        if (voters().contains(name)) {
-            return false;
-        }
-        // a learner is known to the log by its hello; one the view does not hold cannot catch up to vote
-        boolean running = definedNode(name).map(n -> n.status() == NodeStatus.ACTIVE).orElse(false);
-        if (!running) {
-            throw new GroupException(ReasonCode.UNKNOWN_NODE, "no running node named '" + name + "' follows the"
-                    + " cluster log; start it (it joins as a learner) and add it then");
-        }
-        if (!log.hasLeader()) {
-            throw log.noLeader();
-        }
-        logVoters.add(name);
-        return true;
+        return membership.addNode(name);
     }
 
-    /**
-     * Recovers a cluster that lost the majority of its voters for good: the voters in this node's view become the
-     * only voters, so they can elect a leader and commit again; the log then records the recovery, and the other
-     * defined nodes are dropped. Forced: what the lost nodes committed and no survivor holds is gone. Refused
-     * while a leader exists or this node's view holds a majority (then the election is only a moment away).
-     *
-     * @return the new voters
-     */
+    @Override
     public List<String> recoverMajority() {
-        JChannel ch = channel;
-        RaftHandle h = raft;
-        View v = view;
-        if (ch == null || h == null || v == null) {
-            throw new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not running");
-        }
-        if (log.hasLeader()) {
-            throw new GroupException(ReasonCode.NODE_ACTIVE, "the cluster log has a leader (" + h.leader()
-                    + "): its majority is there; nothing to recover");
-        }
-        if (viewHoldsMajority()) {
-            throw new GroupException(ReasonCode.NODE_ACTIVE, "this node's view holds a majority of the voters "
-                    + voters() + ": a leader is elected within seconds; nothing to recover");
-        }
-        Set<String> inView = nodesInView();
-        List<String> survivors = voters().stream().filter(inView::contains).toList();
-        if (!survivors.contains(settings.nodeName())) {
-            throw new GroupException(ReasonCode.UNKNOWN_NODE, "node " + settings.nodeName() + " is not a voter;"
-                    + " recover from one of " + voters());
-        }
-        LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " recovers the cluster log: voters "
-                + voters() + " become " + survivors + " (forced; entries only the others hold are lost)");
-        logVoters.tellOthers(new ForceVoters(settings.nodeName(), survivors));
-        forceVoters(survivors, settings.nodeName());
-        long deadline = System.nanoTime() + settings.opTimeout().toNanos();
-        while (!log.hasLeader()) {
-            if (System.nanoTime() > deadline) {
-                throw new GroupException(ReasonCode.NOT_CONNECTED, "no leader among " + survivors + " within "
-                        + settings.opTimeout().toSeconds() + " s; their views: run cluster:node-list on each");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while waiting for a leader");
-            }
-        }
-        ClusterState.Result r = await(appendForCaller(new MajorityRecovered(settings.nodeName(), survivors,
-                System.currentTimeMillis())), "recording the recovery");
-        if (!r.accepted()) {
-            throw new GroupException(r.refused(), r.why());
-        }
-        return survivors;
-    }
-
-    /** counts only these voters, if there is no leader and this node's view holds no majority of the old ones */
-    private void forceVoters(List<String> voters, String requestedBy) {
-        LogVoters v = logVoters;
-        if (v == null || log.hasLeader() || viewHoldsMajority()) {
-            LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " ignores the recovery asked by "
-                    + requestedBy + ": it has a leader or a majority of the voters " + voters());
-            return;
-        }
-        v.force(voters);
+        return membership.recoverMajority();
     }
 
     // ---- GroupService ----
@@ -434,13 +299,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             throw new IllegalArgumentException("a group name must be 1 to 200 characters, not blank");
         }
         requireSynced();
-        // node#incarnation.n: unique across restarts, so applications can key state by member id
-        String id = settings.nodeName() + "#" + incarnation + "." + memberCounter.incrementAndGet();
+        String id = incarnation.newMemberId();
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener,
                 deliveries);
         locals.add(member);
         try {
-            ClusterState.Result r = await(appendForCaller(new Join(group, id, settings.nodeName())), "joining group "
+            ClusterState.Result r = callers.appendAndWait(new Join(group, id, settings.nodeName()), "joining group "
                     + group);
             if (!r.accepted()) {
                 throw new GroupException(r.refused(), r.why());
@@ -490,7 +354,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     void leave(LocalMember member) {
         String id = member.self().id();
         member.leaving();
-        await(appendForCaller(new Leave(member.name(), id)), "leaving group " + member.name());
+        callers.appendAndWait(new Leave(member.name(), id), "leaving group " + member.name());
     }
 
     boolean supports(int level, InfraFunction function) {
@@ -499,7 +363,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
-        await(messaging.send(member, payload), "sending to group " + member.name());
+        callers.await(messaging.send(member, payload), "sending to group " + member.name());
     }
 
     CompletableFuture<Void> sendDataAsync(LocalMember member, byte[] payload) {
@@ -508,18 +372,6 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload, Duration timeout) {
         return messaging.request(member, payload, timeout);
-    }
-
-    /** waits up to the operation timeout until the replica satisfies {@code holds}, else fails with {@code code} */
-    private void awaitReplicated(Predicate<ClusterState> holds, Supplier<String> why, ReasonCode code) {
-        try {
-            if (!replica.await(holds, settings.opTimeout())) {
-                throw new GroupException(code, why.get() + " after " + settings.opTimeout().toMillis() + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GroupException(code, "interrupted while waiting: " + why.get());
-        }
     }
 
     /** runs a read of the replicated state under the replica's monitor */
@@ -536,7 +388,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
         synchronized (replica) {
             for (Address a : v.getMembers()) {
-                replica.state.nodeWithUuid(uuidOf(a)).ifPresent(names::add);
+                replica.state.nodeWithUuid(DirectMessages.uuidOf(a)).ifPresent(names::add);
             }
         }
         return names;
@@ -558,23 +410,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** appends an adjust to the log; the waiter follows its application and the confirmations */
     public void sendAdjust(Adjust adjust, AdjustWaiter waiter) {
-        adjusts.put(adjust.requestId(), waiter);
-        appendForCaller(adjust).whenComplete((r, e) -> {
-            if (e != null) {
-                waiter.failed(e instanceof GroupException g ? g : new GroupException(ReasonCode.NOT_CONNECTED,
-                        e.toString()));
-            }
-        });
+        adjusts.send(adjust, waiter);
     }
 
     /** records how the adjust ended in the replicated history; off the caller's path */
     public void finishAdjust(AdjustDone done) {
-        adjusts.remove(done.requestId());
-        log.append(done).whenComplete((r, e) -> {
-            if (e != null) {
-                LOG.log(System.Logger.Level.DEBUG, "adjust outcome not recorded: " + e);
-            }
-        });
+        adjusts.finish(done);
     }
 
     public void requireSynced() {
@@ -592,144 +433,10 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
-    /**
-     * For a caller that waits anyway: a leader change does not fail the call. Without a leader it fails with
-     * GROUP_PARTITIONED after {@value #LEADER_WAIT_MILLIS} ms when this node's view holds no majority of the log's
-     * voters (no election can succeed here), and after the operation timeout when it does (an election is due, and
-     * took over 2 s on a loaded 2-core machine). Never from the applier thread.
-     */
-    private CompletableFuture<ClusterState.Result> appendForCaller(Envelope e) {
-        long start = System.nanoTime();
-        long minorityDeadline = start + TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MILLIS);
-        long majorityDeadline = start + settings.opTimeout().toNanos();
-        while (!log.hasLeader() && connected) {
-            long now = System.nanoTime();
-            if (now >= majorityDeadline || (now >= minorityDeadline && !viewHoldsMajority())) {
-                break;
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return log.append(e);
-    }
-
     /** whether this node's view holds a majority of the log's voters, i.e. whether an election can succeed here */
     private boolean viewHoldsMajority() {
         LogVoters v = logVoters;
         return v != null && v.majorityAmong(nodesInView());
-    }
-
-    private <T> T await(CompletableFuture<T> f, String what) {
-        try {
-            return f.get(settings.opTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException ex) {
-            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was not applied within "
-                    + settings.opTimeout().toSeconds() + " s; it may still be");
-        } catch (ExecutionException ex) {
-            if (ex.getCause() instanceof GroupException g) {
-                throw new GroupException(g.code(), what + ": " + g.getMessage());
-            }
-            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " failed: " + ex.getCause());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was interrupted");
-        }
-    }
-
-    // ---- what the node tells the log on its own ----
-
-    /** the node's hello until it is committed, its levels when they differ from the log's, the leader's view */
-    private void tick() {
-        try {
-            if (!isSynced()) {
-                sayHello();
-            } else {
-                announceLevels();
-            }
-            if (raft.isLeader()) {
-                publishView();
-            }
-            compaction.maybeCompact();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "tick: " + e);
-        }
-    }
-
-    private void sayHello() {
-        JChannel ch = channel;
-        if (ch == null || !log.hasLeader() || !helloInFlight.compareAndSet(false, true)) {
-            return;
-        }
-        Address self = ch.getAddress();
-        Object physical = ch.down(new Event(Event.GET_PHYSICAL_ADDRESS, self));
-        long known;
-        synchronized (replica) {
-            known = replica.state.incarnationOf(settings.nodeName());
-        }
-        Hello hello = new Hello(settings.nodeName(), uuidOf(self), physical == null ? uuidOf(self)
-                : physical.toString(), infra.levels(), Map.of(), legacyVersions, true, known);
-        log.append(hello).whenComplete((r, e) -> {
-            helloInFlight.set(false);
-            if (e == null && r.accepted()) {
-                synchronized (replica) {
-                    incarnation = replica.state.incarnationOf(settings.nodeName());
-                }
-                legacyVersions = List.of();
-                importLegacyHistory();
-                ready.countDown();
-                LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " is in the cluster log,"
-                        + " incarnation " + incarnation);
-            }
-        });
-    }
-
-    /** the history of the pre-log state file goes into the log once; importing it twice adds nothing */
-    private void importLegacyHistory() {
-        byte[] history = legacyHistory;
-        if (history == null) {
-            return;
-        }
-        legacyHistory = null;
-        log.append(new ImportHistory(settings.nodeName(), history)).whenComplete((r, e) -> {
-            if (e != null) {
-                LOG.log(System.Logger.Level.WARNING, "node " + settings.nodeName() + " could not import the adjust"
-                        + " history of " + settings.legacyState() + ": " + e);
-            }
-        });
-    }
-
-    private void announceLevels() {
-        if (!isSynced() || !log.hasLeader()) {
-            return;
-        }
-        SortedSet<Integer> levels = infra.levels();
-        boolean differs = read(s -> s.definedNode(settings.nodeName()).map(n -> !n.levels().equals(levels))
-                .orElse(false));
-        if (differs && levelsInFlight.compareAndSet(false, true)) {
-            log.append(new CapabilityChanged(settings.nodeName(), levels))
-                    .whenComplete((r, e) -> levelsInFlight.set(false));
-        }
-    }
-
-    /** the leader writes its view into the log when it differs from the replicated node statuses */
-    private void publishView() {
-        View v = view;
-        RaftHandle h = raft;
-        if (v == null || h == null || !h.isLeader()) {
-            return;
-        }
-        Set<String> uuids = new HashSet<>();
-        v.getMembers().forEach(a -> uuids.add(uuidOf(a)));
-        long term = h.currentTerm();
-        boolean needed = read(s -> s.viewDiffers(uuids) || s.viewTerm() < term);
-        if (needed && viewInFlight.compareAndSet(false, true)) {
-            log.append(new ViewChanged(term, v.getViewId().getId(), List.copyOf(uuids)))
-                    .whenComplete((r, e) -> viewInFlight.set(false));
-        }
     }
 
     // ---- JGroups callbacks ----
@@ -737,236 +444,21 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     @Override
     public void viewAccepted(View v) {
         view = v;
-        if (!adjusts.isEmpty()) {
-            Set<String> inView = nodesInView();
-            adjusts.values().forEach(w -> w.viewChanged(inView));
-        }
+        adjusts.nodesChanged(this::nodesInView);
         if (connected && !timer.isShutdown()) {
-            later(this::publishView);
+            later(announcements::publishView);
         }
     }
 
     /** the unicasts beside the log: confirmations, replies, a joiner's state */
     @Override
     public void receive(Message msg) {
-        Envelope e;
-        try {
-            e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
-        } catch (IOException | RuntimeException ex) {
-            LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
-                    + msg.getSrc() + ": " + ex.getMessage());
-            return;
-        }
-        if (e instanceof AdjustConfirm c) {
-            AdjustWaiter w = adjusts.get(c.requestId());
-            if (w != null) {
-                w.confirmed(c.node());
-            }
-        } else if (e instanceof Reply r) {
-            messaging.onReply(r);
-        } else if (e instanceof GroupState g) {
-            stateTransfer.received(g);
-        } else if (e instanceof ForceVoters f) {
-            forceVoters(f.voters(), f.requestedBy());
-        } else {
-            LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
-                    + msg.getSrc() + ": it belongs in the cluster log");
-        }
+        direct.receive(msg);
     }
 
+    /** for the collaborators made before {@link #direct} */
     private void unicast(String node, Envelope e) {
-        JChannel ch = channel;
-        if (ch == null || !connected) {
-            return;
-        }
-        addressOf(node).ifPresent(to -> {
-            try {
-                ch.send(new BytesMessage(to, WireFormat.encode(e)));
-            } catch (Exception ex) {
-                LOG.log(System.Logger.Level.DEBUG, "could not send " + e.getClass().getSimpleName() + " to " + node
-                        + ": " + ex);
-            }
-        });
-    }
-
-    /** under lock or not: reads the state's uuid for the node and finds it in the view */
-    private Optional<Address> addressOf(String node) {
-        View v = view;
-        Optional<String> uuid;
-        synchronized (replica) {
-            uuid = replica.state.uuidOf(node);
-        }
-        if (v == null || uuid.isEmpty()) {
-            return Optional.empty();
-        }
-        for (Address a : v.getMembers()) {
-            if (uuidOf(a).equals(uuid.get())) {
-                return Optional.of(a);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static String uuidOf(Address a) {
-        return a instanceof UUID u ? u.toStringLong() : a.toString();
-    }
-
-    // ---- applying the log (RAFT's applier thread) ----
-
-    /** what the log's applier hands to this node */
-    private final class Applied implements LogApplier.Target {
-        @Override
-        public ClusterState.Result apply(Envelope e, String author, long position) {
-            return applyEnvelope(e, author, position);
-        }
-
-        @Override
-        public void snapshotInstalled() {
-            // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
-            for (LocalMember lm : locals.all()) {
-                if (lm.isJoined()) {
-                    locals.drop(lm, Reason.FAILURE, "node " + settings.nodeName() + " caught up from a snapshot;"
-                            + " the member missed messages");
-                }
-            }
-        }
-
-        @Override
-        public void applied(String author, long session, long number, int index, ClusterState.Result r) {
-            LogLink l = log;
-            if (l != null) {
-                l.applied(author, session, number, index, r);
-            }
-        }
-
-        @Override
-        public void entryApplied() {
-            LogLink l = log;
-            RaftHandle h = raft;
-            if (l != null && h != null && h.isLeader()) {
-                l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend
-            }
-        }
-    }
-
-    /** holding the replica's monitor; returns what applying the envelope did */
-    private ClusterState.Result applyEnvelope(Envelope e, String author, long pos) {
-        if (e instanceof GroupData d) {
-            messaging.onGroupData(d, pos);
-            return ClusterState.Result.NOTHING;
-        } else if (e instanceof Hello h) {
-            return changed(replica.state.hello(h));
-        } else if (e instanceof CapabilityChanged c) {
-            ClusterState.Result r = changed(replica.state.capabilityChanged(c));
-            if (r.accepted()) {
-                events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, Map.of("node", c.node(), "levels",
-                        c.levels().stream().mapToInt(Integer::intValue).toArray()));
-            }
-            return r;
-        } else if (e instanceof Goodbye g) {
-            return changed(replica.state.goodbye(g));
-        } else if (e instanceof ViewChanged v) {
-            ClusterState.Result r = changed(replica.state.viewChanged(v));
-            if (r.accepted() && !adjusts.isEmpty()) {
-                Set<String> active = activeNodes();
-                adjusts.values().forEach(w -> w.viewChanged(active));
-            }
-            return r;
-        } else if (e instanceof RemoveNode r) {
-            return changed(replica.state.removeNode(r));
-        } else if (e instanceof Join j) {
-            return applyJoin(j);
-        } else if (e instanceof Leave l) {
-            return changed(replica.state.leave(l));
-        } else if (e instanceof Adjust a) {
-            return applyAdjust(a);
-        } else if (e instanceof AdjustDone d) {
-            replica.state.adjustDone(d);
-            return ClusterState.Result.NOTHING;
-        } else if (e instanceof ImportHistory h) {
-            return replica.state.importHistory(h);
-        } else if (e instanceof MajorityRecovered m) {
-            // the voters follow the entry on every node, also when the log is replayed at a restart
-            logVoters.set(m.voters());
-            LOG.log(System.Logger.Level.WARNING, "the cluster log was recovered by " + m.requestedBy() + ": voters "
-                    + m.voters());
-            return changed(replica.state.majorityRecovered(m));
-        }
-        LOG.log(System.Logger.Level.WARNING, "unexpected " + e.getClass().getSimpleName() + " in the log from "
-                + author);
-        return ClusterState.Result.NOTHING;
-    }
-
-    private Set<String> activeNodes() {
-        Set<String> active = new HashSet<>();
-        replica.state.definedNodes().forEach(n -> {
-            if (n.status() == NodeStatus.ACTIVE) {
-                active.add(n.name());
-            }
-        });
-        return active;
-    }
-
-    private ClusterState.Result applyJoin(Join j) {
-        ClusterState.Result r = replica.state.join(j);
-        if (!r.accepted()) {
-            return r;
-        }
-        GroupInfo g = replica.state.group(j.group()).orElseThrow();
-        Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
-        LocalMember m = locals.get(j.member());
-        if (m != null) {
-            m.joined(g.level(), g.epoch());
-            if (provider.isEmpty()) {
-                m.joinState.complete(null);
-            }
-            // the member's first delivery: its state, before anything that follows the join
-            stateTransfer.restoreOnDeliveryThread(m);
-        } else if (isSynced() && j.member().startsWith(settings.nodeName() + "#" + incarnation + ".")) {
-            // a join this node gave up on (its caller timed out) was committed after all: undo it
-            log.append(new Leave(j.group(), j.member()));
-        }
-        provider.ifPresent(p -> stateTransfer.provide(p, j));
-        changed(r);
-        return r;
-    }
-
-    /**
-     * The confirmation goes before the members are told: the asker waits for this node's state to switch, and
-     * queueing the change to 1,000 members (one event and one delivery each) took most of a 1,000-group adjust.
-     * The members still get it before anything that follows it in the log.
-     */
-    private ClusterState.Result applyAdjust(Adjust a) {
-        ClusterState.Result r = replica.state.adjust(a);
-        boolean asker = a.requestedBy().equals(settings.nodeName());
-        if (r.accepted() && !asker && replica.state.hostsMembers(settings.nodeName(), a.from())) {
-            unicast(a.requestedBy(), new AdjustConfirm(a.requestId(), settings.nodeName()));
-        }
-        AdjustWaiter waiter = adjusts.get(a.requestId());
-        if (waiter != null) {
-            Map<String, List<String>> byNode = r.accepted() ? replica.state.membersByNode(a.from()) : Map.of();
-            waiter.delivered(r, byNode);
-            waiter.viewChanged(activeNodes());
-            if (byNode.containsKey(settings.nodeName())) {
-                waiter.confirmed(settings.nodeName());
-            }
-        }
-        changed(r);
-        if (!r.accepted()) {
-            LOG.log(System.Logger.Level.INFO, "adjust " + a.requestId() + " from " + a.requestedBy() + " not applied: "
-                    + r.refused() + ": " + r.why());
-        }
-        return r;
-    }
-
-    /** tells the local members about an accepted change */
-    private ClusterState.Result changed(ClusterState.Result r) {
-        if (r.accepted()) {
-            for (MembershipChange c : r.changes()) {
-                locals.dispatch(c);
-            }
-        }
-        return r;
+        direct.unicast(node, e);
     }
 
     static String nodeOfMember(String memberId) {

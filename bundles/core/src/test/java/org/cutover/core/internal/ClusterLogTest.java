@@ -188,9 +188,9 @@ public class ClusterLogTest {
             assertEquals(async.getCause().toString(), ReasonCode.GROUP_PARTITIONED,
                     ((GroupException) async.getCause()).code());
             // the bound: the caller's wait for a leader (an election), not the commit time-out
-            assertTrue("a send without a leader fails within " + ClusterNode.LEADER_WAIT_MILLIS + " ms and a"
+            assertTrue("a send without a leader fails within " + CallerAppends.LEADER_WAIT_MILLIS + " ms and a"
                     + " second, not after the commit time-out: " + micros + " µs",
-                    micros < (ClusterNode.LEADER_WAIT_MILLIS + 1000) * 1000);
+                    micros < (CallerAppends.LEADER_WAIT_MILLIS + 1000) * 1000);
             awaitStatus(nodes.get(0), "node3", NodeStatus.PARTITIONED);
             nodes.get(0).node.join("g2", new RecordingListener()).send(bytes("majority"));
             assertFalse("nothing of the minority was delivered", seen.texts().contains("during")

@@ -1,0 +1,218 @@
+package org.cutover.core.internal;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import org.cutover.api.ClusterService;
+import org.cutover.api.GroupInfo;
+import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
+import org.cutover.api.MembershipChange.Reason;
+import org.cutover.api.NodeStatus;
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Envelope.*;
+import org.jgroups.raft.RaftHandle;
+
+/**
+ * What the log's entries do on this node: each envelope changes the
+ * {@link Replica}'s state and is handed on to the local members, the group
+ * messaging, the state transfer and this node's pending adjusts. Called by the
+ * {@link LogApplier} on RAFT's one applier thread, in log order, holding the
+ * replica's monitor.
+ */
+final class EnvelopeApplier implements LogApplier.Target {
+
+    private static final System.Logger LOG = System.getLogger(EnvelopeApplier.class.getName());
+
+    private final String nodeName;
+    private final Replica replica;
+    private final EventSink events;
+    private final LocalMembers locals;
+    private final GroupMessaging messaging;
+    private final StateTransfer stateTransfer;
+    private final PendingAdjusts adjusts;
+    /** a unicast to a node, beside the log */
+    private final BiConsumer<String, Envelope> unicast;
+    private final Supplier<LogLink> log;
+    private final Supplier<RaftHandle> raft;
+    private final Supplier<LogVoters> logVoters;
+    /** whether this node made a member since its hello was committed (a join it may have given up on) */
+    private final Predicate<String> madeByThisIncarnation;
+
+    EnvelopeApplier(String nodeName, Replica replica, EventSink events, LocalMembers locals,
+                    GroupMessaging messaging, StateTransfer stateTransfer, PendingAdjusts adjusts,
+                    BiConsumer<String, Envelope> unicast, Supplier<LogLink> log, Supplier<RaftHandle> raft,
+                    Supplier<LogVoters> logVoters, Predicate<String> madeByThisIncarnation) {
+        this.nodeName = nodeName;
+        this.replica = replica;
+        this.events = events;
+        this.locals = locals;
+        this.messaging = messaging;
+        this.stateTransfer = stateTransfer;
+        this.adjusts = adjusts;
+        this.unicast = unicast;
+        this.log = log;
+        this.raft = raft;
+        this.logVoters = logVoters;
+        this.madeByThisIncarnation = madeByThisIncarnation;
+    }
+
+    @Override
+    public ClusterState.Result apply(Envelope e, String author, long position) {
+        return applyEnvelope(e, author, position);
+    }
+
+    @Override
+    public void snapshotInstalled() {
+        // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
+        for (LocalMember lm : locals.all()) {
+            if (lm.isJoined()) {
+                locals.drop(lm, Reason.FAILURE, "node " + nodeName + " caught up from a snapshot;"
+                        + " the member missed messages");
+            }
+        }
+    }
+
+    @Override
+    public void applied(String author, long session, long number, int index, ClusterState.Result r) {
+        LogLink l = log.get();
+        if (l != null) {
+            l.applied(author, session, number, index, r);
+        }
+    }
+
+    @Override
+    public void entryApplied() {
+        LogLink l = log.get();
+        RaftHandle h = raft.get();
+        if (l != null && h != null && h.isLeader()) {
+            l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend
+        }
+    }
+
+    /** holding the replica's monitor; returns what applying the envelope did */
+    private ClusterState.Result applyEnvelope(Envelope e, String author, long pos) {
+        if (e instanceof GroupData d) {
+            messaging.onGroupData(d, pos);
+            return ClusterState.Result.NOTHING;
+        } else if (e instanceof Hello h) {
+            return changed(replica.state.hello(h));
+        } else if (e instanceof CapabilityChanged c) {
+            ClusterState.Result r = changed(replica.state.capabilityChanged(c));
+            if (r.accepted()) {
+                events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, Map.of("node", c.node(), "levels",
+                        c.levels().stream().mapToInt(Integer::intValue).toArray()));
+            }
+            return r;
+        } else if (e instanceof Goodbye g) {
+            return changed(replica.state.goodbye(g));
+        } else if (e instanceof ViewChanged v) {
+            ClusterState.Result r = changed(replica.state.viewChanged(v));
+            if (r.accepted()) {
+                adjusts.nodesChanged(this::activeNodes);
+            }
+            return r;
+        } else if (e instanceof RemoveNode r) {
+            return changed(replica.state.removeNode(r));
+        } else if (e instanceof Join j) {
+            return applyJoin(j);
+        } else if (e instanceof Leave l) {
+            return changed(replica.state.leave(l));
+        } else if (e instanceof Adjust a) {
+            return applyAdjust(a);
+        } else if (e instanceof AdjustDone d) {
+            replica.state.adjustDone(d);
+            return ClusterState.Result.NOTHING;
+        } else if (e instanceof ImportHistory h) {
+            return replica.state.importHistory(h);
+        } else if (e instanceof MajorityRecovered m) {
+            // the voters follow the entry on every node, also when the log is replayed at a restart
+            logVoters.get().set(m.voters());
+            LOG.log(System.Logger.Level.WARNING, "the cluster log was recovered by " + m.requestedBy() + ": voters "
+                    + m.voters());
+            return changed(replica.state.majorityRecovered(m));
+        }
+        LOG.log(System.Logger.Level.WARNING, "unexpected " + e.getClass().getSimpleName() + " in the log from "
+                + author);
+        return ClusterState.Result.NOTHING;
+    }
+
+    private Set<String> activeNodes() {
+        Set<String> active = new HashSet<>();
+        replica.state.definedNodes().forEach(n -> {
+            if (n.status() == NodeStatus.ACTIVE) {
+                active.add(n.name());
+            }
+        });
+        return active;
+    }
+
+    private ClusterState.Result applyJoin(Join j) {
+        ClusterState.Result r = replica.state.join(j);
+        if (!r.accepted()) {
+            return r;
+        }
+        GroupInfo g = replica.state.group(j.group()).orElseThrow();
+        Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
+        LocalMember m = locals.get(j.member());
+        if (m != null) {
+            m.joined(g.level(), g.epoch());
+            if (provider.isEmpty()) {
+                m.joinState.complete(null);
+            }
+            // the member's first delivery: its state, before anything that follows the join
+            stateTransfer.restoreOnDeliveryThread(m);
+        } else if (madeByThisIncarnation.test(j.member())) {
+            // a join this node gave up on (its caller timed out) was committed after all: undo it
+            log.get().append(new Leave(j.group(), j.member()));
+        }
+        provider.ifPresent(p -> stateTransfer.provide(p, j));
+        changed(r);
+        return r;
+    }
+
+    /**
+     * The confirmation goes before the members are told: the asker waits for this node's state to switch, and
+     * queueing the change to 1,000 members (one event and one delivery each) took most of a 1,000-group adjust.
+     * The members still get it before anything that follows it in the log.
+     */
+    private ClusterState.Result applyAdjust(Adjust a) {
+        ClusterState.Result r = replica.state.adjust(a);
+        boolean asker = a.requestedBy().equals(nodeName);
+        if (r.accepted() && !asker && replica.state.hostsMembers(nodeName, a.from())) {
+            unicast.accept(a.requestedBy(), new AdjustConfirm(a.requestId(), nodeName));
+        }
+        AdjustWaiter waiter = adjusts.waiter(a.requestId());
+        if (waiter != null) {
+            Map<String, List<String>> byNode = r.accepted() ? replica.state.membersByNode(a.from()) : Map.of();
+            waiter.delivered(r, byNode);
+            waiter.viewChanged(activeNodes());
+            if (byNode.containsKey(nodeName)) {
+                waiter.confirmed(nodeName);
+            }
+        }
+        changed(r);
+        if (!r.accepted()) {
+            LOG.log(System.Logger.Level.INFO, "adjust " + a.requestId() + " from " + a.requestedBy() + " not applied: "
+                    + r.refused() + ": " + r.why());
+        }
+        return r;
+    }
+
+    /** tells the local members about an accepted change */
+    private ClusterState.Result changed(ClusterState.Result r) {
+        if (r.accepted()) {
+            for (MembershipChange c : r.changes()) {
+                locals.dispatch(c);
+            }
+        }
+        return r;
+    }
+}
