@@ -56,15 +56,10 @@ public final class ClusterState {
         }
     }
 
-    private record HistoryEntry(String requestId, AdjustRecord record) {
-    }
-
-    private final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
-    private final TreeMap<String, GroupRecord> groups = new TreeMap<>();
-    private final List<HistoryEntry> history = new ArrayList<>();
-    /** the history keeps the newest adjusts; every replica drops the same oldest ones */
-    static final int MAX_HISTORY = 500;
-    private long lastViewId;
+    final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
+    final TreeMap<String, GroupRecord> groups = new TreeMap<>();
+    final AdjustHistory history = new AdjustHistory();
+    long lastViewId;
     private long lastViewTerm;
 
     // ---- queries ----
@@ -106,13 +101,7 @@ public final class ClusterState {
     }
 
     public List<AdjustRecord> history(Optional<String> group) {
-        List<AdjustRecord> list = new ArrayList<>();
-        for (HistoryEntry h : history) {
-            if (group.isEmpty() || h.record.groups().contains(group.get())) {
-                list.add(h.record);
-            }
-        }
-        return list;
+        return history.list(group);
     }
 
     /** the name of the node whose current address is this UUID */
@@ -341,32 +330,22 @@ public final class ClusterState {
                 changes.addAll(removeMembersOf(name, Reason.FAILURE));
             }
         }
-        record(new HistoryEntry("recovery-" + m.requestedBy() + "-" + m.atMillis(), new AdjustRecord(
+        history.record("recovery-" + m.requestedBy() + "-" + m.atMillis(), new AdjustRecord(
                 Instant.ofEpochMilli(m.atMillis()), m.requestedBy(), List.of(), 0, 0, 0, null,
-                "MAJORITY_RECOVERED: voters " + String.join(", ", m.voters()))));
+                "MAJORITY_RECOVERED: voters " + String.join(", ", m.voters())));
         return Result.of(changes);
     }
 
     /**
      * A node of the pre-log format brings its adjust history: entries the history lacks (by request id) are
-     * added, the history is put in time order and keeps the newest {@value #MAX_HISTORY}.
+     * added, the history is put in time order and keeps the newest {@value AdjustHistory#MAX}.
      */
     public Result importHistory(ImportHistory h) {
-        List<HistoryEntry> imported;
         try {
-            imported = readHistory(new java.io.DataInputStream(new java.io.ByteArrayInputStream(h.history())));
+            history.importFrom(h.history());
         } catch (IOException e) {
             return Result.refuse(ReasonCode.INVALID_LEVEL, "the history imported by " + h.node()
                     + " cannot be read: " + e.getMessage());
-        }
-        for (HistoryEntry e : imported) {
-            if (!applied(e.requestId)) {
-                history.add(e);
-            }
-        }
-        history.sort(java.util.Comparator.comparing(e -> e.record.when()));
-        while (history.size() > MAX_HISTORY) {
-            history.remove(0);
         }
         return Result.of(List.of());
     }
@@ -412,7 +391,7 @@ public final class ClusterState {
      * same branch. Members whose node cannot run the new level leave the group.
      */
     public Result adjust(Adjust a) {
-        if (applied(a.requestId())) {
+        if (history.applied(a.requestId())) {
             return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "adjust " + a.requestId() + " was applied already");
         }
         if (a.toLevel() < 1) {
@@ -474,40 +453,19 @@ public final class ClusterState {
             lowest = Math.min(lowest, fromLevel);
             highest = Math.max(highest, g.epoch);
         }
-        record(new HistoryEntry(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
-                a.requestedBy(), names, lowest, a.toLevel(), highest, null, "APPLIED")));
+        history.record(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()), a.requestedBy(),
+                names, lowest, a.toLevel(), highest, null, "APPLIED"));
         return new Result(changes, null, null, epochs);
-    }
-
-    /** the history keeps the newest {@value #MAX_HISTORY} entries */
-    private void record(HistoryEntry entry) {
-        if (history.size() >= MAX_HISTORY) {
-            history.remove(0);
-        }
-        history.add(entry);
     }
 
     /** whether the adjust with this request id is in the history (a copy of it must change nothing) */
     public boolean applied(String requestId) {
-        for (int i = history.size() - 1; i >= 0; i--) {
-            if (history.get(i).requestId.equals(requestId)) {
-                return true;
-            }
-        }
-        return false;
+        return history.applied(requestId);
     }
 
+    /** how the adjust ended, as its asker reports it */
     public void adjustDone(AdjustDone d) {
-        for (int i = history.size() - 1; i >= 0; i--) {
-            HistoryEntry h = history.get(i);
-            if (h.requestId.equals(d.requestId())) {
-                AdjustRecord r = h.record;
-                history.set(i, new HistoryEntry(h.requestId, new AdjustRecord(r.when(), r.requestedBy(), r.groups(),
-                        r.fromLevel(), r.toLevel(), r.epoch(), Duration.ofNanos(d.durationMicros() * 1000),
-                        d.outcome())));
-                return;
-            }
-        }
+        history.done(d.requestId(), Duration.ofNanos(d.durationMicros() * 1000), d.outcome());
     }
 
     private List<MembershipChange> dropIncapable(GroupRecord g, int fromLevel, String cause) {
@@ -541,139 +499,19 @@ public final class ClusterState {
         return new MembershipChange(reason, g.name, members, g.level, g.level, g.epoch, node);
     }
 
-    // ---- serialization (snapshots for joiners, and the persisted file) ----
+    // ---- serialization (snapshots for joiners, and the persisted file): StateCodec ----
 
     public void writeTo(DataOutput out) throws IOException {
-        out.writeLong(lastViewId);
-        out.writeInt(nodes.size());
-        for (NodeRecord n : nodes.values()) {
-            out.writeUTF(n.name);
-            out.writeUTF(n.status.name());
-            out.writeUTF(n.uuid);
-            out.writeUTF(n.address);
-            out.writeLong(n.incarnation);
-            out.writeShort(n.levels.size());
-            for (int l : n.levels) {
-                out.writeInt(l);
-            }
-        }
-        out.writeInt(groups.size());
-        for (GroupRecord g : groups.values()) {
-            out.writeUTF(g.name);
-            out.writeInt(g.level);
-            out.writeLong(g.epoch);
-            out.writeInt(g.members.size());
-            for (Map.Entry<String, String> m : g.members.entrySet()) {
-                out.writeUTF(m.getKey());
-                out.writeUTF(m.getValue());
-            }
-        }
-        writeHistory(out, history);
-    }
-
-    private static void writeHistory(DataOutput out, List<HistoryEntry> history) throws IOException {
-        out.writeInt(history.size());
-        for (HistoryEntry h : history) {
-            AdjustRecord r = h.record;
-            out.writeUTF(h.requestId);
-            out.writeLong(r.when().toEpochMilli());
-            out.writeUTF(r.requestedBy());
-            out.writeInt(r.groups().size());
-            for (String g : r.groups()) {
-                out.writeUTF(g);
-            }
-            out.writeInt(r.fromLevel());
-            out.writeInt(r.toLevel());
-            out.writeLong(r.epoch());
-            out.writeLong(r.duration() == null ? -1 : r.duration().toNanos() / 1000);
-            out.writeUTF(r.outcome());
-        }
+        StateCodec.write(this, out);
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
-        ClusterState s = new ClusterState();
-        s.lastViewId = in.readLong();
-        int nodeCount = boundedCount(in);
-        for (int i = 0; i < nodeCount; i++) {
-            String name = in.readUTF();
-            NodeStatus status;
-            try {
-                status = NodeStatus.valueOf(in.readUTF());
-            } catch (IllegalArgumentException e) {
-                throw new IOException("unknown node status for " + name, e);
-            }
-            String uuid = in.readUTF();
-            String address = in.readUTF();
-            long incarnation = in.readLong();
-            int levelCount = in.readUnsignedShort();
-            SortedSet<Integer> levels = new TreeSet<>();
-            for (int l = 0; l < levelCount; l++) {
-                levels.add(positive(in.readInt(), "level"));
-            }
-            NodeRecord record = new NodeRecord(name, status, uuid, address, levels);
-            record.incarnation = incarnation;
-            s.nodes.put(name, record);
-        }
-        int groupCount = boundedCount(in);
-        for (int i = 0; i < groupCount; i++) {
-            GroupRecord g = new GroupRecord(in.readUTF(), positive(in.readInt(), "level"), in.readLong());
-            int members = boundedCount(in);
-            for (int m = 0; m < members; m++) {
-                g.members.put(in.readUTF(), in.readUTF());
-            }
-            s.groups.put(g.name, g);
-        }
-        s.history.addAll(readHistory(in));
-        return s;
-    }
-
-    private static List<HistoryEntry> readHistory(DataInput in) throws IOException {
-        List<HistoryEntry> history = new ArrayList<>();
-        int historyCount = boundedCount(in);
-        for (int i = 0; i < historyCount; i++) {
-            String requestId = in.readUTF();
-            Instant when = Instant.ofEpochMilli(in.readLong());
-            String by = in.readUTF();
-            int n = boundedCount(in);
-            List<String> names = new ArrayList<>(n);
-            for (int k = 0; k < n; k++) {
-                names.add(in.readUTF());
-            }
-            int from = in.readInt();
-            int to = in.readInt();
-            long epoch = in.readLong();
-            long micros = in.readLong();
-            String outcome = in.readUTF();
-            history.add(new HistoryEntry(requestId, new AdjustRecord(when, by, names, from, to, epoch,
-                    micros < 0 ? null : Duration.ofNanos(micros * 1000), outcome)));
-        }
-        return history;
+        return StateCodec.read(in);
     }
 
     /** the history alone, in the snapshot's encoding: what a node of the pre-log format brings in */
     public byte[] historyBytes() {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            writeHistory(out, history);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static int boundedCount(DataInput in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > 1_000_000) {
-            throw new IOException("count " + n + " is out of range");
-        }
-        return n;
-    }
-
-    private static int positive(int v, String what) throws IOException {
-        if (v < 1) {
-            throw new IOException(what + " " + v + " is not positive");
-        }
-        return v;
+        return history.bytes();
     }
 
     /** group names for checks, sorted */

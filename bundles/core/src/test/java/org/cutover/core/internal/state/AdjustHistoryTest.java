@@ -1,0 +1,66 @@
+package org.cutover.core.internal.state;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.cutover.api.version.AdjustRecord;
+import org.junit.Test;
+
+public class AdjustHistoryTest {
+
+    private static AdjustRecord adjust(long atMillis, String... groups) {
+        return new AdjustRecord(Instant.ofEpochMilli(atMillis), "n1", List.of(groups), 1, 2, 2, null, "APPLIED");
+    }
+
+    @Test
+    public void everyReplicaKeepsTheSameNewestEntries() {
+        AdjustHistory h = new AdjustHistory();
+        for (int i = 0; i < AdjustHistory.MAX + 3; i++) {
+            h.record("r" + i, adjust(i, "g"));
+        }
+        List<AdjustRecord> all = h.list(Optional.empty());
+        assertEquals(AdjustHistory.MAX, all.size());
+        assertEquals(Instant.ofEpochMilli(3), all.get(0).when());
+        assertFalse("the oldest went", h.applied("r2"));
+        assertTrue(h.applied("r3"));
+    }
+
+    @Test
+    public void theAskersReportCompletesItsEntry() {
+        AdjustHistory h = new AdjustHistory();
+        h.record("r1", adjust(1, "g"));
+        h.record("r2", adjust(2, "h"));
+        h.done("r1", Duration.ofMillis(3), "INCOMPLETE");
+        h.done("unknown", Duration.ofMillis(9), "APPLIED");
+        AdjustRecord r1 = h.list(Optional.of("g")).get(0);
+        assertEquals(Duration.ofMillis(3), r1.duration());
+        assertEquals("INCOMPLETE", r1.outcome());
+        assertEquals(List.of(adjust(2, "h")), h.list(Optional.of("h")));
+    }
+
+    @Test
+    public void anImportAddsWhatIsMissingInTimeOrderAndTheEncodingRoundTrips() throws IOException {
+        AdjustHistory old = new AdjustHistory();
+        old.record("a", adjust(10, "g"));
+        old.record("b", adjust(30, "g"));
+        AdjustHistory h = new AdjustHistory();
+        h.record("b", adjust(30, "g"));
+        h.record("c", adjust(20, "h"));
+        h.importFrom(old.bytes());
+        assertEquals(List.of(adjust(10, "g"), adjust(20, "h"), adjust(30, "g")), h.list(Optional.empty()));
+
+        AdjustHistory copy = new AdjustHistory();
+        copy.readFrom(new DataInputStream(new ByteArrayInputStream(h.bytes())));
+        assertEquals(h.list(Optional.empty()), copy.list(Optional.empty()));
+        assertTrue(copy.applied("a") && copy.applied("b") && copy.applied("c"));
+    }
+}
