@@ -17,7 +17,6 @@ import org.cutover.api.GroupException;
 import org.cutover.api.GroupListener;
 import org.cutover.api.MembershipChange;
 import org.cutover.bench.stats.Stats;
-import org.cutover.core.internal.ClusterNode;
 
 /**
  * Issue 10's failover figures, in one JVM on the shipped stack and timings:
@@ -94,9 +93,9 @@ public final class FailoverBench {
         table.append(String.format(Locale.ROOT, "load average (1 min) up to %.2f on %d cores%s%n", load, cores,
                 load > cores ? " — NOISY, not a result" : ""));
         table.append(String.format(Locale.ROOT, "%-58s %9s %9s %9s%n", "what", "p50 ms", "max ms", "min ms"));
-        row(table, "leader killed → a send started after it returns", resume);
-        row(table, "leader killed → a survivor leads", elected);
-        row(table, "killed node restarted → back in the cluster log", rejoin);
+        Stats.row(table, 58, 9, "leader killed → a send started after it returns", resume, Stats::ms, 60);
+        Stats.row(table, 58, 9, "leader killed → a survivor leads", elected, Stats::ms, 60);
+        Stats.row(table, 58, 9, "killed node restarted → back in the cluster log", rejoin, Stats::ms, 60);
         table.append(String.format(Locale.ROOT, "sends that failed (GroupException) while the leader was gone: %d%n",
                 failedSends));
         System.out.print(table);
@@ -106,16 +105,6 @@ public final class FailoverBench {
         System.exit(0);
     }
 
-    private static void row(StringBuilder table, String what, List<Long> nanos) {
-        List<Long> ok = nanos.stream().filter(n -> n >= 0).sorted().toList();
-        String missing = ok.size() == nanos.size() ? "" : "  (" + (nanos.size() - ok.size()) + " never within 60 s)";
-        if (ok.isEmpty()) {
-            table.append(String.format(Locale.ROOT, "%-58s %9s%s%n", what, "-", missing));
-            return;
-        }
-        table.append(String.format(Locale.ROOT, "%-58s %9s %9s %9s%s%n", what, Stats.ms(ok.get(ok.size() / 2)),
-                Stats.ms(ok.get(ok.size() - 1)), Stats.ms(ok.get(0)), missing));
-    }
 
     /** the node that leads the cluster log, once one does */
     static int awaitLeader(CutoverCluster c, int size) throws InterruptedException {

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -63,11 +62,10 @@ public final class HealBench {
                 int cut = (leader + 2) % SIZE;
                 int writerNode = (leader + 1) % SIZE;
                 Group g = c.nodes.get(writerNode).join("heal-" + k, d -> { });
-                Writer w = new Writer(g, payload, rate);
+                OpenLoad w = new OpenLoad(List.of(g), payload, rate);
                 System.out.printf("split %d: node%d leads, the writer is on node%d%n", k + 1, leader + 1,
                         writerNode + 1);
-                Thread t = new Thread(w, "writer");
-                t.start();
+                w.start();
                 Thread.sleep(1000);
                 long split = System.nanoTime();
                 c.split(List.of(cut), List.of(leader, writerNode));
@@ -104,8 +102,7 @@ public final class HealBench {
                     }
                 }
                 watcher.join(WAIT_NANOS / 1_000_000);
-                w.running = false;
-                t.join(15_000);
+                w.stop();
                 pauses.add(w.longestGap.get());
                 failures.add(w.failed.get());
                 merged.add(done.get(0) == 0 ? -1 : done.get(0));
@@ -128,13 +125,13 @@ public final class HealBench {
         table.append(String.format(Locale.ROOT, "load average (1 min) up to %.2f on %d cores%s%n", load, cores,
                 load > cores ? " — NOISY, not a result" : ""));
         table.append(String.format(Locale.ROOT, "%-52s %10s %10s %10s%n", "what", "p50", "max", "min"));
-        row(table, "split → the majority's view excludes the node (ms)", excluded, true);
-        row(table, "the majority's writer: longest pause (ms)", pauses, true);
-        row(table, "the majority's writer: failed sends", failures, false);
-        row(table, "log entries behind at the heal", backlogs, false);
-        row(table, "heal → one merged view (ms)", merged, true);
-        row(table, "heal → the node's log has what was committed (ms)", caughtUp, true);
-        row(table, "heal → the node's own first commit (ms)", commits, true);
+        Stats.row(table, 52, 10, "split → the majority's view excludes the node (ms)", excluded, Stats::ms, 120);
+        Stats.row(table, 52, 10, "the majority's writer: longest pause (ms)", pauses, Stats::ms, 120);
+        Stats.row(table, 52, 10, "the majority's writer: failed sends", failures, Long::toString, 120);
+        Stats.row(table, 52, 10, "log entries behind at the heal", backlogs, Long::toString, 120);
+        Stats.row(table, 52, 10, "heal → one merged view (ms)", merged, Stats::ms, 120);
+        Stats.row(table, 52, 10, "heal → the node's log has what was committed (ms)", caughtUp, Stats::ms, 120);
+        Stats.row(table, 52, 10, "heal → the node's own first commit (ms)", commits, Stats::ms, 120);
         System.out.print(table);
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target", "heal-table.txt"), table.toString(), StandardCharsets.UTF_8);
@@ -142,17 +139,6 @@ public final class HealBench {
         System.exit(0);
     }
 
-    private static void row(StringBuilder table, String what, List<Long> values, boolean nanos) {
-        List<Long> ok = values.stream().filter(n -> n >= 0).sorted().toList();
-        String missing = ok.size() == values.size() ? "" : "  (" + (values.size() - ok.size()) + " never within 120 s)";
-        if (ok.isEmpty()) {
-            table.append(String.format(Locale.ROOT, "%-52s %10s%s%n", what, "-", missing));
-            return;
-        }
-        java.util.function.LongFunction<String> f = v -> nanos ? Stats.ms(v) : Long.toString(v);
-        table.append(String.format(Locale.ROOT, "%-52s %10s %10s %10s%s%n", what, f.apply(ok.get(ok.size() / 2)),
-                f.apply(ok.get(ok.size() - 1)), f.apply(ok.get(0)), missing));
-    }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT_NANOS;
@@ -161,51 +147,6 @@ public final class HealBench {
                 throw new IllegalStateException(what + ": not within 120 s");
             }
             Thread.sleep(5);
-        }
-    }
-
-    /** sends on a fixed schedule (open loop) with sendAsync; counts what was acknowledged */
-    private static final class Writer implements Runnable {
-        private final Group group;
-        private final byte[] payload;
-        private final double rate;
-        final AtomicLong acked = new AtomicLong();
-        /** the longest time without an acknowledgement, and when it ended (nanoTime) */
-        final AtomicLong longestGap = new AtomicLong();
-        final AtomicLong gapEnded = new AtomicLong();
-        private final AtomicLong lastAck = new AtomicLong(System.nanoTime());
-        final AtomicLong failed = new AtomicLong();
-        volatile boolean running = true;
-
-        Writer(Group group, byte[] payload, double rate) {
-            this.group = group;
-            this.payload = payload;
-            this.rate = rate;
-        }
-
-        @Override
-        public void run() {
-            long start = System.nanoTime();
-            long n = 0;
-            while (running) {
-                long due = (long) ((System.nanoTime() - start) / 1e9 * rate);
-                for (; n < due && running; n++) {
-                    group.sendAsync(payload).whenComplete((v, e) -> {
-                        if (e == null) {
-                            acked.incrementAndGet();
-                            long now = System.nanoTime();
-                            long gap = now - lastAck.getAndSet(now);
-                            if (gap > longestGap.get()) {
-                                longestGap.set(gap);
-                                gapEnded.set(now);
-                            }
-                        } else if (failed.incrementAndGet() == 1) {
-                            System.out.println("  first failed send: " + e);
-                        }
-                    });
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(500_000);
-            }
         }
     }
 }

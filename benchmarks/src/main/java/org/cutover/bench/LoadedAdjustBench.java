@@ -4,7 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -104,7 +103,7 @@ public final class LoadedAdjustBench {
             double offered = max * fraction; // delivered per member = sent by all three together
             List<Group> senders = askerSends ? members
                     : members.stream().filter(g -> g != members.get(asker)).toList();
-            OpenLoop load = new OpenLoop(senders, bytes, offered / senders.size());
+            OpenLoad load = new OpenLoad(senders, bytes, offered / senders.size());
             long before = delivered[0].get();
             long t0 = System.nanoTime();
             load.start();
@@ -164,52 +163,4 @@ public final class LoadedAdjustBench {
     }
 
     /** every member sends on its own fixed schedule, whatever the cluster does */
-    private static final class OpenLoop {
-        private final List<Group> members;
-        private final byte[] bytes;
-        private final double perMemberPerSecond;
-        private final List<Thread> threads = new ArrayList<>();
-        private final AtomicLong behind = new AtomicLong();
-        final AtomicLong sent = new AtomicLong();
-        private volatile boolean running = true;
-
-        OpenLoop(List<Group> members, byte[] bytes, double perMemberPerSecond) {
-            this.members = members;
-            this.bytes = bytes;
-            this.perMemberPerSecond = perMemberPerSecond;
-        }
-
-        void start() {
-            for (Group g : members) {
-                Thread t = new Thread(() -> send(g), "open-loop-" + g.self());
-                t.setDaemon(true);
-                threads.add(t);
-                t.start();
-            }
-        }
-
-        private void send(Group g) {
-            long start = System.nanoTime();
-            long n = 0;
-            while (running) {
-                long due = (long) ((System.nanoTime() - start) / 1e9 * perMemberPerSecond);
-                for (; n < due && running; n++) {
-                    g.sendAsync(bytes);
-                    sent.incrementAndGet();
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-            }
-            long due = (long) ((System.nanoTime() - start) / 1e9 * perMemberPerSecond);
-            behind.addAndGet(Math.max(0, due - n));
-        }
-
-        /** @return how many sends were due but not yet made when it stopped */
-        long stop() throws InterruptedException {
-            running = false;
-            for (Thread t : threads) {
-                t.join(10_000);
-            }
-            return behind.get();
-        }
-    }
 }

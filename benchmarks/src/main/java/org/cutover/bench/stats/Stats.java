@@ -21,6 +21,25 @@ public record Stats(int count, long p50, long p99, long max, long min, double me
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
+    /**
+     * One row of a p50/max/min table: {@code what} in a column of {@code nameWidth}, figures of {@code width};
+     * a negative value is an outcome never seen within {@code limitSeconds}, counted beside the row.
+     */
+    public static void row(StringBuilder table, int nameWidth, int width, String what, java.util.List<Long> values,
+                           java.util.function.LongFunction<String> format, int limitSeconds) {
+        java.util.List<Long> ok = values.stream().filter(n -> n >= 0).sorted().toList();
+        String missing = ok.size() == values.size() ? ""
+                : "  (" + (values.size() - ok.size()) + " never within " + limitSeconds + " s)";
+        if (ok.isEmpty()) {
+            table.append(String.format(java.util.Locale.ROOT, "%-" + nameWidth + "s %" + width + "s%s%n", what, "-",
+                    missing));
+            return;
+        }
+        table.append(String.format(java.util.Locale.ROOT, "%-" + nameWidth + "s %" + width + "s %" + width + "s %"
+                + width + "s%s%n", what, format.apply(ok.get(ok.size() / 2)), format.apply(ok.get(ok.size() - 1)),
+                format.apply(ok.get(0)), missing));
+    }
+
     public static String ms(long nanos) {
         return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6);
     }
