@@ -2,7 +2,6 @@ package org.cutover.core.internal.testing;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,9 +148,7 @@ public final class TestCluster implements AutoCloseable {
         ports = new int[maxNodes];
         for (int i = 0; i < maxNodes; i++) {
             members.add("node" + (i + 1));
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports[i] = s.getLocalPort();
-            }
+            ports[i] = FreePorts.next();
         }
     }
 
