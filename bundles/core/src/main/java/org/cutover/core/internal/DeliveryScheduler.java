@@ -63,10 +63,6 @@ final class DeliveryScheduler {
         }
     }
 
-    int runners() {
-        return runners.get();
-    }
-
     /** no runner is free and a member may be waiting: another runner, or a watch once there are enough */
     private void more() {
         if (runners.get() < parallelism) {

@@ -76,9 +76,12 @@ public class SilentMemberTest {
             assertEquals("the silent member delivered nothing while cut off", 0, listeners.get(silent).count());
             int unacked = leader.channel().getProtocolStack().<UNICAST3>findProtocol(UNICAST3.class)
                     .getNumUnackedMessages(nodes.get(silent).channel().getAddress());
+            long cut = ((org.cutover.jgroups.raft.CheckedRAFT) leader.channel().getProtocolStack()
+                    .findProtocol(org.jgroups.protocols.raft.RAFT.class)).resendsCut();
             System.out.printf("SilentMemberTest: %d messages committed by the majority in %d ms with %s silent in"
-                    + " the view; the leader held %d unicast messages for it%n", MESSAGES,
-                    (System.nanoTime() - start) / 1_000_000, nodes.get(silent).name, unacked);
+                    + " the view; the leader held %d unicast messages for it and cut %d resends short%n", MESSAGES,
+                    (System.nanoTime() - start) / 1_000_000, nodes.get(silent).name, unacked, cut);
+            assertTrue("the leader's resends to the silent member were cut to probes", cut > 0);
             assertTrue("the leader resent to the silent member without pacing: " + unacked
                     + " unicast messages held for it", unacked < 500);
 
