@@ -1,5 +1,6 @@
 package org.cutover.jgroups.raft;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +16,7 @@ import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.RaftImpl;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.util.CommitTable;
+import org.jgroups.raft.util.Utils;
 
 /**
  * jgroups-raft 1.1.4's RAFT with a follower that commits only entries it knows
@@ -36,6 +38,16 @@ import org.jgroups.raft.util.CommitTable;
  * against the leader, commits no further than that, and reports no more than
  * that as appended (RAFT's leader counts an OK as a vote for every entry up to
  * its index).
+ *
+ * <p>The leader commits an index only when a majority of the members hold it
+ * and its entry is of the leader's own term ({@link #commitLogTo}). RAFT 1.1.4
+ * commits on the leader in two more ways, both without that: a batch holding
+ * only reads (Cutover's commit nudge is one) commits everything the leader
+ * appended, on no one's acknowledgement; and a new leader counts copies of the
+ * entries it finds above its commit index, which Raft forbids for entries of an
+ * older term (§5.4.2, Figure 8: a later leader may still overwrite them).
+ * Either way the leader applies entries that another leader then replaces
+ * (CheckedLeaderTest).
  *
  * <p>A snapshot asked for ({@link #snapshotAsync()}) is not taken on the
  * leader while a follower in its view lacks an entry it has committed: RAFT
@@ -273,6 +285,41 @@ public class CheckedRAFT extends RAFT {
             }
         }
         return false;
+    }
+
+    /**
+     * RAFT's commit, capped on the leader at the highest index that a majority of the members hold and whose entry
+     * is of this term; everything below it commits with it. Followers commit what {@link CheckedFollower} checked.
+     */
+    @Override
+    protected RAFT commitLogTo(long index, boolean serializeResponse) {
+        if (isLeader()) {
+            index = Math.min(index, committableByMajority());
+        }
+        return super.commitLogTo(index, serializeResponse);
+    }
+
+    private long committableByMajority() {
+        CommitTable table = commitTable();
+        List<String> members = members();
+        long[] held = new long[members.size()];
+        for (int i = 0; i < held.length; i++) {
+            String id = members.get(i);
+            if (id.equals(raftId())) {
+                held[i] = lastAppended();
+            } else if (table != null) {
+                for (Address a : table.keys()) {
+                    CommitTable.Entry e = table.get(a);
+                    if (e != null && id.equals(Utils.extractRaftId(a))) {
+                        held[i] = Math.max(held[i], e.matchIndex());
+                    }
+                }
+            }
+        }
+        Arrays.sort(held);
+        long onMajority = held[held.length - majority()];
+        LogEntry entry = onMajority > commitIndex() ? log().get(onMajority) : null;
+        return entry != null && entry.term() == currentTerm() ? onMajority : commitIndex();
     }
 
     // RAFT's protected log operations, for the checked follower (another package)

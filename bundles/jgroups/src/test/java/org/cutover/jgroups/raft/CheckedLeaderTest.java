@@ -1,0 +1,217 @@
+package org.cutover.jgroups.raft;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.fail;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.SHARED_LOOPBACK;
+import org.jgroups.protocols.SHARED_LOOPBACK_PING;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.protocols.raft.InMemoryLog;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.raft.StateMachine;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * What a leader may commit. Three channels over shared loopback with RAFT and
+ * no election protocol: the test names each term's leader, as votes that
+ * compare (last term, last index) could have; DISCARD above GMS cuts a node
+ * off without a view change. Both cases are jgroups-raft 1.1.4's RAFT
+ * committing on the leader what no majority holds.
+ */
+public class CheckedLeaderTest {
+
+    private static final long WAIT_MS = 10_000;
+
+    private final String prefix = "checked-leader-" + UUID.randomUUID();
+    private final List<JChannel> channels = new ArrayList<>();
+    private final List<Recording> machines = new ArrayList<>();
+
+    @Before
+    public void termOneLeaderACommitsE1() throws Exception {
+        for (String id : List.of("a", "b", "c")) {
+            start(id);
+        }
+        await("a view of three", () -> channels.stream().allMatch(c -> c.getView().size() == 3));
+        lead(0, 1, 0, 1, 2);
+        append(0, "e1");
+        await("e1 applied everywhere", () -> machines.stream().allMatch(m -> m.seen().equals(List.of("e1"))));
+    }
+
+    @After
+    public void close() {
+        channels.forEach(JChannel::close);
+    }
+
+    /**
+     * Leader A, cut off, appends x; then a read (RAFT's read-only request, which Cutover's commit nudge is) runs
+     * on A. RAFT 1.1.4 handles a batch that holds only reads by committing everything it appended.
+     */
+    @Test
+    public void aReadOnALeaderCutOffCommitsNothing() throws Exception {
+        cut(0, true);
+        append(0, "x");
+        await("x in A's log", () -> raft(0).lastAppended() == 2);
+        byte[] read = {1};
+        raft(0).getAsync(read, 0, read.length);
+        Thread.sleep(500);
+        assertEquals("A alone holds x: nothing committed", 1, raft(0).commitIndex());
+        assertEquals(List.of("e1"), machines.get(0).seen());
+    }
+
+    /**
+     * Figure 8 of the Raft paper. A (term 1) appends x alone; B (term 2) appends y alone; A leads term 3 with C's
+     * vote (A's log ends at (1, 2), C's at (1, 1)) and copies x to C; then B leads term 4 with C's vote (B's log
+     * ends at (2, 2), C's at (1, 2)) and overwrites x with y. x was on a majority in term 3, but not of term 3:
+     * had A committed it by counting copies, as RAFT 1.1.4's leader does for the entries it finds above its commit
+     * index, A would have applied x where B and C apply y.
+     */
+    @Test
+    public void anOlderTermsEntryOnAMajorityIsCommittedOnlyWithOneOfTheLeadersTerm() throws Exception {
+        cut(0, true);
+        append(0, "x");
+        await("x in A's log", () -> raft(0).lastAppended() == 2);
+
+        lead(1, 2, 1, 2);
+        cut(1, true);
+        append(1, "y");
+        await("y in B's log", () -> raft(1).lastAppended() == 2);
+
+        cut(0, false);
+        lead(0, 3, 0, 2);
+        await("x copied to C", () -> raft(2).lastAppended() == 2 && term(2, 2) == 1);
+        await("A learned that C holds x", () -> matchIndex(0, 2) == 2);
+        Thread.sleep(300);
+        assertEquals("x is not A's term's: A commits nothing by C's copy", 1, raft(0).commitIndex());
+
+        cut(0, true);
+        cut(1, false);
+        lead(1, 4, 1, 2);
+        await("y replaced x at C", () -> term(2, 2) == 2);
+        append(1, "z");
+        await("B and C apply y and z", () -> machines.get(1).seen().size() == 3 && machines.get(2).seen().size() == 3);
+
+        cut(0, false);
+        lead(1, 4, 0);
+        await("A caught up", () -> machines.get(0).seen().size() == 3);
+        List<String> expected = List.of("e1", "y", "z");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(raft(i).raftId() + " applied", expected, machines.get(i).seen());
+        }
+    }
+
+    private void start(String id) throws Exception {
+        Recording machine = new Recording();
+        CheckedRAFT raft = new CheckedRAFT();
+        raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
+                .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(50);
+        JChannel ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
+                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new DISCARD(), raft).name(id);
+        channels.add(ch);
+        machines.add(machine);
+        ch.connect(prefix);
+    }
+
+    /** node {@code leader} leads {@code term} at the given nodes (itself included where it is named) */
+    private void lead(int leader, long term, int... at) {
+        Address addr = channels.get(leader).getAddress();
+        for (int i : at) {
+            raft(i).setLeaderAndTerm(addr, term);
+        }
+    }
+
+    private void append(int node, String command) throws Exception {
+        byte[] b = command.getBytes(StandardCharsets.UTF_8);
+        raft(node).setAsync(b, 0, b.length);
+    }
+
+    private void cut(int node, boolean off) {
+        channels.get(node).getProtocolStack().<DISCARD>findProtocol(DISCARD.class).discardAll(off);
+    }
+
+    private RAFT raft(int i) {
+        return channels.get(i).getProtocolStack().findProtocol(RAFT.class);
+    }
+
+    private long term(int node, long index) {
+        var e = raft(node).log().get(index);
+        return e == null ? -1 : e.term();
+    }
+
+    private long matchIndex(int leader, int follower) {
+        var table = raft(leader).commitTable();
+        var e = table == null ? null : table.get(channels.get(follower).getAddress());
+        return e == null ? -1 : e.matchIndex();
+    }
+
+    private String state() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < channels.size(); i++) {
+            RAFT r = raft(i);
+            b.append(r.raftId()).append(r.isLeader() ? " leads" : " follows").append(" term ").append(r.currentTerm())
+                    .append(" last ").append(r.lastAppended()).append(" commit ").append(r.commitIndex())
+                    .append(" applied ").append(machines.get(i).seen()).append("; ");
+        }
+        return b.toString();
+    }
+
+    private void await(String what, BooleanSupplier check) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (System.nanoTime() < deadline) {
+            if (check.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        fail(what + " not within " + WAIT_MS + " ms; " + state());
+    }
+
+    /** the entries applied, in order; a read (one byte, 1) is not an entry */
+    private static final class Recording implements StateMachine {
+        private final List<String> applied = new ArrayList<>();
+
+        synchronized List<String> seen() {
+            return List.copyOf(applied);
+        }
+
+        @Override
+        public synchronized byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+            if (length != 1 || data[offset] != 1) {
+                applied.add(new String(data, offset, length, StandardCharsets.UTF_8));
+            }
+            return null;
+        }
+
+        @Override
+        public synchronized void readContentFrom(DataInput in) throws Exception {
+            applied.clear();
+            for (int n = in.readInt(); n > 0; n--) {
+                applied.add(in.readUTF());
+            }
+        }
+
+        @Override
+        public synchronized void writeContentTo(DataOutput out) throws Exception {
+            out.writeInt(applied.size());
+            for (String s : applied) {
+                out.writeUTF(s);
+            }
+        }
+    }
+}
