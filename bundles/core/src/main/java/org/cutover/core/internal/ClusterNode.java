@@ -183,6 +183,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         connected = true;
         infra.onChange(levels -> later(announcements::announceLevels));
         timer.scheduleWithFixedDelay(announcements::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        LeaderWatch watch = LeaderWatch.of(ch, handle);
+        timer.scheduleWithFixedDelay(() -> watch.tick(System.nanoTime() / 1_000_000, coordinatesMajority()), 0,
+                TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** on the node's timer thread; nothing once the node is closing (it has nothing more to tell the log) */
@@ -437,6 +440,13 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private boolean viewHoldsMajority() {
         LogVoters v = logVoters;
         return v != null && v.majorityAmong(nodesInView());
+    }
+
+    /** whether this node coordinates a view that holds a majority of the voters: ELECTION2 votes only from there */
+    private boolean coordinatesMajority() {
+        View v = view;
+        JChannel ch = channel;
+        return v != null && ch != null && v.getCoord().equals(ch.getAddress()) && viewHoldsMajority();
     }
 
     // ---- JGroups callbacks ----

@@ -9,10 +9,16 @@ import org.jgroups.View;
 import org.jgroups.annotations.Property;
 import org.jgroups.conf.AttributeType;
 import org.jgroups.conf.ClassConfigurator;
+import org.jgroups.EmptyMessage;
+import org.jgroups.Message;
+import org.jgroups.protocols.raft.AppendEntriesRequest;
+import org.jgroups.protocols.raft.AppendEntriesResponse;
+import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.Leader;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.protocols.raft.RaftImpl;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.util.CommitTable;
@@ -48,6 +54,11 @@ import org.jgroups.raft.util.Utils;
  * older term (§5.4.2, Figure 8: a later leader may still overwrite them).
  * Either way the leader applies entries that another leader then replaces
  * (CheckedLeaderTest).
+ *
+ * <p>A request of an older term is answered with this node's term, so that its
+ * leader steps down (Raft §5.1); RAFT 1.1.4 drops it without a word, and a node
+ * whose term rose while it was cut off (its coordinator's vote rounds ran on)
+ * then never got another entry from the leader that everyone else followed.
  *
  * <p>A snapshot asked for ({@link #snapshotAsync()}) is not taken on the
  * leader while a follower in its view lacks an entry it has committed: RAFT
@@ -181,6 +192,21 @@ public class CheckedRAFT extends RAFT {
         synchronized (termAndLog) {
             super.process(q);
         }
+    }
+
+    /** RAFT's handling of another node's request, with an answer to a leader of an older term */
+    @Override
+    public void handleUpRequest(Message msg, RaftHeader hdr) {
+        long term = currentTerm();
+        if (hdr instanceof AppendEntriesRequest && hdr.currTerm() < term) {
+            // the answer's term makes that leader step down: RAFT takes any higher term it hears, leaderless
+            log.debug("%s: request of term %d from %s, an older term than %d: answering with this term", local_addr,
+                    hdr.currTerm(), msg.src(), term);
+            down_prot.down(new EmptyMessage(msg.src()).putHeader(id, new AppendEntriesResponse(term,
+                    new AppendResult(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, lastAppended()))));
+            return;
+        }
+        super.handleUpRequest(msg, hdr);
     }
 
     /**

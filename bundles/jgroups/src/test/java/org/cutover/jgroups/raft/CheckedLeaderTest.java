@@ -116,6 +116,26 @@ public class CheckedLeaderTest {
         }
     }
 
+    /**
+     * C is at a higher term than leader A (its votes ran on while it heard no one, then it came back). Raft's
+     * answer to a request of an older term carries the newer term, and the old leader steps down, so that the
+     * next vote is of a term C takes part in. RAFT 1.1.4 drops such a request without an answer: A kept leading
+     * term 1, and C never got another entry (ChaosTest, seed 20261201: a node at term 119 beside a leader of term
+     * 49, for a minute, until the test gave up).
+     */
+    @Test
+    public void aLeaderOfAnOlderTermLearnsTheNewerOneAndStepsDown() throws Exception {
+        raft(2).setLeaderAndTerm(null, 5);
+        append(0, "e2");
+        await("A in term 5, not leading", () -> raft(0).currentTerm() == 5 && !raft(0).isLeader());
+        lead(1, 6, 0, 1, 2);
+        append(1, "e3");
+        await("e2 and e3 applied everywhere", () -> machines.stream().allMatch(m -> m.seen().size() == 3));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(raft(i).raftId() + " applied", List.of("e1", "e2", "e3"), machines.get(i).seen());
+        }
+    }
+
     private void start(String id) throws Exception {
         Recording machine = new Recording();
         CheckedRAFT raft = new CheckedRAFT();
