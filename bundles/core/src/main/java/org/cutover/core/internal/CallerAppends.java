@@ -65,12 +65,19 @@ final class CallerAppends {
 
     /** appends and waits until this node has applied the envelope; {@code what} names the step in a failure */
     ClusterState.Result appendAndWait(Envelope e, String what) {
-        return await(append(e), what);
+        long start = System.nanoTime();
+        return await(append(e), what, start);
     }
 
-    <T> T await(CompletableFuture<T> f, String what) {
+    /**
+     * Waits for what a call started at {@code startNanos} appended: the wait for a leader and this one together
+     * take at most the operation timeout and one second, whatever either took (ChaosTest counted a send that
+     * waited for a leader and then the whole timeout again as stalled).
+     */
+    <T> T await(CompletableFuture<T> f, String what, long startNanos) {
+        long left = startNanos + timeout.toNanos() + TimeUnit.SECONDS.toNanos(1) - System.nanoTime();
         try {
-            return f.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return f.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException ex) {
             throw new GroupException(ReasonCode.NOT_CONNECTED, what + " was not applied within "
                     + timeout.toSeconds() + " s; it may still be");

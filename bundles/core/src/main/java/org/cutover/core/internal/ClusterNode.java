@@ -366,7 +366,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
-        callers.await(messaging.send(member, payload), "sending to group " + member.name());
+        long start = System.nanoTime();
+        callers.await(messaging.send(member, payload), "sending to group " + member.name(), start);
     }
 
     CompletableFuture<Void> sendDataAsync(LocalMember member, byte[] payload) {
