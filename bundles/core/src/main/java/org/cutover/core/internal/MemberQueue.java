@@ -51,9 +51,8 @@ final class MemberQueue {
 
     /** on a runner: up to {@link #TURN} tasks, then the member is ready again if more are queued */
     void drain() {
-        Thread t = Thread.currentThread();
-        String poolName = t.getName();
-        t.setName(name); // a thread dump names the member whose listener runs
+        // the runner keeps its own name: renaming it per turn is two system calls (prctl) per member and turn,
+        // 6,000 for one adjust of 1,000 groups on 3 nodes; a failing delivery's log line names the member
         try {
             for (int i = 0; i < TURN; i++) {
                 Runnable r = tasks.poll();
@@ -67,7 +66,6 @@ final class MemberQueue {
                 }
             }
         } finally {
-            t.setName(poolName);
             scheduled.set(false);
             if (!tasks.isEmpty()) {
                 schedule();
