@@ -19,7 +19,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import org.cutover.api.Group;
@@ -540,15 +542,19 @@ public class ChaosTest {
 
     /** runs the action until the kernel no longer refuses it, for a bounded time */
     private void retrying(TestCluster cluster, String what, Runnable action) {
+        AtomicReference<String> last = new AtomicReference<>("no attempt refused");
+        AtomicInteger attempts = new AtomicInteger();
         Await.until(what, TestCluster.WAIT, () -> {
+            attempts.incrementAndGet();
             try {
                 action.run();
                 return true;
             } catch (GroupException e) {
                 counters.refused("at the end " + e.code());
+                last.set(e.code() + ": " + e.getMessage());
                 return false;
             }
-        }, () -> states(cluster));
+        }, () -> attempts + " attempts, the last refusal " + last + "; " + states(cluster));
     }
 
     /**
