@@ -3,8 +3,6 @@ package org.cutover.jgroups.raft;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.fail;
 
-import java.io.DataInput;
-import java.io.DataOutput;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +21,6 @@ import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
-import org.jgroups.raft.StateMachine;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -41,7 +38,7 @@ public class CheckedLeaderTest {
 
     private final String prefix = "checked-leader-" + UUID.randomUUID();
     private final List<JChannel> channels = new ArrayList<>();
-    private final List<Recording> machines = new ArrayList<>();
+    private final List<RecordingStateMachine> machines = new ArrayList<>();
 
     @Before
     public void termOneLeaderACommitsE1() throws Exception {
@@ -68,8 +65,7 @@ public class CheckedLeaderTest {
         cut(0, true);
         append(0, "x");
         await("x in A's log", () -> raft(0).lastAppended() == 2);
-        byte[] read = {1};
-        raft(0).getAsync(read, 0, read.length);
+        raft(0).getAsync(RecordingStateMachine.READ, 0, RecordingStateMachine.READ.length);
         Thread.sleep(500);
         assertEquals("A alone holds x: nothing committed", 1, raft(0).commitIndex());
         assertEquals(List.of("e1"), machines.get(0).seen());
@@ -137,7 +133,7 @@ public class CheckedLeaderTest {
     }
 
     private void start(String id) throws Exception {
-        Recording machine = new Recording();
+        RecordingStateMachine machine = new RecordingStateMachine();
         CheckedRAFT raft = new CheckedRAFT();
         raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
                 .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(50);
@@ -200,38 +196,5 @@ public class CheckedLeaderTest {
             Thread.sleep(10);
         }
         fail(what + " not within " + WAIT_MS + " ms; " + state());
-    }
-
-    /** the entries applied, in order; a read (one byte, 1) is not an entry */
-    private static final class Recording implements StateMachine {
-        private final List<String> applied = new ArrayList<>();
-
-        synchronized List<String> seen() {
-            return List.copyOf(applied);
-        }
-
-        @Override
-        public synchronized byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
-            if (length != 1 || data[offset] != 1) {
-                applied.add(new String(data, offset, length, StandardCharsets.UTF_8));
-            }
-            return null;
-        }
-
-        @Override
-        public synchronized void readContentFrom(DataInput in) throws Exception {
-            applied.clear();
-            for (int n = in.readInt(); n > 0; n--) {
-                applied.add(in.readUTF());
-            }
-        }
-
-        @Override
-        public synchronized void writeContentTo(DataOutput out) throws Exception {
-            out.writeInt(applied.size());
-            for (String s : applied) {
-                out.writeUTF(s);
-            }
-        }
     }
 }

@@ -3,8 +3,6 @@ package org.cutover.jgroups.raft;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.fail;
 
-import java.io.DataInput;
-import java.io.DataOutput;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +20,6 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
-import org.jgroups.raft.StateMachine;
 import org.junit.After;
 import org.junit.Test;
 
@@ -39,7 +36,7 @@ public class CheckedSnapshotTest {
 
     private final String prefix = "checked-snapshot-" + UUID.randomUUID();
     private final List<JChannel> channels = new ArrayList<>();
-    private final List<Recording> machines = new ArrayList<>();
+    private final List<RecordingStateMachine> machines = new ArrayList<>();
 
     @After
     public void close() {
@@ -82,7 +79,7 @@ public class CheckedSnapshotTest {
     }
 
     private void start(String id) throws Exception {
-        Recording machine = new Recording();
+        RecordingStateMachine machine = new RecordingStateMachine();
         CheckedRAFT raft = new CheckedRAFT();
         raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
                 .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(100);
@@ -136,42 +133,5 @@ public class CheckedSnapshotTest {
         }
         fail(what + " not within " + WAIT_MS + " ms; " + state.get());
         return false;
-    }
-
-    /** what a member would see: the entries applied, and how often a snapshot replaced them */
-    private static final class Recording implements StateMachine {
-        private final List<String> applied = new ArrayList<>();
-        private int snapshotsRead;
-
-        synchronized List<String> seen() {
-            return List.copyOf(applied);
-        }
-
-        synchronized int snapshotsRead() {
-            return snapshotsRead;
-        }
-
-        @Override
-        public synchronized byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
-            applied.add(new String(data, offset, length, StandardCharsets.UTF_8));
-            return null;
-        }
-
-        @Override
-        public synchronized void readContentFrom(DataInput in) throws Exception {
-            snapshotsRead++;
-            applied.clear();
-            for (int n = in.readInt(); n > 0; n--) {
-                applied.add(in.readUTF());
-            }
-        }
-
-        @Override
-        public synchronized void writeContentTo(DataOutput out) throws Exception {
-            out.writeInt(applied.size());
-            for (String s : applied) {
-                out.writeUTF(s);
-            }
-        }
     }
 }
