@@ -156,6 +156,42 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " imports the levels of "
                     + settings.legacyState() + ": " + legacyVersions);
         }
+        long deadline = System.nanoTime() + settings.opTimeout().toNanos();
+        JChannel ch;
+        while (true) {
+            ch = build(lost, legacyVersions, legacyHistory);
+            try {
+                ch.connect(settings.clusterName());
+                break;
+            } catch (SecurityException e) {
+                // raft.NO_DUPES: the view still holds this node's previous run (killed a moment ago) until failure
+                // detection excludes it, longer while a merge brings it back (ChaosTest, seed 20261203). The
+                // failed connect stopped the stack (RAFT closed its log) after RAFT had replayed the log into the
+                // replica: everything is built afresh for the next try.
+                String why = String.valueOf(e.getMessage());
+                log.close();
+                ch.close();
+                replica.reset();
+                if (!why.contains("duplicate members") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + ": the view still holds this"
+                        + " node's previous run; joining again once it is excluded (" + why + ")");
+                Thread.sleep(500);
+            }
+        }
+        view = ch.getView();
+        connected = true;
+        infra.onChange(levels -> later(announcements::announceLevels));
+        timer.scheduleWithFixedDelay(announcements::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        LeaderWatch watch = LeaderWatch.of(ch, raft);
+        timer.scheduleWithFixedDelay(() -> watch.tick(System.nanoTime() / 1_000_000, coordinatesMajority()), 0,
+                TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** the channel with this node's RAFT, and the collaborators that use it; not yet connected */
+    private JChannel build(Optional<String> lost, List<GroupVersion> legacyVersions, byte[] legacyHistory)
+            throws Exception {
         JChannel ch = channelFactory.create();
         ch.setName(settings.nodeName());
         RAFT protocol = RaftSetup.configure(ch, settings, lost);
@@ -178,14 +214,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         });
         ch.setReceiver(this);
         channel = ch;
-        ch.connect(settings.clusterName());
-        view = ch.getView();
-        connected = true;
-        infra.onChange(levels -> later(announcements::announceLevels));
-        timer.scheduleWithFixedDelay(announcements::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        LeaderWatch watch = LeaderWatch.of(ch, handle);
-        timer.scheduleWithFixedDelay(() -> watch.tick(System.nanoTime() / 1_000_000, coordinatesMajority()), 0,
-                TICK_MILLIS, TimeUnit.MILLISECONDS);
+        return ch;
     }
 
     /** on the node's timer thread; nothing once the node is closing (it has nothing more to tell the log) */

@@ -52,7 +52,15 @@ final class Replica {
         return true;
     }
 
-    /** a snapshot: position, view term, author sessions, then the state */
+    /** back to a node that has applied nothing: RAFT replays the log into it again */
+    synchronized void reset() {
+        state = new ClusterState();
+        position = 0;
+        authors = new AuthorSessions();
+        changed();
+    }
+
+        /** a snapshot: position, view term, author sessions, then the state */
     synchronized void writeTo(DataOutput out) throws IOException {
         out.writeLong(position);
         out.writeLong(state.viewTerm());

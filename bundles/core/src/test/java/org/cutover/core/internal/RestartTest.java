@@ -6,6 +6,9 @@ import static org.junit.Assert.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.cutover.api.Group;
 import org.cutover.api.MembershipChange;
@@ -16,12 +19,48 @@ import org.cutover.core.internal.testing.Await;
 import org.cutover.core.internal.testing.RecordingListener;
 import org.cutover.core.internal.testing.TestCluster;
 import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.jgroups.JChannel;
 import org.junit.Test;
 
 /** The restart mode (claims 4, 5), a full restart keeping the level, and losing a level. */
 public class RestartTest {
 
     /** claims 4, 5 (and 25): shut a node down, its members leave; restart it with new infra, they rejoin */
+    /**
+     * A node started while the view still holds its previous run (killed a moment ago, not yet excluded) is
+     * refused by raft.NO_DUPES; it joins once that run is gone, with the state its log holds, instead of failing
+     * to start (ChaosTest, seed 20261203).
+     */
+    @Test
+    public void aNodeWhosePreviousRunIsStillInTheViewJoinsOnceItIsGone() throws Exception {
+        try (TestCluster cluster = new TestCluster("restart-previous-run", 3)) {
+            TestNode node1 = cluster.start(0, 1, 2);
+            TestNode node3 = cluster.start(2, 1, 2);
+            Group g = node1.node.join("g", new RecordingListener());
+            g.send("before".getBytes(StandardCharsets.UTF_8));
+            node3.crash();
+            Await.until("node3's run gone from node1's view", TestCluster.WAIT,
+                    () -> node1.channel().getView().size() == 1, cluster::raftStates);
+            TestNode node2 = cluster.start(1, 1, 2);
+            JChannel previous = cluster.previousRun(2);
+            ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+            try {
+                timer.schedule(previous::close, 2, TimeUnit.SECONDS);
+                long start = System.nanoTime();
+                TestNode again = cluster.start(2, 1, 2);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertTrue("joined after " + millis + " ms, while its previous run was still in the view",
+                        millis >= 1500);
+                Await.until("one state on all three", TestCluster.WAIT, () -> node1.node.group("g").equals(
+                        again.node.group("g")) && node2.node.group("g").equals(again.node.group("g")),
+                        cluster::raftStates);
+            } finally {
+                timer.shutdownNow();
+                previous.close();
+            }
+        }
+    }
+
     @Test
     public void restartModeMembersLeaveAndRejoinWhileTheGroupServes() throws Exception {
         try (TestCluster cluster = new TestCluster("restart-mode", 3)) {

@@ -180,6 +180,38 @@ public final class TestCluster implements AutoCloseable {
         return n;
     }
 
+    /**
+     * A channel in the view under the name of node number {@code index}, as that node's previous run looks until
+     * failure detection excludes it (a process killed a moment ago): the shipped stack on a port of its own, its
+     * RAFT with an empty log in memory. The caller closes it.
+     */
+    public JChannel previousRun(int index) throws Exception {
+        JChannel ch = new JChannel(new java.io.ByteArrayInputStream(stack(FreePorts.next(), "")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        withTestTimings(ch);
+        ch.getProtocolStack().<org.jgroups.protocols.raft.RAFT>findProtocol(org.jgroups.protocols.raft.RAFT.class)
+                .raftId(members.get(index)).members(members)
+                .logClass(org.jgroups.protocols.raft.InMemoryLog.class.getName())
+                .logPrefix(clusterName + "-previous-" + members.get(index));
+        new org.jgroups.raft.RaftHandle(ch, new org.jgroups.raft.StateMachine() {
+            @Override
+            public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+                return null;
+            }
+
+            @Override
+            public void readContentFrom(java.io.DataInput in) {
+            }
+
+            @Override
+            public void writeContentTo(java.io.DataOutput out) {
+            }
+        });
+        ch.setName(members.get(index));
+        ch.connect(clusterName);
+        return ch;
+    }
+
     public void awaitSynced(TestNode n) throws InterruptedException {
         if (!n.node.awaitSynced(WAIT)) {
             throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + " (leader: "
