@@ -43,6 +43,8 @@ import org.jgroups.View;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.Role;
 import org.jgroups.raft.RaftHandle;
+import org.jgroups.raft.util.Utils;
+import org.jgroups.util.ExtendedUUID;
 
 /**
  * One Cutover node: its JChannel, its replica of the cluster state, and the
@@ -466,10 +468,27 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
-    /** whether this node's view holds a majority of the log's voters, i.e. whether an election can succeed here */
+    /**
+     * whether this node's view holds a majority of the log's voters, i.e. whether an election can succeed here.
+     * Counted by the log ids the members' addresses carry, as ELECTION2 counts: the names the log maps to
+     * addresses ({@link #nodesInView()}) are empty in a new cluster until a leader commits them, and a view
+     * coordinator that waited for them never started the first vote when ELECTION2's pre-vote lost an answer
+     * (GroupOrderingTest, once in CI: 60 s at term 0 on every node).
+     */
     private boolean viewHoldsMajority() {
         LogVoters v = logVoters;
-        return v != null && v.majorityAmong(nodesInView());
+        View current = view;
+        if (v == null || current == null) {
+            return false;
+        }
+        Set<String> ids = new TreeSet<>();
+        for (Address a : current.getMembersRaw()) {
+            String id = a instanceof ExtendedUUID ? Utils.extractRaftId(a) : null;
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return v.majorityAmong(ids);
     }
 
     /** whether this node coordinates a view that holds a majority of the voters: ELECTION2 votes only from there */

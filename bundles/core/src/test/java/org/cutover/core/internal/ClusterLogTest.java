@@ -59,6 +59,28 @@ public class ClusterLogTest {
 
     /** the old kernel called listeners under its lock on the delivery thread: a send from there deadlocked */
     @Test
+    public void aNewClusterElectsItsFirstLeaderWhenEveryPreVoteIsLost() throws Exception {
+        // before any entry the log knows no node's address; the view coordinator must still see its majority
+        // and start the vote ELECTION2 does not (its pre-vote waits for answers that never come)
+        try (TestCluster cluster = new TestCluster("log-first-vote", 3).losePreVotes()) {
+            List<TestNode> nodes = List.of(cluster.launch(0, 1), cluster.launch(1, 1), cluster.launch(2, 1));
+            Await.until("a leader of the new cluster's log", java.time.Duration.ofSeconds(20),
+                    () -> nodes.stream().allMatch(n -> n.node.hasLeader()),
+                    () -> nodes.stream().map(TestCluster::raftState).toList());
+            for (TestNode n : nodes) {
+                cluster.awaitSynced(n);
+            }
+            RecordingListener l3 = new RecordingListener();
+            Group g1 = nodes.get(0).node.join("first", new RecordingListener());
+            nodes.get(2).node.join("first", l3);
+            Await.until("both members in view", TestCluster.WAIT, () -> g1.members().size() == 2, g1::members);
+            g1.send("after the first vote".getBytes(StandardCharsets.UTF_8));
+            Await.until("node3 to deliver", TestCluster.WAIT, () -> l3.count() == 1, l3::texts);
+            assertEquals(List.of("after the first vote"), l3.texts());
+        }
+    }
+
+    @Test
     public void aListenerMaySendFromItsCallback() throws Exception {
         try (TestCluster cluster = new TestCluster("log-callback", 3)) {
             List<TestNode> nodes = cluster.startAll(3, 1);

@@ -52,6 +52,11 @@ public final class TestCluster implements AutoCloseable {
                 channel = new JChannel(new ByteArrayInputStream(stack(port, security.apply(index))
                         .getBytes(StandardCharsets.UTF_8)));
                 withTestTimings(channel);
+                if (losePreVotes) {
+                    channel.getProtocolStack().insertProtocolInStack(new LosePreVotes(),
+                            channel.getProtocolStack().findProtocol(org.jgroups.protocols.raft.election.BaseElection.class),
+                            org.jgroups.stack.ProtocolStack.Position.BELOW);
+                }
                 if (xmitMillis > 0) {
                     channel.getProtocolStack().<org.jgroups.protocols.pbcast.NAKACK2>findProtocol(
                             org.jgroups.protocols.pbcast.NAKACK2.class).setXmitInterval(xmitMillis);
@@ -124,6 +129,7 @@ public final class TestCluster implements AutoCloseable {
     private final String clusterName;
     private final Path stateDir;
     private final String faults;
+    private boolean losePreVotes;
     private final int[] ports;
     /** every node of the cluster votes in its log: node1..nodeN */
     private final List<String> members = new ArrayList<>();
@@ -309,6 +315,12 @@ public final class TestCluster implements AutoCloseable {
      */
     public TestCluster retransmitEvery(long millis) {
         this.xmitMillis = millis;
+        return this;
+    }
+
+    /** every pre-vote request of ELECTION2 is lost ({@link LosePreVotes}): only a vote started otherwise elects */
+    public TestCluster losePreVotes() {
+        this.losePreVotes = true;
         return this;
     }
 
