@@ -105,7 +105,7 @@ final class LocalMembers {
         }
         List<LocalMember> targets = of(c.group());
         targets.addAll(removed);
-        if (c.reason() == Reason.ADJUST_VERSION) {
+        if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
             events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
                     "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName));
         }

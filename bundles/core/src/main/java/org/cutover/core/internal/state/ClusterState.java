@@ -425,7 +425,9 @@ public final class ClusterState {
             return Result.refuse(ReasonCode.NODE_INCAPABLE, "when the adjust was applied, level " + a.toLevel()
                     + " could not run on " + String.join("; ", incapable));
         }
-        for (GroupVersion from : a.from()) {
+        GroupRecord[] switched = new GroupRecord[a.from().size()];
+        for (int i = 0; i < switched.length; i++) {
+            GroupVersion from = a.from().get(i);
             GroupRecord g = groups.get(from.group());
             if (g == null) {
                 return Result.refuse(ReasonCode.UNKNOWN_GROUP, "group " + from.group() + " no longer exists");
@@ -434,18 +436,19 @@ public final class ClusterState {
                 return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "group " + g.name + " moved to epoch " + g.epoch
                         + " (level " + g.level + ") before this adjust, which expected epoch " + from.epoch());
             }
+            switched[i] = g;
         }
-        List<MembershipChange> changes = new ArrayList<>();
+        // every defined node runs the new level (checked above), so no member has to leave: unlike a capability
+        // change, an adjust drops no one
+        List<MembershipChange> changes = new ArrayList<>(switched.length);
         Map<String, Long> epochs = new LinkedHashMap<>();
-        List<String> names = new ArrayList<>();
+        List<String> names = new ArrayList<>(switched.length);
         int lowest = Integer.MAX_VALUE;
         long highest = 0;
-        for (GroupVersion from : a.from()) {
-            GroupRecord g = groups.get(from.group());
+        for (GroupRecord g : switched) {
             int fromLevel = g.level;
             g.level = a.toLevel();
             g.epoch++;
-            changes.addAll(dropIncapable(g, fromLevel, a.requestedBy()));
             changes.add(new MembershipChange(Reason.ADJUST_VERSION, g.name, List.of(), fromLevel, g.level, g.epoch,
                     a.requestedBy()));
             epochs.put(g.name, g.epoch);

@@ -102,14 +102,20 @@ public final class VersionNegotiator implements VersionService {
             }
             String outcome = all ? "APPLIED" : "INCOMPLETE";
             node.finishAdjust(new AdjustDone(adjust.requestId(), elapsed / 1000, outcome));
-            LOG.log(System.Logger.Level.INFO, "adjust of " + delivered.newEpochs().keySet() + " to level "
-                    + adjust.toLevel() + " " + outcome + " in " + elapsed / 1000 + " µs");
+            LOG.log(System.Logger.Level.INFO, () -> "adjust of " + groupsNamed(delivered.newEpochs().keySet())
+                    + " to level " + adjust.toLevel() + " " + outcome + " in " + elapsed / 1000 + " µs");
             return new AdjustResult(check, true, delivered.newEpochs(), confirmations, unconfirmed,
                     Duration.ofNanos(elapsed));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return withFailure(check, ReasonCode.NOT_CONNECTED, "interrupted while waiting for confirmations");
         }
+    }
+
+    /** up to 10 names: the log line of an adjust of 1,000 groups is not a list of 1,000 */
+    private static String groupsNamed(java.util.Set<String> groups) {
+        return groups.size() <= 10 ? groups.toString() : groups.stream().limit(10).toList() + " and "
+                + (groups.size() - 10) + " more";
     }
 
     private String describe(String nodeName) {

@@ -35,7 +35,7 @@ public final class LogBatch {
         for (Envelope e : envelopes) {
             hint += 4 + WireFormat.sizeHint(e);
         }
-        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(hint);
+        ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(hint, true); // geometric growth beyond the hint
         out.writeByte(MAGIC);
         out.writeShort(name.length);
         out.write(name);

@@ -48,6 +48,24 @@ public class WireFormatTest {
         }
     }
 
+    /** the hint sizes the entry's buffer: one that is too small grows, copying everything written so far */
+    @Test
+    public void theSizeHintHoldsTheWholeEnvelope() {
+        List<GroupVersion> many = java.util.stream.IntStream.range(0, 1000)
+                .mapToObj(i -> new GroupVersion("group-" + i, 1, i)).toList();
+        List<Envelope> big = List.of(
+                new Adjust(java.util.UUID.randomUUID().toString(), "node1", 2, many, 99L),
+                new Hello("node1", java.util.UUID.randomUUID().toString(), "127.0.0.1:7800", new TreeSet<>(List.of(1)),
+                        Map.of("kv", java.util.Collections.nCopies(500, "node1#123456")), many, true, 3),
+                new ViewChanged(3, 7, java.util.Collections.nCopies(100, java.util.UUID.randomUUID().toString())));
+        for (Envelope e : java.util.stream.Stream.concat(SAMPLES.stream(), big.stream()).toList()) {
+            int length = WireFormat.encode(e).length;
+            if (length > WireFormat.sizeHint(e)) {
+                fail(e.getClass().getSimpleName() + ": " + length + " bytes, hint " + WireFormat.sizeHint(e));
+            }
+        }
+    }
+
     /** the frame is read where it lies in the log entry: every message would otherwise be copied once more */
     @Test
     public void aGroupMessageFrameIsDecodedInPlace() throws IOException {
