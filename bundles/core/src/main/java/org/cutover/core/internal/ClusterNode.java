@@ -307,7 +307,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     @Override
     public void removeNode(String name) {
-        membership.removeNode(name);
+        membership.removeNode(Names.requirePrintable("the node name", name));
     }
 
     @Override
@@ -317,7 +317,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     @Override
     public boolean addNode(String name) {
-        return membership.addNode(name);
+        return membership.addNode(Names.requirePrintable("the node name", name));
     }
 
     @Override
@@ -332,6 +332,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         if (group == null || group.isBlank() || group.length() > 200) {
             throw new IllegalArgumentException("a group name must be 1 to 200 characters, not blank");
         }
+        Names.requirePrintable("the group name", group);
         requireSynced();
         String id = incarnation.newMemberId();
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener,

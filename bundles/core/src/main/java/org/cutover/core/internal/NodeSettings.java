@@ -39,8 +39,10 @@ public record NodeSettings(String nodeName, String clusterName, List<String> mem
         if (nodeName.isBlank() || nodeName.contains("#") || nodeName.contains(",")) {
             throw new IllegalArgumentException("node.name '" + nodeName + "' must be non-empty and hold no '#' or ','");
         }
+        Names.requirePrintable("node.name", nodeName);
         Objects.requireNonNull(clusterName, "clusterName");
         members = List.copyOf(members.isEmpty() ? List.of(nodeName) : members);
+        members.forEach(m -> Names.requirePrintable("a name in cluster.members", m));
         Objects.requireNonNull(logDir, "logDir");
         Objects.requireNonNull(legacyState, "legacyState");
         if (logCompactBytes <= 0) {

@@ -40,12 +40,14 @@ public final class VersionNegotiator implements VersionService {
 
     @Override
     public CheckResult check(VersionRequest request) {
+        requirePrintable(request);
         node.requireSynced();
         return node.read(state -> VersionChecks.run(state, node.nodesInView(), request));
     }
 
     @Override
     public AdjustResult adjust(VersionRequest request) {
+        requirePrintable(request);
         node.requireSynced();
         Adjust adjust;
         CheckResult check;
@@ -110,6 +112,10 @@ public final class VersionNegotiator implements VersionService {
             Thread.currentThread().interrupt();
             return withFailure(check, ReasonCode.NOT_CONNECTED, "interrupted while waiting for confirmations");
         }
+    }
+
+    private static void requirePrintable(VersionRequest request) {
+        request.groups().forEach(g -> org.cutover.core.internal.Names.requirePrintable("the group name", g));
     }
 
     /** up to 10 names: the log line of an adjust of 1,000 groups is not a list of 1,000 */
