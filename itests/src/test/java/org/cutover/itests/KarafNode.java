@@ -52,6 +52,7 @@ final class KarafNode implements AutoCloseable {
         KarafNode node = unpackWithoutUser(name, root);
         node.addUser(node.user, adminPassword(root), "_g_:admingroup");
         node.password = adminPassword(root);
+        node.addKey(node.user, adminKey(root), "_g_:admingroup");
         return node;
     }
 
@@ -97,9 +98,41 @@ final class KarafNode implements AutoCloseable {
         return Files.readString(file, StandardCharsets.UTF_8).strip();
     }
 
-    /** adds a user to etc/users.properties: {@code user = password,roleOrGroup} */
+    /**
+     * the admin's ssh key for the nodes under {@code root}, made once (root/admin.key, rw-------): bin/client
+     * logs in with it, so no password is on its command line; returns the public key for etc/keys.properties
+     */
+    static synchronized String adminKey(Path root) throws IOException {
+        Path pub = root.resolve("admin.key.pub");
+        if (!Files.exists(pub)) {
+            Files.writeString(pub, SshLogin.newKey(root.resolve("admin.key")), StandardCharsets.UTF_8);
+        }
+        return Files.readString(pub, StandardCharsets.UTF_8).strip();
+    }
+
+    /**
+     * adds a user to etc/users.properties with the digest of its password, as the shipped
+     * etc/org.apache.karaf.jaas.cfg has Karaf keep them: {@code user = {CRYPT}sha512{CRYPT},roleOrGroup}
+     */
     void addUser(String newUser, String newPassword, String roleOrGroup) throws IOException {
-        Files.writeString(home.resolve("etc/users.properties"), "\n" + newUser + " = " + newPassword + ","
+        Files.writeString(home.resolve("etc/users.properties"), "\n" + newUser + " = {CRYPT}"
+                + passwordDigest(newPassword) + "{CRYPT}," + roleOrGroup + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** Karaf's basic encryption of a password: SHA-512, hexadecimal */
+    static String passwordDigest(String password) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-512")
+                    .digest(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** lets {@code keyUser} log in over ssh with this public key (etc/keys.properties, read at every login) */
+    void addKey(String keyUser, String publicKey, String roleOrGroup) throws IOException {
+        Files.writeString(home.resolve("etc/keys.properties"), "\n" + keyUser + " = " + publicKey + ","
                 + roleOrGroup + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
     }
 
@@ -111,6 +144,7 @@ final class KarafNode implements AutoCloseable {
         }
         user = "karaf";
         password = Files.readString(file, StandardCharsets.UTF_8).strip();
+        addKey(user, adminKey(home.getParent()), "_g_:admingroup");
     }
 
     /** the cluster key shared by the nodes under {@code root}: AES-256, alias cutover, password cutover */
@@ -209,26 +243,18 @@ final class KarafNode implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** runs one shell command as the node's admin user through bin/client; its output */
+    /** runs one shell command as the node's admin user through bin/client, logged in with its key; its output */
     String client(String command) {
         if (password == null) {
-            throw new IllegalStateException(name + " has no admin password yet (useGeneratedAdmin after the start)");
+            throw new IllegalStateException(name + " has no admin user yet (useGeneratedAdmin after the start)");
         }
-        return clientAs(user, password, command);
+        return runClient(command, "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-u", user,
+                "-k", home.getParent().resolve("admin.key").toString(), "-r", "30", "-d", "1", "-b");
     }
 
-    /**
-     * runs one command through bin/client without -u and -p: bin/client then logs in as the (first) user of
-     * etc/users.properties, the way an operator on the machine uses it
-     */
-    String clientAsLocalDefault(String command) {
-        return runClient(command, "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-r", "30", "-d", "1", "-b");
-    }
-
-    /** runs one command through bin/client as {@code asUser}; its output (errors included) */
-    String clientAs(String asUser, String asPassword, String command) {
-        return runClient(command, "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-u", asUser,
-                "-p", asPassword, "-r", "30", "-d", "1", "-b");
+    /** the admin's password (JMX logins; ssh logins use the key) */
+    String adminPassword() {
+        return password;
     }
 
     private String runClient(String command, String... args) {

@@ -36,12 +36,14 @@ import org.junit.runners.MethodSorters;
 /**
  * The distribution's security defaults on a real Karaf process, unpacked from
  * the built tar.gz and started as shipped (bin/karaf, no user written by the
- * test): etc/users.properties holds no user, bin/setenv makes the admin user
- * with a random password at the first start and bin/client without -u logs in
- * with it; every command without an ACL of its own needs admin
+ * test): etc/users.properties holds no user; bin/setenv makes the admin user
+ * with a random password at the first start and keeps only its digest there;
+ * only the admin group may log in over ssh, and the ssh server offers no SFTP
+ * or SCP; every command without an ACL of its own needs admin
  * (karaf.secured.command.compulsory.roles); a viewer may look at the cluster
  * but not change it; JMX operations on domain org.cutover need admin over the
- * real JMX/RMI connector.
+ * real JMX/RMI connector. Every login with a password runs in this JVM
+ * ({@link SshLogin}): none is on a command line.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class SecurityDefaultsProcessIT {
@@ -91,36 +93,72 @@ public class SecurityDefaultsProcessIT {
     }
 
     @Test
-    public void b_theFirstStartMadeOneAdminWithARandomPasswordOnlyItsOwnerCanRead() throws Exception {
+    public void b_theFirstStartMadeOneAdminWithARandomPasswordKeptAsADigest() throws Exception {
         Path usersFile = node.home.resolve("etc/users.properties");
         Path passwordFile = node.home.resolve("etc/admin.password");
         String password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
         Properties users = properties(usersFile);
-        assertEquals(password + ",_g_:admingroup", users.getProperty("karaf"));
         assertTrue("a long random password: " + password, password.matches("[0-9a-f]{48}"));
-        assertFalse("not Karaf's well-known one", "karaf".equals(password));
+        assertEquals("users.properties keeps the password's SHA-512 digest, not the password",
+                "{CRYPT}" + KarafNode.passwordDigest(password) + "{CRYPT},_g_:admingroup",
+                users.getProperty("karaf").toLowerCase(java.util.Locale.ROOT).replace("{crypt}", "{CRYPT}"));
+        assertFalse("the password itself is in users.properties", Files.readString(usersFile).contains(password));
         assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(usersFile));
         assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(passwordFile));
-        String wrong = node.clientAs("karaf", "karaf", "cluster:node-list");
-        assertFalse("karaf/karaf logged in: " + wrong, wrong.contains("ACTIVE"));
+        try (SshLogin admin = SshLogin.withPassword(node.sshPort, "karaf", password)) {
+            String out = admin.exec("cluster:node-list");
+            assertTrue("the admin with the password of etc/admin.password: " + out, out.contains("ACTIVE"));
+        }
+        assertRefused("karaf", "karaf");
+        assertRefused("karaf", "{CRYPT}" + KarafNode.passwordDigest(password) + "{CRYPT}");
+    }
+
+    /** etc/org.apache.karaf.jaas.cfg has Karaf replace a plain password an operator writes by its digest */
+    @Test
+    public void c_aPlainPasswordAddedByHandBecomesItsDigest() throws Exception {
+        Path usersFile = node.home.resolve("etc/users.properties");
+        String plain = "plain-" + Long.toHexString(new SecureRandom().nextLong());
+        Files.writeString(usersFile, "\nbyhand = " + plain + ",_g_:viewergroup\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+        Await.until("Karaf to replace the plain password by its digest", Duration.ofSeconds(60),
+                () -> {
+                    try {
+                        return properties(usersFile).getProperty("byhand", "");
+                    } catch (IOException e) {
+                        return "unreadable: " + e;
+                    }
+                }, v -> v.startsWith("{CRYPT}"));
+        assertFalse(Files.readString(usersFile).contains(plain));
     }
 
     @Test
-    public void c_binClientWithoutAUserLogsInAsTheGeneratedAdmin() {
-        String out = node.clientAsLocalDefault("cluster:node-list");
-        assertTrue("bin/client without -u: " + out, out.contains("ACTIVE"));
+    public void d_aViewerCannotLogInOverSshSoNoShellFilesOrTunnels() throws Exception {
+        // the same user and password log in over JMX: what ssh refuses is the role, not the credentials
+        try (JMXConnector viewer = jmx("viewer", viewerPassword())) {
+            assertTrue(viewer.getMBeanServerConnection().getMBeanCount() > 0);
+        }
+        assertRefused("viewer", viewerPassword());
     }
 
+    /**
+     * A user an operator lets log in over ssh (role ssh) beside viewer: the command ACLs still keep every change
+     * for admin. Such a user can open tunnels (Karaf 4.4.10's ssh server accepts every forwarding), which is why
+     * the shipped viewer group does not have the role.
+     */
     @Test
-    public void d_aViewerLooksButCannotChangeTheNodeOrTheCluster() throws Exception {
-        String out = viewer("cluster:node-list");
+    public void e_aViewerAllowedToSshLooksButCannotChangeTheNodeOrTheCluster() throws Exception {
+        String password = randomHex();
+        node.addUser("sshviewer", password, "viewer,ssh");
+        // one login per command: Karaf's ssh server closes the session when an exec'd command ends
+        String out = exec("sshviewer", password, "cluster:node-list");
         assertTrue("viewer cluster:node-list: " + out, out.contains("ACTIVE"));
         // the cluster ACL keeps these for admin; bundle and feature changes have Karaf's own ACLs;
-        // log:set and bundle:list have no ACL at all: only karaf.secured.command.compulsory.roles=admin refuses them
+        // log:set and bundle:list have no ACL at all: only karaf.secured.command.compulsory.roles=admin
+        // refuses them
         for (String command : List.of("cluster:version-adjust --all", "cluster:node-remove nobody",
                 "cluster:node-add nobody", "cluster:majority-recover --force", "bundle:stop 1",
                 "feature:install cutover-example", "log:set INFO", "bundle:list")) {
-            String refused = viewer(command);
+            String refused = exec("sshviewer", password, command);
             assertTrue("viewer ran '" + command + "': " + refused,
                     refused.contains("Command not found") || refused.contains("Insufficient credentials"));
         }
@@ -131,6 +169,23 @@ public class SecurityDefaultsProcessIT {
         }
     }
 
+    /** with SFTP on, any ssh user read and wrote every file under karaf.base: users, keys, deploy/ */
+    @Test
+    public void f_noSftpOrScpEvenForTheAdmin() throws Exception {
+        try (SshLogin admin = SshLogin.withPassword(node.sshPort, "karaf", node.adminPassword())) {
+            try {
+                admin.sftp();
+                fail("the node opened an SFTP session");
+            } catch (IOException expected) {
+                // no sftp subsystem
+            }
+        }
+        // scp's server side is the command "scp -f FILE"; without SFTP the shell takes it as a command
+        String scp = exec("karaf", node.adminPassword(), "scp -f etc/users.properties");
+        assertFalse("scp sent users.properties: " + scp, scp.contains("_g_"));
+        assertTrue("scp: " + scp, scp.contains("Command not found"));
+    }
+
     /**
      * Core registers no MBean of its own, and Karaf answers an operation on an MBean that does not exist with
      * InstanceNotFoundException before it looks at the ACL. So the ACL is asked the way Karaf's own tools ask
@@ -138,7 +193,7 @@ public class SecurityDefaultsProcessIT {
      * the configuration Karaf loaded from etc/ (PID jmx.acl.org.cutover).
      */
     @Test
-    public void e_overJmxOnlyAdminMayInvokeOperationsOfDomainOrgCutover() throws Exception {
+    public void g_overJmxOnlyAdminMayInvokeOperationsOfDomainOrgCutover() throws Exception {
         String cutover = "org.cutover:type=node,name=s1";
         try (JMXConnector viewer = jmx("viewer", viewerPassword())) {
             MBeanServerConnection c = viewer.getMBeanServerConnection();
@@ -150,7 +205,7 @@ public class SecurityDefaultsProcessIT {
             assertTrue("the global default was not loosened", canInvoke(c, "org.cutover.itest.other:type=probe",
                     "adjust"));
         }
-        try (JMXConnector admin = jmx("karaf", Files.readString(node.home.resolve("etc/admin.password")).strip())) {
+        try (JMXConnector admin = jmx("karaf", node.adminPassword())) {
             assertTrue("admin may invoke adjust on " + cutover,
                     canInvoke(admin.getMBeanServerConnection(), cutover, "adjust"));
         }
@@ -168,16 +223,31 @@ public class SecurityDefaultsProcessIT {
         return JMXConnectorFactory.connect(url, Map.of(JMXConnector.CREDENTIALS, new String[] {user, password}));
     }
 
-    private static String viewer(String command) throws IOException {
-        return node.clientAs("viewer", viewerPassword(), command);
+    private static String exec(String user, String password, String command) throws IOException {
+        try (SshLogin login = SshLogin.withPassword(node.sshPort, user, password)) {
+            return login.exec(command);
+        }
+    }
+
+    private static void assertRefused(String user, String password) {
+        try (SshLogin login = SshLogin.withPassword(node.sshPort, user, password)) {
+            fail(user + " logged in over ssh with " + (password.length() > 12 ? password.substring(0, 12) + "..."
+                    : password));
+        } catch (IOException refused) {
+            // authentication failed
+        }
+    }
+
+    private static String randomHex() {
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
     }
 
     /** a viewer user, added once: Karaf's properties login module reads etc/users.properties at every login */
     private static synchronized String viewerPassword() throws IOException {
         if (viewerPassword == null) {
-            byte[] random = new byte[16];
-            new SecureRandom().nextBytes(random);
-            viewerPassword = HexFormat.of().formatHex(random);
+            viewerPassword = randomHex();
             node.addUser("viewer", viewerPassword, "_g_:viewergroup");
         }
         return viewerPassword;
