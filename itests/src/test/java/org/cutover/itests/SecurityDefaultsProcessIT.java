@@ -153,8 +153,8 @@ public class SecurityDefaultsProcessIT {
         String out = exec("sshviewer", password, "cluster:node-list");
         assertTrue("viewer cluster:node-list: " + out, out.contains("ACTIVE"));
         // the cluster ACL keeps these for admin; bundle and feature changes have Karaf's own ACLs;
-        // log:set and bundle:list have no ACL at all: only karaf.secured.command.compulsory.roles=admin
-        // refuses them
+        // log:set and bundle:list had no rule of Karaf's: the shipped ACLs now name them, as every command
+        // (CommandAclIT)
         for (String command : List.of("cluster:version-adjust --all", "cluster:node-remove nobody",
                 "cluster:node-add nobody", "cluster:majority-recover --force", "bundle:stop 1",
                 "feature:install cutover-example", "log:set INFO", "bundle:list")) {
