@@ -121,6 +121,10 @@ final class AdjustHistory {
     private static List<Entry> read(DataInput in) throws IOException {
         List<Entry> read = new ArrayList<>();
         int count = StateCodec.boundedCount(in);
+        if (count > MAX) {
+            // every replica keeps the newest MAX: a longer history was not written by Cutover
+            throw new IOException("a history of " + count + " adjusts; Cutover keeps at most " + MAX);
+        }
         for (int i = 0; i < count; i++) {
             String requestId = in.readUTF();
             Instant when = Instant.ofEpochMilli(in.readLong());

@@ -120,7 +120,15 @@ public final class StateStore {
         }
         List<GroupVersion> versions = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            versions.add(new GroupVersion(in.readUTF(), in.readInt(), in.readLong()));
+            String group = in.readUTF();
+            int level = in.readInt();
+            long epoch = in.readLong();
+            if (level < 1 || epoch < 0) {
+                // a level below 1 is no level: a switch to it would drop every member of the group
+                throw new IOException("group " + group + " at level " + level + ", epoch " + epoch
+                        + ": not a level and epoch Cutover writes");
+            }
+            versions.add(new GroupVersion(group, level, epoch));
         }
         if (in.available() != 0) {
             throw new IOException(in.available() + " trailing bytes");

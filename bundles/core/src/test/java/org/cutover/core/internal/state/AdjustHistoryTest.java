@@ -34,6 +34,29 @@ public class AdjustHistoryTest {
         assertTrue(h.applied("r3"));
     }
 
+    /** a snapshot or an imported file with more entries than any replica keeps was not written by Cutover */
+    @Test
+    public void aHistoryLongerThanEveryReplicaKeepsIsRefused() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(AdjustHistory.MAX + 1);
+            for (int i = 0; i <= AdjustHistory.MAX; i++) {
+                out.writeUTF("r" + i);
+                out.writeLong(i);
+                out.writeUTF("n1");
+                out.writeInt(0);
+                out.writeInt(1);
+                out.writeInt(2);
+                out.writeLong(2);
+                out.writeLong(-1);
+                out.writeUTF("APPLIED");
+            }
+        }
+        IOException e = org.junit.Assert.assertThrows(IOException.class,
+                () -> new AdjustHistory().importFrom(bytes.toByteArray()));
+        assertTrue(e.getMessage(), e.getMessage().contains("at most " + AdjustHistory.MAX));
+    }
+
     @Test
     public void theAskersReportCompletesItsEntry() {
         AdjustHistory h = new AdjustHistory();

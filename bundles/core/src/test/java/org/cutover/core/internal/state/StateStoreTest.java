@@ -86,6 +86,17 @@ public class StateStoreTest {
         assertEquals(1, store.load().orElseThrow().group("kv").orElseThrow().level());
     }
 
+    /** a levels file with level 0 (checksum intact) would move every member of the group to no level */
+    @Test
+    public void aLevelsFileWithoutALevelIsRefused() throws IOException {
+        Path file = Path.of("target", "state-store-test", "zerolevel.bin");
+        StateStore store = new StateStore(file);
+        store.save(sample());
+        store.saveLevels(List.of(new GroupVersion("kv", 0, 9)));
+        IOException e = assertThrows(IOException.class, store::load);
+        assertTrue(e.getMessage(), e.getMessage().contains("level 0"));
+    }
+
     @Test
     public void aDamagedLevelsFileIsRefusedToo() throws IOException {
         Path file = Path.of("target", "state-store-test", "badlevels.bin");
