@@ -74,6 +74,9 @@ final class KarafNode implements AutoCloseable {
         // every node of one cluster needs the same key: the first node unpacked under root makes it
         Files.copy(clusterKey(root), home.resolve("etc/cutover-cluster.p12"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // a node refuses a key that group or others may read
+        Files.setPosixFilePermissions(home.resolve("etc/cutover-cluster.p12"),
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         int rmiRegistry = CutoverKarafOptions.freePort();
         KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort(),
                 rmiRegistry);

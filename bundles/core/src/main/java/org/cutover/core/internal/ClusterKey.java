@@ -61,7 +61,27 @@ public final class ClusterKey {
         return true;
     }
 
+    /** a key others on the machine may read is no secret: the node refuses it rather than use it */
+    static void requireOwnerOnly(Path file) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException notPosix) {
+            return; // the file system has no POSIX permissions; the folder's must do
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> others = java.util.EnumSet.copyOf(perms);
+        others.removeAll(java.util.EnumSet.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+                java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE));
+        if (!others.isEmpty()) {
+            throw new IOException("the cluster key file " + file + " is open to group or others ("
+                    + PosixFilePermissions.toString(perms) + "); make it readable by its owner only: chmod 600 "
+                    + file);
+        }
+    }
+
     private static void check(Path file, char[] password) throws IOException {
+        requireOwnerOnly(file);
         try (InputStream in = Files.newInputStream(file)) {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(in, password);

@@ -45,6 +45,36 @@ public class SecurityTest {
                 + " store_password=\"secret\" alias=\"cutover\"/>";
     }
 
+    /**
+     * TCP reads a frame's length before anything else, from anyone who connects: without max_length on the
+     * transport a peer with no key at all made the node allocate whatever length it announced (security review;
+     * JGRP-2523). The shipped stack's max_length refuses the frame and drops the connection.
+     */
+    @Test
+    public void aFrameAnnouncingTwoGigabytesIsRefusedBeforeItsBytes() throws Exception {
+        try (TestCluster cluster = new TestCluster("security-frame", 1)) {
+            cluster.start(0, 1);
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", cluster.port(0))) {
+                s.setSoTimeout(10_000);
+                java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+                // TcpConnection's greeting: cookie, version, the length of our address, the address
+                org.jgroups.stack.IpAddress self = new org.jgroups.stack.IpAddress("127.0.0.1", 1);
+                out.write(new byte[] {'b', 'e', 'l', 'a'});
+                out.writeShort(org.jgroups.Version.version);
+                out.writeShort(self.serializedSize());
+                self.writeTo(out);
+                out.writeInt(Integer.MAX_VALUE - 8); // a frame of 2 GB, of which nothing follows
+                out.flush();
+                try {
+                    assertEquals("the node closes the connection", -1, s.getInputStream().read());
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    throw new AssertionError("the node still reads the 2 GB frame after 10 s");
+                }
+            }
+            assertTrue("the node goes on", cluster.running().get(0).node.hasLeader());
+        }
+    }
+
     @Test
     public void aNodeWithTheWrongSecretCanNeitherJoinNorAdjust() throws Exception {
         try (TestCluster cluster = new TestCluster("security-secret", 3)) {

@@ -1,6 +1,5 @@
 package org.cutover.core.internal.osgi;
 
-import java.io.InputStream;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
 import org.cutover.core.internal.version.VersionNegotiator;
-import org.jgroups.JChannel;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -147,19 +145,16 @@ public final class NodeComponent {
         Path key = config.cluster_key_file().isBlank()
                 ? Path.of(etc == null ? "etc" : etc, "cutover-cluster.p12") : Path.of(config.cluster_key_file());
         ClusterKey.ensure(key, config.cluster_key_password().toCharArray());
-        System.setProperty("cutover.cluster_key_file", key.toAbsolutePath().toString());
-        System.setProperty("cutover.cluster_key_password", config.cluster_key_password());
-        // the stack XML refers to these; set before the channel reads it
-        System.setProperty("cutover.bind_addr", config.bind_address());
-        System.setProperty("cutover.bind_port", Integer.toString(config.bind_port()));
-        System.setProperty("cutover.initial_hosts", config.initial_hosts());
+        // the stack XML refers to these: put in place by StackFile, never into system properties
+        Map<String, String> stackValues = Map.of(
+                "cutover.cluster_key_file", key.toAbsolutePath().toString(),
+                "cutover.cluster_key_password", config.cluster_key_password(),
+                "cutover.bind_addr", config.bind_address(),
+                "cutover.bind_port", Integer.toString(config.bind_port()),
+                "cutover.initial_hosts", config.initial_hosts());
         EventSink events = eventAdmin == null ? EventSink.NONE
                 : (topic, props) -> eventAdmin.postEvent(new Event(topic, props));
-        this.node = new ClusterNode(settings, () -> {
-            try (InputStream in = Files.newInputStream(stack)) {
-                return new JChannel(in);
-            }
-        }, infra, events);
+        this.node = new ClusterNode(settings, () -> StackFile.channel(stack, stackValues), infra, events);
         try {
             node.start();
         } catch (Exception e) {

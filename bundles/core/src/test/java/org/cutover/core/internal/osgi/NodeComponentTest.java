@@ -1,5 +1,6 @@
 package org.cutover.core.internal.osgi;
 
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -9,6 +10,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.Rule;
@@ -68,6 +70,26 @@ public class NodeComponentTest {
     public void theSameSetupOnAFreePortStarts() throws Exception {
         NodeComponent node = new NodeComponent(config(freePort(), SHIPPED_STACK), context(), null);
         node.deactivate();
+    }
+
+    /**
+     * The stack's variables come from the node's configuration, not from system properties: those are readable
+     * by every JMX viewer (java.lang:type=Runtime), and the cluster key's password was one of them. The node
+     * starts, so its encryption opened the key with the configured password.
+     */
+    @Test
+    public void noSettingOfTheStackBecomesASystemProperty() throws Exception {
+        List<String> names = List.of("cutover.cluster_key_password", "cutover.cluster_key_file",
+                "cutover.bind_addr", "cutover.bind_port", "cutover.initial_hosts");
+        names.forEach(System::clearProperty);
+        NodeComponent node = new NodeComponent(config(freePort(), SHIPPED_STACK), context(), null);
+        try {
+            for (String name : names) {
+                assertNull(name + " is a system property", System.getProperty(name));
+            }
+        } finally {
+            node.deactivate();
+        }
     }
 
     private NodeComponent.Config config(int port, Path stack) throws IOException {

@@ -342,6 +342,11 @@ public final class TestCluster implements AutoCloseable {
         return this;
     }
 
+    /** the JGroups TCP port of node number {@code index} */
+    public int port(int index) {
+        return ports[index];
+    }
+
     public Path stateDir() {
         return stateDir;
     }
