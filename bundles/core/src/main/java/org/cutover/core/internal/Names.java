@@ -16,17 +16,27 @@ public final class Names {
         if (name == null) {
             throw new IllegalArgumentException(what + " is missing");
         }
+        int at = firstUnprintable(name);
+        if (at >= 0) {
+            throw new IllegalArgumentException(what + " holds a control or invisible character (U+"
+                    + String.format("%04X", name.codePointAt(at)) + ") at position " + at
+                    + "; names must be printable");
+        }
+        return name;
+    }
+
+    /** the position of the first control or invisible character, or -1 */
+    public static int firstUnprintable(String name) {
         for (int i = 0; i < name.length(); ) {
             int c = name.codePointAt(i);
             int type = Character.getType(c);
             if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
                     || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE
                     || type == Character.UNASSIGNED) {
-                throw new IllegalArgumentException(what + " holds a control or invisible character (U+"
-                        + String.format("%04X", c) + ") at position " + i + "; names must be printable");
+                return i;
             }
             i += Character.charCount(c);
         }
-        return name;
+        return -1;
     }
 }

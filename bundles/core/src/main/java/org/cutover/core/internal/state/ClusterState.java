@@ -26,6 +26,7 @@ import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.version.AdjustRecord;
+import org.cutover.core.internal.Names;
 import org.cutover.core.internal.wire.Envelope.*;
 
 /**
@@ -176,6 +177,12 @@ public final class ClusterState {
     // ---- ordered messages ----
 
     public Result hello(Hello h) {
+        if (!printable(h.node()) || !levels(h.levels()) || h.groups().stream().anyMatch(v -> !printable(v.group())
+                || v.level() < 1 || v.epoch() < 0)) {
+            // it would set groups to no level, or put names into every table: no node of ours writes it
+            return Result.refuse(ReasonCode.INVALID_LEVEL, "a hello with a name that is not printable, a level"
+                    + " below 1 or a negative epoch changes nothing");
+        }
         List<MembershipChange> changes = new ArrayList<>();
         NodeRecord node = nodes.get(h.node());
         if (node == null) {
@@ -235,6 +242,9 @@ public final class ClusterState {
         NodeRecord node = nodes.get(c.node());
         if (node == null) {
             return Result.refuse(ReasonCode.NOT_CONNECTED, "node " + c.node() + " has not said hello");
+        }
+        if (!levels(c.levels())) {
+            return Result.refuse(ReasonCode.INVALID_LEVEL, "node " + c.node() + " announced a level below 1");
         }
         node.levels = new TreeSet<>(c.levels());
         List<MembershipChange> changes = new ArrayList<>();
@@ -351,6 +361,10 @@ public final class ClusterState {
     }
 
     public Result join(Join j) {
+        if (!printable(j.group()) || !printable(j.member())) {
+            return Result.refuse(ReasonCode.UNKNOWN_GROUP, "a join whose group or member name is not printable"
+                    + " changes nothing");
+        }
         NodeRecord node = nodes.get(j.node());
         if (node == null || node.levels.isEmpty()) {
             return Result.refuse(ReasonCode.NODE_INCAPABLE, "node " + j.node() + " runs no infrastructure level");
@@ -469,6 +483,18 @@ public final class ClusterState {
     /** how the adjust ended, as its asker reports it */
     public void adjustDone(AdjustDone d) {
         history.done(d.requestId(), Duration.ofNanos(d.durationMicros() * 1000), d.outcome());
+    }
+
+    /**
+     * What an entry names and the levels it carries are checked where it is applied, so every replica refuses
+     * the same entry: the API refuses such names already (Names), an entry that holds one was not written by it.
+     */
+    private static boolean printable(String name) {
+        return Names.firstUnprintable(name) < 0;
+    }
+
+    private static boolean levels(java.util.Collection<Integer> levels) {
+        return levels.stream().allMatch(l -> l >= 1);
     }
 
     private List<MembershipChange> dropIncapable(GroupRecord g, int fromLevel, String cause) {

@@ -71,6 +71,33 @@ public class ClusterStateTest {
         return bytes.toByteArray();
     }
 
+    /**
+     * An entry the API would never write (a level below 1, a negative epoch, a name with control characters) is
+     * refused where it is applied, so every replica refuses it and nothing changes: before, a hello carrying
+     * group g at level 0 with a higher epoch moved g to no level and dropped its members everywhere.
+     */
+    @Test
+    public void entriesWithoutALevelOrWithUnprintableNamesAreRefusedAndChangeNothing() throws IOException {
+        ClusterState s = threeNodes();
+        byte[] before = snapshot(s);
+        List<Envelope> forged = List.of(
+                new Hello("n1", "u-n1", "127.0.0.1:n1", new TreeSet<>(List.of(1, 2)), Map.of(),
+                        List.of(new GroupVersion("g", 0, 99)), false, 0),
+                new Hello("n1", "u-n1", "127.0.0.1:n1", new TreeSet<>(List.of(1, 2)), Map.of(),
+                        List.of(new GroupVersion("g", 2, -1)), false, 0),
+                new Hello("n\u001b[2J", "u-x", "127.0.0.1:x", new TreeSet<>(List.of(1)), Map.of(), List.of(), true, 0),
+                new Hello("n4", "u-n4", "127.0.0.1:n4", new TreeSet<>(List.of(0, 1)), Map.of(), List.of(), true, 0),
+                new Envelope.CapabilityChanged("n2", new TreeSet<>(List.of(-1, 2))),
+                new Join("g\r", "n1#1.2", "n1"),
+                new Join("g", "n1#\u202e1", "n1"));
+        for (Envelope e : forged) {
+            ClusterState.Result r = e instanceof Hello h ? s.hello(h)
+                    : e instanceof Join j ? s.join(j) : s.capabilityChanged((Envelope.CapabilityChanged) e);
+            assertFalse(e + " was accepted", r.accepted());
+        }
+        assertArrayEquals("the state is as before, byte for byte", before, snapshot(s));
+    }
+
     @Test
     public void theNodesThatMustConfirmAnAdjustAreThoseHostingMembersOfItsGroups() {
         ClusterState s = threeNodes();
