@@ -16,6 +16,8 @@ import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.View;
+import org.jgroups.raft.util.Utils;
+import org.jgroups.util.ExtendedUUID;
 import org.jgroups.util.UUID;
 
 /**
@@ -57,6 +59,14 @@ final class DirectMessages {
         } catch (IOException | RuntimeException ex) {
             LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
                     + msg.getSrc() + ": " + ex.getMessage());
+            return;
+        }
+        // the sender's node is the log id its address carries (RAFT puts it there): known at once, unlike the
+        // state's uuid of a node that just restarted, which a lagging node may not have applied yet
+        String sender = msg.getSrc() instanceof ExtendedUUID ? Utils.extractRaftId(msg.getSrc()) : null;
+        if (sender == null || !Speaker.mayCome(e, sender)) {
+            LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
+                    + msg.getSrc() + " (node " + sender + ") that speaks for node " + Speaker.of(e));
             return;
         }
         if (e instanceof AdjustConfirm c) {

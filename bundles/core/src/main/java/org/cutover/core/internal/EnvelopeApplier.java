@@ -15,6 +15,7 @@ import org.cutover.api.Member;
 import org.cutover.api.MembershipChange;
 import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.*;
@@ -99,6 +100,12 @@ final class EnvelopeApplier implements LogApplier.Target {
 
     /** holding the replica's monitor; returns what applying the envelope did */
     private ClusterState.Result applyEnvelope(Envelope e, String author, long pos) {
+        if (!Speaker.mayCome(e, author)) {
+            LOG.log(System.Logger.Level.WARNING, "refused a " + e.getClass().getSimpleName() + " of node " + author
+                    + " that speaks for node " + Speaker.of(e));
+            return ClusterState.Result.refuse(ReasonCode.UNKNOWN_NODE, "node " + author + " speaks only for itself"
+                    + " and its own members, not for node " + Speaker.of(e));
+        }
         if (e instanceof GroupData d) {
             messaging.onGroupData(d, pos);
             return ClusterState.Result.NOTHING;

@@ -40,6 +40,10 @@ final class PendingAdjusts {
             if (e != null) {
                 waiter.failed(e instanceof GroupException g ? g : new GroupException(ReasonCode.NOT_CONNECTED,
                         e.toString()));
+            } else if (!r.accepted()) {
+                // refused before the state saw it (an entry that speaks for another node): the waiter hears it
+                // here; an adjust the state refused or applied was delivered to it already, and that stands
+                waiter.delivered(r, Map.of());
             }
         });
     }

@@ -270,12 +270,17 @@ public class VersionAdjustTest {
                         () -> n.node.group("g").orElseThrow().level() == winner, () -> n.node.groups());
                 assertEquals(2, n.node.group("g").orElseThrow().epoch());
             }
-            // a replay of the winning adjust (same request, old epoch) is refused everywhere alike
+            // a replay of the winning adjust (same request, old epoch) is refused everywhere alike: by its asker
+            // for its epoch, by any other node because it speaks for the asker
+            Adjust again = new Adjust(oneWon ? "race-1" : "race-2", oneWon ? "node2" : "node3", winner, from, 3L);
             AdjustWaiter replay = new AdjustWaiter();
-            nodes.get(0).node.sendAdjust(new Adjust(oneWon ? "race-1" : "race-2", oneWon ? "node2" : "node3",
-                    winner, from, 3L), replay);
+            nodes.get(winner).node.sendAdjust(again, replay);
             assertTrue(replay.awaitDelivery(TestCluster.WAIT));
             assertEquals(ReasonCode.CONCURRENT_ADJUST, replay.result().refused());
+            AdjustWaiter relayed = new AdjustWaiter();
+            nodes.get(0).node.sendAdjust(again, relayed);
+            assertTrue(relayed.awaitDelivery(TestCluster.WAIT));
+            assertEquals(ReasonCode.UNKNOWN_NODE, relayed.result().refused());
             for (TestNode n : nodes) {
                 assertEquals(2, n.node.group("g").orElseThrow().epoch());
             }

@@ -48,7 +48,7 @@ public final class ClusterState {
             return new Result(changes, null, null, Map.of());
         }
 
-        static Result refuse(ReasonCode code, String why) {
+        public static Result refuse(ReasonCode code, String why) {
             return new Result(List.of(), code, why, Map.of());
         }
 
