@@ -1,6 +1,7 @@
 package org.cutover.jgroups.raft;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.nio.charset.StandardCharsets;
@@ -126,9 +127,14 @@ public class CheckedLeaderTest {
         await("A in term 5, not leading", () -> raft(0).currentTerm() == 5 && !raft(0).isLeader());
         lead(1, 6, 0, 1, 2);
         append(1, "e3");
-        await("e2 and e3 applied everywhere", () -> machines.stream().allMatch(m -> m.seen().size() == 3));
+        // e2 was never committed: whether it survives depends on whether B held it when A stepped down (under
+        // load it once did not). Either way every node applies one sequence, ending with e3
+        await("e3 applied everywhere", () -> machines.stream().allMatch(m -> m.seen().contains("e3")));
+        List<String> applied = machines.get(1).seen();
+        assertTrue("B applied " + applied, applied.equals(List.of("e1", "e2", "e3"))
+                || applied.equals(List.of("e1", "e3")));
         for (int i = 0; i < 3; i++) {
-            assertEquals(raft(i).raftId() + " applied", List.of("e1", "e2", "e3"), machines.get(i).seen());
+            assertEquals(raft(i).raftId() + " applied", applied, machines.get(i).seen());
         }
     }
 
