@@ -520,9 +520,4 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private void unicast(String node, Envelope e) {
         direct.unicast(node, e);
     }
-
-    static String nodeOfMember(String memberId) {
-        int hash = memberId.lastIndexOf('#');
-        return hash < 0 ? memberId : memberId.substring(0, hash);
-    }
 }

@@ -121,6 +121,13 @@ final class EnvelopeApplier implements LogApplier.Target {
         } else if (e instanceof Goodbye g) {
             return changed(replica.state.goodbye(g));
         } else if (e instanceof ViewChanged v) {
+            long entryTerm = entryTerm();
+            if (entryTerm > 0 && v.term() != entryTerm) {
+                // the leader announces its view with its term, in an entry of that term; a view of any other
+                // term (MAX_VALUE would refuse every later view) is a stale resend or a forgery
+                return ClusterState.Result.refuse(ReasonCode.CONCURRENT_ADJUST, "a view of term " + v.term()
+                        + " in a log entry of term " + entryTerm + ": only a term's leader announces its views");
+            }
             ClusterState.Result r = changed(replica.state.viewChanged(v));
             if (r.accepted()) {
                 adjusts.nodesChanged(this::activeNodes);
@@ -211,6 +218,16 @@ final class EnvelopeApplier implements LogApplier.Target {
                     + r.refused() + ": " + r.why());
         }
         return r;
+    }
+
+    /** the term of the log entry being applied, as CheckedRAFT tells it; 0 from a RAFT that does not */
+    private long entryTerm() {
+        RaftHandle h = raft.get();
+        org.jgroups.protocols.raft.RAFT r = h == null ? null : h.raft();
+        if (r == null || !r.getClass().getName().equals(RaftSetup.CHECKED_RAFT)) {
+            return 0;
+        }
+        return (Long) r.getValue("applyingTerm");
     }
 
     /** tells the local members about an accepted change */

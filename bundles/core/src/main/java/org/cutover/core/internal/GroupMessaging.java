@@ -119,7 +119,7 @@ final class GroupMessaging {
                     + d.member() + " cannot be decoded here: " + ex.getMessage()));
             return;
         }
-        Member sender = new Member(ClusterNode.nodeOfMember(d.member()), d.member());
+        Member sender = new Member(Speaker.nodeOfMember(d.member()), d.member());
         Delivery delivery = new Delivery(d.group(), sender, d.level(), pos, frame.payload());
         switch (frame.kind()) {
             case DATA -> targets.forEach(lm -> lm.deliver(() ->
@@ -168,7 +168,7 @@ final class GroupMessaging {
             Frame f = protocol.get().decode(r.group(), r.frame().array(), r.frame().offset(), r.frame().length());
             RequestTracker tracker = requests.get(f.requestId());
             if (tracker != null && f.kind() == Frame.Kind.REPLY) {
-                tracker.reply(new Member(ClusterNode.nodeOfMember(r.member()), r.member()), f.payload());
+                tracker.reply(new Member(Speaker.nodeOfMember(r.member()), r.member()), f.payload());
             }
         } catch (RuntimeException ex) {
             LOG.log(System.Logger.Level.WARNING, "dropped an undecodable reply from " + r.member() + ": "

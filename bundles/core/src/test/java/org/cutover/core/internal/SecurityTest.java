@@ -75,6 +75,39 @@ public class SecurityTest {
         }
     }
 
+    /**
+     * A key holder appends a view announcement of term Long.MAX_VALUE that leaves node3 out. Before, every
+     * replica applied it: node3 PARTITIONED, and every later view (of a lower term) refused for good. The entry
+     * is of the leader's term; a view of another term is refused where it is applied.
+     */
+    @Test
+    public void aViewAnnouncedWithAnotherTermThanItsEntrysIsRefusedEverywhere() throws Exception {
+        try (TestCluster cluster = new TestCluster("security-view-pin", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            List<String> twoOfThree = new java.util.ArrayList<>();
+            for (TestNode n : nodes.subList(0, 2)) {
+                twoOfThree.add(DirectMessages.uuidOf(n.channel().getAddress()));
+            }
+            java.lang.reflect.Field link = ClusterNode.class.getDeclaredField("log");
+            link.setAccessible(true);
+            var r = ((LogLink) link.get(nodes.get(0).node))
+                    .append(new org.cutover.core.internal.wire.Envelope.ViewChanged(Long.MAX_VALUE, Long.MAX_VALUE,
+                            twoOfThree))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse("the pinning view was applied", r.accepted());
+            // a later entry: once applied on a node, the forged view was too
+            nodes.get(0).node.join("after", new RecordingListener());
+            for (TestNode n : nodes) {
+                org.cutover.core.internal.testing.Await.until(n.name + " to apply the entries", TestCluster.WAIT,
+                        () -> n.node.read(s -> s.groupVersion("after")).isPresent(), () -> n.name);
+                assertTrue(n.name + ": view term " + n.node.read(s -> s.viewTerm()),
+                        n.node.read(s -> s.viewTerm()) < Long.MAX_VALUE);
+                assertEquals(n.name + " sees node3", org.cutover.api.NodeStatus.ACTIVE,
+                        n.node.definedNode("node3").orElseThrow().status());
+            }
+        }
+    }
+
     @Test
     public void aNodeWithTheWrongSecretCanNeitherJoinNorAdjust() throws Exception {
         try (TestCluster cluster = new TestCluster("security-secret", 3)) {

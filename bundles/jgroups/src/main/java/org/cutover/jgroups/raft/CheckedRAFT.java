@@ -21,6 +21,7 @@ import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.protocols.raft.RaftImpl;
 import org.jgroups.protocols.raft.Role;
+import org.jgroups.raft.StateMachine;
 import org.jgroups.raft.util.CommitTable;
 import org.jgroups.raft.util.Utils;
 
@@ -311,6 +312,80 @@ public class CheckedRAFT extends RAFT {
             }
         }
         return false;
+    }
+
+    /**
+     * The term of the log entry the state machine applies now, 0 when it applies none (a read, a snapshot). An
+     * entry's term is part of the replicated log, the same on every node: what a state machine may check an entry
+     * against (a leader's announcement carries the leader's term; a forged one with any other term is refused).
+     */
+    public long applyingTerm() {
+        return applyingTerm;
+    }
+
+    private volatile long applyingTerm;
+
+    @Override
+    protected void applyCommit(long index, boolean serializeResponse) throws Exception {
+        LogEntry entry = log().get(index);
+        applyingTerm = entry == null ? 0 : entry.term();
+        try {
+            super.applyCommit(index, serializeResponse);
+        } finally {
+            applyingTerm = 0;
+        }
+    }
+
+    /**
+     * RAFT's replay of the committed log into the state machine at start, with {@link #applyingTerm()} set for
+     * each entry it applies: RAFT applies, in index order from the first entry after the snapshot to the commit
+     * index, every entry that has a command and is not internal; the wrapper takes their terms in that order.
+     */
+    @Override
+    public void initStateMachineFromLog() throws Exception {
+        StateMachine machine = stateMachine();
+        if (machine == null || log() == null) {
+            super.initStateMachineFromLog();
+            return;
+        }
+        java.util.ArrayDeque<Long> terms = new java.util.ArrayDeque<>();
+        long from = Math.max(1, log().firstAppended() + (log().getSnapshot() != null ? 1 : 0));
+        for (long i = from; i <= commitIndex(); i++) {
+            LogEntry e = log().get(i);
+            if (e == null) {
+                break;
+            }
+            if (e.command() != null && !e.internal()) {
+                terms.add(e.term());
+            }
+        }
+        stateMachine(new StateMachine() {
+            @Override
+            public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
+                Long term = terms.poll();
+                applyingTerm = term == null ? 0 : term;
+                try {
+                    return machine.apply(data, offset, length, serializeResponse);
+                } finally {
+                    applyingTerm = 0;
+                }
+            }
+
+            @Override
+            public void readContentFrom(java.io.DataInput in) throws Exception {
+                machine.readContentFrom(in);
+            }
+
+            @Override
+            public void writeContentTo(java.io.DataOutput out) throws Exception {
+                machine.writeContentTo(out);
+            }
+        });
+        try {
+            super.initStateMachineFromLog();
+        } finally {
+            stateMachine(machine);
+        }
     }
 
     /**
