@@ -52,6 +52,9 @@ public class AdjustProbe {
 
         /** the node's JGroups stack file; empty: ${karaf.etc}/cutover-jgroups.xml, the one core uses */
         String stack_file() default "";
+
+        /** the password of the node's cluster key (etc/cutover-cluster.p12); ./cutover's is the default */
+        String cluster_key_password() default "cutover";
     }
 
     record Options(int[] groupCounts, int switches, int warmup, int block, int nodes) {
@@ -97,11 +100,17 @@ public class AdjustProbe {
         String etc = context.getProperty("karaf.etc");
         Path stack = config.stack_file().isBlank() ? Path.of(etc == null ? "etc" : etc, "cutover-jgroups.xml")
                 : Path.of(config.stack_file());
-        // core sets these from its configuration before it builds its channel (NodeComponent)
+        // ./cutover starts every node with these system properties (EXTRA_JAVA_OPTS)
         int port = Integer.parseInt(required("cutover.bind_port")) + config.raw_port_offset();
         String hosts = RawProbeChannel.shiftPorts(required("cutover.initial_hosts"), config.raw_port_offset());
         String cluster = System.getProperty("cutover.cluster.name", "cutover") + "-bench-raw";
-        raw = new RawProbeChannel(Files.readString(stack), port, hosts, clusterService.localNode(), benchGroups::hold);
+        // core puts its key's file and password into its own stack and never into system properties: the raw
+        // channel takes the node's key file with ./cutover's password
+        String xml = Files.readString(stack)
+                .replace("${cutover.cluster_key_file}", Path.of(etc == null ? "etc" : etc, "cutover-cluster.p12")
+                        .toAbsolutePath().toString())
+                .replace("${cutover.cluster_key_password}", config.cluster_key_password());
+        raw = new RawProbeChannel(xml, port, hosts, clusterService.localNode(), benchGroups::hold);
         // connecting blocks for the GMS join time-out when this node is the first: not on the DS activation path
         connector = new Thread(() -> {
             try {
