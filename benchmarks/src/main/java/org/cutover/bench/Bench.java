@@ -68,7 +68,7 @@ public final class Bench {
                         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
                         .put("load_average_at_start", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()))
                 .put("jgroups", org.jgroups.Version.printVersion())
-                .put("stack", new Json.Obj().put("cutover", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT: "
+                .put("stack", new Json.Obj().put("cutover", "etc/cutover-jgroups.xml on loopback, TLS " + (Stack.TLS ? "on" : "off") + " (BENCH_TLS): "
                         + Stack.shipped(1).protocols()).put("raw", "its lower protocols, raft ones stripped, bare"
                         + " SEQUENCER just above GMS: " + Stack.sequencer(1).protocols()))
                 .put("options", new Json.Obj().put("switches", switches).put("warmup", warmup).put("block", block)

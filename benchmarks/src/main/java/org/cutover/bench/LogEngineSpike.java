@@ -42,7 +42,7 @@ import org.jgroups.raft.StateMachine;
 
 /**
  * Issue 10's engine spike: one majority-committed log to replace SEQUENCER. Measures, in one JVM on
- * loopback TCP with the shipped lower stack (etc/cutover-jgroups.xml without SYM_ENCRYPT and with its own raft
+ * loopback TCP with the shipped lower stack (etc/cutover-jgroups.xml, TLS off unless BENCH_TLS=1, and with its own raft
  * protocols stripped, {@link Stack#lower}; each candidate puts its ordering protocols in):
  * <ul>
  *   <li>the baseline, a bare SEQUENCER channel (default threshold, pipelined): the upper bound of
@@ -697,7 +697,7 @@ public final class LogEngineSpike {
                         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version")))
                 .put("jgroups", org.jgroups.Version.printVersion())
                 .put("jgroups_raft", raftVersion())
-                .put("stack", "etc/cutover-jgroups.xml on loopback without SYM_ENCRYPT and its raft protocols;"
+                .put("stack", "etc/cutover-jgroups.xml on loopback, TLS " + (Stack.TLS ? "on" : "off") + ", without its raft protocols;"
                         + " SEQUENCER (default threshold) just above GMS; raft: NO_DUPES below GMS, ELECTION2, RAFT"
                         + " (send_commits_immediately " + latCommitsNow + " for latency, " + tpCommitsNow
                         + " for throughput; resend_interval " + resendMs + " ms, max_log_size " + maxLogSize

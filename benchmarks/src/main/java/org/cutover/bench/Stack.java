@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 
@@ -23,8 +24,8 @@ import org.jgroups.JChannel;
  *   <li>{@link #lower}: the raw baselines and the engine spike, the file's lower protocols with its
  *       raft protocols stripped and the protocols under comparison put in their places.</li>
  * </ul>
- * SYM_ENCRYPT is always left out: it needs the cluster's key store, and encryption costs every
- * candidate alike.
+ * TLS is off unless BENCH_TLS=1: then every channel, Cutover's and the baselines' alike, runs the shipped
+ * mutual TLS with a certificate made by the distribution's bin/cutover-certs (openssl) under target/bench-tls.
  */
 final class Stack {
     /** the distribution's stack, relative to the benchmarks module (where benchmarks/run starts java) */
@@ -33,6 +34,12 @@ final class Stack {
 
     private static final String PORT = "@@PORT@@";
     private static final String HOSTS = "@@HOSTS@@";
+
+    /** BENCH_TLS=1: the shipped mutual TLS on every channel */
+    static final boolean TLS = "1".equals(System.getenv("BENCH_TLS"));
+    private static final Path CERTS_SCRIPT = Path.of("..", "karaf-assembly", "src", "main", "resources", "assembly",
+            "bin", "cutover-certs");
+    private static final Path TLS_ROOT = Path.of("target", "bench-tls");
 
     private final int[] ports;
     /** the stack's XML with {@link #PORT} and {@link #HOSTS} still to fill in */
@@ -49,7 +56,35 @@ final class Stack {
     }
 
     JChannel channel(int index) throws Exception {
-        return new JChannel(new ByteArrayInputStream(xml(ports[index]).getBytes(StandardCharsets.UTF_8)));
+        JChannel ch = new JChannel(new ByteArrayInputStream(xml(ports[index]).getBytes(StandardCharsets.UTF_8)));
+        if (TLS) {
+            String name = "node" + (index + 1);
+            org.cutover.core.internal.tls.NodeTls.load(certificates(name), name, java.time.Duration.ofHours(1))
+                    .secure(ch);
+        }
+        return ch;
+    }
+
+    /** node {@code name}'s TLS folder, made once per run from one CA */
+    private static synchronized Path certificates(String name) throws IOException, InterruptedException {
+        Path dir = TLS_ROOT.resolve(name);
+        if (!Files.exists(TLS_ROOT.resolve("ca").resolve("ca.key"))) {
+            certs("ca", TLS_ROOT.resolve("ca").toString());
+        }
+        if (!Files.exists(dir.resolve("node.key"))) {
+            certs("node", TLS_ROOT.resolve("ca").toString(), name, dir.toString());
+        }
+        return dir;
+    }
+
+    private static void certs(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", CERTS_SCRIPT.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException("bin/cutover-certs " + String.join(" ", args) + ": " + out);
+        }
     }
 
     /** the stack of Cutover nodes: the shipped file as is, for {@code members} nodes on loopback */
@@ -84,12 +119,12 @@ final class Stack {
         return new Stack(members, x);
     }
 
-    /** the shipped file without comments and SYM_ENCRYPT, its system properties replaced */
+    /** the shipped file without comments, TLS on only with BENCH_TLS=1, its system properties replaced */
     private static String template() throws IOException {
         String x = Files.readString(SHIPPED, StandardCharsets.UTF_8);
         // comments first: they name protocols and must not be matched below
         x = x.replaceAll("(?s)<!--.*?-->", "");
-        x = replaceOnce(x, "(?s)[ \\t]*<SYM_ENCRYPT[^>]*/>[ \\t]*\\R?", "");
+        x = replaceOnce(x, "tls\\.enabled=\"true\"", "tls.enabled=\"" + TLS + "\"");
         x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
         x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", PORT);
         x = replaceOnce(x, "\\$\\{cutover.initial_hosts:[^}]*}", HOSTS);

@@ -76,6 +76,13 @@ public final class CutoverKarafOptions {
         options.add(systemProperty("cutover.bind_port", Integer.toString(jgroupsPort)));
         options.add(systemProperty("cutover.initial_hosts", initialHosts));
         options.add(systemProperty("java.net.preferIPv4Stack", "true"));
+        // the node's certificate: the node does not start without one
+        try {
+            options.add(editConfigurationFilePut("etc/org.cutover.node.cfg", "tls.dir",
+                    Certificates.node(new File(itestDir(), "certs").toPath(), nodeName).toString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
 
         // nothing fetched from outside: the distribution's system/ and the build's local repository
         options.add(editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",

@@ -71,12 +71,8 @@ final class KarafNode implements AutoCloseable {
             throw new IOException("could not unpack " + tarball + ": "
                     + new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
-        // every node of one cluster needs the same key: the first node unpacked under root makes it
-        Files.copy(clusterKey(root), home.resolve("etc/cutover-cluster.p12"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        // a node refuses a key that group or others may read
-        Files.setPosixFilePermissions(home.resolve("etc/cutover-cluster.p12"),
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // the node's certificate from the CA of the nodes under root, in etc/cutover-tls (the shipped tls.dir)
+        Certificates.node(root, name, home.resolve("etc/cutover-tls"));
         int rmiRegistry = CutoverKarafOptions.freePort();
         KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort(),
                 rmiRegistry);
@@ -148,28 +144,6 @@ final class KarafNode implements AutoCloseable {
         user = "karaf";
         password = Files.readString(file, StandardCharsets.UTF_8).strip();
         addKey(user, adminKey(home.getParent()), "_g_:admingroup");
-    }
-
-    /** the cluster key shared by the nodes under {@code root}: AES-256, alias cutover, password cutover */
-    static synchronized Path clusterKey(Path root) throws IOException {
-        Path key = root.resolve("cutover-cluster.p12");
-        if (!Files.exists(key)) {
-            try {
-                javax.crypto.KeyGenerator generator = javax.crypto.KeyGenerator.getInstance("AES");
-                generator.init(256);
-                java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-                store.load(null, null);
-                char[] password = "cutover".toCharArray();
-                store.setEntry("cutover", new java.security.KeyStore.SecretKeyEntry(generator.generateKey()),
-                        new java.security.KeyStore.PasswordProtection(password));
-                try (java.io.OutputStream out = Files.newOutputStream(key)) {
-                    store.store(out, password);
-                }
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IOException("cannot make the test cluster's key", e);
-            }
-        }
-        return key;
     }
 
     /**

@@ -52,9 +52,6 @@ public class AdjustProbe {
 
         /** the node's JGroups stack file; empty: ${karaf.etc}/cutover-jgroups.xml, the one core uses */
         String stack_file() default "";
-
-        /** the password of the node's cluster key (etc/cutover-cluster.p12); ./cutover's is the default */
-        String cluster_key_password() default "cutover";
     }
 
     record Options(int[] groupCounts, int switches, int warmup, int block, int nodes) {
@@ -104,12 +101,9 @@ public class AdjustProbe {
         int port = Integer.parseInt(required("cutover.bind_port")) + config.raw_port_offset();
         String hosts = RawProbeChannel.shiftPorts(required("cutover.initial_hosts"), config.raw_port_offset());
         String cluster = System.getProperty("cutover.cluster.name", "cutover") + "-bench-raw";
-        // core puts its key's file and password into its own stack and never into system properties: the raw
-        // channel takes the node's key file with ./cutover's password
-        String xml = Files.readString(stack)
-                .replace("${cutover.cluster_key_file}", Path.of(etc == null ? "etc" : etc, "cutover-cluster.p12")
-                        .toAbsolutePath().toString())
-                .replace("${cutover.cluster_key_password}", config.cluster_key_password());
+        // the node's mutual TLS context is core's, inside its bundle: the raw baseline runs the same stack on
+        // plain TCP (docs/performance.md gives the TLS cost measured in one JVM, BENCH_TLS=1)
+        String xml = Files.readString(stack).replace("tls.enabled=\"true\"", "tls.enabled=\"false\"");
         raw = new RawProbeChannel(xml, port, hosts, clusterService.localNode(), benchGroups::hold);
         // connecting blocks for the GMS join time-out when this node is the first: not on the DS activation path
         connector = new Thread(() -> {

@@ -21,8 +21,8 @@ import org.jgroups.Receiver;
 import org.jgroups.View;
 
 /**
- * The baseline of the Karaf adjust benchmark: a plain JChannel built from the node's own stack file (SYM_ENCRYPT
- * and all lower protocols), only on another port and cluster name, one per node, with the file's raft protocols
+ * The baseline of the Karaf adjust benchmark: a plain JChannel built from the node's own stack file (all its lower
+ * protocols, on plain TCP: the node's TLS context is core's), only on another port and cluster name, one per node, with the file's raft protocols
  * stripped (a raw channel has no raft id, members or log; the in-JVM baselines, benchmarks' Stack#sequencer, do
  * the same) and a bare SEQUENCER (default threshold) just above GMS. A ping is multicast through SEQUENCER
  * (total order); each member answers it at delivery with a unicast to the sender.

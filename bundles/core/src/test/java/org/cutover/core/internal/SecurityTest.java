@@ -5,64 +5,39 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
-
-import javax.crypto.KeyGenerator;
-import javax.crypto.SecretKey;
 
 import org.cutover.api.GroupException;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.version.VersionRequest;
 import org.cutover.core.internal.testing.RecordingListener;
+import org.cutover.core.internal.testing.TestCertificates;
 import org.cutover.core.internal.testing.TestCluster;
 import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.cutover.core.internal.testing.TlsProbe;
+import org.cutover.core.internal.tls.NodeTls;
 import org.junit.Test;
 
-/** All cluster traffic is encrypted with the cluster's secret: a node without it can neither join nor adjust. */
+/** Attacks from the network: peers without the cluster CA's certificate, forged frames, pinned views. */
 public class SecurityTest {
 
-    static Path keystore(Path dir, String name) throws Exception {
-        KeyGenerator generator = KeyGenerator.getInstance("AES");
-        generator.init(256);
-        SecretKey key = generator.generateKey();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setEntry("cutover", new KeyStore.SecretKeyEntry(key), new KeyStore.PasswordProtection("secret".toCharArray()));
-        Path file = dir.resolve(name + ".p12");
-        try (OutputStream out = Files.newOutputStream(file)) {
-            ks.store(out, "secret".toCharArray());
-        }
-        return file;
-    }
-
-    static String encrypt(Path keystore) {
-        return "<SYM_ENCRYPT keystore_name=\"" + keystore.toAbsolutePath() + "\" keystore_type=\"PKCS12\""
-                + " store_password=\"secret\" alias=\"cutover\"/>";
-    }
-
     /**
-     * TCP reads a frame's length before anything else, from anyone who connects: without max_length on the
-     * transport a peer with no key at all made the node allocate whatever length it announced (security review;
-     * JGRP-2523). The shipped stack's max_length refuses the frame and drops the connection.
+     * TCP reads a frame's length before anything else: without max_length on the transport a peer made the node
+     * allocate whatever length it announced (security review; JGRP-2523). The shipped stack's max_length refuses
+     * the frame and drops the connection. On plain TCP here, as a peer past the TLS handshake sees the node.
      */
     @Test
     public void aFrameAnnouncingTwoGigabytesIsRefusedBeforeItsBytes() throws Exception {
         try (TestCluster cluster = new TestCluster("security-frame", 1)) {
             cluster.start(0, 1);
+            // the probe SecurityTest's TLS node refuses: a node on plain TCP reads on
+            assertEquals("plain TCP reads a plain greeting", TlsProbe.ACCEPTED, TlsProbe.plain(cluster.port(0)));
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", cluster.port(0))) {
                 s.setSoTimeout(10_000);
                 java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
-                // TcpConnection's greeting: cookie, version, the length of our address, the address
-                org.jgroups.stack.IpAddress self = new org.jgroups.stack.IpAddress("127.0.0.1", 1);
-                out.write(new byte[] {'b', 'e', 'l', 'a'});
-                out.writeShort(org.jgroups.Version.version);
-                out.writeShort(self.serializedSize());
-                self.writeTo(out);
+                TlsProbe.greeting(out);
                 out.writeInt(Integer.MAX_VALUE - 8); // a frame of 2 GB, of which nothing follows
                 out.flush();
                 try {
@@ -108,42 +83,79 @@ public class SecurityTest {
         }
     }
 
+    /**
+     * Mutual TLS on the shipped stack: node3 is one of the cluster's defined nodes by name, but its certificate is
+     * of another CA, and then it has none at all (plain TCP). Either way it can neither join nor be heard: nothing
+     * it sends (discovery, join, merge, heartbeats, a leave request) gets past the handshake, and the cluster's
+     * view, nodes and group are what they were.
+     */
     @Test
-    public void aNodeWithTheWrongSecretCanNeitherJoinNorAdjust() throws Exception {
-        try (TestCluster cluster = new TestCluster("security-secret", 3)) {
-            Path right = keystore(cluster.stateDir(), "cluster");
-            Path wrong = keystore(cluster.stateDir(), "stranger");
-            cluster.security(i -> encrypt(i == 2 ? wrong : right));
+    public void aNodeWithoutACertificateOfTheClustersCaCanNeitherJoinNorBeHeard() throws Exception {
+        try (TestCluster cluster = new TestCluster("security-tls", 3)) {
+            Path ca = TestCertificates.ca(cluster.stateDir().resolve("ca"));
+            Path otherCa = TestCertificates.ca(cluster.stateDir().resolve("other-ca"));
+            Path strangerDir = TestCertificates.node(otherCa, "node3", cluster.stateDir().resolve("stranger"));
+            cluster.tls(ca);
             TestNode n1 = cluster.start(0, 1, 2);
             TestNode n2 = cluster.start(1, 1, 2);
             cluster.awaitActive(2);
             n1.node.join("g", new RecordingListener());
             assertTrue(n1.versions.adjust(VersionRequest.of(1, "g").withDowngrade()).complete());
+            org.jgroups.View view = n1.channel().getView();
 
-            // launch, not start: the stranger never gets into the log, so nothing would end start's wait
-            TestNode stranger = cluster.launch(2, 1, 2);
-            // something must NOT happen here: give discovery, the join attempt and a MERGE3 round
-            // (max_interval 3 s in TestCluster's stack) the time they take, then look
-            assertFalse("the stranger joined the cluster log", stranger.node.awaitSynced(Duration.ofSeconds(5)));
-            assertFalse("the stranger sees a leader", stranger.node.hasLeader());
-            assertEquals("the stranger is alone", 1, stranger.channel().getView().size());
-            assertEquals(2, n1.channel().getView().size());
-            assertFalse(n1.node.definedNode("node3").isPresent());
+            for (Path dir : java.util.Arrays.asList(strangerDir, null)) {
+                cluster.tls(i -> i == 2 ? dir : cluster.stateDir().resolve("tls").resolve("node" + (i + 1)));
+                // launch, not start: the stranger never gets into the log, so nothing would end start's wait
+                TestNode stranger = cluster.launch(2, 1, 2);
+                String who = dir == null ? "node3 without TLS" : "node3 with another CA's certificate";
+                // something must NOT happen here: give discovery, the join attempt and a MERGE3 round
+                // (max_interval 3 s in TestCluster's stack) the time they take, then look
+                assertFalse(who + " joined the cluster log", stranger.node.awaitSynced(Duration.ofSeconds(5)));
+                assertFalse(who + " sees a leader", stranger.node.hasLeader());
+                assertEquals(who + " is alone", 1, stranger.channel().getView().size());
+                GroupException join = assertThrows(GroupException.class,
+                        () -> stranger.node.join("g", new RecordingListener()));
+                assertEquals(join.getMessage(), ReasonCode.GROUP_PARTITIONED, join.code());
+                GroupException adjust = assertThrows(GroupException.class,
+                        () -> stranger.versions.adjust(VersionRequest.of(2, "g")));
+                assertEquals(adjust.getMessage(), ReasonCode.GROUP_PARTITIONED, adjust.code());
+                stranger.stop();
+                // the cluster is what it was: the same view (no merge, no leave), nodes and group
+                assertEquals(who, view, n1.channel().getView());
+                assertEquals(who, view, n2.channel().getView());
+                assertFalse(n1.node.definedNode("node3").isPresent());
+                assertEquals(List.of("node1", "node2"), n1.node.definedNodes().stream().map(d -> d.name()).toList());
+                assertEquals(List.of("node1"), n2.node.group("g").orElseThrow().members().stream()
+                        .map(m -> m.node()).toList());
+                assertEquals(1, n2.node.group("g").orElseThrow().level());
+                assertEquals(2, n2.node.group("g").orElseThrow().epoch());
+            }
+        }
+    }
 
-            // the stranger can neither join nor adjust: it is not in the log, and nothing it sends is heard
-            GroupException join = assertThrows(GroupException.class,
-                    () -> stranger.node.join("g", new RecordingListener()));
-            assertEquals(join.getMessage(), ReasonCode.GROUP_PARTITIONED, join.code());
-            GroupException adjust = assertThrows(GroupException.class,
-                    () -> stranger.versions.adjust(VersionRequest.of(2, "g")));
-            assertEquals(adjust.getMessage(), ReasonCode.GROUP_PARTITIONED, adjust.code());
-            assertFalse(stranger.node.isSynced());
-            // the cluster with the right key is unchanged
-            assertEquals(List.of("node1", "node2"), n1.node.definedNodes().stream().map(d -> d.name()).toList());
-            assertEquals(List.of("node1"), n2.node.group("g").orElseThrow().members().stream()
-                    .map(m -> m.node()).toList());
-            assertEquals(1, n2.node.group("g").orElseThrow().level());
-            assertEquals(2, n2.node.group("g").orElseThrow().epoch());
+    /**
+     * At the socket: a TLS client with another CA's certificate is refused in the handshake; the bytes a plain
+     * JGroups peer sends first (cookie, version, address, then a frame) get nothing back but a TLS alert; a
+     * client with a certificate of the cluster's CA gets through (so the refusals are the certificate's).
+     */
+    @Test
+    public void onlyAPeerWithTheClustersCertificateGetsPastTheHandshake() throws Exception {
+        try (TestCluster cluster = new TestCluster("security-tls-socket", 1)) {
+            Path ca = TestCertificates.ca(cluster.stateDir().resolve("ca"));
+            Path otherCa = TestCertificates.ca(cluster.stateDir().resolve("other-ca"));
+            cluster.tls(ca);
+            TestNode n1 = cluster.start(0, 1);
+            Path strangerDir = TestCertificates.node(otherCa, "node1", cluster.stateDir().resolve("stranger"));
+            TestCertificates.trust(strangerDir, otherCa, ca); // it trusts the node: the refusal is the node's
+            javax.net.ssl.SSLContext stranger = NodeTls.load(strangerDir, "node1", Duration.ofHours(1)).context();
+            javax.net.ssl.SSLContext peer = NodeTls.load(
+                    TestCertificates.node(ca, "node9", cluster.stateDir().resolve("peer")), "node9",
+                    Duration.ofHours(1)).context();
+            assertEquals("another CA's certificate", TlsProbe.REFUSED, TlsProbe.handshake(stranger, cluster.port(0)));
+            assertEquals("the cluster CA's certificate", TlsProbe.ACCEPTED, TlsProbe.handshake(peer, cluster.port(0)));
+            assertEquals("a plain JGroups greeting and frame", TlsProbe.REFUSED, TlsProbe.plain(cluster.port(0)));
+            assertEquals(1, n1.channel().getView().size());
+            assertTrue(n1.node.hasLeader());
         }
     }
 }

@@ -14,11 +14,11 @@ import org.cutover.api.ClusterService;
 import org.cutover.api.GroupService;
 import org.cutover.api.spi.InfraProtocol;
 import org.cutover.api.version.VersionService;
-import org.cutover.core.internal.ClusterKey;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
+import org.cutover.core.internal.tls.NodeTls;
 import org.cutover.core.internal.version.VersionNegotiator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -36,7 +36,6 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
@@ -100,14 +99,11 @@ public final class NodeComponent {
                 + " ${karaf.data}/cutover/cluster-state.bin")
         String state_file() default "";
 
-        @AttributeDefinition(name = "Cluster key file", description = "PKCS12 file with the cluster's AES key (alias"
-                + " cutover) that encrypts all cluster traffic; created when missing; every node needs the same file;"
-                + " empty means ${karaf.etc}/cutover-cluster.p12. Passed to the stack as ${cutover.cluster_key_file}")
-        String cluster_key_file() default "";
-
-        @AttributeDefinition(name = "Cluster key password", type = AttributeType.PASSWORD,
-                description = "the key file's password; passed to the stack as ${cutover.cluster_key_password}")
-        String cluster_key_password() default "cutover";
+        @AttributeDefinition(name = "TLS folder", description = "the node's identity for mutual TLS on the"
+                + " cluster transport: ca.crt (the cluster CAs it trusts), node.crt (its certificate, common name ="
+                + " node name) and node.key (owner-only), made by bin/cutover-certs; the node does not start"
+                + " without them; empty means ${karaf.etc}/cutover-tls. Changed files are read within 10 s")
+        String tls_dir() default "";
 
         @AttributeDefinition(name = "Operation time-out (ms)", description = "join, leave, adjust delivery")
         long op_timeout_ms() default 10000;
@@ -142,19 +138,17 @@ public final class NodeComponent {
                     + ".cfg) does not exist or cannot be read");
         }
         String etc = context.getProperty("karaf.etc");
-        Path key = config.cluster_key_file().isBlank()
-                ? Path.of(etc == null ? "etc" : etc, "cutover-cluster.p12") : Path.of(config.cluster_key_file());
-        ClusterKey.ensure(key, config.cluster_key_password().toCharArray());
+        Path tlsDir = config.tls_dir().isBlank() ? Path.of(etc == null ? "etc" : etc, "cutover-tls")
+                : Path.of(config.tls_dir());
+        NodeTls tls = NodeTls.load(tlsDir, config.node_name(), NodeTls.POLL_INTERVAL);
         // the stack XML refers to these: put in place by StackFile, never into system properties
         Map<String, String> stackValues = Map.of(
-                "cutover.cluster_key_file", key.toAbsolutePath().toString(),
-                "cutover.cluster_key_password", config.cluster_key_password(),
                 "cutover.bind_addr", config.bind_address(),
                 "cutover.bind_port", Integer.toString(config.bind_port()),
                 "cutover.initial_hosts", config.initial_hosts());
         EventSink events = eventAdmin == null ? EventSink.NONE
                 : (topic, props) -> eventAdmin.postEvent(new Event(topic, props));
-        this.node = new ClusterNode(settings, () -> StackFile.channel(stack, stackValues), infra, events);
+        this.node = new ClusterNode(settings, () -> tls.secure(StackFile.channel(stack, stackValues)), infra, events);
         try {
             node.start();
         } catch (Exception e) {

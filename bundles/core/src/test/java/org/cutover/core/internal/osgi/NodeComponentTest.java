@@ -1,6 +1,7 @@
 package org.cutover.core.internal.osgi;
 
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -74,13 +75,11 @@ public class NodeComponentTest {
 
     /**
      * The stack's variables come from the node's configuration, not from system properties: those are readable
-     * by every JMX viewer (java.lang:type=Runtime), and the cluster key's password was one of them. The node
-     * starts, so its encryption opened the key with the configured password.
+     * by every JMX viewer (java.lang:type=Runtime), and the cluster key's password was one of them.
      */
     @Test
     public void noSettingOfTheStackBecomesASystemProperty() throws Exception {
-        List<String> names = List.of("cutover.cluster_key_password", "cutover.cluster_key_file",
-                "cutover.bind_addr", "cutover.bind_port", "cutover.initial_hosts");
+        List<String> names = List.of("cutover.bind_addr", "cutover.bind_port", "cutover.initial_hosts");
         names.forEach(System::clearProperty);
         NodeComponent node = new NodeComponent(config(freePort(), SHIPPED_STACK), context(), null);
         try {
@@ -92,7 +91,49 @@ public class NodeComponentTest {
         }
     }
 
+    /** no certificate, no node: not even one alone, which would be a silent new cluster */
+    @Test
+    public void aNodeWithoutItsCertificateDoesNotStart() throws Exception {
+        Path empty = tmp.newFolder().toPath();
+        IOException e = assertThrows(IOException.class,
+                () -> new NodeComponent(config(freePort(), SHIPPED_STACK, empty), context(), null));
+        assertTrue(e.getMessage(), e.getMessage().contains("bin/cutover-certs node"));
+    }
+
+    /** a stack file whose TCP no longer asks every peer for its certificate is refused, not run in the clear */
+    @Test
+    public void aStackWithoutClientAuthenticationIsRefused() throws Exception {
+        Path lax = tmp.getRoot().toPath().resolve("lax-stack.xml");
+        String shipped = Files.readString(SHIPPED_STACK);
+        assertTrue(shipped.contains("tls.client_auth=\"NEED\""));
+        Files.writeString(lax, shipped.replace("tls.client_auth=\"NEED\"", "tls.client_auth=\"WANT\""));
+        Exception e = assertThrows(Exception.class,
+                () -> new NodeComponent(config(freePort(), lax), context(), null));
+        StringBuilder m = new StringBuilder();
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            m.append(c.getMessage()).append(" / ");
+        }
+        assertTrue(m.toString(), m.toString().contains("tls.client_auth=\"NEED\""));
+    }
+
     private NodeComponent.Config config(int port, Path stack) throws IOException {
+        return config(port, stack, certificates());
+    }
+
+    /** node cfg-test's TLS folder, from a CA made once for the class */
+    private static synchronized Path certificates() throws IOException {
+        if (tlsDir == null) {
+            Path root = Files.createTempDirectory(Path.of("target"), "node-component-tls");
+            tlsDir = org.cutover.core.internal.testing.TestCertificates.node(
+                    org.cutover.core.internal.testing.TestCertificates.ca(root.resolve("ca")), "cfg-test",
+                    root.resolve("cfg-test"));
+        }
+        return tlsDir;
+    }
+
+    private static Path tlsDir;
+
+    private NodeComponent.Config config(int port, Path stack, Path tls) throws IOException {
         Path data = tmp.newFolder().toPath();
         Map<String, Object> values = Map.of(
                 "node_name", "cfg-test",
@@ -102,8 +143,7 @@ public class NodeComponentTest {
                 "initial_hosts", "127.0.0.1[" + port + "]",
                 "stack_file", stack.toString(),
                 "state_file", data.resolve("state.bin").toString(),
-                "cluster_key_file", data.resolve("key.p12").toString(),
-                "cluster_key_password", "test",
+                "tls_dir", tls.toString(),
                 "op_timeout_ms", 5000L);
         return (NodeComponent.Config) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {NodeComponent.Config.class}, (proxy, method, args) -> {

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
+import org.cutover.core.internal.tls.NodeTls;
 import org.cutover.core.internal.version.VersionNegotiator;
 import org.jgroups.JChannel;
 import org.jgroups.protocols.DISCARD;
@@ -37,6 +38,8 @@ public final class TestCluster implements AutoCloseable {
         public final InfraLevels infra = new InfraLevels();
         public final ClusterNode node;
         public final VersionNegotiator versions;
+        /** the node's mutual TLS, or null: plain TCP */
+        public final NodeTls tls;
         private JChannel channel;
 
         TestNode(String name, int index, int port, int... levels) {
@@ -48,9 +51,18 @@ public final class TestCluster implements AutoCloseable {
             NodeSettings settings = new NodeSettings(name, clusterName, members, stateDir.resolve(name + "-log"),
                     false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5),
                     logCompactBytes);
+            Path tlsDir = tlsDirs.apply(index);
+            try {
+                tls = tlsDir == null ? null : NodeTls.load(tlsDir, name, TLS_POLL);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
             node = new ClusterNode(settings, () -> {
-                channel = new JChannel(new ByteArrayInputStream(stack(port, security.apply(index))
+                channel = new JChannel(new ByteArrayInputStream(stack(port, tls != null)
                         .getBytes(StandardCharsets.UTF_8)));
+                if (tls != null) {
+                    tls.secure(channel);
+                }
                 withTestTimings(channel);
                 if (losePreVotes) {
                     channel.getProtocolStack().insertProtocolInStack(new LosePreVotes(),
@@ -133,8 +145,10 @@ public final class TestCluster implements AutoCloseable {
     private final int[] ports;
     /** every node of the cluster votes in its log: node1..nodeN */
     private final List<String> members = new ArrayList<>();
-    /** per node index: protocol XML put just below NAKACK2 (e.g. SYM_ENCRYPT), or "" */
-    private java.util.function.IntFunction<String> security = i -> "";
+    /** per node index: the node's TLS folder (NodeCertificate), or null for plain TCP */
+    private java.util.function.IntFunction<Path> tlsDirs = i -> null;
+    /** how often TLS nodes look at their files: rotation tests wait for it on every node */
+    public static final Duration TLS_POLL = Duration.ofMillis(300);
     private long logCompactBytes = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_COMPACT_BYTES;
     /** 0: the shipped retransmission intervals */
     private long xmitMillis;
@@ -192,7 +206,7 @@ public final class TestCluster implements AutoCloseable {
      * RAFT with an empty log in memory. The caller closes it.
      */
     public JChannel previousRun(int index) throws Exception {
-        JChannel ch = new JChannel(new java.io.ByteArrayInputStream(stack(FreePorts.next(), "")
+        JChannel ch = new JChannel(new java.io.ByteArrayInputStream(stack(FreePorts.next(), false)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         withTestTimings(ch);
         ch.getProtocolStack().<org.jgroups.protocols.raft.RAFT>findProtocol(org.jgroups.protocols.raft.RAFT.class)
@@ -336,10 +350,22 @@ public final class TestCluster implements AutoCloseable {
         return this;
     }
 
-    /** sets the protocols (e.g. SYM_ENCRYPT) each node index gets below NAKACK2 */
-    public TestCluster security(java.util.function.IntFunction<String> perNode) {
-        this.security = perNode;
+    /**
+     * Mutual TLS as shipped, with each node index's TLS folder (ca.crt, node.crt, node.key; null: plain TCP,
+     * which no TLS node accepts). Without this call the nodes run the shipped stack on plain TCP: TLS adds a
+     * handshake per connection and a cipher per frame that the tests of order and faults do not need.
+     */
+    public TestCluster tls(java.util.function.IntFunction<Path> perNode) {
+        this.tlsDirs = perNode;
         return this;
+    }
+
+    /** mutual TLS for every node: certificates node1..nodeN from the CA in {@code ca}, made now */
+    public TestCluster tls(Path ca) throws IOException {
+        for (int i = 0; i < ports.length; i++) {
+            TestCertificates.node(ca, "node" + (i + 1), stateDir.resolve("tls").resolve("node" + (i + 1)));
+        }
+        return tls(i -> stateDir.resolve("tls").resolve("node" + (i + 1)));
     }
 
     /** the JGroups TCP port of node number {@code index} */
@@ -357,10 +383,9 @@ public final class TestCluster implements AutoCloseable {
 
     /**
      * The shipped stack for one in-JVM node: its port and the cluster's hosts in place of the system properties
-     * (one JVM, many nodes), the faults just above the transport, and the security protocols in place of the
-     * shipped SYM_ENCRYPT (whose key file comes from a system property).
+     * (one JVM, many nodes), the faults just above the transport, and TLS on or off.
      */
-    String stack(int port, String securityProtocols) {
+    String stack(int port, boolean tls) {
         String hosts = Stream.of(ports).flatMapToInt(java.util.Arrays::stream)
                 .mapToObj(p -> "127.0.0.1[" + p + "]").collect(Collectors.joining(","));
         String xml;
@@ -376,7 +401,7 @@ public final class TestCluster implements AutoCloseable {
                 .replaceAll("\\$\\{cutover\\.bind_port:[^}]*}", Integer.toString(port))
                 .replaceAll("\\$\\{cutover\\.initial_hosts:[^}]*}", java.util.regex.Matcher.quoteReplacement(hosts))
                 .replaceAll("\\$\\{cutover\\.join_timeout_ms:[^}]*}", "1500")
-                .replaceAll("(?s)<SYM_ENCRYPT.*?/>", java.util.regex.Matcher.quoteReplacement(securityProtocols))
+                .replace("tls.enabled=\"true\"", "tls.enabled=\"" + tls + "\"")
                 .replaceFirst("(?s)(<TCP\\s.*?/>)", "$1" + java.util.regex.Matcher.quoteReplacement(faults));
         if (xml.contains("${")) {
             throw new IllegalStateException("the shipped stack has a property the tests do not set: " + xml);

@@ -1,0 +1,304 @@
+package org.cutover.core.internal.tls;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import org.jgroups.JChannel;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TP;
+import org.jgroups.util.TLS;
+import org.jgroups.util.TLSClientAuth;
+
+/**
+ * Mutual TLS on the node's JGroups TCP transport, from the node's {@link NodeCertificate}: every connection,
+ * discovery and failure detection included, is a TLS 1.3 session in which both ends showed a certificate of a
+ * CA the other trusts; a peer without one is dropped in the handshake, before JGroups reads a byte of it.
+ * <p>
+ * The files are read again when they change (checked every {@link #pollInterval}), so a running node takes a
+ * re-issued certificate or a new set of CAs without a restart: new handshakes use them at once, and when a CA is
+ * dropped the node closes its connections, so every peer shows its certificate again (JGroups retransmits what
+ * was in flight). Files that do not load (half copied, another node's) are logged and the node keeps what it has.
+ */
+public final class NodeTls {
+
+    /** how often a running node looks at its files; rotation steps wait this long on every node */
+    public static final Duration POLL_INTERVAL = Duration.ofSeconds(10);
+
+    private static final System.Logger LOG = System.getLogger(NodeTls.class.getName());
+    private static final String ALIAS = "node";
+    /** above JSSE's 7-day limit for session tickets: the node's server never hands one out */
+    private static final int NO_TICKETS_SECONDS = 7 * 24 * 3600 + 1;
+
+    private final Path dir;
+    private final String nodeName;
+    private final Duration pollInterval;
+    private volatile NodeCertificate current;
+    private volatile X509ExtendedTrustManager trust;
+    private List<Object> stamp;
+
+    private NodeTls(Path dir, String nodeName, Duration pollInterval, NodeCertificate first) throws IOException {
+        this.dir = dir;
+        this.nodeName = nodeName;
+        this.pollInterval = pollInterval;
+        this.stamp = stamp();
+        use(first);
+    }
+
+    /** @throws IOException when the node's files are missing or do not make a valid identity (see NodeCertificate) */
+    public static NodeTls load(Path dir, String nodeName, Duration pollInterval) throws IOException {
+        return new NodeTls(dir, nodeName, pollInterval, NodeCertificate.load(dir, nodeName));
+    }
+
+    public NodeCertificate certificate() {
+        return current;
+    }
+
+    /**
+     * Puts this identity into the channel's TCP before it connects. The stack file must ask for TLS with client
+     * authentication itself ({@code tls.enabled="true" tls.client_auth="NEED"}): a stack without it is refused
+     * rather than silently run in the clear.
+     */
+    public JChannel secure(JChannel channel) {
+        TP transport = channel.getProtocolStack().getTransport();
+        if (!(transport instanceof TCP tcp)) {
+            throw new IllegalStateException("the stack's transport is " + transport.getName()
+                    + ": Cutover's node identity is mutual TLS, which JGroups has on TCP only");
+        }
+        TLS tls = tcp.tls();
+        if (!tls.enabled() || tls.getClientAuth() != TLSClientAuth.NEED) {
+            throw new IllegalStateException("the stack's TCP must authenticate every peer: set tls.enabled=\"true\""
+                    + " and tls.client_auth=\"NEED\" on TCP in the stack file (they are " + tls.enabled() + " and "
+                    + tls.getClientAuth() + ")");
+        }
+        tls.setSSLContext(context());
+        long ms = pollInterval.toMillis();
+        tcp.getTimer().scheduleWithFixedDelay(() -> poll(tcp), ms, ms, TimeUnit.MILLISECONDS, false);
+        return channel;
+    }
+
+    /** the TLS context the node's transport uses: its key and chain, and the CAs it trusts, as they are now */
+    public SSLContext context() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            context.init(new KeyManager[] {new Keys()}, new TrustManager[] {new Trust()}, null);
+            // no session resumption: a resumed TLS 1.3 session skips the certificate check, so a peer whose CA was
+            // dropped came back in with a ticket of before (CertificateRotationTest). JSSE sends no ticket when the
+            // server's session time-out exceeds 7 days; connections between nodes live long, a full handshake is
+            // about a millisecond
+            context.getServerSessionContext().setSessionTimeout(NO_TICKETS_SECONDS);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM has no TLS 1.3: " + e.getMessage(), e);
+        }
+    }
+
+    private void poll(TCP tcp) {
+        try {
+            if (reloadIfChanged()) {
+                // a dropped CA: the sessions its certificates opened end (no session is ever resumed, see
+                // context()), so every peer shows its certificate again
+                tcp.clearConnections();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "checking the TLS files of " + nodeName + " in " + dir + " failed", e);
+        }
+    }
+
+    /**
+     * Reads the files again if they changed since the last look.
+     *
+     * @return true when a CA the node trusted is no longer trusted (its peers' sessions must be checked again)
+     */
+    synchronized boolean reloadIfChanged() {
+        List<Object> now = stamp();
+        if (now.equals(stamp)) {
+            return false;
+        }
+        NodeCertificate next;
+        try {
+            next = NodeCertificate.load(dir, nodeName);
+        } catch (IOException e) {
+            // keep the stamp: the files are looked at again at the next poll (a key that follows its certificate)
+            LOG.log(System.Logger.Level.WARNING, "the TLS files of node " + nodeName + " changed but do not load,"
+                    + " the node keeps its certificate " + describe(current) + ": " + e.getMessage());
+            return false;
+        }
+        stamp = now;
+        Set<X509Certificate> before = new HashSet<>(current.authorities());
+        use(next);
+        LOG.log(System.Logger.Level.INFO, "node " + nodeName + " now uses " + describe(next));
+        return !new HashSet<>(next.authorities()).containsAll(before);
+    }
+
+    private void use(NodeCertificate certificate) {
+        try {
+            KeyStore anchors = KeyStore.getInstance(KeyStore.getDefaultType());
+            anchors.load(null, null);
+            int i = 0;
+            for (X509Certificate ca : certificate.authorities()) {
+                anchors.setCertificateEntry("ca" + i++, ca);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+            factory.init(anchors);
+            X509ExtendedTrustManager pkix = null;
+            for (TrustManager tm : factory.getTrustManagers()) {
+                if (tm instanceof X509ExtendedTrustManager x) {
+                    pkix = x;
+                }
+            }
+            if (pkix == null) {
+                throw new IllegalStateException("this JVM's PKIX trust manager factory made no X509 trust manager");
+            }
+            this.trust = pkix;
+            this.current = certificate;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot trust the CAs of " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Object> stamp() {
+        List<Object> s = new ArrayList<>();
+        for (String f : List.of(NodeCertificate.TRUST_FILE, NodeCertificate.CERTIFICATE_FILE,
+                NodeCertificate.KEY_FILE)) {
+            Path p = dir.resolve(f);
+            try {
+                s.add(Files.getLastModifiedTime(p).toMillis());
+                s.add(Files.size(p));
+            } catch (IOException gone) {
+                s.add(-1L);
+            }
+        }
+        return s;
+    }
+
+    static String describe(NodeCertificate c) {
+        X509Certificate x = c.certificate();
+        return "'" + c.name() + "' of " + x.getIssuerX500Principal().getName() + " (serial "
+                + x.getSerialNumber().toString(16) + ", valid until " + x.getNotAfter().toInstant() + "), trusting "
+                + c.authorities().stream().map(a -> a.getSubjectX500Principal().getName()).toList();
+    }
+
+    /** the node's one key and chain, as they are now; JSSE asks for the alias's chain and key separately */
+    private final class Keys extends X509ExtendedKeyManager {
+
+        private String alias(String keyType) {
+            return keyType != null && keyType.equals(current.key().getAlgorithm()) ? ALIAS : null;
+        }
+
+        private String alias(String[] keyTypes) {
+            if (keyTypes != null) {
+                for (String t : keyTypes) {
+                    if (alias(t) != null) {
+                        return ALIAS;
+                    }
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return alias(keyType) == null ? null : new String[] {ALIAS};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+            return alias(keyTypes);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+            return alias(keyTypes);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return alias(keyType);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            return alias(keyType);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return ALIAS.equals(alias) ? current.chain() : null;
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return ALIAS.equals(alias) ? current.key() : null;
+        }
+    }
+
+    /** PKIX against the CAs the node trusts now; no host names: a cluster CA signs node certificates only */
+    private final class Trust extends X509ExtendedTrustManager {
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            trust.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            trust.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            trust.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            trust.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            trust.checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            trust.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return trust.getAcceptedIssuers();
+        }
+    }
+}
