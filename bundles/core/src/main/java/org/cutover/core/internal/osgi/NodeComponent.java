@@ -167,7 +167,8 @@ public final class NodeComponent {
                 context.registerService(new String[] {ClusterService.class.getName(), GroupService.class.getName()},
                         node, props),
                 context.registerService(VersionService.class, negotiator, props));
-        LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels());
+        LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
+                + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
     }
 
     /** what an operator reads when this node's JGroups port is taken: which port, and which key sets it */

@@ -193,7 +193,8 @@ public final class NodeTls {
         return s;
     }
 
-    static String describe(NodeCertificate c) {
+    /** for the log: whose certificate, of which CA, until when, and which CAs the node trusts */
+    public static String describe(NodeCertificate c) {
         X509Certificate x = c.certificate();
         return "'" + c.name() + "' of " + x.getIssuerX500Principal().getName() + " (serial "
                 + x.getSerialNumber().toString(16) + ", valid until " + x.getNotAfter().toInstant() + "), trusting "
