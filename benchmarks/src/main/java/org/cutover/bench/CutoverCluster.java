@@ -73,11 +73,13 @@ final class CutoverCluster implements AutoCloseable {
                         false, dir.resolve(nodeName + "-no-legacy-state.bin"), Duration.ofSeconds(10),
                         Duration.ofSeconds(5));
                 int index = i;
+                org.cutover.core.internal.tls.NodeTls tls = org.cutover.core.internal.tls.NodeTls.load(
+                        Stack.certificates(nodeName), nodeName, Duration.ofHours(1));
                 java.util.function.Supplier<ClusterNode> build = () -> {
                     InfraLevels infra = new InfraLevels();
                     infra.add(new Level1Protocol());
                     infra.add(new Level2Protocol());
-                    return new ClusterNode(settings, () -> {
+                    return new ClusterNode(settings, tls, () -> {
                         JChannel ch = stack.channel(index);
                         if (discard) {
                             DISCARD d = new DISCARD();

@@ -65,8 +65,8 @@ final class Stack {
         return ch;
     }
 
-    /** node {@code name}'s TLS folder, made once per run from one CA */
-    private static synchronized Path certificates(String name) throws IOException, InterruptedException {
+    /** node {@code name}'s TLS folder, made once per run from one CA: its key also signs its log entries */
+    static synchronized Path certificates(String name) throws IOException, InterruptedException {
         Path dir = TLS_ROOT.resolve(name);
         if (!Files.exists(TLS_ROOT.resolve("ca").resolve("ca.key"))) {
             certs("ca", TLS_ROOT.resolve("ca").toString());

@@ -108,7 +108,7 @@ public class JGroupsBundleIT {
         assertEquals("slf4j", LogFactory.loggerType());
     }
 
-    /** the shipped stack: two nodes form one encrypted view and both apply the same log, in one order */
+    /** the shipped stack: two nodes form one view and both apply the same log, in one order */
     @Test
     public void distributionStackFormsOneViewAndCommitsInOneOrder() throws Exception {
         Path stackFile = Paths.get(System.getProperty("karaf.etc"), "cutover-jgroups.xml");
@@ -128,8 +128,13 @@ public class JGroupsBundleIT {
             for (Class<? extends org.jgroups.stack.Protocol> protocol : List.of(NO_DUPES.class, RAFT.class, REDIRECT.class)) {
                 assertNotNull(protocol.getSimpleName() + " not in the shipped stack", a.getProtocolStack().findProtocol(protocol));
             }
-            assertNotNull("the shipped stack must encrypt cluster traffic",
-                    a.getProtocolStack().findProtocol(org.jgroups.protocols.SYM_ENCRYPT.class));
+            // the file as shipped (these channels run it on plain TCP): mutual TLS on TCP, every peer authenticated
+            try (JChannel shipped = new JChannel(stackFile.toString())) {
+                org.jgroups.util.TLS tls = ((org.jgroups.protocols.TCP) shipped.getProtocolStack().getTransport()).tls();
+                assertTrue("the shipped stack must run TLS", tls.enabled());
+                assertEquals("the shipped stack must authenticate every peer", org.jgroups.util.TLSClientAuth.NEED,
+                        tls.getClientAuth());
+            }
 
             // what the node sets from etc/org.cutover.node.cfg: its id, the members, the log folder
             RaftHandle handleA = raftNode(a, "a", logDir, atA);

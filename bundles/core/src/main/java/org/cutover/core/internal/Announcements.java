@@ -22,7 +22,7 @@ import org.jgroups.raft.RaftHandle;
 /**
  * What the node tells the log by itself, on its timer: its hello until it is
  * committed (with what it imports from a state file of the pre-log format),
- * then its levels whenever they differ from the log's, and, on the leader, its
+ * then its levels whenever they (or its certificate or CAs) differ from the log's, and, on the leader, its
  * view whenever it differs from the replicated node statuses. At most one of
  * each is in flight. The same tick lets {@link LogCompaction} cut the log.
  */
@@ -44,6 +44,8 @@ final class Announcements {
     private volatile List<GroupVersion> legacyVersions;
     /** the adjust history of a state file of the pre-log format, to import once after the first hello */
     private volatile byte[] legacyHistory;
+    /** the cluster state does not hold this node's certificate or CAs as they are now (a rotation step) */
+    private final java.util.function.BooleanSupplier identityPending;
     private final AtomicBoolean helloInFlight = new AtomicBoolean();
     private final AtomicBoolean levelsInFlight = new AtomicBoolean();
     private final AtomicBoolean viewInFlight = new AtomicBoolean();
@@ -51,7 +53,8 @@ final class Announcements {
     Announcements(NodeSettings settings, Replica replica, InfraLevels infra, Supplier<JChannel> channel,
                   RaftHandle raft, LogLink log, LogCompaction compaction, Supplier<View> view,
                   Incarnation incarnation, List<GroupVersion> legacyVersions,
-                  byte[] legacyHistory) {
+                  byte[] legacyHistory, java.util.function.BooleanSupplier identityPending) {
+        this.identityPending = identityPending;
         this.settings = settings;
         this.replica = replica;
         this.infra = infra;
@@ -134,7 +137,8 @@ final class Announcements {
         SortedSet<Integer> levels = infra.levels();
         boolean differs = replica.read(s -> s.definedNode(settings.nodeName()).map(n -> !n.levels().equals(levels))
                 .orElse(false));
-        if (differs && levelsInFlight.compareAndSet(false, true)) {
+        // an idle node's new certificate or CAs reach the log with its levels: every entry carries them until then
+        if ((differs || identityPending.getAsBoolean()) && levelsInFlight.compareAndSet(false, true)) {
             log.append(new CapabilityChanged(settings.nodeName(), levels))
                     .whenComplete((r, e) -> levelsInFlight.set(false));
         }

@@ -22,6 +22,15 @@ final class AuthorSessions {
     /** author -> {session, last applied number}; deterministic order for snapshots */
     private final TreeMap<String, long[]> sessions = new TreeMap<>();
 
+    /** whether {@link #accept} would apply the entry, without recording it */
+    boolean wouldAccept(String author, long session, long number) {
+        long[] s = sessions.get(author);
+        if (s == null || session > s[0]) {
+            return number == 1;
+        }
+        return session == s[0] && number == s[1] + 1;
+    }
+
     /** whether the entry is applied; if so it is recorded */
     boolean accept(String author, long session, long number) {
         long[] s = sessions.get(author);

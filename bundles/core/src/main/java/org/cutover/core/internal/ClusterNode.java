@@ -33,7 +33,9 @@ import org.cutover.api.ReasonCode;
 import org.cutover.api.RequestResult;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.state.StateStore;
+import org.cutover.core.internal.tls.NodeTls;
 import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.LogBatch;
 import org.cutover.core.internal.wire.Envelope.*;
 import org.jgroups.Address;
 import org.jgroups.JChannel;
@@ -68,6 +70,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private static final long TICK_MILLIS = 250;
 
     private final NodeSettings settings;
+    private final NodeTls tls;
     private final ChannelFactory channelFactory;
     private final InfraLevels infra;
 
@@ -94,8 +97,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** runs the local members' deliveries ({@link MemberQueue}) */
     private final DeliveryScheduler deliveries;
 
-    public ClusterNode(NodeSettings settings, ChannelFactory channelFactory, InfraLevels infra, EventSink events) {
+    /**
+     * @param tls the node's certificate: its key signs the node's log entries, whether or not the transport runs
+     *            TLS with it (the channel factory's choice)
+     */
+    public ClusterNode(NodeSettings settings, NodeTls tls, ChannelFactory channelFactory, InfraLevels infra,
+                       EventSink events) {
         this.settings = settings;
+        this.tls = tls;
         this.channelFactory = channelFactory;
         this.infra = infra;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -191,6 +200,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /** what this node's next entry must say about it: nothing once the cluster state holds its identity */
+    LogBatch.Identity pendingIdentity() {
+        LogBatch.Identity mine = tls.identity();
+        synchronized (replica) {
+            return replica.keys.holds(settings.nodeName(), mine) ? LogBatch.Identity.NONE : mine;
+        }
+    }
+
     /** the channel with this node's RAFT, and the collaborators that use it; not yet connected */
     private JChannel build(Optional<String> lost, List<GroupVersion> legacyVersions, byte[] legacyHistory)
             throws Exception {
@@ -206,9 +223,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             synchronized (replica) {
                 return replica.authors.sessionOf(settings.nodeName());
             }
-        });
+        }, tls::sign, this::pendingIdentity);
         announcements = new Announcements(settings, replica, infra, () -> channel, handle, log, compaction,
-                () -> view, incarnation, legacyVersions, legacyHistory);
+                () -> view, incarnation, legacyVersions, legacyHistory, () -> !pendingIdentity().isEmpty());
         handle.addRoleListener(role -> {
             if (role == Role.Leader) {
                 later(announcements::publishView);

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.cutover.api.ReasonCode;
 import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.tls.EntryVerifier;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.LogBatch;
 import org.cutover.core.internal.wire.WireFormat;
@@ -15,7 +16,9 @@ import org.jgroups.raft.StateMachine;
 
 /**
  * The cluster log's state machine, run by RAFT's one applier thread: it
- * decodes each entry, applies an author's entries once and in order
+ * decodes each entry, checks that its author signed it with a certificate of a
+ * CA the cluster trusts ({@link AuthorKeys}, {@link EntryVerifier}), applies an
+ * author's entries once and in order
  * ({@link AuthorSessions}), counts the position of every envelope, and hands
  * each envelope to the node under the replica's monitor. Snapshots are the
  * {@link Replica}'s content.
@@ -41,6 +44,9 @@ final class LogApplier implements StateMachine {
 
     private final Replica replica;
     private final Target target;
+    /** run by RAFT's one applier thread only, like everything here */
+    private final EntryVerifier verifier = new EntryVerifier();
+    private final java.util.Set<String> refusalsLogged = new java.util.HashSet<>();
 
     LogApplier(Replica replica, Target target) {
         this.replica = replica;
@@ -61,10 +67,29 @@ final class LogApplier implements StateMachine {
                     + e.getMessage());
             return null;
         }
+        String author = batch.author();
+        LogBatch.Identity identity = batch.identity();
+        List<byte[]> chain;
+        List<byte[]> trust;
         synchronized (replica) {
-            if (!replica.authors.accept(batch.author(), batch.session(), batch.number())) {
+            if (!replica.authors.wouldAccept(author, batch.session(), batch.number())) {
                 return null; // a copy, or behind a gap: its author sends again from the first one not applied
             }
+            chain = identity.chain().isEmpty() ? replica.keys.chainOf(author) : identity.chain();
+            trust = replica.keys.trustWith(author, identity.authorities());
+        }
+        // outside the monitor (a signature check takes a few hundred µs): only this thread changes the replica
+        String refusal = verifier.chainRefusal(author, chain, trust);
+        if (refusal == null) {
+            refusal = verifier.signatureRefusal(chain, data, offset, batch.signedLength(), batch.signature());
+        }
+        if (refusal != null) {
+            refuse(batch, refusal);
+            return null;
+        }
+        synchronized (replica) {
+            replica.authors.accept(author, batch.session(), batch.number());
+            replica.keys.record(author, identity);
         }
         for (int i = 0; i < batch.offsets().length; i++) {
             ClusterState.Result r;
@@ -84,6 +109,25 @@ final class LogApplier implements StateMachine {
         }
         target.entryApplied();
         return null;
+    }
+
+    /**
+     * An entry not written by the node it names, or by a node whose certificate the cluster does not trust: it is
+     * not applied, on any node, and it uses up nothing of its author's (a forger cannot make the real author's
+     * entries look like copies). The author's own callers learn why.
+     */
+    private void refuse(LogBatch.View batch, String why) {
+        String key = batch.author() + ": " + why;
+        if (refusalsLogged.add(key) && refusalsLogged.size() < 1000) {
+            LOG.log(System.Logger.Level.WARNING, "refused log entry " + batch.number() + " of " + batch.author()
+                    + ": " + why + " (logged once per author and reason)");
+        }
+        ClusterState.Result r = ClusterState.Result.refuse(ReasonCode.UNKNOWN_NODE, "the cluster log refused the"
+                + " entry of " + batch.author() + ": " + why);
+        for (int i = 0; i < batch.offsets().length; i++) {
+            target.applied(batch.author(), batch.session(), batch.number(), i, r);
+        }
+        target.entryApplied();
     }
 
     @Override

@@ -78,6 +78,9 @@ final class LogLink implements AutoCloseable {
 
     private final RaftHandle raft;
     private final String author;
+    private final LogBatch.Signer signer;
+    /** what this node's entries must still say about it (NONE once the cluster state holds it) */
+    private final java.util.function.Supplier<LogBatch.Identity> identity;
     /** above every earlier session of this node: the applier skips entries of older ones */
     private volatile long session;
     private final java.util.function.LongSupplier lastSession;
@@ -96,7 +99,10 @@ final class LogLink implements AutoCloseable {
      * @param lastSession this author's session in the replicated state, read when the first entry goes out (after
      *                    the node replayed its log): the new session starts above it even if the clock went back
      */
-    LogLink(RaftHandle raft, String author, Duration commitTimeout, java.util.function.LongSupplier lastSession) {
+    LogLink(RaftHandle raft, String author, Duration commitTimeout, java.util.function.LongSupplier lastSession,
+            LogBatch.Signer signer, java.util.function.Supplier<LogBatch.Identity> identity) {
+        this.signer = signer;
+        this.identity = identity;
         this.raft = raft;
         this.author = author;
         this.commitTimeout = commitTimeout;
@@ -197,7 +203,7 @@ final class LogLink implements AutoCloseable {
         long number = ++batchNumber;
         List<Envelope> envelopes = new ArrayList<>(batch.size());
         batch.forEach(q -> envelopes.add(q.envelope()));
-        Sent sent = new Sent(number, LogBatch.encode(author, session, number, envelopes), batch,
+        Sent sent = new Sent(number, LogBatch.encode(author, session, number, identity.get(), envelopes, signer), batch,
                 System.nanoTime() + commitTimeout.toNanos());
         inFlight.put(number, sent);
         submit(sent);

@@ -25,6 +25,8 @@ final class Replica {
     long position;
     /** guarded by this */
     AuthorSessions authors = new AuthorSessions();
+    /** guarded by this */
+    AuthorKeys keys = new AuthorKeys();
 
     synchronized <T> T read(Function<ClusterState, T> query) {
         return query.apply(state);
@@ -57,14 +59,16 @@ final class Replica {
         state = new ClusterState();
         position = 0;
         authors = new AuthorSessions();
+        keys = new AuthorKeys();
         changed();
     }
 
-        /** a snapshot: position, view term, author sessions, then the state */
+    /** a snapshot: position, view term, author sessions, author keys, then the state */
     synchronized void writeTo(DataOutput out) throws IOException {
         out.writeLong(position);
         out.writeLong(state.viewTerm());
         authors.writeTo(out);
+        keys.writeTo(out);
         state.writeTo(out);
     }
 
@@ -73,11 +77,13 @@ final class Replica {
         long pos = in.readLong();
         long term = in.readLong();
         AuthorSessions a = AuthorSessions.readFrom(in);
+        AuthorKeys k = AuthorKeys.readFrom(in);
         ClusterState s = ClusterState.readFrom(in);
         s.restoreViewTerm(term);
         state = s;
         position = pos;
         authors = a;
+        keys = k;
         changed();
     }
 }

@@ -43,7 +43,12 @@ public class NamesTest {
             assertRefused(() -> settings("node1", List.of("node1", bad)));
         }
         // nothing connected: a refusal that needed the cluster would fail with "not connected" instead
-        ClusterNode node = new ClusterNode(settings("node1", List.of()), () -> {
+        java.nio.file.Path certs = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "names");
+        org.cutover.core.internal.tls.NodeTls tls = org.cutover.core.internal.tls.NodeTls.load(
+                org.cutover.core.internal.testing.TestCertificates.node(
+                        org.cutover.core.internal.testing.TestCertificates.ca(certs.resolve("ca")), "node1",
+                        certs.resolve("node1")), "node1", java.time.Duration.ofHours(1));
+        ClusterNode node = new ClusterNode(settings("node1", List.of()), tls, () -> {
             throw new AssertionError("no channel is made to refuse a name");
         }, new InfraLevels(), EventSink.NONE);
         try {

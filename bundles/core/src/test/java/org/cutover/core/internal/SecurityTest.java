@@ -103,11 +103,11 @@ public class SecurityTest {
             assertTrue(n1.versions.adjust(VersionRequest.of(1, "g").withDowngrade()).complete());
             org.jgroups.View view = n1.channel().getView();
 
-            for (Path dir : java.util.Arrays.asList(strangerDir, null)) {
-                cluster.tls(i -> i == 2 ? dir : cluster.stateDir().resolve("tls").resolve("node" + (i + 1)));
+            for (boolean strangerTls : new boolean[] {true, false}) {
+                cluster.tls(i -> i == 2 ? strangerDir : cluster.tlsDir(i), i -> i != 2 || strangerTls);
                 // launch, not start: the stranger never gets into the log, so nothing would end start's wait
                 TestNode stranger = cluster.launch(2, 1, 2);
-                String who = dir == null ? "node3 without TLS" : "node3 with another CA's certificate";
+                String who = strangerTls ? "node3 with another CA's certificate" : "node3 without TLS";
                 // something must NOT happen here: give discovery, the join attempt and a MERGE3 round
                 // (max_interval 3 s in TestCluster's stack) the time they take, then look
                 assertFalse(who + " joined the cluster log", stranger.node.awaitSynced(Duration.ofSeconds(5)));

@@ -148,7 +148,8 @@ public final class NodeComponent {
                 "cutover.initial_hosts", config.initial_hosts());
         EventSink events = eventAdmin == null ? EventSink.NONE
                 : (topic, props) -> eventAdmin.postEvent(new Event(topic, props));
-        this.node = new ClusterNode(settings, () -> tls.secure(StackFile.channel(stack, stackValues)), infra, events);
+        this.node = new ClusterNode(settings, tls, () -> tls.secure(StackFile.channel(stack, stackValues)), infra,
+                events);
         try {
             node.start();
         } catch (Exception e) {

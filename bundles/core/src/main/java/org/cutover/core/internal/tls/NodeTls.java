@@ -32,7 +32,8 @@ import org.jgroups.util.TLS;
 import org.jgroups.util.TLSClientAuth;
 
 /**
- * Mutual TLS on the node's JGroups TCP transport, from the node's {@link NodeCertificate}: every connection,
+ * The node's {@link NodeCertificate} at work: its key signs the node's log entries ({@link #sign},
+ * {@link #identity}), and it secures the JGroups TCP transport with mutual TLS ({@link #secure}): every connection,
  * discovery and failure detection included, is a TLS 1.3 session in which both ends showed a certificate of a
  * CA the other trusts; a peer without one is dropped in the handshake, before JGroups reads a byte of it.
  * <p>
@@ -55,6 +56,9 @@ public final class NodeTls {
     private final String nodeName;
     private final Duration pollInterval;
     private volatile NodeCertificate current;
+    /** {@link #identity()} of {@link #identityOf} */
+    private volatile org.cutover.core.internal.wire.LogBatch.Identity identity;
+    private volatile NodeCertificate identityOf;
     private volatile X509ExtendedTrustManager trust;
     private List<Object> stamp;
 
@@ -96,6 +100,43 @@ public final class NodeTls {
         long ms = pollInterval.toMillis();
         tcp.getTimer().scheduleWithFixedDelay(() -> poll(tcp), ms, ms, TimeUnit.MILLISECONDS, false);
         return channel;
+    }
+
+    /** signs the node's log entries with the key of its certificate as it is now */
+    public byte[] sign(byte[] buf, int offset, int length) {
+        java.security.PrivateKey key = current.key();
+        try {
+            java.security.Signature s = java.security.Signature.getInstance(EntryVerifier.algorithm(key));
+            s.initSign(key);
+            s.update(buf, offset, length);
+            return s.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(), e);
+        }
+    }
+
+    /** what the node's entries say about it until the cluster state holds it: its chain and the CAs it trusts */
+    public org.cutover.core.internal.wire.LogBatch.Identity identity() {
+        NodeCertificate c = current;
+        org.cutover.core.internal.wire.LogBatch.Identity id = identity;
+        if (id == null || identityOf != c) {
+            List<byte[]> chain = new ArrayList<>();
+            List<byte[]> cas = new ArrayList<>();
+            try {
+                for (X509Certificate x : c.chain()) {
+                    chain.add(x.getEncoded());
+                }
+                for (X509Certificate x : c.authorities()) {
+                    cas.add(x.getEncoded());
+                }
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IllegalStateException(e);
+            }
+            id = new org.cutover.core.internal.wire.LogBatch.Identity(List.copyOf(chain), List.copyOf(cas));
+            identity = id;
+            identityOf = c;
+        }
+        return id;
     }
 
     /** the TLS context the node's transport uses: its key and chain, and the CAs it trusts, as they are now */

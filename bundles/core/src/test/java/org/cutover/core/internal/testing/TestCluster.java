@@ -38,7 +38,7 @@ public final class TestCluster implements AutoCloseable {
         public final InfraLevels infra = new InfraLevels();
         public final ClusterNode node;
         public final VersionNegotiator versions;
-        /** the node's mutual TLS, or null: plain TCP */
+        /** the node's certificate: it signs the node's log entries, and secures its transport if asked */
         public final NodeTls tls;
         private JChannel channel;
 
@@ -51,16 +51,16 @@ public final class TestCluster implements AutoCloseable {
             NodeSettings settings = new NodeSettings(name, clusterName, members, stateDir.resolve(name + "-log"),
                     false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5),
                     logCompactBytes);
-            Path tlsDir = tlsDirs.apply(index);
+            boolean secured = transportTls.test(index);
             try {
-                tls = tlsDir == null ? null : NodeTls.load(tlsDir, name, TLS_POLL);
+                tls = NodeTls.load(identities.apply(index), name, TLS_POLL);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            node = new ClusterNode(settings, () -> {
-                channel = new JChannel(new ByteArrayInputStream(stack(port, tls != null)
+            node = new ClusterNode(settings, tls, () -> {
+                channel = new JChannel(new ByteArrayInputStream(stack(port, secured)
                         .getBytes(StandardCharsets.UTF_8)));
-                if (tls != null) {
+                if (secured) {
                     tls.secure(channel);
                 }
                 withTestTimings(channel);
@@ -145,8 +145,10 @@ public final class TestCluster implements AutoCloseable {
     private final int[] ports;
     /** every node of the cluster votes in its log: node1..nodeN */
     private final List<String> members = new ArrayList<>();
-    /** per node index: the node's TLS folder (NodeCertificate), or null for plain TCP */
-    private java.util.function.IntFunction<Path> tlsDirs = i -> null;
+    /** per node index: the node's TLS folder (NodeCertificate); by default from the cluster's own CA */
+    private java.util.function.IntFunction<Path> identities = this::defaultIdentity;
+    /** per node index: whether its transport runs the shipped mutual TLS, or plain TCP */
+    private java.util.function.IntPredicate transportTls = i -> false;
     /** how often TLS nodes look at their files: rotation tests wait for it on every node */
     public static final Duration TLS_POLL = Duration.ofMillis(300);
     private long logCompactBytes = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_COMPACT_BYTES;
@@ -351,21 +353,48 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * Mutual TLS as shipped, with each node index's TLS folder (ca.crt, node.crt, node.key; null: plain TCP,
-     * which no TLS node accepts). Without this call the nodes run the shipped stack on plain TCP: TLS adds a
-     * handshake per connection and a cipher per frame that the tests of order and faults do not need.
+     * Each node index's TLS folder (ca.crt, node.crt, node.key), and mutual TLS on the transport of the nodes
+     * {@code secured} names (the others run plain TCP, which no TLS node accepts). Without this call every node
+     * has a certificate of the cluster's own CA, which signs its log entries, and runs the shipped stack on plain
+     * TCP: TLS adds a handshake per connection and a cipher per frame that the tests of order and faults do not
+     * need.
      */
-    public TestCluster tls(java.util.function.IntFunction<Path> perNode) {
-        this.tlsDirs = perNode;
+    public TestCluster tls(java.util.function.IntFunction<Path> perNode, java.util.function.IntPredicate secured) {
+        this.identities = perNode;
+        this.transportTls = secured;
         return this;
     }
 
     /** mutual TLS for every node: certificates node1..nodeN from the CA in {@code ca}, made now */
     public TestCluster tls(Path ca) throws IOException {
         for (int i = 0; i < ports.length; i++) {
-            TestCertificates.node(ca, "node" + (i + 1), stateDir.resolve("tls").resolve("node" + (i + 1)));
+            TestCertificates.node(ca, "node" + (i + 1), tlsDir(i));
         }
-        return tls(i -> stateDir.resolve("tls").resolve("node" + (i + 1)));
+        return tls(this::tlsDir, i -> true);
+    }
+
+    /** node number {@code index}'s TLS folder */
+    public Path tlsDir(int index) {
+        return stateDir.resolve("tls").resolve("node" + (index + 1));
+    }
+
+    /** node number {@code index}'s certificate of the cluster's own CA, made when first needed */
+    private Path defaultIdentity(int index) {
+        Path dir = tlsDir(index);
+        try {
+            synchronized (this) {
+                if (!Files.exists(dir.resolve("node.key"))) {
+                    Path ca = stateDir.resolve("tls").resolve("ca");
+                    if (!Files.exists(ca.resolve("ca.key"))) {
+                        TestCertificates.ca(ca);
+                    }
+                    TestCertificates.node(ca, "node" + (index + 1), dir);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return dir;
     }
 
     /** the JGroups TCP port of node number {@code index} */

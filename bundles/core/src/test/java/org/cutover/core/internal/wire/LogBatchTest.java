@@ -18,9 +18,37 @@ public class LogBatchTest {
         return WireFormatTest.SAMPLES;
     }
 
+    private static final LogBatch.Identity IDENTITY = new LogBatch.Identity(
+            List.of(new byte[] {1, 2, 3}, new byte[] {4}), List.of(new byte[] {5, 6}));
+
+    /** a stand-in signature: a digest of the signed bytes, so that the test sees what was signed */
+    private static byte[] sign(byte[] buf, int offset, int length) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(buf, offset, length);
+            return md.digest();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** an entry as the log link sends it: its range of the buffer it was written into */
     private static byte[] entry(String author, long session, long number) {
-        return LogBatch.encode(author, session, number, samples()).toArray();
+        return LogBatch.encode(author, session, number, IDENTITY, samples(), LogBatchTest::sign).toArray();
+    }
+
+    @Test
+    public void theIdentityAndTheSignatureOfEverythingBeforeItComeBack() throws IOException {
+        byte[] entry = entry("node2", 1, 1);
+        LogBatch.View v = LogBatch.decode(entry, 0, entry.length);
+        assertEquals(2, v.identity().chain().size());
+        assertArrayEquals(new byte[] {1, 2, 3}, v.identity().chain().get(0));
+        assertArrayEquals(new byte[] {5, 6}, v.identity().authorities().get(0));
+        assertEquals("the signature is the last thing", entry.length - 2 - 32, v.signedLength());
+        assertArrayEquals(sign(entry, 0, v.signedLength()), v.signature());
+        byte[] none = LogBatch.encode("node2", 1, 2, LogBatch.Identity.NONE, samples(), LogBatchTest::sign)
+                .toArray();
+        assertEquals(LogBatch.Identity.NONE.chain(), LogBatch.decode(none, 0, none.length).identity().chain());
     }
 
     @Test
