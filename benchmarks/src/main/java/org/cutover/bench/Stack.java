@@ -124,7 +124,11 @@ final class Stack {
         String x = Files.readString(SHIPPED, StandardCharsets.UTF_8);
         // comments first: they name protocols and must not be matched below
         x = x.replaceAll("(?s)<!--.*?-->", "");
-        x = replaceOnce(x, "tls\\.enabled=\"true\"", "tls.enabled=\"" + TLS + "\"");
+        if (!TLS) {
+            x = replaceOnce(x, "tls\\.enabled=\"true\"", "tls.enabled=\"false\"");
+        } else if (!x.contains("tls.enabled=\"true\"")) {
+            throw new IllegalStateException("the shipped stack " + SHIPPED + " no longer runs TLS");
+        }
         x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
         x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", PORT);
         x = replaceOnce(x, "\\$\\{cutover.initial_hosts:[^}]*}", HOSTS);

@@ -25,6 +25,8 @@ final class AuthorKeys {
     private final TreeMap<String, List<byte[]>> chains = new TreeMap<>();
     /** author -> DER CAs it trusts */
     private final TreeMap<String, List<byte[]>> authorities = new TreeMap<>();
+    /** {@link #trust()}, computed when an announcement changes, not for every entry */
+    private List<byte[]> trust = List.of();
 
     List<byte[]> chainOf(String author) {
         return chains.getOrDefault(author, List.of());
@@ -32,7 +34,7 @@ final class AuthorKeys {
 
     /** the CAs the cluster trusts now */
     List<byte[]> trust() {
-        return majority(authorities);
+        return trust;
     }
 
     /** the CAs the cluster would trust with {@code author}'s announcement of {@code announced} (none: as now) */
@@ -52,6 +54,7 @@ final class AuthorKeys {
         }
         if (!identity.authorities().isEmpty()) {
             authorities.put(author, identity.authorities());
+            trust = majority(authorities);
         }
     }
 
@@ -100,6 +103,7 @@ final class AuthorKeys {
         AuthorKeys k = new AuthorKeys();
         read(in, k.chains);
         read(in, k.authorities);
+        k.trust = majority(k.authorities);
         return k;
     }
 

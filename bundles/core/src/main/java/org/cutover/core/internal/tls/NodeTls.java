@@ -56,6 +56,8 @@ public final class NodeTls {
     private final String nodeName;
     private final Duration pollInterval;
     private volatile NodeCertificate current;
+    /** the certificate and the key {@link #sign} signs with for it */
+    private volatile Object[] signingKey;
     /** {@link #identity()} of {@link #identityOf} */
     private volatile org.cutover.core.internal.wire.LogBatch.Identity identity;
     private volatile NodeCertificate identityOf;
@@ -104,13 +106,15 @@ public final class NodeTls {
 
     /** signs the node's log entries with the key of its certificate as it is now */
     public byte[] sign(byte[] buf, int offset, int length) {
-        java.security.PrivateKey key = current.key();
+        NodeCertificate c = current;
         try {
-            java.security.Signature s = java.security.Signature.getInstance(EntryVerifier.algorithm(key));
-            s.initSign(key);
-            s.update(buf, offset, length);
-            return s.sign();
-        } catch (GeneralSecurityException e) {
+            Object[] k = signingKey;
+            if (k == null || k[0] != c) {
+                k = new Object[] {c, EntryVerifier.signingKey(c.key())};
+                signingKey = k;
+            }
+            return EntryVerifier.sign(k[1], buf, offset, length);
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(), e);
         }
     }
