@@ -70,17 +70,18 @@ public final class EntryVerifier {
                 key = PublicKeyFactory.createKey(certificate(chain.get(0)).getPublicKey().getEncoded());
                 keys.put(print, key);
             }
+            byte[] digest = digest(buf, offset, length);
             boolean good;
             if (key instanceof Ed25519PublicKeyParameters ed) {
                 Ed25519Signer s = new Ed25519Signer();
                 s.init(false, ed);
-                s.update(buf, offset, length);
+                s.update(digest, 0, digest.length);
                 good = s.verifySignature(signature);
             } else {
                 java.security.PublicKey jdk = certificate(chain.get(0)).getPublicKey();
                 Signature s = Signature.getInstance(algorithm(jdk));
                 s.initVerify(jdk);
-                s.update(buf, offset, length);
+                s.update(digest);
                 good = s.verify(signature);
             }
             return good ? null : "the signature is not that of the author's certificate";
@@ -96,17 +97,30 @@ public final class EntryVerifier {
      * about 1.2 to 8.8 ms p50 in one JVM). Other keys sign with the JDK.
      */
     static byte[] sign(Object signingKey, byte[] buf, int offset, int length) throws GeneralSecurityException {
+        byte[] digest = digest(buf, offset, length);
         if (signingKey instanceof Ed25519PrivateKeyParameters ed) {
             Ed25519Signer s = new Ed25519Signer();
             s.init(true, ed);
-            s.update(buf, offset, length);
+            s.update(digest, 0, digest.length);
             return s.generateSignature();
         }
         PrivateKey key = (PrivateKey) signingKey;
         Signature s = Signature.getInstance(algorithm(key));
         s.initSign(key);
-        s.update(buf, offset, length);
+        s.update(digest);
         return s.sign();
+    }
+
+    /**
+     * What is signed: the SHA-256 of the entry, not the entry. Ed25519 hashes its message twice to sign and once
+     * to verify, in Bouncy Castle's Java SHA-512: a 64 KB batch took 808 µs to sign and 777 µs to verify here,
+     * and group messages at full speed fell to a third (119k to 40k msgs/s at 1 KB in one 3-node JVM). The
+     * JDK's SHA-256 takes 71 µs for 64 KB, once per side.
+     */
+    static byte[] digest(byte[] buf, int offset, int length) throws GeneralSecurityException {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        md.update(buf, offset, length);
+        return md.digest();
     }
 
     /** what {@link #sign} signs with: Bouncy Castle's form of an Ed25519 key, else the JDK's key */
