@@ -169,6 +169,34 @@ public class SecurityDefaultsProcessIT {
         }
     }
 
+    /**
+     * This node's command ACL made lax by hand (cluster:version-adjust for viewers): the viewer's adjust gets past
+     * the shell and the node's own checks into the cluster log, and is refused there by the cluster's ACL, which
+     * every node applies alike (NOT_AUTHORIZED); kv stays at level 1. The admin's adjust then applies (the control).
+     * Runs last: it installs infra 2.0.0.
+     */
+    @Test
+    public void h_aLaxCommandAclOnTheNodeDoesNotLetAViewerAdjustTheCluster() throws Exception {
+        node.setCfg("etc/org.apache.karaf.command.acl.cluster.cfg", Map.of("version-adjust", "viewer"));
+        String password = randomHex();
+        node.addUser("laxviewer", password, "viewer,ssh");
+        String installed = node.client("feature:install cutover-infra/2.0.0");
+        assertFalse(installed, installed.contains("Error"));
+        Await.until("s1 runs level 2", BOOT_TIMEOUT, node::nodeList,
+                list -> list.getOrDefault("s1", "").contains("2"));
+        String[] out = new String[1];
+        // Karaf reads the changed ACL file asynchronously: until it has, the shell refuses the viewer itself
+        Await.until("the viewer's adjust reaches the cluster log", Duration.ofSeconds(60), () -> {
+            out[0] = exec("laxviewer", password, "cluster:version-adjust --to 2 kv");
+            return out[0];
+        }, o -> !o.contains("Insufficient credentials") && !o.contains("Command not found"));
+        assertTrue("the cluster's ACL refuses the viewer: " + out[0], out[0].contains("NOT_AUTHORIZED"));
+        String groups = node.client("cluster:group-list --no-format");
+        assertTrue("kv still at level 1: " + groups, groups.lines().anyMatch(l -> l.startsWith("kv\t1\t")));
+        String admin = node.client("cluster:version-adjust --to 2 kv");
+        assertFalse("the admin's adjust: " + admin, admin.contains("NOT_AUTHORIZED") || admin.contains("Error"));
+    }
+
     /** with SFTP on, any ssh user read and wrote every file under karaf.base: users, keys, deploy/ */
     @Test
     public void f_noSftpOrScpEvenForTheAdmin() throws Exception {

@@ -1,6 +1,6 @@
 package org.cutover.api;
 
-/** Why a version check, an adjust or a join was refused. */
+/** Why a version check, an adjust, a join or a change of the defined nodes was refused. */
 public enum ReasonCode {
     /** a defined node is not in the view (it left or was stopped) */
     NODE_INACTIVE,
@@ -25,5 +25,7 @@ public enum ReasonCode {
     /** the node is active: it cannot be removed from the defined nodes */
     NODE_ACTIVE,
     /** this node has not yet joined the cluster or learnt its state */
-    NOT_CONNECTED
+    NOT_CONNECTED,
+    /** the user who asked has none of the roles the cluster's ACL requires for the operation */
+    NOT_AUTHORIZED
 }

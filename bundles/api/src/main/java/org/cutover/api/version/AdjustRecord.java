@@ -8,7 +8,8 @@ import java.util.List;
  * One past adjust, as kept in the replicated, persisted history.
  *
  * @param when        when the switch was delivered
- * @param requestedBy the node that asked
+ * @param requestedBy who asked: {@code user@node} for a Karaf (JAAS) user, the node's name alone for code in the
+ *                    node that runs without a login
  * @param groups      the groups switched
  * @param fromLevel   the lowest level among them before the switch
  * @param toLevel     the level after the switch

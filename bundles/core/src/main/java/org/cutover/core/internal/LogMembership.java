@@ -13,6 +13,7 @@ import org.cutover.api.GroupException;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.ForceVoters;
 import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
@@ -67,6 +68,8 @@ final class LogMembership {
     }
 
     void removeNode(String name) {
+        // on the caller's thread: the user of the shell command or JMX operation that asks
+        Envelope.Asker asker = CallingUser.current();
         requireSynced.run();
         DefinedNode node = definedNode.apply(name).orElseThrow(() -> new GroupException(ReasonCode.UNKNOWN_NODE,
                 "no defined node is named '" + name + "'"));
@@ -79,7 +82,8 @@ final class LogMembership {
         awaitReplicated(s -> s.definedNode(name).map(n -> n.status() != NodeStatus.ACTIVE).orElse(true),
                 () -> "node " + name + " is gone from this node's view, but the log still has it active",
                 ReasonCode.NODE_ACTIVE);
-        ClusterState.Result r = callers.appendAndWait(new RemoveNode(name, settings.nodeName()), "removing node " + name);
+        ClusterState.Result r = callers.appendAndWait(new RemoveNode(name, settings.nodeName(), asker),
+                "removing node " + name);
         if (!r.accepted()) {
             throw new GroupException(r.refused(), r.why());
         }

@@ -314,6 +314,10 @@ public final class ClusterState {
     }
 
     public Result removeNode(RemoveNode r) {
+        String denied = ClusterAcl.refusal(ClusterAcl.NODE_REMOVE, r.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
         NodeRecord n = nodes.get(r.node());
         if (n == null) {
             return Result.refuse(ReasonCode.UNKNOWN_NODE, "no defined node is named " + r.node());
@@ -405,6 +409,10 @@ public final class ClusterState {
      * same branch. Members whose node cannot run the new level leave the group.
      */
     public Result adjust(Adjust a) {
+        String denied = ClusterAcl.refusal(ClusterAcl.ADJUST, a.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
         if (history.applied(a.requestId())) {
             return Result.refuse(ReasonCode.CONCURRENT_ADJUST, "adjust " + a.requestId() + " was applied already");
         }
@@ -470,7 +478,8 @@ public final class ClusterState {
             lowest = Math.min(lowest, fromLevel);
             highest = Math.max(highest, g.epoch);
         }
-        history.record(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()), a.requestedBy(),
+        history.record(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
+                a.asker().describe(a.requestedBy()),
                 names, lowest, a.toLevel(), highest, null, "APPLIED"));
         return new Result(changes, null, null, epochs);
     }

@@ -65,7 +65,8 @@ public final class VersionNegotiator implements VersionService {
                 return AdjustResult.refused(check);
             }
             adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), check.targetLevel(),
-                    prepared.getValue(), System.currentTimeMillis());
+                    prepared.getValue(), System.currentTimeMillis(),
+                    org.cutover.core.internal.CallingUser.current());
         }
         AdjustWaiter waiter = new AdjustWaiter();
         node.sendAdjust(adjust, waiter);

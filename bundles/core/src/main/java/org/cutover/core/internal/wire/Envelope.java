@@ -42,8 +42,29 @@ public sealed interface Envelope {
     record ViewChanged(long term, long viewId, List<String> uuids) implements Envelope {
     }
 
+    /**
+     * Who asked for an operation on the asking node: the Karaf (JAAS) user of the calling thread with the roles its
+     * login gave, or {@link #NODE} (empty user) for code in the node that runs without a login. The cluster's ACL
+     * is checked against it where the operation is applied, on every node alike.
+     */
+    record Asker(String user, List<String> roles) {
+        public static final Asker NODE = new Asker("", List.of());
+
+        public Asker {
+            roles = List.copyOf(roles);
+        }
+
+        /** for the history: user@node, or the node alone */
+        public String describe(String node) {
+            return user.isEmpty() ? node : user + "@" + node;
+        }
+    }
+
     /** an operator drops a node from the defined nodes */
-    record RemoveNode(String node, String requestedBy) implements Envelope {
+    record RemoveNode(String node, String requestedBy, Asker asker) implements Envelope {
+        public RemoveNode(String node, String requestedBy) {
+            this(node, requestedBy, Asker.NODE);
+        }
     }
 
     record Join(String group, String member, String node) implements Envelope {
@@ -53,8 +74,11 @@ public sealed interface Envelope {
     }
 
     /** the ADJUST_VERSION membership change: applied only if every group is still at its from-epoch */
-    record Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis)
-            implements Envelope {
+    record Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis,
+                  Asker asker) implements Envelope {
+        public Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis) {
+            this(requestId, requestedBy, toLevel, from, sentAtMillis, Asker.NODE);
+        }
     }
 
     /** unicast to the asking node: this node, which hosts members of the adjusted groups, applied the adjust */

@@ -46,7 +46,9 @@ public final class WireFormat {
     public static int sizeHint(Envelope e) {
         int grows = frameLength(e);
         if (e instanceof Adjust a) {
-            grows += versionsLength(a.from());
+            grows += versionsLength(a.from()) + utfLength(a.asker().user()) + stringsLength(a.asker().roles());
+        } else if (e instanceof RemoveNode r) {
+            grows += utfLength(r.asker().user()) + stringsLength(r.asker().roles());
         } else if (e instanceof Hello h) {
             grows += versionsLength(h.groups());
             for (Map.Entry<String, List<String>> m : h.members().entrySet()) {
@@ -117,6 +119,7 @@ public final class WireFormat {
                 out.writeByte(5);
                 out.writeUTF(r.node());
                 out.writeUTF(r.requestedBy());
+                writeAsker(out, r.asker());
             } else if (e instanceof Join j) {
                 out.writeByte(6);
                 out.writeUTF(j.group());
@@ -133,6 +136,7 @@ public final class WireFormat {
                 out.writeInt(a.toLevel());
                 writeVersions(out, a.from());
                 out.writeLong(a.sentAtMillis());
+                writeAsker(out, a.asker());
             } else if (e instanceof AdjustConfirm c) {
                 out.writeByte(9);
                 out.writeUTF(c.requestId());
@@ -215,10 +219,11 @@ public final class WireFormat {
             case 2 -> new CapabilityChanged(in.readUTF(), readLevels(in));
             case 3 -> new Goodbye(in.readUTF());
             case 4 -> new ViewChanged(in.readLong(), in.readLong(), readStrings(in, length));
-            case 5 -> new RemoveNode(in.readUTF(), in.readUTF());
+            case 5 -> new RemoveNode(in.readUTF(), in.readUTF(), readAsker(in, length));
             case 6 -> new Join(in.readUTF(), in.readUTF(), in.readUTF());
             case 7 -> new Leave(in.readUTF(), in.readUTF());
-            case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong());
+            case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong(),
+                    readAsker(in, length));
             case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF());
             case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
             case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));
@@ -269,6 +274,15 @@ public final class WireFormat {
             values.add(in.readUTF());
         }
         return values;
+    }
+
+    static void writeAsker(DataOutput out, Envelope.Asker asker) throws IOException {
+        out.writeUTF(asker.user());
+        writeStrings(out, asker.roles());
+    }
+
+    static Envelope.Asker readAsker(DataInput in, int limit) throws IOException {
+        return new Envelope.Asker(in.readUTF(), readStrings(in, limit));
     }
 
     static void writeVersions(DataOutput out, List<GroupVersion> versions) throws IOException {
