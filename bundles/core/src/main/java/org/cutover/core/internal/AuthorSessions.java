@@ -33,18 +33,10 @@ final class AuthorSessions {
 
     /** whether the entry is applied; if so it is recorded */
     boolean accept(String author, long session, long number) {
-        long[] s = sessions.get(author);
-        if (s == null || session > s[0]) {
-            if (number != 1) {
-                return false;
-            }
-            sessions.put(author, new long[] {session, 1});
-            return true;
-        }
-        if (session < s[0] || number != s[1] + 1) {
+        if (!wouldAccept(author, session, number)) {
             return false;
         }
-        s[1] = number;
+        sessions.put(author, new long[] {session, number});
         return true;
     }
 

@@ -174,11 +174,7 @@ public final class NodeCertificate {
     /** the key signs, the certificate's public key verifies: the pair belongs together */
     private static void requireKeyOf(X509Certificate cert, PrivateKey key, Path keyFile, Path certFile)
             throws IOException {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "EC" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            default -> key.getAlgorithm(); // Ed25519, Ed448
-        };
+        String algorithm = EntryVerifier.algorithm(key);
         try {
             byte[] challenge = new byte[32];
             new SecureRandom().nextBytes(challenge);
