@@ -152,11 +152,14 @@ public class SecurityDefaultsProcessIT {
         // one login per command: Karaf's ssh server closes the session when an exec'd command ends
         String out = exec("sshviewer", password, "cluster:node-list");
         assertTrue("viewer cluster:node-list: " + out, out.contains("ACTIVE"));
+        String acl = exec("sshviewer", password, "cluster:acl-list --no-format");
+        assertTrue("viewer cluster:acl-list: " + acl, acl.lines().anyMatch(l -> l.matches("adjust\\s+admin\\s*")));
         // the cluster ACL keeps these for admin; bundle and feature changes have Karaf's own ACLs;
         // log:set and bundle:list had no rule of Karaf's: the shipped ACLs now name them, as every command
         // (CommandAclIT)
         for (String command : List.of("cluster:version-adjust --all", "cluster:node-remove nobody",
-                "cluster:node-add nobody", "cluster:majority-recover --force", "bundle:stop 1",
+                "cluster:node-add nobody", "cluster:majority-recover --force", "cluster:acl-set adjust viewer",
+                "bundle:stop 1",
                 "feature:install cutover-example", "log:set INFO", "bundle:list")) {
             String refused = exec("sshviewer", password, command);
             assertTrue("viewer ran '" + command + "': " + refused,

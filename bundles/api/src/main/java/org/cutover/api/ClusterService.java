@@ -1,6 +1,7 @@
 package org.cutover.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -55,4 +56,24 @@ public interface ClusterService {
      *                        {@code NOT_CONNECTED} if no leader was elected in time
      */
     List<String> recoverMajority();
+
+    /**
+     * The cluster's ACL, the same on every node: each cluster operation ({@code adjust}, {@code node-add},
+     * {@code node-remove}, {@code majority-recover}, {@code acl-set}) with the roles that may run it. Every node
+     * checks each operation against it where the operation is applied, with the user and roles of the login that
+     * asked on the asking node. Code that runs in a node without a login may run every operation.
+     *
+     * @return operation → roles, in that order
+     */
+    Map<String, List<String>> acl();
+
+    /**
+     * Replaces the roles that may run one cluster operation, in the cluster's order; the history records who did
+     * it. Ruled by the ACL itself (operation {@code acl-set}).
+     *
+     * @throws GroupException {@code NOT_AUTHORIZED} if the caller's roles may not set the ACL, {@code INVALID_ACL}
+     *                        for an unknown operation or an empty or unprintable role, {@code GROUP_PARTITIONED}
+     *                        without a majority
+     */
+    void setAcl(String operation, List<String> roles);
 }

@@ -27,5 +27,7 @@ public enum ReasonCode {
     /** this node has not yet joined the cluster or learnt its state */
     NOT_CONNECTED,
     /** the user who asked has none of the roles the cluster's ACL requires for the operation */
-    NOT_AUTHORIZED
+    NOT_AUTHORIZED,
+    /** an ACL rule that names no known cluster operation, or no valid role */
+    INVALID_ACL
 }

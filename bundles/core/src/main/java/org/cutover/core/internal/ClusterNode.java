@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -137,7 +138,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         this.membership = new LogMembership(settings, replica, () -> channel, () -> raft, () -> view, () -> log,
                 () -> logVoters, this::nodesInView, this::viewHoldsMajority, this::definedNode, this::requireSynced,
                 callers);
-        this.direct = new DirectMessages(() -> channel, () -> connected, () -> view, replica, adjusts, messaging,
+        this.direct = new DirectMessages(settings.nodeName(), tls::sign, () -> pendingIdentity().chain(),
+                () -> channel, () -> connected, () -> view, replica, adjusts, messaging,
                 stateTransfer, membership);
         this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
                 adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made);
@@ -340,6 +342,18 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     @Override
     public List<String> recoverMajority() {
         return membership.recoverMajority();
+    }
+
+    @Override
+    public Map<String, List<String>> acl() {
+        return membership.acl();
+    }
+
+    @Override
+    public void setAcl(String operation, List<String> roles) {
+        Names.requirePrintable("the operation", operation);
+        roles.forEach(r -> Names.requirePrintable("a role", r));
+        membership.setAcl(operation, roles);
     }
 
     // ---- GroupService ----

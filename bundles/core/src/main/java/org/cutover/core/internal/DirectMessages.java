@@ -1,34 +1,47 @@
 package org.cutover.core.internal;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import org.cutover.core.internal.tls.EntryVerifier;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.AdjustConfirm;
 import org.cutover.core.internal.wire.Envelope.ForceVoters;
 import org.cutover.core.internal.wire.Envelope.GroupState;
 import org.cutover.core.internal.wire.Envelope.Reply;
+import org.cutover.core.internal.wire.LogBatch;
+import org.cutover.core.internal.wire.SignedUnicast;
 import org.cutover.core.internal.wire.WireFormat;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.View;
-import org.jgroups.raft.util.Utils;
-import org.jgroups.util.ExtendedUUID;
 import org.jgroups.util.UUID;
 
 /**
  * The unicasts beside the log: confirmations, replies, a joiner's state, and
  * the forced voters after a lost majority. A node is addressed by its name: the
- * replicated state has its uuid, the current view its address.
+ * replicated state has its uuid, the current view its address. Each unicast is
+ * signed by its sender ({@link SignedUnicast}); the receiver checks the
+ * signature against the sender's certificate in the replicated state (or the
+ * chain the unicast carries, checked against the CAs the cluster trusts), and
+ * only then lets the sender speak for itself and its members.
  */
 final class DirectMessages {
 
     private static final System.Logger LOG = System.getLogger(DirectMessages.class.getName());
 
+    /** per receiving thread: its caches are not shared, and unicasts are checked on JGroups' pool in parallel */
+    private static final ThreadLocal<EntryVerifier> VERIFIER = ThreadLocal.withInitial(EntryVerifier::new);
+
+    private final String nodeName;
+    private final LogBatch.Signer signer;
+    /** this node's certificate chain while the cluster state does not hold it yet, else empty */
+    private final Supplier<List<byte[]>> pendingChain;
     private final Supplier<JChannel> channel;
     /** false before the channel is connected and once the node is closed: nothing is sent then */
     private final BooleanSupplier connected;
@@ -39,9 +52,13 @@ final class DirectMessages {
     private final StateTransfer stateTransfer;
     private final LogMembership membership;
 
-    DirectMessages(Supplier<JChannel> channel, BooleanSupplier connected, Supplier<View> view, Replica replica,
+    DirectMessages(String nodeName, LogBatch.Signer signer, Supplier<List<byte[]>> pendingChain,
+                   Supplier<JChannel> channel, BooleanSupplier connected, Supplier<View> view, Replica replica,
                    PendingAdjusts adjusts, GroupMessaging messaging, StateTransfer stateTransfer,
                    LogMembership membership) {
+        this.nodeName = nodeName;
+        this.signer = signer;
+        this.pendingChain = pendingChain;
         this.channel = channel;
         this.connected = connected;
         this.view = view;
@@ -53,20 +70,23 @@ final class DirectMessages {
     }
 
     void receive(Message msg) {
+        SignedUnicast.View u;
         Envelope e;
         try {
-            e = WireFormat.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+            u = SignedUnicast.decode(msg.getArray(), msg.getOffset(), msg.getLength());
+            e = WireFormat.decode(msg.getArray(), u.envelopeOffset(), u.envelopeLength());
         } catch (IOException | RuntimeException ex) {
             LOG.log(System.Logger.Level.WARNING, "dropped a malformed message of " + msg.getLength() + " bytes from "
                     + msg.getSrc() + ": " + ex.getMessage());
             return;
         }
-        // the sender's node is the log id its address carries (RAFT puts it there): known at once, unlike the
-        // state's uuid of a node that just restarted, which a lagging node may not have applied yet
-        String sender = msg.getSrc() instanceof ExtendedUUID ? Utils.extractRaftId(msg.getSrc()) : null;
-        if (sender == null || !Speaker.mayCome(e, sender)) {
+        String refusal = refusal(u, msg);
+        if (refusal == null && !Speaker.mayCome(e, u.from())) {
+            refusal = "node " + u.from() + " speaks for node " + Speaker.of(e);
+        }
+        if (refusal != null) {
             LOG.log(System.Logger.Level.WARNING, "dropped a unicast " + e.getClass().getSimpleName() + " from "
-                    + msg.getSrc() + " (node " + sender + ") that speaks for node " + Speaker.of(e));
+                    + msg.getSrc() + ": " + refusal);
             return;
         }
         if (e instanceof AdjustConfirm c) {
@@ -74,7 +94,7 @@ final class DirectMessages {
         } else if (e instanceof Reply r) {
             messaging.onReply(r);
         } else if (e instanceof GroupState g) {
-            stateTransfer.received(g);
+            stateTransfer.received(g, u.from());
         } else if (e instanceof ForceVoters f) {
             membership.forceVoters(f.voters(), f.requestedBy());
         } else {
@@ -90,12 +110,29 @@ final class DirectMessages {
         }
         addressOf(node).ifPresent(to -> {
             try {
-                ch.send(new BytesMessage(to, WireFormat.encode(e)));
+                ch.send(new BytesMessage(to, SignedUnicast.encode(nodeName, node, pendingChain.get(), e, signer)));
             } catch (Exception ex) {
                 LOG.log(System.Logger.Level.DEBUG, "could not send " + e.getClass().getSimpleName() + " to " + node
                         + ": " + ex);
             }
         });
+    }
+
+    /** null when the unicast is for this node and signed by the node it names as its sender, else why not */
+    private String refusal(SignedUnicast.View u, Message msg) {
+        if (!nodeName.equals(u.to())) {
+            return "it is for node " + u.to();
+        }
+        List<byte[]> chain;
+        List<byte[]> trust;
+        synchronized (replica) {
+            chain = u.chain().isEmpty() ? replica.keys.chainOf(u.from()) : u.chain();
+            trust = replica.keys.trust();
+        }
+        EntryVerifier verifier = VERIFIER.get();
+        String why = verifier.chainRefusal(u.from(), chain, trust);
+        return why != null ? why : verifier.signatureRefusal(chain, msg.getArray(), msg.getOffset(), u.signedLength(),
+                u.signature());
     }
 
     /** under lock or not: reads the state's uuid for the node and finds it in the view */

@@ -146,6 +146,10 @@ final class EnvelopeApplier implements LogApplier.Target {
             return ClusterState.Result.NOTHING;
         } else if (e instanceof ImportHistory h) {
             return replica.state.importHistory(h);
+        } else if (e instanceof AddNode a) {
+            return replica.state.addNode(a);
+        } else if (e instanceof SetAcl a) {
+            return replica.state.setAcl(a);
         } else if (e instanceof MajorityRecovered m) {
             // the voters follow the entry on every node, also when the log is replayed at a restart
             logVoters.get().set(m.voters());
@@ -178,6 +182,7 @@ final class EnvelopeApplier implements LogApplier.Target {
         LocalMember m = locals.get(j.member());
         if (m != null) {
             m.joined(g.level(), g.epoch());
+            provider.ifPresent(p -> m.stateFrom(p.node()));
             if (provider.isEmpty()) {
                 m.joinState.complete(null);
             }

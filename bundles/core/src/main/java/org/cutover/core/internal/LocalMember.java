@@ -31,6 +31,10 @@ final class LocalMember implements Group {
     private volatile boolean leaving;
     /** the state an existing member gave at the join's position; completes with null when none is needed */
     final CompletableFuture<byte[]> joinState = new CompletableFuture<>();
+    /** the node whose member gives this joiner its state (set when the join is applied): no other's is taken */
+    private String stateProvider;
+    /** states that came before this node applied the join, by the node that sent them */
+    private final java.util.Map<String, byte[]> earlyStates = new java.util.HashMap<>();
     /** done when the member may see its first message: state restored (or not needed), or failed */
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final MemberQueue deliveries;
@@ -149,5 +153,32 @@ final class LocalMember implements Group {
     @Override
     public String toString() {
         return self + "@" + group;
+    }
+
+    /** the join is applied: its state comes from {@code node}, maybe already */
+    synchronized void stateFrom(String node) {
+        stateProvider = node;
+        if (earlyStates.containsKey(node)) {
+            joinState.complete(earlyStates.get(node));
+        }
+        earlyStates.clear();
+    }
+
+    /**
+     * A state for this joiner from {@code node}: taken if that node's member is the provider the join named, kept
+     * until the join is applied here if it came first (the provider may apply the join before this node does).
+     *
+     * @return false if it is dropped: another node's
+     */
+    synchronized boolean offerState(String node, byte[] state) {
+        if (stateProvider == null) {
+            earlyStates.put(node, state);
+            return true;
+        }
+        if (!stateProvider.equals(node)) {
+            return false;
+        }
+        joinState.complete(state);
+        return true;
     }
 }

@@ -1,6 +1,7 @@
 package org.cutover.core.internal;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -12,11 +13,14 @@ import org.cutover.api.DefinedNode;
 import org.cutover.api.GroupException;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
+import org.cutover.core.internal.state.ClusterAcl;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Envelope.AddNode;
 import org.cutover.core.internal.wire.Envelope.ForceVoters;
 import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
+import org.cutover.core.internal.wire.Envelope.SetAcl;
 import org.jgroups.JChannel;
 import org.jgroups.View;
 import org.jgroups.raft.RaftHandle;
@@ -115,6 +119,7 @@ final class LogMembership {
     }
 
     boolean addNode(String name) {
+        Envelope.Asker asker = CallingUser.current();
         requireSynced.run();
         if (voters().contains(name)) {
             return false;
@@ -128,8 +133,29 @@ final class LogMembership {
         if (!log.get().hasLeader()) {
             throw log.get().noLeader();
         }
+        // the entry first: every node checks the asker against the cluster's ACL, and the history names who
+        // added the node; the voters change only once it is applied
+        ClusterState.Result r = callers.appendAndWait(new AddNode(name, settings.nodeName(),
+                System.currentTimeMillis(), asker), "adding node " + name);
+        if (!r.accepted()) {
+            throw new GroupException(r.refused(), r.why());
+        }
         logVoters.get().add(name);
         return true;
+    }
+
+    Map<String, List<String>> acl() {
+        return replica.read(ClusterState::acl);
+    }
+
+    void setAcl(String operation, List<String> roles) {
+        Envelope.Asker asker = CallingUser.current();
+        requireSynced.run();
+        ClusterState.Result r = callers.appendAndWait(new SetAcl(operation, roles, settings.nodeName(),
+                System.currentTimeMillis(), asker), "setting the ACL of " + operation);
+        if (!r.accepted()) {
+            throw new GroupException(r.refused(), r.why());
+        }
     }
 
     /**
@@ -141,6 +167,13 @@ final class LogMembership {
      * @return the new voters
      */
     List<String> recoverMajority() {
+        Envelope.Asker asker = CallingUser.current();
+        String denied = replica.read(s -> s.aclRefusal(ClusterAcl.MAJORITY_RECOVER, asker));
+        if (denied != null) {
+            // checked here too, with the ACL this node has applied: the voters are forced before the entry that
+            // every node checks can be committed
+            throw new GroupException(ReasonCode.NOT_AUTHORIZED, denied);
+        }
         JChannel ch = channel.get();
         RaftHandle h = raft.get();
         View v = view.get();
@@ -179,7 +212,7 @@ final class LogMembership {
             }
         }
         ClusterState.Result r = callers.appendAndWait(new MajorityRecovered(settings.nodeName(), survivors,
-                System.currentTimeMillis()), "recording the recovery");
+                System.currentTimeMillis(), asker), "recording the recovery");
         if (!r.accepted()) {
             throw new GroupException(r.refused(), r.why());
         }

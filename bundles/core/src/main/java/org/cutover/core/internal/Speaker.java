@@ -50,6 +50,10 @@ final class Speaker {
             return r.requestedBy();
         } else if (e instanceof MajorityRecovered m) {
             return m.requestedBy();
+        } else if (e instanceof AddNode a) {
+            return a.requestedBy();
+        } else if (e instanceof SetAcl a) {
+            return a.requestedBy();
         } else if (e instanceof ImportHistory h) {
             return h.node();
         } else if (e instanceof AdjustConfirm c) {

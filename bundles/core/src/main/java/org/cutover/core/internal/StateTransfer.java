@@ -63,18 +63,22 @@ final class StateTransfer {
             }
             GroupState gs = new GroupState(j.group(), j.member(), snapshot);
             if (j.node().equals(nodeName)) {
-                received(gs);
+                received(gs, nodeName);
             } else {
                 unicast.accept(j.node(), gs);
             }
         });
     }
 
-    /** a state for a joiner of this node */
-    void received(GroupState g) {
+    /** a state for a joiner of this node, from the node of the member the join named as its provider only */
+    void received(GroupState g, String fromNode) {
         LocalMember joiner = members.get(g.joiner());
-        if (joiner != null) {
-            joiner.joinState.complete(g.state());
+        if (joiner == null) {
+            return;
+        }
+        if (!joiner.offerState(fromNode, g.state())) {
+            LOG.log(System.Logger.Level.WARNING, "dropped a state for " + g.joiner() + " from node " + fromNode
+                    + ": the member that gives it its state is on another node");
         }
     }
 }

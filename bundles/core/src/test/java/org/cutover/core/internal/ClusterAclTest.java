@@ -135,4 +135,72 @@ public class ClusterAclTest {
             }
         }
     }
+
+    /**
+     * The ACL is replicated: an admin widens it on one node, and every node then applies what it allows (an
+     * operator's node-add and adjust, asked on other nodes), while a viewer can neither change it nor run what it
+     * still reserves. Each change is in every node's history with who made it.
+     */
+    @Test
+    public void anAclChangedThroughTheLogRulesEveryNode() throws Exception {
+        try (TestCluster cluster = new TestCluster("cluster-acl-set", 3).votersAtStart(2)) {
+            List<TestNode> nodes = List.of(cluster.start(0, 1, 2), cluster.start(1, 1, 2), cluster.start(2, 1, 2));
+            for (TestNode n : nodes) {
+                Await.until(n.name + " seeing node3 active", TestCluster.WAIT, () -> n.node.definedNode("node3")
+                        .map(d -> d.status() == org.cutover.api.NodeStatus.ACTIVE).orElse(false),
+                        () -> n.node.definedNodes());
+            }
+            TestNode node1 = nodes.get(0);
+            TestNode node2 = nodes.get(1);
+            TestNode node3 = nodes.get(2);
+            node1.node.join("g", new RecordingListener());
+            java.util.Map<String, List<String>> defaults = node1.node.acl();
+
+            GroupException viewerSet = assertThrows(GroupException.class, () -> as(login("vera", "viewer"), () -> {
+                node2.node.setAcl("adjust", List.of("viewer"));
+                return null;
+            }));
+            assertEquals(viewerSet.getMessage(), ReasonCode.NOT_AUTHORIZED, viewerSet.code());
+            GroupException operatorAdd = assertThrows(GroupException.class, () -> as(login("otto", "operator"),
+                    () -> node2.node.addNode("node3")));
+            assertEquals(operatorAdd.getMessage(), ReasonCode.NOT_AUTHORIZED, operatorAdd.code());
+            assertEquals(List.of("node1", "node2"), node1.node.voters());
+
+            as(login("ada", "admin"), () -> {
+                node1.node.setAcl("node-add", List.of("admin", "operator"));
+                node1.node.setAcl("adjust", List.of("admin", "operator"));
+                return null;
+            });
+            for (TestNode n : nodes) {
+                Await.until(n.name + " applying the new ACL", TestCluster.WAIT,
+                        () -> n.node.acl().get("adjust").equals(List.of("admin", "operator"))
+                                && n.node.acl().get("node-add").equals(List.of("admin", "operator")),
+                        () -> n.node.acl());
+                assertEquals(n.name + ": the rest stays", defaults.get("node-remove"), n.node.acl().get("node-remove"));
+            }
+
+            assertTrue(as(login("otto", "operator"), () -> node2.node.addNode("node3")));
+            for (TestNode n : nodes) {
+                Await.until(n.name + " counting node3 as a voter", TestCluster.WAIT,
+                        () -> n.node.voters().equals(List.of("node1", "node2", "node3")), n.node::voters);
+            }
+            AdjustResult byOperator = as(login("otto", "operator"),
+                    () -> node3.versions.adjust(VersionRequest.of(1, "g").withDowngrade()));
+            assertTrue(byOperator.toString(), byOperator.complete());
+            AdjustResult byViewer = as(login("vera", "viewer"), () -> node3.versions.adjust(VersionRequest.of(2, "g")));
+            assertFalse(byViewer.complete());
+
+            for (TestNode n : nodes) {
+                Await.until(n.name + " has the whole story in its history", TestCluster.WAIT,
+                        () -> n.versions.history(java.util.Optional.empty()).size() >= 4,
+                        () -> n.versions.history(java.util.Optional.empty()));
+                List<String> story = n.versions.history(java.util.Optional.empty()).stream()
+                        .map(r -> r.requestedBy() + " " + r.outcome().split(" ")[0] + " " + r.toLevel()).toList();
+                assertEquals(n.name, List.of("ada@node1 ACL_SET: 0", "ada@node1 ACL_SET: 0",
+                        "otto@node2 NODE_ADDED: 0", "otto@node3 APPLIED 1"), story.subList(story.size() - 4,
+                        story.size()));
+                assertEquals(n.name + ": g at level 1", 1, n.node.group("g").orElseThrow().level());
+            }
+        }
+    }
 }

@@ -3,13 +3,14 @@ package org.cutover.shell.internal;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.cutover.api.DefinedNode;
 import org.cutover.api.GroupInfo;
 import org.cutover.api.version.AdjustRecord;
 
-/** The tables of node-list, group-list and version-history. */
+/** The tables of node-list, group-list, version-history and acl-list. */
 final class ClusterTables {
 
     private ClusterTables() {
@@ -60,6 +61,14 @@ final class ClusterTables {
                     record.requestedBy(), Formats.list(record.groups()), record.fromLevel(), record.toLevel(),
                     record.epoch(), Formats.duration(record.duration()), record.outcome());
         }
+        return table;
+    }
+
+    static ShellTable acl(Map<String, List<String>> rules) {
+        ShellTable table = new ShellTable().emptyTableText("no rules");
+        table.column("Operation");
+        table.column("Roles");
+        rules.forEach((operation, roles) -> table.addRow().addContent(operation, Formats.list(roles)));
         return table;
     }
 }

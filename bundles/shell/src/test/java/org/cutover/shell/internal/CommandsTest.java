@@ -207,6 +207,38 @@ public class CommandsTest {
     }
 
     @Test
+    public void aclSetHandsTheRuleToTheClusterServiceAndAclListShowsIt() {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))));
+        AclSetCommand set = new AclSetCommand();
+        set.clusterService = cluster;
+        set.operation = "adjust";
+        set.roles = List.of("admin", "operator");
+        set.execute();
+        assertEquals("adjust needs one of admin, operator on every node now; cluster:version-history records it\n",
+                printed());
+        assertEquals(List.of("admin", "operator"), cluster.acl().get("adjust"));
+        printed.reset();
+        AclListCommand list = new AclListCommand();
+        list.clusterService = cluster;
+        list.noFormat = true;
+        list.execute();
+        assertEquals("adjust\tadmin, operator\n", printed().replaceAll(" +\t", "\t"));
+    }
+
+    @Test
+    public void aclSetOfAnUnknownOperationFailsWithTheServicesReason() {
+        AclSetCommand set = new AclSetCommand();
+        set.clusterService = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))));
+        set.operation = "reboot";
+        set.roles = List.of("admin");
+        GroupException refused = assertThrows(GroupException.class, set::execute);
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("INVALID_ACL: "));
+        assertEquals("", printed());
+    }
+
+    @Test
     public void commandsAreInScopeClusterWithShortAndLongOptions() throws Exception {
         Map<Class<?>, String> names = Map.of(
                 NodeListCommand.class, "node-list",
@@ -216,7 +248,9 @@ public class CommandsTest {
                 VersionHistoryCommand.class, "version-history",
                 NodeRemoveCommand.class, "node-remove",
                 NodeAddCommand.class, "node-add",
-                MajorityRecoverCommand.class, "majority-recover");
+                MajorityRecoverCommand.class, "majority-recover",
+                AclListCommand.class, "acl-list",
+                AclSetCommand.class, "acl-set");
         for (Map.Entry<Class<?>, String> command : names.entrySet()) {
             Command annotation = command.getKey().getAnnotation(Command.class);
             assertEquals("cluster", annotation.scope());
@@ -228,7 +262,8 @@ public class CommandsTest {
             assertOption(versionCommand, "downgrade", "-d", "--downgrade");
             assertTrue(versionCommand.getDeclaredField("groups").getAnnotation(Argument.class).multiValued());
         }
-        for (Class<?> listCommand : List.of(NodeListCommand.class, GroupListCommand.class, VersionHistoryCommand.class)) {
+        for (Class<?> listCommand : List.of(NodeListCommand.class, GroupListCommand.class, VersionHistoryCommand.class,
+                AclListCommand.class)) {
             assertEquals("--no-format", listCommand.getDeclaredField("noFormat").getAnnotation(Option.class).name());
         }
     }

@@ -1,18 +1,21 @@
 package org.cutover.shell.internal;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.cutover.api.ClusterService;
 import org.cutover.api.DefinedNode;
 import org.cutover.api.GroupException;
 
-/** Defined nodes and voters held in lists; removeNode throws the refusal a test sets. */
+/** Defined nodes, voters and the ACL held in collections; removeNode throws the refusal a test sets. */
 final class FakeClusterService implements ClusterService {
 
     final List<DefinedNode> nodes = new ArrayList<>();
     final List<String> voters = new ArrayList<>();
+    final Map<String, List<String>> acl = new LinkedHashMap<>(Map.of("adjust", List.of("admin")));
     GroupException removeRefusal;
 
     FakeClusterService(DefinedNode... nodes) {
@@ -65,5 +68,19 @@ final class FakeClusterService implements ClusterService {
         voters.retainAll(List.of(localNode()));
         nodes.removeIf(node -> !voters.contains(node.name()));
         return List.copyOf(voters);
+    }
+
+    @Override
+    public Map<String, List<String>> acl() {
+        return new LinkedHashMap<>(acl);
+    }
+
+    @Override
+    public void setAcl(String operation, List<String> roles) {
+        if (!acl.containsKey(operation)) {
+            throw new GroupException(org.cutover.api.ReasonCode.INVALID_ACL, "no cluster operation is named '"
+                    + operation + "'");
+        }
+        acl.put(operation, List.copyOf(roles));
     }
 }

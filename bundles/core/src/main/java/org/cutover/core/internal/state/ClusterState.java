@@ -60,6 +60,7 @@ public final class ClusterState {
     final TreeMap<String, NodeRecord> nodes = new TreeMap<>();
     final TreeMap<String, GroupRecord> groups = new TreeMap<>();
     final AdjustHistory history = new AdjustHistory();
+    final ClusterAcl acl = new ClusterAcl();
     long lastViewId;
     private long lastViewTerm;
 
@@ -314,7 +315,7 @@ public final class ClusterState {
     }
 
     public Result removeNode(RemoveNode r) {
-        String denied = ClusterAcl.refusal(ClusterAcl.NODE_REMOVE, r.asker());
+        String denied = acl.refusal(ClusterAcl.NODE_REMOVE, r.asker());
         if (denied != null) {
             return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
         }
@@ -334,6 +335,10 @@ public final class ClusterState {
      * (the members of the others leave with FAILURE), and the history records who did it.
      */
     public Result majorityRecovered(MajorityRecovered m) {
+        String denied = acl.refusal(ClusterAcl.MAJORITY_RECOVER, m.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
         if (m.voters().isEmpty()) {
             return Result.refuse(ReasonCode.UNKNOWN_NODE, "a recovery that names no voter changes nothing");
         }
@@ -345,9 +350,56 @@ public final class ClusterState {
             }
         }
         history.record("recovery-" + m.requestedBy() + "-" + m.atMillis(), new AdjustRecord(
-                Instant.ofEpochMilli(m.atMillis()), m.requestedBy(), List.of(), 0, 0, 0, null,
+                Instant.ofEpochMilli(m.atMillis()), m.asker().describe(m.requestedBy()), List.of(), 0, 0, 0, null,
                 "MAJORITY_RECOVERED: voters " + String.join(", ", m.voters())));
         return Result.of(changes);
+    }
+
+    /**
+     * An operator's wish to make a learner a voter, checked against the ACL and recorded before the asking node
+     * changes the log's voters (which the log's own membership change does, outside this state).
+     */
+    public Result addNode(AddNode a) {
+        String denied = acl.refusal(ClusterAcl.NODE_ADD, a.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
+        NodeRecord n = nodes.get(a.node());
+        if (n == null || n.status != NodeStatus.ACTIVE) {
+            return Result.refuse(ReasonCode.UNKNOWN_NODE, "no running node named '" + a.node() + "' follows the"
+                    + " cluster log; start it (it joins as a learner) and add it then");
+        }
+        history.record("node-add-" + a.requestedBy() + "-" + a.atMillis(), new AdjustRecord(
+                Instant.ofEpochMilli(a.atMillis()), a.asker().describe(a.requestedBy()), List.of(), 0, 0, 0, null,
+                "NODE_ADDED: " + a.node() + " votes in the cluster log"));
+        return Result.NOTHING;
+    }
+
+    /** a change of the cluster's ACL, itself ruled by it (operation {@code acl-set}); the history records it */
+    public Result setAcl(SetAcl a) {
+        String denied = acl.refusal(ClusterAcl.ACL_SET, a.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
+        String invalid = ClusterAcl.invalid(a.operation(), a.roles());
+        if (invalid != null) {
+            return Result.refuse(ReasonCode.INVALID_ACL, invalid);
+        }
+        acl.set(a.operation(), a.roles());
+        history.record("acl-" + a.requestedBy() + "-" + a.atMillis(), new AdjustRecord(
+                Instant.ofEpochMilli(a.atMillis()), a.asker().describe(a.requestedBy()), List.of(), 0, 0, 0, null,
+                "ACL_SET: " + a.operation() + " needs one of " + acl.rules().get(a.operation())));
+        return Result.NOTHING;
+    }
+
+    /** the cluster's ACL: operation → the roles that may run it */
+    public Map<String, List<String>> acl() {
+        return acl.rules();
+    }
+
+    /** why {@code asker} may not run {@code operation} by the cluster's ACL, or null if it may */
+    public String aclRefusal(String operation, Asker asker) {
+        return acl.refusal(operation, asker);
     }
 
     /**
@@ -409,7 +461,7 @@ public final class ClusterState {
      * same branch. Members whose node cannot run the new level leave the group.
      */
     public Result adjust(Adjust a) {
-        String denied = ClusterAcl.refusal(ClusterAcl.ADJUST, a.asker());
+        String denied = acl.refusal(ClusterAcl.ADJUST, a.asker());
         if (denied != null) {
             return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
         }
@@ -541,10 +593,22 @@ public final class ClusterState {
 
     public void writeTo(DataOutput out) throws IOException {
         StateCodec.write(this, out);
+        acl.writeTo(out);
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
+        ClusterState s = StateCodec.read(in);
+        s.acl.readFrom(in);
+        return s;
+    }
+
+    /** the state file of the pre-log format, which kept no ACL: the defaults hold */
+    public static ClusterState readLegacy(DataInput in) throws IOException {
         return StateCodec.read(in);
+    }
+
+    public void writeLegacyTo(DataOutput out) throws IOException {
+        StateCodec.write(this, out);
     }
 
     /** the history alone, in the snapshot's encoding: what a node of the pre-log format brings in */

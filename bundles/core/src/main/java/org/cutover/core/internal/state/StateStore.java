@@ -175,7 +175,7 @@ public final class StateStore {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
             out.writeInt(FORMAT);
-            state.writeTo(out);
+            state.writeLegacyTo(out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -194,7 +194,7 @@ public final class StateStore {
         if (format != FORMAT) {
             throw new IOException("state format " + format + " is not known to this version");
         }
-        ClusterState state = ClusterState.readFrom(in);
+        ClusterState state = ClusterState.readLegacy(in);
         if (in.available() != 0) {
             throw new IOException(in.available() + " trailing bytes");
         }

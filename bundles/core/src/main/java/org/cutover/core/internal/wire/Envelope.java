@@ -113,13 +113,28 @@ public sealed interface Envelope {
      * The recovery, committed by the new voters once one of them leads: the defined nodes become the voters, on
      * every node, also when the log is replayed after a restart; the history records it.
      */
-    record MajorityRecovered(String requestedBy, List<String> voters, long atMillis) implements Envelope {
+    record MajorityRecovered(String requestedBy, List<String> voters, long atMillis, Asker asker) implements Envelope {
+        public MajorityRecovered(String requestedBy, List<String> voters, long atMillis) {
+            this(requestedBy, voters, atMillis, Asker.NODE);
+        }
+    }
+
+    /**
+     * An operator makes a learner one of the log's voters: the entry is checked against the cluster's ACL and
+     * recorded in the history first, and the asking node changes the voters only once it is applied.
+     */
+    record AddNode(String node, String requestedBy, long atMillis, Asker asker) implements Envelope {
+    }
+
+    /** the cluster's ACL: who may run {@code operation} from now on, replacing its roles */
+    record SetAcl(String operation, List<String> roles, String requestedBy, long atMillis, Asker asker)
+            implements Envelope {
+        public SetAcl {
+            roles = List.copyOf(roles);
+        }
     }
 
     /** a node of the pre-log format brings its adjust history (the snapshot's encoding of it), once */
     record ImportHistory(String node, byte[] history) implements Envelope {
     }
-
-
-
 }

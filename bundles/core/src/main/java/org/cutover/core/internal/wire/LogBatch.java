@@ -36,7 +36,7 @@ public final class LogBatch {
     public static final int MAX_BYTES = 8 << 20;
     private static final int MAX_CERTIFICATES = 8;
     private static final int MAX_CERTIFICATE_BYTES = 16 << 10;
-    private static final int MAX_SIGNATURE_BYTES = 1024;
+    static final int MAX_SIGNATURE_BYTES = 1024;
 
     /** what an author says about itself: its certificate chain (its own first) and the CAs it trusts, DER */
     public record Identity(List<byte[]> chain, List<byte[]> authorities) {
@@ -91,7 +91,7 @@ public final class LogBatch {
         return new Slice(out.buffer(), 0, out.position());
     }
 
-    private static void writeAll(ByteArrayDataOutputStream out, List<byte[]> ders) {
+    static void writeAll(ByteArrayDataOutputStream out, List<byte[]> ders) {
         out.writeShort(ders.size());
         for (byte[] d : ders) {
             out.writeInt(d.length);
@@ -152,7 +152,7 @@ public final class LogBatch {
         }
     }
 
-    private static List<byte[]> readAll(ByteBuffer b, String what) throws IOException {
+    static List<byte[]> readAll(ByteBuffer b, String what) throws IOException {
         int n = Short.toUnsignedInt(b.getShort());
         if (n > MAX_CERTIFICATES) {
             throw new IOException(n + " " + what + "s in one entry, at most " + MAX_CERTIFICATES);

@@ -49,6 +49,12 @@ public final class WireFormat {
             grows += versionsLength(a.from()) + utfLength(a.asker().user()) + stringsLength(a.asker().roles());
         } else if (e instanceof RemoveNode r) {
             grows += utfLength(r.asker().user()) + stringsLength(r.asker().roles());
+        } else if (e instanceof SetAcl a) {
+            grows += stringsLength(a.roles()) + utfLength(a.asker().user()) + stringsLength(a.asker().roles());
+        } else if (e instanceof AddNode a) {
+            grows += utfLength(a.asker().user()) + stringsLength(a.asker().roles());
+        } else if (e instanceof MajorityRecovered m) {
+            grows += stringsLength(m.voters()) + utfLength(m.asker().user()) + stringsLength(m.asker().roles());
         } else if (e instanceof Hello h) {
             grows += versionsLength(h.groups());
             for (Map.Entry<String, List<String>> m : h.members().entrySet()) {
@@ -175,10 +181,24 @@ public final class WireFormat {
                 out.writeUTF(m.requestedBy());
                 writeStrings(out, m.voters());
                 out.writeLong(m.atMillis());
+                writeAsker(out, m.asker());
             } else if (e instanceof ImportHistory h) {
                 out.writeByte(18);
                 out.writeUTF(h.node());
                 writeBytes(out, h.history());
+            } else if (e instanceof AddNode a) {
+                out.writeByte(19);
+                out.writeUTF(a.node());
+                out.writeUTF(a.requestedBy());
+                out.writeLong(a.atMillis());
+                writeAsker(out, a.asker());
+            } else if (e instanceof SetAcl a) {
+                out.writeByte(20);
+                out.writeUTF(a.operation());
+                writeStrings(out, a.roles());
+                out.writeUTF(a.requestedBy());
+                out.writeLong(a.atMillis());
+                writeAsker(out, a.asker());
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -230,8 +250,12 @@ public final class WireFormat {
             case 12 -> new Reply(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));
             case 15 -> new GroupState(in.readUTF(), in.readUTF(), in.readBoolean() ? readBytes(in, length) : null);
             case 16 -> new ForceVoters(in.readUTF(), readStrings(in, length));
-            case 17 -> new MajorityRecovered(in.readUTF(), readStrings(in, length), in.readLong());
+            case 17 -> new MajorityRecovered(in.readUTF(), readStrings(in, length), in.readLong(),
+                    readAsker(in, length));
             case 18 -> new ImportHistory(in.readUTF(), readBytes(in, length));
+            case 19 -> new AddNode(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
+            case 20 -> new SetAcl(in.readUTF(), readStrings(in, length), in.readUTF(), in.readLong(),
+                    readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

@@ -19,13 +19,16 @@ import org.cutover.api.MembershipChange;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Envelope.AddNode;
 import org.cutover.core.internal.wire.Envelope.Adjust;
+import org.cutover.core.internal.wire.Envelope.Asker;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
 import org.cutover.core.internal.wire.Envelope.Hello;
 import org.cutover.core.internal.wire.Envelope.ImportHistory;
 import org.cutover.core.internal.wire.Envelope.Join;
 import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
+import org.cutover.core.internal.wire.Envelope.SetAcl;
 import org.cutover.core.internal.wire.Envelope.ViewChanged;
 import org.junit.Test;
 
@@ -236,6 +239,65 @@ public class ClusterStateTest {
         assertEquals(a.groups(), back.groups());
         assertEquals(a.definedNodes(), back.definedNodes());
         assertEquals(a.history(java.util.Optional.empty()), back.history(java.util.Optional.empty()));
+    }
+
+    /**
+     * The ACL is state like any other: it changes only through an acl-set entry that the ACL itself allows, every
+     * replica takes the same branch, and a snapshot carries it, so a joiner or a restarted node checks the same
+     * rules. A rule for an operation nobody knows, or with no role, changes nothing.
+     */
+    @Test
+    public void theAclChangesOnlyThroughAnAllowedEntryAndTravelsInTheSnapshot() throws IOException {
+        Asker vera = new Asker("vera", List.of("viewer"));
+        Asker otto = new Asker("otto", List.of("viewer", "operator"));
+        Asker ada = new Asker("ada", List.of("admin"));
+        ClusterState s = threeNodes();
+        assertEquals(List.of("adjust", "node-add", "node-remove", "majority-recover", "acl-set"),
+                List.copyOf(s.acl().keySet()));
+        s.acl().values().forEach(roles -> assertEquals(List.of("admin"), roles));
+
+        Adjust byOtto = new Adjust("a1", "n2", 1, List.of(new GroupVersion("g", 2, 1)), 1_000L, otto);
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.adjust(byOtto).refused());
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.setAcl(new SetAcl("adjust", List.of("operator"), "n1", 5, vera))
+                .refused());
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.setAcl(new SetAcl("adjust", List.of("operator"), "n1", 5, otto))
+                .refused());
+        assertEquals(ReasonCode.INVALID_ACL, s.setAcl(new SetAcl("reboot", List.of("admin"), "n1", 5, ada))
+                .refused());
+        assertEquals(ReasonCode.INVALID_ACL, s.setAcl(new SetAcl("adjust", List.of(), "n1", 5, ada)).refused());
+        assertEquals(ReasonCode.INVALID_ACL, s.setAcl(new SetAcl("adjust", List.of("a\u001bdmin"), "n1", 5, ada))
+                .refused());
+        assertTrue(s.history(java.util.Optional.empty()).isEmpty());
+
+        assertTrue(s.setAcl(new SetAcl("adjust", List.of("operator", "admin"), "n1", 6, ada)).accepted());
+        assertEquals(List.of("admin", "operator"), s.acl().get("adjust"));
+        assertEquals("ada@n1", s.history(java.util.Optional.empty()).get(0).requestedBy());
+        assertTrue(s.history(java.util.Optional.empty()).get(0).outcome().startsWith("ACL_SET: adjust"));
+        assertTrue(s.adjust(byOtto).accepted());
+        assertEquals(1, s.group("g").orElseThrow().level());
+        // other operations keep their rule
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.removeNode(new RemoveNode("n3", "n2", otto)).refused());
+
+        ClusterState back = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot(s))));
+        assertEquals(s.acl(), back.acl());
+        assertArrayEquals(snapshot(s), snapshot(back));
+    }
+
+    /** node-add is ruled by the ACL too, names a running node, and the history says who added whom */
+    @Test
+    public void aNodeAddIsCheckedAgainstTheAclAndRecorded() {
+        ClusterState s = threeNodes();
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.addNode(new AddNode("n3", "n1", 7,
+                new Asker("vera", List.of("viewer")))).refused());
+        assertEquals(ReasonCode.UNKNOWN_NODE, s.addNode(new AddNode("n9", "n1", 7, Asker.NODE)).refused());
+        assertTrue(s.history(java.util.Optional.empty()).isEmpty());
+        assertTrue(s.addNode(new AddNode("n3", "n1", 7, new Asker("ada", List.of("admin")))).accepted());
+        assertEquals("ada@n1", s.history(java.util.Optional.empty()).get(0).requestedBy());
+        assertEquals("NODE_ADDED: n3 votes in the cluster log", s.history(java.util.Optional.empty()).get(0)
+                .outcome());
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.majorityRecovered(new MajorityRecovered("n1", List.of("n1"), 8,
+                new Asker("vera", List.of("viewer")))).refused());
+        assertEquals(3, s.definedNodes().size());
     }
 
     private static void apply(ClusterState s, Envelope e) {

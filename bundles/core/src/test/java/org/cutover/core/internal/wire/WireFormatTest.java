@@ -35,7 +35,10 @@ public class WireFormatTest {
             new GroupState("kv", "node2#1", null),
             new ForceVoters("node1", List.of("node1", "node2")),
             new MajorityRecovered("node1", List.of("node1"), 42L),
-            new ImportHistory("node1", new byte[] {0, 0, 0, 0}));
+            new MajorityRecovered("node1", List.of("node1"), 42L, new Asker("ada", List.of("admin"))),
+            new ImportHistory("node1", new byte[] {0, 0, 0, 0}),
+            new AddNode("node4", "node1", 43L, new Asker("ada", List.of("admin", "viewer"))),
+            new SetAcl("adjust", List.of("admin", "operator"), "node1", 44L, Asker.NODE));
 
     @Test
     public void everyKindSurvivesARoundTrip() throws IOException {

@@ -1,0 +1,114 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.cutover.api.Delivery;
+import org.cutover.api.GroupListener;
+import org.cutover.api.Member;
+import org.cutover.core.internal.testing.Await;
+import org.cutover.core.internal.testing.TestCluster;
+import org.cutover.core.internal.testing.TestCluster.TestNode;
+import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.Envelope.GroupState;
+import org.cutover.core.internal.wire.LogBatch;
+import org.cutover.core.internal.wire.SignedUnicast;
+import org.cutover.core.internal.wire.WireFormat;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Message;
+import org.junit.Test;
+
+/**
+ * A node holding a valid certificate (node3) hands node1's joiner a state while node2's member, the one the join
+ * names as its provider, is still computing the real one. node3 writes the unicasts itself, past its own API, and
+ * gives them node2's address as their sender, which JGroups lets any peer write. Every forgery is dropped: node3's
+ * honest signature (not the provider), node2's name signed with node3's key (with and without node2's chain), the
+ * unsigned format, and a state node2 signed for another node. The same bytes signed with node2's key for node1,
+ * sent the same way, are taken: so the refusals are the signature's and the provider check's.
+ */
+public class SignedUnicastsTest {
+
+    /** restores whatever state it is given; its own state waits for the test */
+    static final class Blocking implements GroupListener {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CompletableFuture<String> restored = new CompletableFuture<>();
+
+        @Override
+        public void onMessage(Delivery delivery) {
+        }
+
+        @Override
+        public byte[] stateForJoiner() {
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "real".getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void restoreState(byte[] state) {
+            restored.complete(new String(state, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    public void aJoinersStateIsTakenOnlyFromItsProvidersNodeWithThatNodesSignature() throws Exception {
+        try (TestCluster cluster = new TestCluster("signed-unicasts", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            TestNode node1 = nodes.get(0);
+            TestNode node2 = nodes.get(1);
+            TestNode node3 = nodes.get(2);
+            Blocking provider = new Blocking();
+            node2.node.join("g", provider);
+            Blocking joiner = new Blocking();
+            CompletableFuture<Void> join = CompletableFuture.runAsync(() -> node1.node.join("g", joiner));
+            Await.until("node1 applied its member's join", TestCluster.WAIT,
+                    () -> node1.node.group("g").map(g -> g.members().size() == 2).orElse(false),
+                    () -> node1.node.group("g"));
+            String joinerId = node1.node.group("g").orElseThrow().members().stream()
+                    .filter(m -> m.node().equals("node1")).map(Member::id).findFirst().orElseThrow();
+
+            Address to = node1.channel().getAddress();
+            Address node2Address = node2.channel().getAddress();
+            LogBatch.Signer node3Key = node3.tls::sign;
+            List<byte[]> node2Chain = node2.tls.identity().chain();
+            send(node3, to, node3.channel().getAddress(),
+                    SignedUnicast.encode("node3", "node1", List.of(), state(joinerId, "node3's own"), node3Key));
+            send(node3, to, node2Address,
+                    SignedUnicast.encode("node2", "node1", List.of(), state(joinerId, "node2's name"), node3Key));
+            send(node3, to, node2Address,
+                    SignedUnicast.encode("node2", "node1", node2Chain, state(joinerId, "node2's chain"), node3Key));
+            send(node3, to, node2Address, WireFormat.encode(state(joinerId, "unsigned")));
+            send(node3, to, node2Address, SignedUnicast.encode("node2", "node3", List.of(),
+                    state(joinerId, "signed by node2 for node3"), node2.tls::sign));
+            Thread.sleep(1000);
+            assertFalse("no forged state ended the join: " + joiner.restored.getNow(null), join.isDone());
+
+            send(node3, to, node2Address, SignedUnicast.encode("node2", "node1", List.of(),
+                    state(joinerId, "signed by node2 for node1"), node2.tls::sign));
+            join.get(30, TimeUnit.SECONDS);
+            assertEquals("signed by node2 for node1", joiner.restored.get());
+            provider.release.countDown();
+        }
+    }
+
+    private static Envelope state(String joiner, String text) {
+        return new GroupState("g", joiner, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** straight onto node3's channel, past its API; unreliable, so no protocol keeps it for its sender address */
+    private static void send(TestNode from, Address to, Address claimedSender, byte[] bytes) throws Exception {
+        Message m = new BytesMessage(to, bytes).setSrc(claimedSender);
+        m.setFlag(Message.Flag.OOB, Message.Flag.NO_RELIABILITY);
+        from.channel().send(m);
+    }
+}
