@@ -55,7 +55,12 @@ final class CutoverCluster implements AutoCloseable {
      *                {@link #heal}: the network's faults, below everything Cutover and JGroups' membership run
      */
     static CutoverCluster start(String name, int size, Path stateRoot, boolean discard) throws Exception {
-        Stack stack = Stack.shipped(size);
+        return start(name, size, stateRoot, discard, Stack.shipped(size));
+    }
+
+    /** on {@code stack}: {@link Stack#shipped(int, boolean)} with TLS on or off */
+    static CutoverCluster start(String name, int size, Path stateRoot, boolean discard, Stack stack)
+            throws Exception {
         String clusterName = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         Path dir = stateRoot.resolve(name);
         deleteRecursively(dir);

@@ -44,9 +44,12 @@ final class Stack {
     private final int[] ports;
     /** the stack's XML with {@link #PORT} and {@link #HOSTS} still to fill in */
     private final String template;
+    /** whether its channels run the shipped mutual TLS */
+    private final boolean tls;
 
-    private Stack(int members, String template) throws IOException {
+    private Stack(int members, String template, boolean tls) throws IOException {
         this.template = template;
+        this.tls = tls;
         ports = new int[members];
         for (int i = 0; i < members; i++) {
             try (ServerSocket s = new ServerSocket(0)) {
@@ -57,7 +60,7 @@ final class Stack {
 
     JChannel channel(int index) throws Exception {
         JChannel ch = new JChannel(new ByteArrayInputStream(xml(ports[index]).getBytes(StandardCharsets.UTF_8)));
-        if (TLS) {
+        if (tls) {
             String name = "node" + (index + 1);
             org.cutover.core.internal.tls.NodeTls.load(certificates(name), name, java.time.Duration.ofHours(1))
                     .secure(ch);
@@ -89,7 +92,12 @@ final class Stack {
 
     /** the stack of Cutover nodes: the shipped file as is, for {@code members} nodes on loopback */
     static Stack shipped(int members) throws IOException {
-        return new Stack(members, template());
+        return shipped(members, TLS);
+    }
+
+    /** as {@link #shipped(int)}, with TLS on or off whatever BENCH_TLS says: for one run that compares both */
+    static Stack shipped(int members, boolean tls) throws IOException {
+        return new Stack(members, template(tls), tls);
     }
 
     /**
@@ -108,7 +116,7 @@ final class Stack {
      * variant's ELECTION, RAFT and REDIRECT go).
      */
     static Stack lower(int members, String belowGms, String ordering, String top) throws IOException {
-        String x = template();
+        String x = template(TLS);
         String stripped = x.replaceAll("[ \\t]*<(raft|org\\.cutover\\.jgroups\\.raft)\\.[A-Za-z0-9_]+[^>]*/>[ \\t]*\\R?", "");
         if (stripped.equals(x)) {
             throw new IllegalStateException("the shipped stack " + SHIPPED + " has no raft protocols to strip");
@@ -116,15 +124,15 @@ final class Stack {
         x = stripped;
         x = replaceOnce(x, "(<pbcast\\.GMS[^>]*/>)", belowGms + "\n    $1\n    " + ordering);
         x = replaceOnce(x, "(<FRAG4[^>]*/>)", "$1\n    " + top);
-        return new Stack(members, x);
+        return new Stack(members, x, TLS);
     }
 
-    /** the shipped file without comments, TLS on only with BENCH_TLS=1, its system properties replaced */
-    private static String template() throws IOException {
+    /** the shipped file without comments, TLS on or off, its system properties replaced */
+    private static String template(boolean tls) throws IOException {
         String x = Files.readString(SHIPPED, StandardCharsets.UTF_8);
         // comments first: they name protocols and must not be matched below
         x = x.replaceAll("(?s)<!--.*?-->", "");
-        if (!TLS) {
+        if (!tls) {
             x = replaceOnce(x, "tls\\.enabled=\"true\"", "tls.enabled=\"false\"");
         } else if (!x.contains("tls.enabled=\"true\"")) {
             throw new IllegalStateException("the shipped stack " + SHIPPED + " no longer runs TLS");

@@ -69,18 +69,32 @@ final class AdjustHistory {
         return list;
     }
 
-    /** entries of a pre-log state file that this history lacks (by request id), then time order, newest kept */
-    void importFrom(byte[] encoded) throws IOException {
+    /**
+     * Entries of a pre-log state file that this history lacks (by request id), the newest first, into the room
+     * that is left only, each marked with the node that brought it; then time order. An import never drops a
+     * record: a node with a valid certificate could otherwise push every record of the log out of the history
+     * with {@value #MAX} entries dated in the future.
+     *
+     * @return how many entries it took
+     */
+    int importFrom(byte[] encoded, String node) throws IOException {
         List<Entry> imported = read(new DataInputStream(new ByteArrayInputStream(encoded)));
+        imported.sort(Comparator.comparing((Entry e) -> e.record.when()).reversed());
+        int taken = 0;
         for (Entry e : imported) {
+            if (entries.size() >= MAX) {
+                break;
+            }
             if (!applied(e.requestId)) {
-                entries.add(e);
+                AdjustRecord r = e.record;
+                entries.add(new Entry(e.requestId, new AdjustRecord(r.when(), r.requestedBy(), r.groups(),
+                        r.fromLevel(), r.toLevel(), r.epoch(), r.duration(), r.outcome() + " (imported from "
+                        + node + ")")));
+                taken++;
             }
         }
         entries.sort(Comparator.comparing(e -> e.record.when()));
-        while (entries.size() > MAX) {
-            entries.remove(0);
-        }
+        return taken;
     }
 
     byte[] bytes() {

@@ -404,11 +404,12 @@ public final class ClusterState {
 
     /**
      * A node of the pre-log format brings its adjust history: entries the history lacks (by request id) are
-     * added, the history is put in time order and keeps the newest {@value AdjustHistory#MAX}.
+     * added into the room left of {@value AdjustHistory#MAX}, marked with that node, and the history is put in
+     * time order; no record is dropped for them.
      */
     public Result importHistory(ImportHistory h) {
         try {
-            history.importFrom(h.history());
+            history.importFrom(h.history(), h.node());
         } catch (IOException e) {
             return Result.refuse(ReasonCode.INVALID_LEVEL, "the history imported by " + h.node()
                     + " cannot be read: " + e.getMessage());

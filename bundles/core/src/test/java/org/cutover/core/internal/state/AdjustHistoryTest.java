@@ -53,7 +53,7 @@ public class AdjustHistoryTest {
             }
         }
         IOException e = org.junit.Assert.assertThrows(IOException.class,
-                () -> new AdjustHistory().importFrom(bytes.toByteArray()));
+                () -> new AdjustHistory().importFrom(bytes.toByteArray(), "n1"));
         assertTrue(e.getMessage(), e.getMessage().contains("at most " + AdjustHistory.MAX));
     }
 
@@ -78,12 +78,41 @@ public class AdjustHistoryTest {
         AdjustHistory h = new AdjustHistory();
         h.record("b", adjust(30, "g"));
         h.record("c", adjust(20, "h"));
-        h.importFrom(old.bytes());
-        assertEquals(List.of(adjust(10, "g"), adjust(20, "h"), adjust(30, "g")), h.list(Optional.empty()));
+        assertEquals(1, h.importFrom(old.bytes(), "n9"));
+        AdjustRecord a = adjust(10, "g");
+        assertEquals(List.of(new AdjustRecord(a.when(), a.requestedBy(), a.groups(), a.fromLevel(), a.toLevel(),
+                a.epoch(), a.duration(), a.outcome() + " (imported from n9)"), adjust(20, "h"), adjust(30, "g")),
+                h.list(Optional.empty()));
 
         AdjustHistory copy = new AdjustHistory();
         copy.readFrom(new DataInputStream(new ByteArrayInputStream(h.bytes())));
         assertEquals(h.list(Optional.empty()), copy.list(Optional.empty()));
         assertTrue(copy.applied("a") && copy.applied("b") && copy.applied("c"));
+    }
+
+    /**
+     * A node with a valid certificate imports a "pre-log history" of {@value AdjustHistory#MAX} entries dated in
+     * the future: before, they pushed every record of the log out on every node. Now an import only fills the
+     * room left, marked with the node that brought it, and drops nothing.
+     */
+    @Test
+    public void anImportCannotPushRecordsOfTheLogOut() throws IOException {
+        AdjustHistory forged = new AdjustHistory();
+        for (int i = 0; i < AdjustHistory.MAX; i++) {
+            forged.record("forged-" + i, new AdjustRecord(Instant.parse("2099-01-01T00:00:00Z").plusSeconds(i),
+                    "ada@node1", List.of("g"), 2, 1, 1000 + i, null, "APPLIED"));
+        }
+        AdjustHistory h = new AdjustHistory();
+        for (int i = 0; i < 3; i++) {
+            h.record("real-" + i, adjust(i + 1, "g"));
+        }
+        assertEquals(AdjustHistory.MAX - 3, h.importFrom(forged.bytes(), "node3"));
+        for (int i = 0; i < 3; i++) {
+            assertTrue("real-" + i + " kept", h.applied("real-" + i));
+        }
+        assertEquals(AdjustHistory.MAX, h.list(Optional.empty()).size());
+        assertTrue(h.list(Optional.empty()).stream().filter(r -> r.when().getEpochSecond() > 4_000_000_000L)
+                .allMatch(r -> r.outcome().endsWith("(imported from node3)")));
+        assertEquals("a full history takes nothing", 0, h.importFrom(forged.bytes(), "node3"));
     }
 }

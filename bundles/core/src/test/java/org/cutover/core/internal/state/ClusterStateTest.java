@@ -198,7 +198,11 @@ public class ClusterStateTest {
         byte[] bytes = old.historyBytes();
         assertTrue(s.importHistory(new ImportHistory("n1", bytes)).accepted());
         assertTrue(s.importHistory(new ImportHistory("n1", bytes)).accepted());
-        assertEquals(old.history(java.util.Optional.empty()), s.history(java.util.Optional.empty()));
+        List<String> outcomes = s.history(java.util.Optional.empty()).stream().map(r -> r.outcome()).toList();
+        assertEquals("the one it lacked, marked with the node that brought it",
+                List.of("APPLIED", "APPLIED (imported from n1)"), outcomes);
+        assertEquals(old.history(java.util.Optional.empty()).stream().map(r -> r.epoch()).toList(),
+                s.history(java.util.Optional.empty()).stream().map(r -> r.epoch()).toList());
         assertEquals(ReasonCode.INVALID_LEVEL, s.importHistory(new ImportHistory("n1", new byte[] {1})).refused());
     }
 

@@ -1,0 +1,245 @@
+package org.cutover.bench;
+
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.cutover.api.Group;
+import org.cutover.bench.stats.Json;
+import org.cutover.bench.stats.Stats;
+import org.cutover.bench.stats.SwitchSeries;
+import org.cutover.core.internal.version.VersionNegotiator;
+
+/**
+ * What mutual TLS costs, against plain TCP in the same run: two 3-node clusters on the shipped stack in one JVM,
+ * one with the shipped TLS and one with {@code tls.enabled="false"}, otherwise the same (both sign their log
+ * entries and unicasts). Each measurement alternates between them, so the machine's noise falls on both:
+ * <ul>
+ *   <li>adjust of group {@code t} (levels 1 and 2) asked from a node that does not lead, in blocks of 20;</li>
+ *   <li>bursts: every member sends {@code --burst} messages at once with {@code sendAsync} (msgs/s delivered);
+ *       this saturates both cores, so its load average is above 2 by construction;</li>
+ *   <li>paced: the three members together offer {@code --rate} msgs/s for {@code --seconds} (open loop), below
+ *       saturation; the process's CPU time per message sent is what TLS costs in itself, whatever the machine
+ *       has to spare, and the load average stays a result.</li>
+ * </ul>
+ *
+ * <pre>BENCH_MAIN=org.cutover.bench.TlsCostBench benchmarks/run [--payloads 1024,64] [--rounds 3]
+ *     [--switches 200] [--burst 30000] [--rate 15000] [--seconds 8]</pre>
+ */
+public final class TlsCostBench {
+
+    private static final int MEMBERS = 3;
+    private static final int BLOCK = 20;
+
+    private TlsCostBench() {
+    }
+
+    /** one cluster under test: its members of group t and what they delivered */
+    private static final class Side {
+        final String name;
+        final CutoverCluster cluster;
+        final List<Group> members;
+        final AtomicLong[] delivered = new AtomicLong[MEMBERS];
+        final AtomicReference<CountDownLatch> done = new AtomicReference<>(new CountDownLatch(0));
+        final AtomicLong expected = new AtomicLong(Long.MAX_VALUE);
+        final SwitchSeries switches = new SwitchSeries(false, "t", 2);
+        final VersionNegotiator asker;
+        final List<Double> burstRates = new ArrayList<>();
+        final List<Double> cpuPerMessage = new ArrayList<>();
+        final List<Double> pacedRates = new ArrayList<>();
+        final List<Double> loads = new ArrayList<>();
+
+        Side(String name, boolean tls) throws Exception {
+            this.name = name;
+            cluster = CutoverCluster.start("tls-cost-" + name, MEMBERS, Path.of("target", "bench-state"), false,
+                    Stack.shipped(MEMBERS, tls));
+            for (int i = 0; i < MEMBERS; i++) {
+                delivered[i] = new AtomicLong();
+            }
+            members = cluster.joinEverywhere("t", i -> d -> {
+                if (delivered[i].incrementAndGet() == expected.get()) {
+                    done.get().countDown();
+                }
+            });
+            asker = cluster.versions.get(AdjustBench.follower(cluster));
+        }
+
+        /** every member sends {@code burst} at once; msgs/s until every member delivered all */
+        double burst(byte[] payload, long burst) throws Exception {
+            ThroughputBench.settle();
+            long base = delivered[0].get();
+            for (AtomicLong d : delivered) {
+                d.set(base);
+            }
+            expected.set(base + MEMBERS * burst);
+            CountDownLatch all = new CountDownLatch(MEMBERS);
+            done.set(all);
+            long nanos = ThroughputBench.timed(MEMBERS, burst, i -> members.get(i).sendAsync(payload), all);
+            expected.set(Long.MAX_VALUE);
+            if (nanos < 0) {
+                throw new IllegalStateException(name + ": a burst did not complete in " + ThroughputBench.TIMEOUT_MS
+                        + " ms");
+            }
+            return MEMBERS * burst / (nanos / 1e9);
+        }
+
+        /** the members together offer {@code rate} msgs/s for {@code seconds}; CPU µs per message sent */
+        void paced(byte[] payload, double rate, int seconds) throws Exception {
+            ThroughputBench.settle();
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            long before = delivered[0].get();
+            OpenLoad load = new OpenLoad(members, payload, rate / MEMBERS);
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            load.start();
+            Thread.sleep(seconds * 1000L);
+            load.stop();
+            long sent = load.sent.get();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (delivered[0].get() - before < sent && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            long cpu1 = os.getProcessCpuTime();
+            long t1 = System.nanoTime();
+            if (delivered[0].get() - before < sent) {
+                throw new IllegalStateException(name + ": " + (delivered[0].get() - before) + " of " + sent
+                        + " delivered on node1 a minute after the paced load stopped");
+            }
+            cpuPerMessage.add((cpu1 - cpu0) / 1e3 / sent);
+            pacedRates.add(sent / ((t1 - t0) / 1e9));
+            loads.add(Bench.load1());
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = Bench.parse(args);
+        int[] payloads = java.util.Arrays.stream(o.getOrDefault("payloads", "1024,64").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
+        int switches = Integer.parseInt(o.getOrDefault("switches", "200"));
+        long burst = Long.parseLong(o.getOrDefault("burst", "30000"));
+        double rate = Double.parseDouble(o.getOrDefault("rate", "15000"));
+        int seconds = Integer.parseInt(o.getOrDefault("seconds", "8"));
+        Logger.getLogger("").setLevel(Level.SEVERE);
+        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(Level.SEVERE);
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        double loadStart = Bench.load1();
+        StringBuilder table = new StringBuilder();
+        Json.Obj json = new Json.Obj().put("when", Instant.now().toString()).put("cpus", cores)
+                .put("load_average_at_start", loadStart)
+                .put("options", new Json.Obj().put("rounds", rounds).put("switches", switches).put("burst", burst)
+                        .put("rate", rate).put("seconds", seconds));
+        Side plain = new Side("plain", false);
+        Side tls = new Side("tls", true);
+        try {
+            List<Side> sides = List.of(plain, tls);
+            for (Side s : sides) {
+                for (int i = 0; i < 40; i++) {
+                    s.switches.switchOnce(s.asker::adjust, false);
+                }
+            }
+            double adjustLoad = loadStart;
+            for (int done = 0; done < switches; done += BLOCK) {
+                for (Side s : sides) {
+                    for (int i = 0; i < BLOCK && !s.switches.failing(); i++) {
+                        s.switches.switchOnce(s.asker::adjust, true);
+                    }
+                }
+                adjustLoad = Math.max(adjustLoad, Bench.load1());
+            }
+            table.append(String.format(Locale.ROOT, "%nMutual TLS against plain TCP: two 3-node clusters in one JVM"
+                    + " on %d cores, shipped stack, both signing; each row alternates between them%n", cores));
+            table.append(String.format(Locale.ROOT, "%-40s %12s %12s %8s  %s%n", "", "plain", "TLS", "TLS/plain",
+                    "load average (1 min)"));
+            Stats ps = Stats.of(plain.switches.wall);
+            Stats ts = Stats.of(tls.switches.wall);
+            String adjustNoise = adjustLoad > cores ? " NOISY" : "";
+            row(table, "adjust p50, ms", ps.p50() / 1e6, ts.p50() / 1e6, adjustLoad, adjustNoise);
+            row(table, "adjust p99, ms", ps.p99() / 1e6, ts.p99() / 1e6, adjustLoad, adjustNoise);
+            json.put("adjust", new Json.Obj().put("plain", ps.toJson()).put("tls", ts.toJson())
+                    .put("plain_failures", plain.switches.failures.size())
+                    .put("tls_failures", tls.switches.failures.size()).put("load_average", adjustLoad));
+
+            Json.Arr per = new Json.Arr();
+            for (int payload : payloads) {
+                byte[] bytes = new byte[payload];
+                for (Side s : sides) {
+                    s.burst(bytes, Math.max(1, burst / 5)); // warm-up
+                    s.burstRates.clear();
+                    s.cpuPerMessage.clear();
+                    s.pacedRates.clear();
+                    s.loads.clear();
+                }
+                double burstLoad = Bench.load1();
+                for (int r = 0; r < rounds; r++) {
+                    for (Side s : sides) {
+                        s.burstRates.add(s.burst(bytes, burst));
+                        burstLoad = Math.max(burstLoad, Bench.load1());
+                    }
+                }
+                for (int r = 0; r < rounds; r++) {
+                    for (Side s : sides) {
+                        s.paced(bytes, rate, seconds);
+                    }
+                }
+                double pacedLoad = java.util.stream.Stream.of(plain.loads, tls.loads).flatMap(List::stream)
+                        .mapToDouble(Double::doubleValue).max().orElse(0);
+                row(table, payload + " B burst, msgs/s (median of " + rounds + ")", median(plain.burstRates),
+                        median(tls.burstRates), burstLoad, burstLoad > cores ? " NOISY (saturating by design)" : "");
+                row(table, payload + " B paced " + Math.round(rate) + "/s, CPU µs/msg", median(plain.cpuPerMessage),
+                        median(tls.cpuPerMessage), pacedLoad, pacedLoad > cores ? " NOISY" : "");
+                row(table, payload + " B paced, msgs/s achieved", median(plain.pacedRates), median(tls.pacedRates),
+                        pacedLoad, "");
+                per.add(new Json.Obj().put("payload_bytes", payload)
+                        .put("burst_msgs_per_s", new Json.Obj().put("plain", arr(plain.burstRates))
+                                .put("tls", arr(tls.burstRates)).put("load_average", burstLoad))
+                        .put("paced_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.cpuPerMessage))
+                                .put("tls", arr(tls.cpuPerMessage)).put("load_average", pacedLoad))
+                        .put("paced_msgs_per_s", new Json.Obj().put("plain", arr(plain.pacedRates))
+                                .put("tls", arr(tls.pacedRates))));
+            }
+            json.put("payloads", per);
+        } finally {
+            tls.cluster.close();
+            plain.cluster.close();
+        }
+        json.put("load_average_at_end", Bench.load1());
+        System.out.print(table);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "tls-cost-table.txt"), table.toString(), StandardCharsets.UTF_8);
+        Files.writeString(Path.of("target", "tls-cost.json"), json + "\n", StandardCharsets.UTF_8);
+        System.out.println("wrote target/tls-cost.json; load average at end " + Bench.load1());
+        System.exit(0);
+    }
+
+    private static void row(StringBuilder table, String what, double plain, double tls, double load, String note) {
+        table.append(String.format(Locale.ROOT, "%-40s %12.2f %12.2f %7.0f%%  %.2f%s%n", what, plain, tls,
+                100 * tls / plain, load, note));
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() / 2);
+    }
+
+    private static Json.Arr arr(List<Double> values) {
+        Json.Arr a = new Json.Arr();
+        values.forEach(a::add);
+        return a;
+    }
+}
