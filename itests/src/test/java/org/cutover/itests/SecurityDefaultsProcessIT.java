@@ -209,6 +209,49 @@ public class SecurityDefaultsProcessIT {
         assertFalse("the admin's adjust: " + admin, admin.contains("NOT_AUTHORIZED") || admin.contains("Error"));
     }
 
+    /**
+     * The node's MBeans through Karaf's RMI connector, as an operator's jconsole or Hawtio reads them: a viewer
+     * reads the node and group kv (level 2 after h_) and is refused the adjust operation by
+     * etc/jmx.acl.org.cutover.cfg; the admin adjusts kv back to level 1 through JMX, and the history names the
+     * JMX user.
+     */
+    @Test
+    public void i_overJmxAViewerReadsTheNodeAndItsGroupsAndOnlyAdminAdjusts() throws Exception {
+        ObjectName nodeBean = new ObjectName("org.cutover:type=Node");
+        ObjectName kv = new ObjectName("org.cutover:type=Group,name=kv");
+        ObjectName versions = new ObjectName("org.cutover:type=Versions");
+        Object[] toLevel1 = {1, new String[] {"kv"}, true};
+        String[] signature = {int.class.getName(), String[].class.getName(), boolean.class.getName()};
+        try (JMXConnector viewer = jmx("viewer", viewerPassword())) {
+            MBeanServerConnection c = viewer.getMBeanServerConnection();
+            assertEquals("s1", c.getAttribute(nodeBean, "Name"));
+            assertEquals(true, c.getAttribute(nodeBean, "InPrimaryComponent"));
+            Await.until("group kv's MBean", BOOT_TIMEOUT, () -> {
+                try {
+                    return c.isRegistered(kv);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, registered -> registered);
+            assertEquals(2, c.getAttribute(kv, "Level"));
+            try {
+                c.invoke(versions, "adjust", toLevel1, signature);
+                fail("a viewer adjusted kv over JMX");
+            } catch (SecurityException refused) {
+                // Karaf's JMX guard: the domain's ACL keeps operations for admin
+            }
+            assertEquals("kv still at level 2", 2, c.getAttribute(kv, "Level"));
+        }
+        try (JMXConnector admin = jmx("karaf", node.adminPassword())) {
+            MBeanServerConnection c = admin.getMBeanServerConnection();
+            String adjusted = (String) c.invoke(versions, "adjust", toLevel1, signature);
+            assertTrue(adjusted, adjusted.startsWith("adjusted to level 1"));
+            assertEquals(1, c.getAttribute(kv, "Level"));
+            String[] history = (String[]) c.getAttribute(versions, "History");
+            assertTrue(String.join("\n", history), history[history.length - 1].contains("karaf@s1"));
+        }
+    }
+
     /** group kv's level in cluster:group-list --no-format (columns padded and tab-separated), or null */
     private static String kvLevel(String groupList) {
         return groupList.lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length > 1 && f[0].equals("kv"))

@@ -467,6 +467,26 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return l != null && l.hasLeader();
     }
 
+    /** the cluster log's leader as this node knows it, if any */
+    public Optional<String> leaderName() {
+        RaftHandle h = raft;
+        Address leader = h == null ? null : h.leader();
+        return leader == null ? Optional.empty()
+                : Optional.ofNullable(org.jgroups.raft.util.Utils.extractRaftId(leader));
+    }
+
+    /** this node's commit index in the cluster log (0 before it has one) */
+    public long commitIndex() {
+        RaftHandle h = raft;
+        return h == null ? 0 : h.commitIndex();
+    }
+
+    /** the last log index this node has applied */
+    public long appliedIndex() {
+        RaftHandle h = raft;
+        return h == null ? 0 : h.lastApplied();
+    }
+
     public NodeSettings settings() {
         return settings;
     }

@@ -15,6 +15,7 @@ import org.cutover.api.GroupService;
 import org.cutover.api.spi.InfraProtocol;
 import org.cutover.api.version.VersionService;
 import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.jmx.MBeanRegistrations;
 import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
@@ -116,6 +117,7 @@ public final class NodeComponent {
     private final InfraLevels infra = new InfraLevels();
     private final Map<InfraProtocol, Boolean> tracked = new ConcurrentHashMap<>();
     private final List<ServiceRegistration<?>> registrations;
+    private final MBeanRegistrations mbeans;
 
     @Activate
     public NodeComponent(Config config, BundleContext context,
@@ -168,6 +170,7 @@ public final class NodeComponent {
                 context.registerService(new String[] {ClusterService.class.getName(), GroupService.class.getName()},
                         node, props),
                 context.registerService(VersionService.class, negotiator, props));
+        mbeans = new MBeanRegistrations(context, node, negotiator);
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
                 + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
     }
@@ -226,6 +229,7 @@ public final class NodeComponent {
 
     @Deactivate
     void deactivate() {
+        mbeans.close();
         registrations.forEach(r -> {
             try {
                 r.unregister();
