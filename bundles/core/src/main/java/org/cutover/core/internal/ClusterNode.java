@@ -475,6 +475,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 : Optional.ofNullable(org.jgroups.raft.util.Utils.extractRaftId(leader));
     }
 
+    /**
+     * The group's messages in the log so far as applied on this node, and their bytes (the frame each carries,
+     * as its level encodes it): {messages, bytes}. Every node counts the same.
+     */
+    public long[] groupTraffic(String group) {
+        return messaging.traffic(group);
+    }
+
     /** this node's commit index in the cluster log (0 before it has one) */
     public long commitIndex() {
         RaftHandle h = raft;

@@ -50,6 +50,14 @@ final class GroupMessaging {
     private final BiConsumer<String, Envelope> unicast;
     private final ScheduledExecutorService timer;
     private final Map<Long, RequestTracker> requests = new ConcurrentHashMap<>();
+    /** every group's messages in the log so far, counted where they are applied (the applier is the one writer) */
+    private final Map<String, Traffic> traffic = new ConcurrentHashMap<>();
+
+    /** a group's messages and their payload bytes, as applied on this node: the same count on every node */
+    static final class Traffic {
+        volatile long messages;
+        volatile long bytes;
+    }
 
     GroupMessaging(String nodeName, InfraLevels infra, Replica replica, LocalMembers members,
                    Function<Envelope, CompletableFuture<ClusterState.Result>> append,
@@ -101,6 +109,9 @@ final class GroupMessaging {
 
     /** a data envelope at its log position, holding the replica's monitor */
     void onGroupData(GroupData d, long pos) {
+        Traffic t = traffic.computeIfAbsent(d.group(), g -> new Traffic());
+        t.messages++; // one writer (the applier thread); readers only read
+        t.bytes += d.frame().length();
         List<LocalMember> targets = members.of(d.group());
         if (targets.isEmpty()) {
             return;
@@ -174,5 +185,11 @@ final class GroupMessaging {
             LOG.log(System.Logger.Level.WARNING, "dropped an undecodable reply from " + r.member() + ": "
                     + ex.getMessage());
         }
+    }
+
+    /** {messages, bytes} of the group's messages applied here so far */
+    long[] traffic(String group) {
+        Traffic t = traffic.get(group);
+        return t == null ? new long[2] : new long[] {t.messages, t.bytes};
     }
 }

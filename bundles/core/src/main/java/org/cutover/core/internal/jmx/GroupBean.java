@@ -11,6 +11,12 @@ public final class GroupBean extends StandardMBean implements GroupMBean {
 
     private final ClusterNode node;
     private final String name;
+    /** the last sample: nanoTime, messages, bytes; and the rates between the last two */
+    private long sampledAt;
+    private long sampledMessages;
+    private long sampledBytes;
+    private volatile double messagesPerSecond;
+    private volatile double bytesPerSecond;
 
     public GroupBean(ClusterNode node, String name) throws NotCompliantMBeanException {
         super(GroupMBean.class);
@@ -45,5 +51,38 @@ public final class GroupBean extends StandardMBean implements GroupMBean {
     @Override
     public String[] getMembers() {
         return info().members().stream().map(m -> m.node() + "/" + m.id()).toArray(String[]::new);
+    }
+
+    @Override
+    public long getMessages() {
+        return node.groupTraffic(name)[0];
+    }
+
+    @Override
+    public long getBytes() {
+        return node.groupTraffic(name)[1];
+    }
+
+    @Override
+    public double getMessagesPerSecond() {
+        return messagesPerSecond;
+    }
+
+    @Override
+    public double getBytesPerSecond() {
+        return bytesPerSecond;
+    }
+
+    /** takes a sample at {@code nanos}: the rates become those since the last one (called by one thread) */
+    void sample(long nanos) {
+        long[] t = node.groupTraffic(name);
+        if (sampledAt != 0 && nanos > sampledAt) {
+            double seconds = (nanos - sampledAt) / 1e9;
+            messagesPerSecond = (t[0] - sampledMessages) / seconds;
+            bytesPerSecond = (t[1] - sampledBytes) / seconds;
+        }
+        sampledAt = nanos;
+        sampledMessages = t[0];
+        sampledBytes = t[1];
     }
 }

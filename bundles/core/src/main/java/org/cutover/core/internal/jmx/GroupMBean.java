@@ -14,4 +14,15 @@ public interface GroupMBean {
 
     /** node/member of each member */
     String[] getMembers();
+
+    /** the group's messages in the cluster log so far (every node counts the same) */
+    long getMessages();
+
+    /** their payload bytes, as their level encodes them */
+    long getBytes();
+
+    /** over the last second, sampled every second */
+    double getMessagesPerSecond();
+
+    double getBytesPerSecond();
 }

@@ -24,7 +24,7 @@ import org.osgi.framework.ServiceRegistration;
  * The node's MBeans in domain {@code org.cutover}, registered as OSGi services with a {@code jmx.objectname}
  * property: Karaf's {@code management} feature (Aries JMX whiteboard) puts them into the MBean server that its
  * RMI connector serves, behind its JMX ACLs. One {@code type=Group} MBean per group, kept in step with the
- * replicated state every second.
+ * replicated state every second, when each group's message and byte rates are sampled too.
  */
 public final class MBeanRegistrations implements AutoCloseable {
 
@@ -37,6 +37,7 @@ public final class MBeanRegistrations implements AutoCloseable {
     private final ServiceRegistration<?> nodeBean;
     private final ServiceRegistration<?> versionsBean;
     private final Map<String, ServiceRegistration<?>> groups = new ConcurrentHashMap<>();
+    private final Map<String, GroupBean> beans = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cutover-jmx-groups");
         t.setDaemon(true);
@@ -69,14 +70,19 @@ public final class MBeanRegistrations implements AutoCloseable {
             for (GroupInfo g : node.groups()) {
                 now.add(g.name());
                 if (!groups.containsKey(g.name())) {
-                    groups.put(g.name(), register(new GroupBean(node, g.name()), groupObjectName(g.name())));
+                    GroupBean bean = new GroupBean(node, g.name());
+                    beans.put(g.name(), bean);
+                    groups.put(g.name(), register(bean, groupObjectName(g.name())));
                 }
             }
+            long nanos = System.nanoTime();
+            beans.values().forEach(b -> b.sample(nanos));
             groups.keySet().removeIf(name -> {
                 if (now.contains(name)) {
                     return false;
                 }
                 unregister(groups.get(name));
+                beans.remove(name);
                 return true;
             });
         } catch (RuntimeException | NotCompliantMBeanException e) {

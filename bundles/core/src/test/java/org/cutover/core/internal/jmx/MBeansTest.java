@@ -56,6 +56,22 @@ public class MBeansTest {
             assertEquals(2, server.getAttribute(group, "Level"));
             assertEquals(2, server.getAttribute(group, "PotentialLevel"));
             assertEquals(3, ((String[]) server.getAttribute(group, "Members")).length);
+            GroupBean traffic = new GroupBean(node1.node, "g");
+            traffic.sample(System.nanoTime());
+            long before = (Long) server.getAttribute(group, "Messages");
+            org.cutover.api.Group sender = nodes.get(2).node.join("g", new RecordingListener());
+            for (int i = 0; i < 20; i++) {
+                sender.send(new byte[100]);
+            }
+            Await.until("node1 applied the 20 messages", TestCluster.WAIT,
+                    () -> (Long) attribute(server, group, "Messages") >= before + 20,
+                    () -> attribute(server, group, "Messages"));
+            assertEquals(before + 20, (long) (Long) server.getAttribute(group, "Messages"));
+            assertTrue((Long) server.getAttribute(group, "Bytes") >= 20 * 100);
+            Thread.sleep(50);
+            traffic.sample(System.nanoTime());
+            assertTrue("a rate over the interval: " + traffic.getMessagesPerSecond(),
+                    traffic.getMessagesPerSecond() > 0);
 
             String checked = (String) server.invoke(versions, "check", new Object[] {3, new String[] {"g"}, false},
                     SIGNATURE);
