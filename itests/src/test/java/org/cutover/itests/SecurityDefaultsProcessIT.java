@@ -252,6 +252,45 @@ public class SecurityDefaultsProcessIT {
         }
     }
 
+    /**
+     * The health checks, installed from the node's system/ (offline): cluster:health runs the node's, the groups'
+     * and group kv's own check; kv at level 1 of 2 (i_ left it there) makes the groups' check warn, naming the
+     * adjust, until kv is adjusted; its tag option selects kv's alone; a viewer reads a check's verdict over JMX
+     * (Felix HC's MBean). Runs after h_ and i_: group kv exists.
+     */
+    @Test
+    public void j_healthChecksRunFromTheShellAndAreReadOverJmx() throws Exception {
+        String installed = node.client("feature:install cutover-health");
+        assertFalse(installed, installed.contains("Error"));
+        String[] out = new String[1];
+        Await.until("cluster:health lists the node's, the groups' and kv's checks", BOOT_TIMEOUT, () -> {
+            out[0] = node.client("cluster:health --no-format");
+            return out[0];
+        }, o -> o.contains("Cutover node") && o.contains("Cutover groups at their potential level")
+                && o.contains("Cutover group kv"));
+        // i_ left kv at level 1 of 2: the groups' check warns and names the adjust; a warning does not fail it
+        assertTrue(out[0], line(out[0], "Cutover node").contains("\tOK"));
+        assertTrue(out[0], line(out[0], "Cutover group kv").contains("\tOK"));
+        assertTrue(out[0], line(out[0], "Cutover groups at their potential level")
+                .contains("\tWARN") && out[0].contains("cluster:version-adjust --to 2 kv"));
+        assertFalse(out[0], out[0].contains("Error executing command"));
+        String adjusted = node.client("cluster:version-adjust --to 2 kv");
+        assertFalse(adjusted, adjusted.contains("Error"));
+        String after = node.client("cluster:health --no-format");
+        assertTrue(after, line(after, "Cutover groups at their potential level").contains("\tOK"));
+        String kvOnly = node.client("cluster:health --tag cutover-group:kv --no-format");
+        assertEquals(kvOnly, 1, kvOnly.lines().filter(l -> l.startsWith("Cutover")).count());
+        ObjectName check = new ObjectName("org.apache.felix.healthcheck:type=HealthCheck,name=cutover-node");
+        try (JMXConnector viewer = jmx("viewer", viewerPassword())) {
+            assertEquals("OK", viewer.getMBeanServerConnection().getAttribute(check, "status"));
+        }
+    }
+
+    /** the line of a table that starts with {@code first}, or "" */
+    private static String line(String table, String first) {
+        return table.lines().filter(l -> l.startsWith(first)).findFirst().orElse("");
+    }
+
     /** group kv's level in cluster:group-list --no-format (columns padded and tab-separated), or null */
     private static String kvLevel(String groupList) {
         return groupList.lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length > 1 && f[0].equals("kv"))

@@ -57,6 +57,9 @@ public interface ClusterService {
      */
     List<String> recoverMajority();
 
+    /** this node's view of the cluster log: whether it is in the primary component, and how far it has applied */
+    LogStatus logStatus();
+
     /**
      * The cluster's ACL, the same on every node: each cluster operation ({@code adjust}, {@code node-add},
      * {@code node-remove}, {@code majority-recover}, {@code acl-set}) with the roles that may run it. Every node

@@ -483,6 +483,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return messaging.traffic(group);
     }
 
+    @Override
+    public org.cutover.api.LogStatus logStatus() {
+        return new org.cutover.api.LogStatus(hasLeader(), leaderName().orElse(""), commitIndex(), appliedIndex());
+    }
+
     /** this node's commit index in the cluster log (0 before it has one) */
     public long commitIndex() {
         RaftHandle h = raft;

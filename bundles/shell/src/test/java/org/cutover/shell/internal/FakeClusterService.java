@@ -83,4 +83,9 @@ final class FakeClusterService implements ClusterService {
         }
         acl.put(operation, List.copyOf(roles));
     }
+
+    @Override
+    public org.cutover.api.LogStatus logStatus() {
+        return new org.cutover.api.LogStatus(true, localNode(), 1, 1);
+    }
 }
