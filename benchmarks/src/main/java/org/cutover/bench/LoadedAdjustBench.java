@@ -7,9 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -54,41 +52,20 @@ public final class LoadedAdjustBench {
         double loadStart = Bench.load1();
         StringBuilder table = new StringBuilder();
         try (CutoverCluster c = CutoverCluster.start("loaded-adjust", MEMBERS, Path.of("target", "bench-state"))) {
-            AtomicLong[] delivered = new AtomicLong[MEMBERS];
-            AtomicReference<CountDownLatch> done = new AtomicReference<>(new CountDownLatch(0));
-            AtomicLong expected = new AtomicLong(Long.MAX_VALUE);
-            for (int i = 0; i < MEMBERS; i++) {
-                delivered[i] = new AtomicLong();
-            }
-            List<Group> members = c.joinEverywhere("t", i -> d -> {
-                if (delivered[i].incrementAndGet() == expected.get()) {
-                    done.get().countDown();
-                }
-            });
+            Bursts bursts = new Bursts(MEMBERS);
+            AtomicLong[] delivered = bursts.delivered;
+            List<Group> members = c.joinEverywhere("t", bursts::listener);
             byte[] bytes = new byte[payload];
 
             // the maximum: bursts as ThroughputBench sends them; the best of three after a warm-up burst
             double max = 0;
             for (int r = 0; r < 4; r++) {
-                ThroughputBench.settle();
-                long base = delivered[0].get();
-                for (AtomicLong d : delivered) {
-                    d.set(base);
-                }
-                expected.set(base + MEMBERS * burst);
-                CountDownLatch all = new CountDownLatch(MEMBERS);
-                done.set(all);
-                long nanos = ThroughputBench.timed(MEMBERS, burst, i -> members.get(i).sendAsync(bytes), all);
-                if (nanos < 0) {
-                    throw new IllegalStateException("a burst did not complete in " + ThroughputBench.TIMEOUT_MS + " ms");
-                }
-                double rate = MEMBERS * burst / (nanos / 1e9);
+                double rate = bursts.burst(members, bytes, burst);
                 System.out.printf(Locale.ROOT, "  burst %d: %.0f msgs/s delivered per member%n", r, rate);
                 if (r > 0) {
                     max = Math.max(max, rate);
                 }
             }
-            expected.set(Long.MAX_VALUE);
 
             int asker = AdjustBench.follower(c);
             VersionNegotiator v = c.versions.get(asker);

@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -52,9 +50,8 @@ public final class TlsCostBench {
         final String name;
         final CutoverCluster cluster;
         final List<Group> members;
-        final AtomicLong[] delivered = new AtomicLong[MEMBERS];
-        final AtomicReference<CountDownLatch> done = new AtomicReference<>(new CountDownLatch(0));
-        final AtomicLong expected = new AtomicLong(Long.MAX_VALUE);
+        final Bursts bursts = new Bursts(MEMBERS);
+        final AtomicLong[] delivered = bursts.delivered;
         final SwitchSeries switches = new SwitchSeries(false, "t", 2);
         final VersionNegotiator asker;
         final List<Double> burstRates = new ArrayList<>();
@@ -66,34 +63,13 @@ public final class TlsCostBench {
             this.name = name;
             cluster = CutoverCluster.start("tls-cost-" + name, MEMBERS, Path.of("target", "bench-state"), false,
                     Stack.shipped(MEMBERS, tls));
-            for (int i = 0; i < MEMBERS; i++) {
-                delivered[i] = new AtomicLong();
-            }
-            members = cluster.joinEverywhere("t", i -> d -> {
-                if (delivered[i].incrementAndGet() == expected.get()) {
-                    done.get().countDown();
-                }
-            });
+            members = cluster.joinEverywhere("t", bursts::listener);
             asker = cluster.versions.get(AdjustBench.follower(cluster));
         }
 
         /** every member sends {@code burst} at once; msgs/s until every member delivered all */
         double burst(byte[] payload, long burst) throws Exception {
-            ThroughputBench.settle();
-            long base = delivered[0].get();
-            for (AtomicLong d : delivered) {
-                d.set(base);
-            }
-            expected.set(base + MEMBERS * burst);
-            CountDownLatch all = new CountDownLatch(MEMBERS);
-            done.set(all);
-            long nanos = ThroughputBench.timed(MEMBERS, burst, i -> members.get(i).sendAsync(payload), all);
-            expected.set(Long.MAX_VALUE);
-            if (nanos < 0) {
-                throw new IllegalStateException(name + ": a burst did not complete in " + ThroughputBench.TIMEOUT_MS
-                        + " ms");
-            }
-            return MEMBERS * burst / (nanos / 1e9);
+            return bursts.burst(members, payload, burst);
         }
 
         /** the members together offer {@code rate} msgs/s for {@code seconds}; CPU µs per message sent */
