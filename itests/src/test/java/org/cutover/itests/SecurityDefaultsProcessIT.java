@@ -254,8 +254,9 @@ public class SecurityDefaultsProcessIT {
 
     /**
      * The health checks, installed from the node's system/ (offline): cluster:health runs the node's, the groups'
-     * and group kv's own check; kv at level 1 of 2 (i_ left it there) makes the groups' check warn, naming the
-     * adjust, until kv is adjusted; its tag option selects kv's alone; a viewer reads a check's verdict over JMX
+     * and group kv's own check; kv at level 1 of 2 (i_'s downgrade left it there, held) passes the groups' check
+     * as held, and once released makes it warn, naming the adjust, until kv is adjusted; its tag option selects
+     * kv's alone; a viewer reads a check's verdict over JMX
      * (Felix HC's MBean). Runs after h_ and i_: group kv exists.
      */
     @Test
@@ -268,12 +269,17 @@ public class SecurityDefaultsProcessIT {
             return out[0];
         }, o -> o.contains("Cutover node") && o.contains("Cutover groups at their potential level")
                 && o.contains("Cutover group kv"));
-        // i_ left kv at level 1 of 2: the groups' check warns and names the adjust; a warning does not fail it
+        // i_'s downgrade left kv at level 1 of 2, held: the groups' check says so and passes
         assertTrue(out[0], line(out[0], "Cutover node").contains("\tOK"));
         assertTrue(out[0], line(out[0], "Cutover group kv").contains("\tOK"));
-        assertTrue(out[0], line(out[0], "Cutover groups at their potential level")
-                .contains("\tWARN") && out[0].contains("cluster:version-adjust --to 2 kv"));
-        assertFalse(out[0], out[0].contains("Error executing command"));
+        assertTrue(out[0], line(out[0], "Cutover groups at their potential level").contains("\tOK")
+                && out[0].contains("kv is held at level 1 of 2"));
+        // released, it warns and names the adjust; a warning does not fail the command
+        node.client("cluster:version-hold off kv");
+        String released = node.client("cluster:health --no-format");
+        assertTrue(released, line(released, "Cutover groups at their potential level").contains("\tWARN")
+                && released.contains("cluster:version-adjust --to 2 kv"));
+        assertFalse(released, released.contains("Error executing command"));
         String adjusted = node.client("cluster:version-adjust --to 2 kv");
         assertFalse(adjusted, adjusted.contains("Error"));
         String after = node.client("cluster:health --no-format");
@@ -284,6 +290,20 @@ public class SecurityDefaultsProcessIT {
         try (JMXConnector viewer = jmx("viewer", viewerPassword())) {
             assertEquals("OK", viewer.getMBeanServerConnection().getAttribute(check, "status"));
         }
+    }
+
+    /** An admin holds group kv and releases it: group-list shows the hold, the history who did it. */
+    @Test
+    public void k_anAdminHoldsAGroupAndReleasesIt() throws Exception {
+        String held = node.client("cluster:version-hold on kv");
+        assertTrue(held, held.startsWith("held kv"));
+        assertTrue(node.client("cluster:group-list --no-format"),
+                line(node.client("cluster:group-list --no-format"), "kv").contains("\theld"));
+        String history = node.client("cluster:version-history --no-format");
+        assertTrue(history, history.lines().anyMatch(l -> l.contains("karaf@s1") && l.contains("HOLD")));
+        String released = node.client("cluster:version-hold off kv");
+        assertTrue(released, released.startsWith("released kv"));
+        assertFalse(line(node.client("cluster:group-list --no-format"), "kv").contains("held"));
     }
 
     /** the line of a table that starts with {@code first}, or "" */

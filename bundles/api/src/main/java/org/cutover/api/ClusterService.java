@@ -57,6 +57,17 @@ public interface ClusterService {
      */
     List<String> recoverMajority();
 
+    /**
+     * Holds groups at their level, or releases them, in the cluster's order: a held group is not adjusted
+     * automatically (an operator's adjust still moves it), so a downgrade stays possible; whatever lowers a
+     * group's level holds it too. The history records who did it; ruled by the cluster's ACL (operation
+     * {@code hold}).
+     *
+     * @param groups the groups; none for every group
+     * @throws GroupException {@code UNKNOWN_GROUP}, {@code NOT_AUTHORIZED}, {@code GROUP_PARTITIONED}
+     */
+    void hold(boolean held, List<String> groups);
+
     /** this node's view of the cluster log: whether it is in the primary component, and how far it has applied */
     LogStatus logStatus();
 

@@ -345,6 +345,18 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     }
 
     @Override
+    public void hold(boolean held, List<String> groups) {
+        groups.forEach(g -> Names.requirePrintable("the group name", g));
+        Envelope.Asker asker = CallingUser.current();
+        requireSynced();
+        ClusterState.Result r = callers.appendAndWait(new Envelope.Hold(groups, held, settings.nodeName(),
+                System.currentTimeMillis(), asker), held ? "holding groups" : "releasing groups");
+        if (!r.accepted()) {
+            throw new org.cutover.api.GroupException(r.refused(), r.why());
+        }
+    }
+
+    @Override
     public Map<String, List<String>> acl() {
         return membership.acl();
     }

@@ -150,6 +150,8 @@ final class EnvelopeApplier implements LogApplier.Target {
             return replica.state.addNode(a);
         } else if (e instanceof SetAcl a) {
             return replica.state.setAcl(a);
+        } else if (e instanceof Hold h) {
+            return replica.state.hold(h);
         } else if (e instanceof MajorityRecovered m) {
             // the voters follow the entry on every node, also when the log is replayed at a restart
             logVoters.get().set(m.voters());

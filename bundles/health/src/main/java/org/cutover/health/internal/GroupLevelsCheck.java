@@ -10,8 +10,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Every group runs the highest level every defined node can run: WARN for a group below it (an adjust is due),
- * CRITICAL for one above it (a node that cannot run its level, whose members had to leave).
+ * Every group runs the highest level every defined node can run, or is held below it: WARN for a group below it
+ * and not held (an adjust is due), CRITICAL for one above it (a node that cannot run its level, whose members had
+ * to leave).
  */
 @Component(property = {
         HealthCheck.NAME + "=Cutover groups at their potential level",
@@ -31,10 +32,15 @@ public final class GroupLevelsCheck implements HealthCheck {
     public Result execute() {
         FormattingResultLog log = new FormattingResultLog();
         int below = 0;
+        int held = 0;
         for (GroupInfo g : groups.groups()) {
             if (g.potentialLevel() == 0 || g.level() > g.potentialLevel()) {
                 log.critical("group {} runs level {}, which not every defined node can run (potential {})",
                         g.name(), g.level(), g.potentialLevel());
+            } else if (g.level() < g.potentialLevel() && g.held()) {
+                held++;
+                log.info("group {} is held at level {} of {} (cluster:version-hold off {} releases it)", g.name(),
+                        g.level(), g.potentialLevel(), g.name());
             } else if (g.level() < g.potentialLevel()) {
                 below++;
                 log.warn("group {} runs level {} of {}: cluster:version-adjust --to {} {}", g.name(), g.level(),
@@ -42,7 +48,8 @@ public final class GroupLevelsCheck implements HealthCheck {
             }
         }
         if (below == 0) {
-            log.info("{} groups, each at the highest level every defined node can run", groups.groups().size());
+            log.info("{} groups: {} at the highest level every defined node can run, {} held below it",
+                    groups.groups().size(), groups.groups().size() - held, held);
         }
         return new Result(log);
     }

@@ -81,6 +81,9 @@ public class ChecksTest {
         assertEquals(messages(r), Result.Status.WARN, r.getStatus());
         assertTrue(messages(r), messages(r).contains("cluster:version-adjust --to 2 kv"));
         assertEquals(Result.Status.OK, new GroupLevelsCheck(groups(orders)).execute().getStatus());
+        Result held = new GroupLevelsCheck(groups(new GroupInfo("kv", 1, 2, 3, List.of(), true), orders)).execute();
+        assertEquals(messages(held), Result.Status.OK, held.getStatus());
+        assertTrue(messages(held), messages(held).contains("held at level 1 of 2"));
         Result above = new GroupLevelsCheck(groups(new GroupInfo("kv", 2, 1, 4, List.of()))).execute();
         assertEquals(messages(above), Result.Status.CRITICAL, above.getStatus());
     }

@@ -37,11 +37,12 @@ final class ClusterTables {
         table.column("Level").alignRight();
         table.column("Potential").alignRight();
         table.column("Epoch").alignRight();
+        table.column("Held");
         table.column("Members");
         for (GroupInfo group : groups) {
             String potential = group.potentialLevel() == 0 ? "-" : String.valueOf(group.potentialLevel());
             table.addRow().addContent(group.name(), group.level(), potential, group.epoch(),
-                    Formats.list(group.members()));
+                    group.held() ? "held" : "-", Formats.list(group.members()));
         }
         return table;
     }

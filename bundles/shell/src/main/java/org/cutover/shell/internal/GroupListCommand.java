@@ -7,7 +7,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.cutover.api.GroupService;
 
-@Command(scope = "cluster", name = "group-list", description = "Lists the groups with their current and potential level, epoch and members")
+@Command(scope = "cluster", name = "group-list", description = "Lists the groups with their current and potential level, epoch, hold and members")
 @Service
 public class GroupListCommand implements Action {
 

@@ -49,15 +49,16 @@ public class ClusterTablesTest {
     }
 
     @Test
-    public void groupListShowsLevelPotentialEpochAndMembersInJoinOrder() {
+    public void groupListShowsLevelPotentialEpochHoldAndMembersInJoinOrder() {
         List<GroupInfo> groups = List.of(
-                new GroupInfo("orders", 1, 2, 3, List.of(new Member("node2", "node2#1"), new Member("node1", "node1#4"))),
+                new GroupInfo("orders", 1, 2, 3, List.of(new Member("node2", "node2#1"), new Member("node1", "node1#4")),
+                        true),
                 new GroupInfo("users", 2, 0, 12, List.of()));
         List<String> formatted = print(ClusterTables.groups(groups), true);
-        assertEquals(List.of("Group", "Level", "Potential", "Epoch", "Members"), cells(formatted.get(0)));
-        assertEquals(List.of("orders", "1", "2", "3", "node2#1, node1#4"), cells(formatted.get(2)));
-        assertEquals(List.of(List.of("orders", "1", "2", "3", "node2#1, node1#4"), List.of("users", "2", "-", "12", "-")),
-                tabSeparated(ClusterTables.groups(groups)));
+        assertEquals(List.of("Group", "Level", "Potential", "Epoch", "Held", "Members"), cells(formatted.get(0)));
+        assertEquals(List.of("orders", "1", "2", "3", "held", "node2#1, node1#4"), cells(formatted.get(2)));
+        assertEquals(List.of(List.of("orders", "1", "2", "3", "held", "node2#1, node1#4"),
+                List.of("users", "2", "-", "12", "-", "-")), tabSeparated(ClusterTables.groups(groups)));
     }
 
     @Test

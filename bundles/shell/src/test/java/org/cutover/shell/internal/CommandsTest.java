@@ -227,6 +227,27 @@ public class CommandsTest {
     }
 
     @Test
+    public void versionHoldSaysOnOrOffAndHandsTheGroupsToTheClusterService() throws Exception {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))));
+        VersionHoldCommand hold = new VersionHoldCommand();
+        hold.clusterService = cluster;
+        hold.onOff = "on";
+        hold.groups = List.of("kv");
+        hold.execute();
+        hold.onOff = "off";
+        hold.groups = null;
+        hold.execute();
+        assertEquals(List.of("on [kv]", "off []"), cluster.holds);
+        assertEquals("held kv; cluster:group-list shows it, cluster:version-history records it\n"
+                + "released every group; cluster:group-list shows it, cluster:version-history records it\n", printed());
+        hold.onOff = "maybe";
+        CommandException refused = assertThrows(CommandException.class, hold::execute);
+        assertTrue(refused.getMessage(), refused.getMessage().contains("on or off"));
+        assertEquals(2, cluster.holds.size());
+    }
+
+    @Test
     public void aclSetOfAnUnknownOperationFailsWithTheServicesReason() {
         AclSetCommand set = new AclSetCommand();
         set.clusterService = new FakeClusterService(
@@ -240,17 +261,18 @@ public class CommandsTest {
 
     @Test
     public void commandsAreInScopeClusterWithShortAndLongOptions() throws Exception {
-        Map<Class<?>, String> names = Map.of(
-                NodeListCommand.class, "node-list",
-                GroupListCommand.class, "group-list",
-                VersionCheckCommand.class, "version-check",
-                VersionAdjustCommand.class, "version-adjust",
-                VersionHistoryCommand.class, "version-history",
-                NodeRemoveCommand.class, "node-remove",
-                NodeAddCommand.class, "node-add",
-                MajorityRecoverCommand.class, "majority-recover",
-                AclListCommand.class, "acl-list",
-                AclSetCommand.class, "acl-set");
+        Map<Class<?>, String> names = Map.ofEntries(
+                Map.entry(NodeListCommand.class, "node-list"),
+                Map.entry(GroupListCommand.class, "group-list"),
+                Map.entry(VersionCheckCommand.class, "version-check"),
+                Map.entry(VersionAdjustCommand.class, "version-adjust"),
+                Map.entry(VersionHistoryCommand.class, "version-history"),
+                Map.entry(NodeRemoveCommand.class, "node-remove"),
+                Map.entry(NodeAddCommand.class, "node-add"),
+                Map.entry(MajorityRecoverCommand.class, "majority-recover"),
+                Map.entry(AclListCommand.class, "acl-list"),
+                Map.entry(AclSetCommand.class, "acl-set"),
+                Map.entry(VersionHoldCommand.class, "version-hold"));
         for (Map.Entry<Class<?>, String> command : names.entrySet()) {
             Command annotation = command.getKey().getAnnotation(Command.class);
             assertEquals("cluster", annotation.scope());

@@ -84,6 +84,13 @@ final class FakeClusterService implements ClusterService {
         acl.put(operation, List.copyOf(roles));
     }
 
+    final List<String> holds = new ArrayList<>();
+
+    @Override
+    public void hold(boolean held, List<String> groups) {
+        holds.add((held ? "on " : "off ") + groups);
+    }
+
     @Override
     public org.cutover.api.LogStatus logStatus() {
         return new org.cutover.api.LogStatus(true, localNode(), 1, 1);

@@ -49,6 +49,11 @@ public final class GroupBean extends StandardMBean implements GroupMBean {
     }
 
     @Override
+    public boolean isHeld() {
+        return info().held();
+    }
+
+    @Override
     public String[] getMembers() {
         return info().members().stream().map(m -> m.node() + "/" + m.id()).toArray(String[]::new);
     }

@@ -12,6 +12,9 @@ public interface GroupMBean {
 
     long getEpoch();
 
+    /** held at its level: no automatic adjust moves it */
+    boolean isHeld();
+
     /** node/member of each member */
     String[] getMembers();
 

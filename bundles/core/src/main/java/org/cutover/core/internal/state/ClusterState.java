@@ -79,14 +79,15 @@ public final class ClusterState {
     public List<GroupInfo> groups() {
         int potential = potentialLevel();
         List<GroupInfo> list = new ArrayList<>(groups.size());
-        groups.values().forEach(g -> list.add(new GroupInfo(g.name, g.level, potential, g.epoch, g.memberList())));
+        groups.values().forEach(g -> list.add(new GroupInfo(g.name, g.level, potential, g.epoch, g.memberList(),
+                g.held)));
         return list;
     }
 
     public Optional<GroupInfo> group(String name) {
         GroupRecord g = groups.get(name);
         return g == null ? Optional.empty()
-                : Optional.of(new GroupInfo(g.name, g.level, potentialLevel(), g.epoch, g.memberList()));
+                : Optional.of(new GroupInfo(g.name, g.level, potentialLevel(), g.epoch, g.memberList(), g.held));
     }
 
     /** the highest level every defined node can run, 0 if none */
@@ -392,6 +393,30 @@ public final class ClusterState {
         return Result.NOTHING;
     }
 
+    /** an operator holds groups at their level or releases them (none named: every group); the history says who */
+    public Result hold(Hold h) {
+        String denied = acl.refusal(ClusterAcl.HOLD, h.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
+        List<GroupRecord> named = new ArrayList<>();
+        for (String name : h.groups().isEmpty() ? groups.keySet() : h.groups()) {
+            GroupRecord g = groups.get(name);
+            if (g == null) {
+                return Result.refuse(ReasonCode.UNKNOWN_GROUP, "no group " + name);
+            }
+            named.add(g);
+        }
+        if (named.isEmpty()) {
+            return Result.refuse(ReasonCode.UNKNOWN_GROUP, "there are no groups to hold");
+        }
+        named.forEach(g -> g.held = h.held());
+        history.record("hold-" + h.requestedBy() + "-" + h.atMillis(), new AdjustRecord(
+                Instant.ofEpochMilli(h.atMillis()), h.asker().describe(h.requestedBy()),
+                named.stream().map(g -> g.name).toList(), 0, 0, 0, null, h.held() ? "HOLD" : "RELEASED"));
+        return Result.NOTHING;
+    }
+
     /** the cluster's ACL: operation → the roles that may run it */
     public Map<String, List<String>> acl() {
         return acl.rules();
@@ -524,6 +549,9 @@ public final class ClusterState {
             int fromLevel = g.level;
             g.level = a.toLevel();
             g.epoch++;
+            if (a.toLevel() < fromLevel) {
+                g.held = true; // a downgrade holds the group: no automatic adjust undoes it
+            }
             changes.add(new MembershipChange(Reason.ADJUST_VERSION, g.name, List.of(), fromLevel, g.level, g.epoch,
                     a.requestedBy()));
             epochs.put(g.name, g.epoch);
@@ -595,11 +623,25 @@ public final class ClusterState {
     public void writeTo(DataOutput out) throws IOException {
         StateCodec.write(this, out);
         acl.writeTo(out);
+        List<String> held = groups.values().stream().filter(g -> g.held).map(g -> g.name).toList();
+        out.writeInt(held.size());
+        for (String name : held) {
+            out.writeUTF(name);
+        }
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
         ClusterState s = StateCodec.read(in);
         s.acl.readFrom(in);
+        int held = StateCodec.boundedCount(in);
+        for (int i = 0; i < held; i++) {
+            String name = in.readUTF();
+            GroupRecord g = s.groups.get(name);
+            if (g == null) {
+                throw new IOException("the snapshot holds group " + name + ", which it does not have");
+            }
+            g.held = true;
+        }
         return s;
     }
 

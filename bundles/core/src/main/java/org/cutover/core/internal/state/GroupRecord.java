@@ -12,6 +12,8 @@ final class GroupRecord {
     final String name;
     int level;
     long epoch;
+    /** held at its level: no automatic adjust (an operator's hold, or a downgrade's) */
+    boolean held;
     final TreeMap<String, String> members = new TreeMap<>(); // member id -> node
 
     GroupRecord(String name, int level, long epoch) {

@@ -126,6 +126,14 @@ public sealed interface Envelope {
     record AddNode(String node, String requestedBy, long atMillis, Asker asker) implements Envelope {
     }
 
+    /** an operator holds groups at their level, or releases them; no group named: every group */
+    record Hold(List<String> groups, boolean held, String requestedBy, long atMillis, Asker asker)
+            implements Envelope {
+        public Hold {
+            groups = List.copyOf(groups);
+        }
+    }
+
     /** the cluster's ACL: who may run {@code operation} from now on, replacing its roles */
     record SetAcl(String operation, List<String> roles, String requestedBy, long atMillis, Asker asker)
             implements Envelope {

@@ -53,6 +53,8 @@ public final class WireFormat {
             grows += stringsLength(a.roles()) + utfLength(a.asker().user()) + stringsLength(a.asker().roles());
         } else if (e instanceof AddNode a) {
             grows += utfLength(a.asker().user()) + stringsLength(a.asker().roles());
+        } else if (e instanceof Hold h) {
+            grows += stringsLength(h.groups()) + utfLength(h.asker().user()) + stringsLength(h.asker().roles());
         } else if (e instanceof MajorityRecovered m) {
             grows += stringsLength(m.voters()) + utfLength(m.asker().user()) + stringsLength(m.asker().roles());
         } else if (e instanceof Hello h) {
@@ -192,6 +194,13 @@ public final class WireFormat {
                 out.writeUTF(a.requestedBy());
                 out.writeLong(a.atMillis());
                 writeAsker(out, a.asker());
+            } else if (e instanceof Hold h) {
+                out.writeByte(21);
+                writeStrings(out, h.groups());
+                out.writeBoolean(h.held());
+                out.writeUTF(h.requestedBy());
+                out.writeLong(h.atMillis());
+                writeAsker(out, h.asker());
             } else if (e instanceof SetAcl a) {
                 out.writeByte(20);
                 out.writeUTF(a.operation());
@@ -254,6 +263,8 @@ public final class WireFormat {
                     readAsker(in, length));
             case 18 -> new ImportHistory(in.readUTF(), readBytes(in, length));
             case 19 -> new AddNode(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
+            case 21 -> new Hold(readStrings(in, length), in.readBoolean(), in.readUTF(), in.readLong(),
+                    readAsker(in, length));
             case 20 -> new SetAcl(in.readUTF(), readStrings(in, length), in.readUTF(), in.readLong(),
                     readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);

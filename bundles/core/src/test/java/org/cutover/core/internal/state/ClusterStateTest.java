@@ -23,6 +23,7 @@ import org.cutover.core.internal.wire.Envelope.AddNode;
 import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.Asker;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
+import org.cutover.core.internal.wire.Envelope.Hold;
 import org.cutover.core.internal.wire.Envelope.Hello;
 import org.cutover.core.internal.wire.Envelope.ImportHistory;
 import org.cutover.core.internal.wire.Envelope.Join;
@@ -256,7 +257,7 @@ public class ClusterStateTest {
         Asker otto = new Asker("otto", List.of("viewer", "operator"));
         Asker ada = new Asker("ada", List.of("admin"));
         ClusterState s = threeNodes();
-        assertEquals(List.of("adjust", "node-add", "node-remove", "majority-recover", "acl-set"),
+        assertEquals(List.of("adjust", "hold", "node-add", "node-remove", "majority-recover", "acl-set"),
                 List.copyOf(s.acl().keySet()));
         s.acl().values().forEach(roles -> assertEquals(List.of("admin"), roles));
 
@@ -302,6 +303,40 @@ public class ClusterStateTest {
         assertEquals(ReasonCode.NOT_AUTHORIZED, s.majorityRecovered(new MajorityRecovered("n1", List.of("n1"), 8,
                 new Asker("vera", List.of("viewer")))).refused());
         assertEquals(3, s.definedNodes().size());
+    }
+
+    /**
+     * A hold is replicated state: an operator's (ruled by the ACL's hold), or a downgrade's, which holds the group
+     * so that no automatic adjust undoes it; a release clears it; the snapshot carries it; the history says who.
+     */
+    @Test
+    public void aDowngradeHoldsTheGroupAndAnOperatorHoldsOrReleasesIt() throws IOException {
+        Asker ada = new Asker("ada", List.of("admin"));
+        ClusterState s = threeNodes();
+        assertTrue(s.join(new Join("h", "n1#1.2", "n1")).accepted());
+        assertFalse(s.group("g").orElseThrow().held());
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.hold(new Hold(List.of("g"), true, "n1", 5,
+                new Asker("vera", List.of("viewer")))).refused());
+        assertEquals(ReasonCode.UNKNOWN_GROUP, s.hold(new Hold(List.of("nope"), true, "n1", 5, ada)).refused());
+        assertFalse(s.group("g").orElseThrow().held());
+
+        assertTrue(s.hold(new Hold(List.of(), true, "n1", 6, ada)).accepted());
+        assertTrue(s.group("g").orElseThrow().held() && s.group("h").orElseThrow().held());
+        var last = s.history(java.util.Optional.empty()).get(s.history(java.util.Optional.empty()).size() - 1);
+        assertEquals("ada@n1 HOLD [g, h]", last.requestedBy() + " " + last.outcome() + " " + last.groups());
+        assertTrue(s.hold(new Hold(List.of("g", "h"), false, "n2", 7, Asker.NODE)).accepted());
+        assertFalse(s.group("g").orElseThrow().held() || s.group("h").orElseThrow().held());
+
+        // an upgrade holds nothing, a downgrade holds the groups it lowers
+        assertTrue(s.adjust(new Adjust("up", "n1", 2, List.of(new GroupVersion("h", 0, 1)), 10L)).accepted());
+        assertFalse(s.group("h").orElseThrow().held());
+        assertTrue(s.adjust(new Adjust("down", "n1", 1, List.of(new GroupVersion("g", 0, 1)), 11L)).accepted());
+        assertTrue(s.group("g").orElseThrow().held());
+        assertFalse(s.group("h").orElseThrow().held());
+
+        ClusterState back = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot(s))));
+        assertEquals(s.groups(), back.groups());
+        assertArrayEquals(snapshot(s), snapshot(back));
     }
 
     private static void apply(ClusterState s, Envelope e) {

@@ -38,7 +38,9 @@ public class WireFormatTest {
             new MajorityRecovered("node1", List.of("node1"), 42L, new Asker("ada", List.of("admin"))),
             new ImportHistory("node1", new byte[] {0, 0, 0, 0}),
             new AddNode("node4", "node1", 43L, new Asker("ada", List.of("admin", "viewer"))),
-            new SetAcl("adjust", List.of("admin", "operator"), "node1", 44L, Asker.NODE));
+            new SetAcl("adjust", List.of("admin", "operator"), "node1", 44L, Asker.NODE),
+            new Hold(List.of("kv", "orders"), true, "node1", 45L, new Asker("ada", List.of("admin"))),
+            new Hold(List.of(), false, "node2", 46L, Asker.NODE));
 
     @Test
     public void everyKindSurvivesARoundTrip() throws IOException {
