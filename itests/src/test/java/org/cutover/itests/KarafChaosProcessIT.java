@@ -63,7 +63,9 @@ public class KarafChaosProcessIT {
     private static final Duration BOOT = Duration.ofSeconds(180);
     /** all live nodes agree within this; generous: other builds share the two cores */
     private static final Duration CONVERGE = Duration.ofSeconds(Long.getLong("chaos.converge.seconds", 90));
-    private static final Pattern KV_ROW = Pattern.compile("(?m)^kv\\s*\\t\\s*(\\d+)\\s*\\t[^\\t]*\\t\\s*(\\d+)\\s*\\t(.*)$");
+    /** group-list's kv row: level, potential, epoch, held, members */
+    private static final Pattern KV_ROW =
+            Pattern.compile("(?m)^kv\\s*\\t\\s*(\\d+)\\s*\\t[^\\t]*\\t\\s*(\\d+)\\s*\\t[^\\t]*\\t(.*)$");
     private static final Pattern NODE_ROW =
             Pattern.compile("(?m)^(\\S+)\\s*\\t\\s*(ACTIVE|INACTIVE|PARTITIONED)\\s*\\t[^\\t]*\\t\\s*([^\\t\\n]*?)\\s*(?:\\t.*)?$");
 
