@@ -2,6 +2,7 @@ package org.cutover.core.internal.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,11 @@ final class FreePorts {
             if (HANDED_OUT.contains(port)) {
                 continue;
             }
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            // without SO_REUSEADDR, as JGroups' TCP binds: a port an earlier test left connections on in TIME_WAIT
+            // probes free with it (the JDK's default) and then fails the node's bind (CI, DefinedNodesTest, 6422)
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(false);
+                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
                 HANDED_OUT.add(port);
                 return port;
             } catch (IOException taken) {
