@@ -32,7 +32,7 @@ public final class NodeBean extends StandardMBean implements NodeMBean {
 
     @Override
     public boolean isInPrimaryComponent() {
-        return node.hasLeader();
+        return node.logStatus().inPrimaryComponent();
     }
 
     @Override
@@ -42,22 +42,22 @@ public final class NodeBean extends StandardMBean implements NodeMBean {
 
     @Override
     public String getLeader() {
-        return node.leaderName().orElse("");
+        return node.logStatus().leader();
     }
 
     @Override
     public long getCommitIndex() {
-        return node.commitIndex();
+        return node.logStatus().commitIndex();
     }
 
     @Override
     public long getAppliedIndex() {
-        return node.appliedIndex();
+        return node.logStatus().appliedIndex();
     }
 
     @Override
     public long getApplyLag() {
-        return Math.max(0, node.commitIndex() - node.appliedIndex());
+        return node.logStatus().applyLag();
     }
 
     @Override
