@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.cutover.api.Group;
 import org.cutover.api.GroupException;
@@ -75,10 +76,12 @@ public class DeposedLeaderTest {
             // the new leader commits more than the old one appended, and keeps committing through the heal:
             // each commit sends its commit index to every follower, the deposed leader included
             AtomicBoolean sending = new AtomicBoolean(true);
+            AtomicReference<String> lastSent = new AtomicReference<>();
             Thread writer = new Thread(() -> {
                 for (int i = 0; sending.get(); i++) {
                     try {
                         onOther.send(bytes("new-" + i));
+                        lastSent.set("new-" + i);
                     } catch (GroupException e) {
                         // a member left behind by the heal's view changes: the next send goes on
                     }
@@ -105,12 +108,20 @@ public class DeposedLeaderTest {
                     .distinct().count() == 1, () -> nodes.stream().map(n -> n.node.group("g")).toList());
             List<String> stillMembers = nodes.get(0).node.group("g").orElseThrow().members().stream()
                     .map(m -> m.id()).toList();
+            // a member's listener runs on its own queue, after the log applied the entry: wait for the last send
+            String last = ":" + lastSent.get();
             List<MemberLog> all = new ArrayList<>();
             for (int i = 0; i < logs.size(); i++) {
+                DeliveryLog log = logs.get(i);
                 if (!stillMembers.contains(members.get(i).self().id())) {
-                    logs.get(i).left(); // dropped while cut off: its log may stop early, not differ
+                    log.left(); // dropped while cut off: its log may stop early, not differ
+                } else {
+                    Await.until(nodes.get(i).name + "'s member delivering " + last, TestCluster.WAIT,
+                            () -> log.logs().stream().flatMap(l -> l.entries().stream())
+                                    .anyMatch(e -> e.what().endsWith(last)),
+                            () -> log.logs().stream().map(l -> l.entries().size()).toList());
                 }
-                all.addAll(logs.get(i).logs());
+                all.addAll(log.logs());
             }
             OrderInvariant.Report report = OrderInvariant.check(all);
             assertEquals(report.toString(), List.of(), report.mismatches());

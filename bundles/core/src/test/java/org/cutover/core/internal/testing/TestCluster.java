@@ -109,7 +109,7 @@ public final class TestCluster implements AutoCloseable {
             return raft != null && raft.isLeader();
         }
 
-        /** the index of the last entry this node applied from the cluster log */
+        /** this node's commit index in the cluster log (entries up to it may still be applying) */
         public long commitIndex() {
             JChannel ch = channel;
             org.jgroups.protocols.raft.RAFT raft = ch == null ? null
