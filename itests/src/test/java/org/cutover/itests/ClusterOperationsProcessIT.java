@@ -27,6 +27,9 @@ import org.junit.runners.MethodSorters;
  * leave, it boots with infrastructure 2.0.0, they rejoin, the group keeps
  * serving); a full stop and start of every node that keeps level 2 and the
  * history. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
+ * Group kv is held from the start: these are an operator's adjusts, and no
+ * automatic adjust may move kv when n3 comes back with level 2 (an operator's
+ * adjust still moves a held group).
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class ClusterOperationsProcessIT {
@@ -65,6 +68,8 @@ public class ClusterOperationsProcessIT {
         }
         awaitKvMembers(n1, "n1", "n2", "n3");
         assertEquals("1 1", levelAndEpoch(n1));
+        String held = n1.client("cluster:version-hold on kv");
+        assertTrue(held, held.startsWith("held kv"));
     }
 
     @AfterClass

@@ -24,10 +24,12 @@ import org.junit.Test;
  * Three real Karaf processes from copies of the built distribution form one
  * cluster on loopback. The example store (group kv) runs on every node and two
  * nodes write to it while infrastructure 2.0.0 is installed node by node from
- * each node's system/ folder and group kv is adjusted to level 2: the level-2
- * kv:verify is refused before the adjust, and after it every member holds the
- * same map with nothing lost, duplicated or reordered. Then an orderly stop
- * shows as INACTIVE and a SIGKILL as PARTITIONED.
+ * each node's system/ folder. Once the last node runs level 2 the cluster
+ * adjusts group kv to it by itself (issue 12's automatic adjust, {@code auto@}
+ * the leader in the history): the level-2 kv:verify is refused before, and
+ * after it every member holds the same map with nothing lost, duplicated or
+ * reordered. Then an orderly stop shows as INACTIVE and a SIGKILL as
+ * PARTITIONED.
  */
 public class MultiNodeProcessIT {
 
@@ -94,9 +96,16 @@ public class MultiNodeProcessIT {
         Map<String, String> rolled = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
         Await.until("every node at levels 1, 2 as n3 sees them", STATUS_TIMEOUT, n3::nodeList, rolled::equals);
 
-        String adjusted = n3.client("cluster:version-adjust --to 2 kv");
-        System.out.println("MultiNodeProcessIT: " + adjusted.strip().replace("\n", " | "));
-        assertTrue("adjust: " + adjusted, adjusted.contains("adjusted kv to level 2"));
+        // nobody asks: the last capability in the log makes the leader adjust kv
+        for (KarafNode node : nodes) {
+            Await.until(node.name + " running kv at level 2, epoch 2", STATUS_TIMEOUT,
+                    () -> node.client("cluster:group-list --no-format"),
+                    out -> out.matches("(?s).*(^|\\R)kv\\s+2\\s+2\\s+2\\s.*"));
+        }
+        String history = n3.client("cluster:version-history --no-format kv");
+        System.out.println("MultiNodeProcessIT: " + history.strip().replace("\n", " | "));
+        assertTrue("the history names the automatic adjust: " + history, Pattern.compile(
+                "(?m)^\\S+\\s+auto@n[123]\\s+kv\\s+1\\s+2\\s+2\\s").matcher(history).find());
         String kvStatsN1 = n1.client("kv:stats");
         System.out.println("MultiNodeProcessIT: n1 after the adjust: " + kvStatsN1.strip().replace("\n", " | "));
         assertTrue("the loads ended before the adjust; the switch was not made under writes: " + kvStatsN1,

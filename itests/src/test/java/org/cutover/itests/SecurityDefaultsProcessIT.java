@@ -183,10 +183,15 @@ public class SecurityDefaultsProcessIT {
         node.setCfg("etc/org.apache.karaf.command.acl.cluster.cfg", Map.of("version-adjust", "viewer"));
         String password = randomHex();
         node.addUser("laxviewer", password, "viewer,ssh");
-        for (String feature : List.of("cutover-example", "cutover-infra/2.0.0")) {
-            String installed = node.client("feature:install " + feature);
-            assertFalse(installed, installed.contains("Error"));
-        }
+        String example = node.client("feature:install cutover-example");
+        assertFalse(example, example.contains("Error"));
+        Await.until("group kv (the example's)", BOOT_TIMEOUT, () -> node.client("cluster:group-list --no-format"),
+                groups -> "1".equals(kvLevel(groups)));
+        // held, kv stays at level 1 when s1 runs level 2: no automatic adjust comes before the viewer's
+        String held = node.client("cluster:version-hold on kv");
+        assertTrue(held, held.startsWith("held kv"));
+        String infra = node.client("feature:install cutover-infra/2.0.0");
+        assertFalse(infra, infra.contains("Error"));
         Await.until("s1 runs level 2", BOOT_TIMEOUT, node::nodeList,
                 list -> list.getOrDefault("s1", "").contains("2"));
         Await.until("group kv (the example's) at level 1", BOOT_TIMEOUT,
@@ -255,7 +260,7 @@ public class SecurityDefaultsProcessIT {
     /**
      * The health checks, installed from the node's system/ (offline): cluster:health runs the node's, the groups'
      * and group kv's own check; kv at level 1 of 2 (i_'s downgrade left it there, held) passes the groups' check
-     * as held, and once released makes it warn, naming the adjust, until kv is adjusted; its tag option selects
+     * as held; once released the node adjusts kv to level 2 by itself (auto@s1 in the history); its tag option selects
      * kv's alone; a viewer reads a check's verdict over JMX
      * (Felix HC's MBean). Runs after h_ and i_: group kv exists.
      */
@@ -274,14 +279,12 @@ public class SecurityDefaultsProcessIT {
         assertTrue(out[0], line(out[0], "Cutover group kv").contains("\tOK"));
         assertTrue(out[0], line(out[0], "Cutover groups at their potential level").contains("\tOK")
                 && out[0].contains("kv is held at level 1 of 2"));
-        // released, it warns and names the adjust; a warning does not fail the command
+        // released, the node adjusts kv to level 2 by itself, and the check is OK again
         node.client("cluster:version-hold off kv");
-        String released = node.client("cluster:health --no-format");
-        assertTrue(released, line(released, "Cutover groups at their potential level").contains("\tWARN")
-                && released.contains("cluster:version-adjust --to 2 kv"));
-        assertFalse(released, released.contains("Error executing command"));
-        String adjusted = node.client("cluster:version-adjust --to 2 kv");
-        assertFalse(adjusted, adjusted.contains("Error"));
+        Await.until("kv back at level 2 without an operator", BOOT_TIMEOUT,
+                () -> node.client("cluster:group-list --no-format"), groups -> "2".equals(kvLevel(groups)));
+        String history = node.client("cluster:version-history --no-format kv");
+        assertTrue(history, history.lines().reduce((a, b) -> b).orElse("").contains("auto@s1"));
         String after = node.client("cluster:health --no-format");
         assertTrue(after, line(after, "Cutover groups at their potential level").contains("\tOK"));
         String kvOnly = node.client("cluster:health --tag cutover-group:kv --no-format");

@@ -97,6 +97,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final ScheduledExecutorService timer;
     /** runs the local members' deliveries ({@link MemberQueue}) */
     private final DeliveryScheduler deliveries;
+    /** told on the log's applier thread after an entry that may let the groups' levels rise; must not block */
+    private final java.util.List<Runnable> levelWatchers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param tls the node's certificate: its key signs the node's log entries, whether or not the transport runs
@@ -142,7 +144,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 () -> channel, () -> connected, () -> view, replica, adjusts, messaging,
                 stateTransfer, membership);
         this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
-                adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made);
+                adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made,
+                () -> levelWatchers.forEach(Runnable::run));
     }
 
     // ---- lifecycle ----
@@ -477,6 +480,24 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     public boolean hasLeader() {
         LogLink l = log;
         return l != null && l.hasLeader();
+    }
+
+    /** whether this node leads the cluster log now */
+    public boolean isLeader() {
+        RaftHandle h = raft;
+        return h != null && h.isLeader();
+    }
+
+    /**
+     * {@code watcher} runs on the log's applier thread after each entry that may let a group's level rise (a
+     * node's levels, a node's status, a hold, the defined nodes): it must hand its work off, not do it there.
+     */
+    public void watchLevels(Runnable watcher) {
+        levelWatchers.add(watcher);
+    }
+
+    public void unwatchLevels(Runnable watcher) {
+        levelWatchers.remove(watcher);
     }
 
     /** the cluster log's leader as this node knows it, if any */

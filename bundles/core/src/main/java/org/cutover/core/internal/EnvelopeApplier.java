@@ -46,11 +46,14 @@ final class EnvelopeApplier implements LogApplier.Target {
     private final Supplier<LogVoters> logVoters;
     /** whether this node made a member since its hello was committed (a join it may have given up on) */
     private final Predicate<String> madeByThisIncarnation;
+    /** after an entry that may let a group's level rise; hands off at once */
+    private final Runnable levelsMayRise;
 
     EnvelopeApplier(String nodeName, Replica replica, EventSink events, LocalMembers locals,
                     GroupMessaging messaging, StateTransfer stateTransfer, PendingAdjusts adjusts,
                     BiConsumer<String, Envelope> unicast, Supplier<LogLink> log, Supplier<RaftHandle> raft,
-                    Supplier<LogVoters> logVoters, Predicate<String> madeByThisIncarnation) {
+                    Supplier<LogVoters> logVoters, Predicate<String> madeByThisIncarnation,
+                    Runnable levelsMayRise) {
         this.nodeName = nodeName;
         this.replica = replica;
         this.events = events;
@@ -63,11 +66,23 @@ final class EnvelopeApplier implements LogApplier.Target {
         this.raft = raft;
         this.logVoters = logVoters;
         this.madeByThisIncarnation = madeByThisIncarnation;
+        this.levelsMayRise = levelsMayRise;
     }
 
     @Override
     public ClusterState.Result apply(Envelope e, String author, long position) {
-        return applyEnvelope(e, author, position);
+        ClusterState.Result r = applyEnvelope(e, author, position);
+        if (r.accepted() && mayRaiseLevels(e)) {
+            levelsMayRise.run();
+        }
+        return r;
+    }
+
+    /** the entries after which every defined node may run a higher level than a group, with nothing in the way */
+    private static boolean mayRaiseLevels(Envelope e) {
+        return e instanceof CapabilityChanged || e instanceof Hello || e instanceof ViewChanged
+                || e instanceof RemoveNode || e instanceof AddNode || e instanceof Hold || e instanceof Goodbye
+                || e instanceof MajorityRecovered || e instanceof Join;
     }
 
     @Override

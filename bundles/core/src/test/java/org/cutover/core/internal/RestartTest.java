@@ -69,6 +69,7 @@ public class RestartTest {
             Group g1 = nodes.get(0).node.join("svc", watcher);
             nodes.get(1).node.join("svc", new RecordingListener());
             nodes.get(2).node.join("svc", new RecordingListener());
+            nodes.get(0).node.hold(true, List.of("svc")); // the operator's adjust below switches it
             for (int i = 1; i <= 2; i++) {
                 nodes.get(i).stop();
                 g1.send(("while node" + (i + 1) + " is down").getBytes(StandardCharsets.UTF_8));

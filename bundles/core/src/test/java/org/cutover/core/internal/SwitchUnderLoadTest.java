@@ -46,6 +46,7 @@ public class SwitchUnderLoadTest {
             }
             Await.until("three members", TestCluster.WAIT, () -> groups.get(0).members().size() == 3,
                     () -> groups.get(0).members());
+            nodes.get(0).node.hold(true, List.of("load")); // the operator's adjust below switches it
             AtomicBoolean running = new AtomicBoolean(true);
             ExecutorService senders = Executors.newFixedThreadPool(3);
             List<Future<Integer>> sent = new ArrayList<>();

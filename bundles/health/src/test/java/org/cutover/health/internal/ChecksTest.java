@@ -19,6 +19,11 @@ import org.cutover.api.GroupService;
 import org.cutover.api.LogStatus;
 import org.cutover.api.Member;
 import org.cutover.api.NodeStatus;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.CheckFailure;
+import org.cutover.api.version.CheckResult;
+import org.cutover.api.version.VersionRequest;
+import org.cutover.api.version.VersionService;
 import org.junit.Test;
 
 /** The checks' verdicts from what the cluster services say, without a cluster. */
@@ -73,18 +78,31 @@ public class ChecksTest {
         assertTrue(messages(behind), messages(behind).contains("4990 committed entries"));
     }
 
+    /** the version service's check of one group to one level, answering with these failures */
+    private static VersionService versions(CheckFailure... failures) {
+        return fake(VersionService.class, Map.of("check", a -> {
+            VersionRequest r = (VersionRequest) a[0];
+            return new CheckResult(r.target().orElseThrow(), Map.of(), Map.of(), List.of(failures));
+        }));
+    }
+
     @Test
-    public void aGroupBelowItsPotentialLevelWarnsAndNamesTheAdjust() {
+    public void aGroupBelowItsPotentialLevelWarnsAndSaysWhatTheAutomaticAdjustWaitsFor() {
         GroupInfo kv = new GroupInfo("kv", 1, 2, 3, List.of());
         GroupInfo orders = new GroupInfo("orders", 2, 2, 5, List.of());
-        Result r = new GroupLevelsCheck(groups(kv, orders)).execute();
+        Result r = new GroupLevelsCheck(groups(kv, orders), versions(new CheckFailure(ReasonCode.NODE_INACTIVE,
+                List.of("node3"), "defined node(s) node3 are not active"))).execute();
         assertEquals(messages(r), Result.Status.WARN, r.getStatus());
-        assertTrue(messages(r), messages(r).contains("cluster:version-adjust --to 2 kv"));
-        assertEquals(Result.Status.OK, new GroupLevelsCheck(groups(orders)).execute().getStatus());
-        Result held = new GroupLevelsCheck(groups(new GroupInfo("kv", 1, 2, 3, List.of(), true), orders)).execute();
+        assertTrue(messages(r), messages(r).contains("kv runs level 1 of 2, not held: the automatic adjust waits: "
+                + "NODE_INACTIVE: defined node(s) node3 are not active"));
+        Result due = new GroupLevelsCheck(groups(kv), versions()).execute();
+        assertTrue(messages(due), messages(due).contains("the automatic adjust is due"));
+        assertEquals(Result.Status.OK, new GroupLevelsCheck(groups(orders), versions()).execute().getStatus());
+        Result held = new GroupLevelsCheck(groups(new GroupInfo("kv", 1, 2, 3, List.of(), true), orders),
+                versions()).execute();
         assertEquals(messages(held), Result.Status.OK, held.getStatus());
         assertTrue(messages(held), messages(held).contains("held at level 1 of 2"));
-        Result above = new GroupLevelsCheck(groups(new GroupInfo("kv", 2, 1, 4, List.of()))).execute();
+        Result above = new GroupLevelsCheck(groups(new GroupInfo("kv", 2, 1, 4, List.of())), versions()).execute();
         assertEquals(messages(above), Result.Status.CRITICAL, above.getStatus());
     }
 

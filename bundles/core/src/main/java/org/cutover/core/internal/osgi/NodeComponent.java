@@ -20,6 +20,7 @@ import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
 import org.cutover.core.internal.tls.NodeTls;
+import org.cutover.core.internal.version.AutoAdjuster;
 import org.cutover.core.internal.version.VersionNegotiator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -118,6 +119,7 @@ public final class NodeComponent {
     private final Map<InfraProtocol, Boolean> tracked = new ConcurrentHashMap<>();
     private final List<ServiceRegistration<?>> registrations;
     private final MBeanRegistrations mbeans;
+    private final AutoAdjuster autoAdjuster;
 
     @Activate
     public NodeComponent(Config config, BundleContext context,
@@ -171,6 +173,7 @@ public final class NodeComponent {
                         node, props),
                 context.registerService(VersionService.class, negotiator, props));
         mbeans = new MBeanRegistrations(context, node, negotiator);
+        autoAdjuster = new AutoAdjuster(node, negotiator).start();
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
                 + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
     }
@@ -229,6 +232,7 @@ public final class NodeComponent {
 
     @Deactivate
     void deactivate() {
+        autoAdjuster.close();
         mbeans.close();
         registrations.forEach(r -> {
             try {

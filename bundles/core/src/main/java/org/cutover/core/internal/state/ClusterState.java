@@ -103,6 +103,18 @@ public final class ClusterState {
         return common == null || common.isEmpty() ? 0 : common.last();
     }
 
+    /** the groups an automatic adjust would move: below the potential level and not held */
+    public Set<String> groupsToRaise() {
+        int potential = potentialLevel();
+        Set<String> names = new java.util.TreeSet<>();
+        groups.values().forEach(g -> {
+            if (!g.held && g.level < potential) {
+                names.add(g.name);
+            }
+        });
+        return names;
+    }
+
     public List<AdjustRecord> history(Optional<String> group) {
         return history.list(group);
     }
@@ -538,6 +550,10 @@ public final class ClusterState {
             }
             switched[i] = g;
         }
+        String automatic = automaticRefusal(a, switched);
+        if (automatic != null) {
+            return Result.refuse(ReasonCode.CONCURRENT_ADJUST, automatic);
+        }
         // every defined node runs the new level (checked above), so no member has to leave: unlike a capability
         // change, an adjust drops no one
         List<MembershipChange> changes = new ArrayList<>(switched.length);
@@ -559,10 +575,34 @@ public final class ClusterState {
             lowest = Math.min(lowest, fromLevel);
             highest = Math.max(highest, g.epoch);
         }
-        history.record(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()),
-                a.asker().describe(a.requestedBy()),
+        history.record(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()), a.askedBy(),
                 names, lowest, a.toLevel(), highest, null, "APPLIED"));
         return new Result(changes, null, null, epochs);
+    }
+
+    /**
+     * A node adjusts by itself only up, to the potential level, and never a held group: an operator's hold or
+     * downgrade that came first in the log wins over an automatic adjust in flight. Null when it may go on.
+     */
+    private String automaticRefusal(Adjust a, GroupRecord[] groups) {
+        if (a.cause().isEmpty()) {
+            return null;
+        }
+        if (!Adjust.AUTOMATIC.equals(a.cause())) {
+            return "no node adjusts by itself for '" + a.cause() + "'";
+        }
+        if (a.toLevel() != potentialLevel()) {
+            return "an automatic adjust goes to the potential level " + potentialLevel() + ", not " + a.toLevel();
+        }
+        for (GroupRecord g : groups) {
+            if (g.held) {
+                return "group " + g.name + " is held: no automatic adjust moves it";
+            }
+            if (g.level >= a.toLevel()) {
+                return "group " + g.name + " is at level " + g.level + ": an automatic adjust only goes up";
+            }
+        }
+        return null;
     }
 
     /** whether the adjust with this request id is in the history (a copy of it must change nothing) */

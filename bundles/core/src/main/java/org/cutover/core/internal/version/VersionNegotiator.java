@@ -21,6 +21,7 @@ import org.cutover.core.internal.AdjustWaiter;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope.Adjust;
+import org.cutover.core.internal.wire.Envelope.Asker;
 import org.cutover.core.internal.wire.Envelope.AdjustDone;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
 
@@ -47,6 +48,18 @@ public final class VersionNegotiator implements VersionService {
 
     @Override
     public AdjustResult adjust(VersionRequest request) {
+        return adjust(request, org.cutover.core.internal.CallingUser.current(), "");
+    }
+
+    /**
+     * The node's own adjust, by the same checks and the same ordered message as an operator's; the history names
+     * the cause instead of a user.
+     */
+    AdjustResult adjustAutomatically(VersionRequest request, String cause) {
+        return adjust(request, Asker.NODE, cause);
+    }
+
+    private AdjustResult adjust(VersionRequest request, Asker asker, String cause) {
         requirePrintable(request);
         node.requireSynced();
         Adjust adjust;
@@ -65,8 +78,7 @@ public final class VersionNegotiator implements VersionService {
                 return AdjustResult.refused(check);
             }
             adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), check.targetLevel(),
-                    prepared.getValue(), System.currentTimeMillis(),
-                    org.cutover.core.internal.CallingUser.current());
+                    prepared.getValue(), System.currentTimeMillis(), asker, cause);
         }
         AdjustWaiter waiter = new AdjustWaiter();
         node.sendAdjust(adjust, waiter);

@@ -73,11 +73,28 @@ public sealed interface Envelope {
     record Leave(String group, String member) implements Envelope {
     }
 
-    /** the ADJUST_VERSION membership change: applied only if every group is still at its from-epoch */
+    /**
+     * The ADJUST_VERSION membership change: applied only if every group is still at its from-epoch.
+     * {@code cause} is empty when a user asked (the asker says who), or names what the node itself adjusts
+     * for: {@value #AUTOMATIC}.
+     */
     record Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis,
-                  Asker asker) implements Envelope {
+                  Asker asker, String cause) implements Envelope {
+        /** every defined node can run a higher level than the groups' and none of them is held */
+        public static final String AUTOMATIC = "auto";
+
+        public Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis,
+                      Asker asker) {
+            this(requestId, requestedBy, toLevel, from, sentAtMillis, asker, "");
+        }
+
         public Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis) {
             this(requestId, requestedBy, toLevel, from, sentAtMillis, Asker.NODE);
+        }
+
+        /** who asked, for the history: user@node, or the cause@node when the node adjusted by itself */
+        public String askedBy() {
+            return cause.isEmpty() ? asker.describe(requestedBy) : cause + "@" + requestedBy;
         }
     }
 

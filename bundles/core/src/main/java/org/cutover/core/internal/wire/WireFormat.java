@@ -46,7 +46,8 @@ public final class WireFormat {
     public static int sizeHint(Envelope e) {
         int grows = frameLength(e);
         if (e instanceof Adjust a) {
-            grows += versionsLength(a.from()) + utfLength(a.asker().user()) + stringsLength(a.asker().roles());
+            grows += versionsLength(a.from()) + utfLength(a.asker().user()) + stringsLength(a.asker().roles())
+                    + utfLength(a.cause());
         } else if (e instanceof RemoveNode r) {
             grows += utfLength(r.asker().user()) + stringsLength(r.asker().roles());
         } else if (e instanceof SetAcl a) {
@@ -145,6 +146,7 @@ public final class WireFormat {
                 writeVersions(out, a.from());
                 out.writeLong(a.sentAtMillis());
                 writeAsker(out, a.asker());
+                out.writeUTF(a.cause());
             } else if (e instanceof AdjustConfirm c) {
                 out.writeByte(9);
                 out.writeUTF(c.requestId());
@@ -252,7 +254,7 @@ public final class WireFormat {
             case 6 -> new Join(in.readUTF(), in.readUTF(), in.readUTF());
             case 7 -> new Leave(in.readUTF(), in.readUTF());
             case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong(),
-                    readAsker(in, length));
+                    readAsker(in, length), in.readUTF());
             case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF());
             case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
             case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));

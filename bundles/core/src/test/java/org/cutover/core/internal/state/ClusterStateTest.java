@@ -22,6 +22,7 @@ import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.AddNode;
 import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.Asker;
+import org.cutover.core.internal.wire.Envelope.CapabilityChanged;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
 import org.cutover.core.internal.wire.Envelope.Hold;
 import org.cutover.core.internal.wire.Envelope.Hello;
@@ -337,6 +338,50 @@ public class ClusterStateTest {
         ClusterState back = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot(s))));
         assertEquals(s.groups(), back.groups());
         assertArrayEquals(snapshot(s), snapshot(back));
+    }
+
+    @Test
+    public void aNodeAdjustsByItselfOnlyUpToThePotentialLevelAndNeverAHeldGroup() {
+        ClusterState s = threeNodes(); // levels 1 and 2 everywhere, g at 2
+        assertTrue(s.adjust(new Adjust("down", "n1", 1, List.of(new GroupVersion("g", 0, 1)), 10L)).accepted());
+        assertTrue(s.join(new Join("h", "n1#1.2", "n1")).accepted()); // made at the potential level 2
+        assertTrue(s.adjust(new Adjust("h-down", "n1", 1, List.of(new GroupVersion("h", 0, 1)), 11L)).accepted());
+        assertTrue(s.hold(new Hold(List.of("h"), false, "n1", 12, Asker.NODE)).accepted());
+        assertEquals(java.util.Set.of("h"), s.groupsToRaise());
+
+        Adjust held = auto("a1", 2, "g", 2);
+        assertEquals(ReasonCode.CONCURRENT_ADJUST, s.adjust(held).refused());
+        assertTrue(s.adjust(held).why(), s.adjust(held).why().contains("held"));
+        assertEquals(ReasonCode.NODE_INCAPABLE, s.adjust(auto("a2", 3, "h", 2)).refused());
+        Adjust unknown = new Adjust("a3", "n1", 2, List.of(new GroupVersion("h", 0, 2)), 13L, Asker.NODE, "revert?");
+        assertTrue(s.adjust(unknown).why(), s.adjust(unknown).why().contains("revert?"));
+        assertEquals(1, s.group("h").orElseThrow().level());
+
+        assertTrue(s.adjust(auto("a4", 2, "h", 2)).accepted());
+        assertEquals(2, s.group("h").orElseThrow().level());
+        assertFalse("an automatic adjust holds nothing", s.group("h").orElseThrow().held());
+        var last = s.history(java.util.Optional.of("h")).get(s.history(java.util.Optional.of("h")).size() - 1);
+        assertEquals("auto@n1 [h] 1->2", last.requestedBy() + " " + last.groups() + " " + last.fromLevel() + "->"
+                + last.toLevel());
+        assertEquals(java.util.Set.of(), s.groupsToRaise());
+        // only up: once at the potential level, an automatic adjust to it changes nothing
+        assertEquals(ReasonCode.CONCURRENT_ADJUST, s.adjust(auto("a5", 2, "h", 3)).refused());
+
+        // every node runs level 3 too: an automatic adjust goes to 3, not to a level between
+        assertTrue(s.hold(new Hold(List.of("g"), false, "n1", 14, Asker.NODE)).accepted());
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(s.capabilityChanged(new CapabilityChanged(n, new TreeSet<>(List.of(1, 2, 3)))).accepted());
+        }
+        assertEquals(java.util.Set.of("g", "h"), s.groupsToRaise());
+        Adjust between = auto("a6", 2, "g", 2);
+        assertTrue(s.adjust(between).why(), s.adjust(between).why().contains("potential level 3"));
+        assertTrue(s.adjust(auto("a7", 3, "g", 2)).accepted());
+        assertEquals(3, s.group("g").orElseThrow().level());
+    }
+
+    private static Adjust auto(String id, int to, String group, long epoch) {
+        return new Adjust(id, "n1", to, List.of(new GroupVersion(group, 0, epoch)), 1_000L, Asker.NODE,
+                Adjust.AUTOMATIC);
     }
 
     private static void apply(ClusterState s, Envelope e) {

@@ -18,6 +18,7 @@ import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
 import org.cutover.core.internal.tls.NodeTls;
+import org.cutover.core.internal.version.AutoAdjuster;
 import org.cutover.core.internal.version.VersionNegotiator;
 import org.jgroups.JChannel;
 import org.jgroups.protocols.DISCARD;
@@ -38,6 +39,8 @@ public final class TestCluster implements AutoCloseable {
         public final InfraLevels infra = new InfraLevels();
         public final ClusterNode node;
         public final VersionNegotiator versions;
+        /** started with the node, as the OSGi component starts it */
+        final AutoAdjuster autoAdjuster;
         /** the node's certificate: it signs the node's log entries, and secures its transport if asked */
         public final NodeTls tls;
         private JChannel channel;
@@ -78,6 +81,7 @@ public final class TestCluster implements AutoCloseable {
                 return channel;
             }, infra, (topic, props) -> events.add(topic + " " + props));
             versions = new VersionNegotiator(node);
+            autoAdjuster = new AutoAdjuster(node, versions);
         }
 
         public JChannel channel() {
@@ -128,11 +132,13 @@ public final class TestCluster implements AutoCloseable {
 
         /** closes the channel without the orderly goodbye, as a crash would */
         public void crash() {
+            autoAdjuster.close();
             channel.close();
             running.remove(name);
         }
 
         public void stop() {
+            autoAdjuster.close();
             node.close();
             running.remove(name);
         }
@@ -198,6 +204,7 @@ public final class TestCluster implements AutoCloseable {
     public TestNode launch(int index, int... levels) throws Exception {
         TestNode n = new TestNode("node" + (index + 1), index, ports[index], levels);
         n.node.start();
+        n.autoAdjuster.start();
         running.put(n.name, n);
         return n;
     }
@@ -458,6 +465,7 @@ public final class TestCluster implements AutoCloseable {
         java.util.Collections.reverse(nodes);
         for (TestNode n : nodes) {
             try {
+                n.autoAdjuster.close();
                 n.node.close();
             } catch (RuntimeException e) {
                 // keep closing the others

@@ -27,6 +27,8 @@ public class WireFormatTest {
             new Join("kv", "node1#1", "node1"),
             new Leave("kv", "node1#1"),
             new Adjust("req", "node1", 2, List.of(new GroupVersion("kv", 1, 1), new GroupVersion("x", 1, 4)), 99L),
+            new Adjust("auto", "node1", 2, List.of(new GroupVersion("kv", 1, 1)), 98L, Envelope.Asker.NODE,
+                    Adjust.AUTOMATIC),
             new AdjustConfirm("req", "node2"),
             new AdjustDone("req", 1234, "APPLIED"),
             new GroupData("kv", "node1#1", 2, Slice.of(new byte[] {1, 2, 3})),
