@@ -26,7 +26,8 @@ import org.junit.runners.MethodSorters;
  * group kv unchanged; the restart mode of claims 4 and 5 (a node's members
  * leave, it boots with infrastructure 2.0.0, they rejoin, the group keeps
  * serving); a full stop and start of every node that keeps level 2 and the
- * history. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
+ * history; the automatic revert of an adjust after which a check of kv turns
+ * critical. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
  * Group kv is held from the start: these are an operator's adjusts, and no
  * automatic adjust may move kv when n3 comes back with level 2 (an operator's
  * adjust still moves a held group).
@@ -37,6 +38,7 @@ public class ClusterOperationsProcessIT {
     private static final Duration FORM_TIMEOUT = Duration.ofSeconds(180);
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration REVERT_WINDOW = Duration.ofSeconds(20);
 
     private static final List<KarafNode> NODES = new ArrayList<>();
     private static KarafNode n1;
@@ -216,6 +218,61 @@ public class ClusterOperationsProcessIT {
         assertTrue("level 2 works after the full restart: " + verified, verified.contains("all 3 members agree"));
         String refused = n1.client("cluster:version-adjust --to 2 kv");
         assertRefused(refused, "ALREADY_AT_LEVEL");
+    }
+
+    /**
+     * Issue 13's automatic revert on three real nodes. The health checks run on every node, and n2 alone has an
+     * operator's check of group kv (Felix's JMX attribute check, tagged cutover-group:kv) that is CRITICAL while
+     * kv runs level 2. An adjust to level 2 is reverted within the window (20 s here): kv back at level 1 on every
+     * node, held, and the history names revert@n2 and the check. With --no-revert kv stays at level 2 past the
+     * window.
+     */
+    @Test
+    public void f_aCheckThatTurnsCriticalAfterTheAdjustRevertsItUnlessAskedNotTo() throws Exception {
+        String down = n1.client("cluster:version-adjust --to 1 --downgrade kv"); // e_ left kv at level 2
+        assertTrue("downgrade: " + down, down.contains("adjusted kv to level 1"));
+        for (KarafNode node : NODES) {
+            node.writeCfg("org.cutover.revert.cfg", Map.of("window.seconds", REVERT_WINDOW.toSeconds()));
+            String installed = node.client("feature:install cutover-health");
+            assertFalse(node.name + ": " + installed, installed.contains("Error"));
+        }
+        n2.writeCfg("org.apache.felix.hc.generalchecks.JmxAttributeCheck-kvlevel.cfg", Map.of(
+                "hc.name", "kv must not run level 2",
+                "hc.tags", "cutover-group:kv",
+                "mbean.name", "org.cutover:type=Group,name=kv",
+                "attribute.name", "Level",
+                "attribute.value.constraint", "< 2",
+                "statusForFailedContraint", "CRITICAL"));
+        Await.until("n2's check of kv passing at level 1", STATUS_TIMEOUT,
+                () -> n2.client("cluster:health --tag cutover-group:kv --no-format"),
+                out -> out.lines().anyMatch(l -> l.startsWith("kv must not run level 2") && l.contains("\tOK")));
+
+        long t = System.nanoTime();
+        String up = n3.client("cluster:version-adjust --to 2 kv");
+        assertTrue("adjust: " + up, up.contains("adjusted kv to level 2"));
+        for (KarafNode node : NODES) {
+            Await.until(node.name + " back at level 1", REVERT_WINDOW.plusSeconds(30),
+                    () -> levelAndEpoch(node), le -> le.startsWith("1 "));
+        }
+        Duration reverted = Duration.ofNanos(System.nanoTime() - t);
+        System.out.printf("ClusterOperationsProcessIT: the adjust to level 2 reverted on every node %d ms after it"
+                + " was asked%n", reverted.toMillis());
+        assertTrue("reverted within the window: " + reverted, reverted.compareTo(REVERT_WINDOW) < 0);
+        String history = n1.client("cluster:version-history --no-format kv");
+        String last = history.lines().reduce((a, b) -> b).orElse("");
+        assertTrue("the history says who and why: " + history, Pattern.compile(
+                "revert@n2 \\(check 'kv must not run level 2' CRITICAL.* on n2\\)\\s+kv\\s+2\\s+1\\s").matcher(last).find());
+        assertTrue("the revert holds kv: " + kvRow(n1), kvRow(n1).contains("held"));
+
+        String again = n3.client("cluster:version-adjust --no-revert --to 2 kv");
+        assertTrue("adjust --no-revert: " + again, again.contains("adjusted kv to level 2"));
+        String epochAfter = levelAndEpoch(n1);
+        Thread.sleep(REVERT_WINDOW.plusSeconds(5).toMillis());
+        for (KarafNode node : NODES) {
+            assertEquals(node.name + ": kv stays at level 2 past the window", epochAfter, levelAndEpoch(node));
+        }
+        assertTrue("n2's check still fails: " + n2.client("cluster:health --tag cutover-group:kv --no-format"),
+                n2.client("cluster:health --tag cutover-group:kv --no-format").contains("CRITICAL"));
     }
 
     private static void assertRefused(String out, String code) {

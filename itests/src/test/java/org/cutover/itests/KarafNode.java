@@ -318,6 +318,15 @@ final class KarafNode implements AutoCloseable {
         }
     }
 
+    /** a new configuration file under etc/, as an operator drops one: written aside, then moved in whole */
+    void writeCfg(String name, Map<String, Object> values) throws IOException {
+        List<String> lines = new ArrayList<>();
+        values.forEach((k, v) -> lines.add(k + " = " + v));
+        Path aside = home.resolve("data").resolve(name + ".tmp");
+        Files.write(aside, lines, StandardCharsets.UTF_8);
+        Files.move(aside, home.resolve("etc").resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     void setCfg(String file, Map<String, Object> values) throws IOException {
         Path path = home.resolve(file);
         List<String> lines = new ArrayList<>(Files.readAllLines(path, StandardCharsets.UTF_8));

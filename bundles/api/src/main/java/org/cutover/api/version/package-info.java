@@ -3,7 +3,7 @@
  * level, switch them with one ordered message, and read the history of switches.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.cutover.api.version;
 
 import org.osgi.annotation.bundle.Export;

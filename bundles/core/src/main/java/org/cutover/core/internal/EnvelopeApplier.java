@@ -234,7 +234,11 @@ final class EnvelopeApplier implements LogApplier.Target {
                 waiter.confirmed(nodeName);
             }
         }
-        changed(r);
+        if (r.accepted()) {
+            for (MembershipChange c : r.changes()) {
+                locals.dispatch(c, a.revertable());
+            }
+        }
         if (!r.accepted()) {
             LOG.log(System.Logger.Level.INFO, "adjust " + a.requestId() + " from " + a.requestedBy() + " not applied: "
                     + r.refused() + ": " + r.why());

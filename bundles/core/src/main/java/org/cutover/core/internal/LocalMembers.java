@@ -88,6 +88,11 @@ final class LocalMembers {
 
     /** an accepted change, holding the replica's monitor: queued to every local member it concerns */
     void dispatch(MembershipChange c) {
+        dispatch(c, false);
+    }
+
+    /** @param revertable an adjust the member nodes watch and revert when a check of the group turns critical */
+    void dispatch(MembershipChange c, boolean revertable) {
         boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
                 || c.reason() == Reason.NODE_INCAPABLE;
         List<LocalMember> removed = new ArrayList<>();
@@ -107,7 +112,8 @@ final class LocalMembers {
         targets.addAll(removed);
         if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
             events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
-                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName));
+                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName,
+                    VersionService.EVENT_REVERTABLE, revertable));
         }
         for (LocalMember lm : targets) {
             boolean gone = removed.contains(lm);

@@ -1,5 +1,6 @@
 package org.cutover.shell.internal;
 
+import java.util.EnumSet;
 import java.util.List;
 
 import org.apache.karaf.shell.api.action.Action;
@@ -10,6 +11,7 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.CommandException;
+import org.cutover.api.version.AdjustOption;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.VersionRequest;
 import org.cutover.api.version.VersionService;
@@ -35,10 +37,14 @@ public class VersionAdjustCommand implements Action {
     @Option(name = "-d", aliases = "--downgrade", description = "Asks for a move to a lower level")
     boolean downgrade;
 
+    @Option(name = "-n", aliases = "--no-revert", description = "No automatic revert of this adjust, whatever the groups' health checks say in the window after it")
+    boolean noRevert;
+
     @Override
     public Object execute() throws CommandException {
         VersionRequest request = VersionArguments.request(groups, all, to, downgrade);
-        AdjustResult result = versionService.adjust(request);
+        AdjustResult result = versionService.adjust(request, noRevert ? EnumSet.of(AdjustOption.NO_REVERT)
+                : EnumSet.noneOf(AdjustOption.class));
         VersionReports.adjust(request, result).forEach(System.out::println);
         String failure = VersionReports.adjustFailure(request, result);
         if (failure != null) {

@@ -24,6 +24,7 @@ import org.cutover.api.GroupException;
 import org.cutover.api.Member;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
+import org.cutover.api.version.AdjustOption;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.CheckFailure;
 import org.cutover.api.version.CheckResult;
@@ -115,6 +116,9 @@ public class CommandsTest {
         adjust.execute();
         assertEquals("adjusted orders to level 2\nepochs: orders 4\nconfirmed node1#1 in 1.000 ms\n"
                 + "total 1.000 ms, 1 member confirmed\n", printed());
+        adjust.noRevert = true;
+        adjust.execute();
+        assertEquals(List.of(Set.of(), Set.of(AdjustOption.NO_REVERT)), versions.options);
     }
 
     @Test

@@ -3,8 +3,10 @@ package org.cutover.shell.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.cutover.api.version.AdjustOption;
 import org.cutover.api.version.AdjustRecord;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.CheckResult;
@@ -15,6 +17,7 @@ import org.cutover.api.version.VersionService;
 final class FakeVersionService implements VersionService {
 
     final List<VersionRequest> requests = new ArrayList<>();
+    final List<Set<AdjustOption>> options = new ArrayList<>();
     final List<AdjustRecord> history = new ArrayList<>();
     CheckResult checkResult;
     AdjustResult adjustResult;
@@ -29,6 +32,12 @@ final class FakeVersionService implements VersionService {
     public AdjustResult adjust(VersionRequest request) {
         requests.add(request);
         return adjustResult;
+    }
+
+    @Override
+    public AdjustResult adjust(VersionRequest request, Set<AdjustOption> options) {
+        this.options.add(Set.copyOf(options));
+        return adjust(request);
     }
 
     @Override

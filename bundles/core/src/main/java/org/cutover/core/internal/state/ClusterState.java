@@ -582,10 +582,19 @@ public final class ClusterState {
 
     /**
      * A node adjusts by itself only up, to the potential level, and never a held group: an operator's hold or
-     * downgrade that came first in the log wins over an automatic adjust in flight. Null when it may go on.
+     * downgrade that came first in the log wins over an automatic adjust in flight. It reverts only down (and the
+     * downgrade holds the group). Null when it may go on.
      */
     private String automaticRefusal(Adjust a, GroupRecord[] groups) {
         if (a.cause().isEmpty()) {
+            return null;
+        }
+        if (a.cause().startsWith(Adjust.REVERT)) {
+            for (GroupRecord g : groups) {
+                if (a.toLevel() >= g.level) {
+                    return "group " + g.name + " is at level " + g.level + ": a revert only goes down";
+                }
+            }
             return null;
         }
         if (!Adjust.AUTOMATIC.equals(a.cause())) {

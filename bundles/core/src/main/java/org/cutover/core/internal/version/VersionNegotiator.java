@@ -6,11 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
 import org.cutover.api.DefinedNode;
 import org.cutover.api.Member;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.version.AdjustRecord;
+import org.cutover.api.version.AdjustOption;
 import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.CheckFailure;
 import org.cutover.api.version.CheckResult;
@@ -48,7 +51,13 @@ public final class VersionNegotiator implements VersionService {
 
     @Override
     public AdjustResult adjust(VersionRequest request) {
-        return adjust(request, org.cutover.core.internal.CallingUser.current(), "");
+        return adjust(request, Set.of());
+    }
+
+    @Override
+    public AdjustResult adjust(VersionRequest request, Set<AdjustOption> options) {
+        return adjust(request, org.cutover.core.internal.CallingUser.current(), "",
+                !options.contains(AdjustOption.NO_REVERT), OptionalLong.empty());
     }
 
     /**
@@ -56,10 +65,19 @@ public final class VersionNegotiator implements VersionService {
      * the cause instead of a user.
      */
     AdjustResult adjustAutomatically(VersionRequest request, String cause) {
-        return adjust(request, Asker.NODE, cause);
+        return adjust(request, Asker.NODE, cause, true, OptionalLong.empty());
     }
 
-    private AdjustResult adjust(VersionRequest request, Asker asker, String cause) {
+    @Override
+    public AdjustResult revert(String group, long epoch, int toLevel, String why) {
+        org.cutover.core.internal.Names.requirePrintable("why", why);
+        return adjust(VersionRequest.of(toLevel, group).withDowngrade(), Asker.NODE, Adjust.REVERT + why, false,
+                OptionalLong.of(epoch));
+    }
+
+    /** @param atEpoch the epoch every group must be at for the adjust to be sent (a revert's) */
+    private AdjustResult adjust(VersionRequest request, Asker asker, String cause, boolean revertable,
+                                OptionalLong atEpoch) {
         requirePrintable(request);
         node.requireSynced();
         Adjust adjust;
@@ -77,8 +95,13 @@ public final class VersionNegotiator implements VersionService {
             if (!check.passed()) {
                 return AdjustResult.refused(check);
             }
+            if (atEpoch.isPresent() && !check.fromEpochs().values().stream().allMatch(e -> e == atEpoch.getAsLong())) {
+                return withFailure(check, ReasonCode.CONCURRENT_ADJUST, "the group moved on from epoch "
+                        + atEpoch.getAsLong() + " (now " + check.fromEpochs() + ")");
+            }
             adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), check.targetLevel(),
-                    prepared.getValue(), System.currentTimeMillis(), asker, cause);
+                    prepared.getValue(), System.currentTimeMillis(), asker, cause,
+                    revertable && check.fromLevels().values().stream().anyMatch(l -> l < check.targetLevel()));
         }
         AdjustWaiter waiter = new AdjustWaiter();
         node.sendAdjust(adjust, waiter);

@@ -76,12 +76,20 @@ public sealed interface Envelope {
     /**
      * The ADJUST_VERSION membership change: applied only if every group is still at its from-epoch.
      * {@code cause} is empty when a user asked (the asker says who), or names what the node itself adjusts
-     * for: {@value #AUTOMATIC}.
+     * for: {@value #AUTOMATIC}, or {@value #REVERT} followed by the check that failed. {@code revertable}: the
+     * member nodes watch the groups' health checks after it and revert it if one turns critical.
      */
     record Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis,
-                  Asker asker, String cause) implements Envelope {
+                  Asker asker, String cause, boolean revertable) implements Envelope {
         /** every defined node can run a higher level than the groups' and none of them is held */
         public static final String AUTOMATIC = "auto";
+        /** a health check of the group turned critical after the adjust that brought it to its level */
+        public static final String REVERT = "revert:";
+
+        public Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis,
+                      Asker asker, String cause) {
+            this(requestId, requestedBy, toLevel, from, sentAtMillis, asker, cause, false);
+        }
 
         public Adjust(String requestId, String requestedBy, int toLevel, List<GroupVersion> from, long sentAtMillis,
                       Asker asker) {
@@ -94,6 +102,9 @@ public sealed interface Envelope {
 
         /** who asked, for the history: user@node, or the cause@node when the node adjusted by itself */
         public String askedBy() {
+            if (cause.startsWith(REVERT)) {
+                return "revert@" + requestedBy + " (" + cause.substring(REVERT.length()) + ")";
+            }
             return cause.isEmpty() ? asker.describe(requestedBy) : cause + "@" + requestedBy;
         }
     }

@@ -147,6 +147,7 @@ public final class WireFormat {
                 out.writeLong(a.sentAtMillis());
                 writeAsker(out, a.asker());
                 out.writeUTF(a.cause());
+                out.writeBoolean(a.revertable());
             } else if (e instanceof AdjustConfirm c) {
                 out.writeByte(9);
                 out.writeUTF(c.requestId());
@@ -254,7 +255,7 @@ public final class WireFormat {
             case 6 -> new Join(in.readUTF(), in.readUTF(), in.readUTF());
             case 7 -> new Leave(in.readUTF(), in.readUTF());
             case 8 -> new Adjust(in.readUTF(), in.readUTF(), in.readInt(), readVersions(in, length), in.readLong(),
-                    readAsker(in, length), in.readUTF());
+                    readAsker(in, length), in.readUTF(), in.readBoolean());
             case 9 -> new AdjustConfirm(in.readUTF(), in.readUTF());
             case 10 -> new AdjustDone(in.readUTF(), in.readLong(), in.readUTF());
             case 11 -> new GroupData(in.readUTF(), in.readUTF(), in.readInt(), readSlice(in));

@@ -29,6 +29,8 @@ public class WireFormatTest {
             new Adjust("req", "node1", 2, List.of(new GroupVersion("kv", 1, 1), new GroupVersion("x", 1, 4)), 99L),
             new Adjust("auto", "node1", 2, List.of(new GroupVersion("kv", 1, 1)), 98L, Envelope.Asker.NODE,
                     Adjust.AUTOMATIC),
+            new Adjust("rev", "node2", 1, List.of(new GroupVersion("kv", 2, 2)), 97L, Envelope.Asker.NODE,
+                    Adjust.REVERT + "check 'kv answers' CRITICAL on node2", true),
             new AdjustConfirm("req", "node2"),
             new AdjustDone("req", 1234, "APPLIED"),
             new GroupData("kv", "node1#1", 2, Slice.of(new byte[] {1, 2, 3})),
