@@ -109,15 +109,10 @@ public class AutoAdjustTest {
                     nodes.get(0).node.read(s -> s.history(Optional.of("free"))).get(0).outcome()),
                     () -> nodes.get(0).node.read(s -> s.history(Optional.of("free"))));
 
-            String last = ":" + lastSent.get();
             List<MemberLog> all = new ArrayList<>();
             for (int i = 0; i < logs.size(); i++) {
-                DeliveryLog log = logs.get(i);
-                Await.until(nodes.get(i).name + "'s member delivering " + last, TestCluster.WAIT,
-                        () -> log.logs().stream().flatMap(l -> l.entries().stream())
-                                .anyMatch(e -> e.what().endsWith(last)),
-                        () -> log.logs().stream().map(l -> l.entries().size()).toList());
-                all.addAll(log.logs());
+                logs.get(i).awaitMessage(nodes.get(i).name, lastSent.get());
+                all.addAll(logs.get(i).logs());
             }
             OrderInvariant.Report report = OrderInvariant.check(all);
             assertEquals(report.toString(), List.of(), report.mismatches());

@@ -108,18 +108,13 @@ public class DeposedLeaderTest {
                     .distinct().count() == 1, () -> nodes.stream().map(n -> n.node.group("g")).toList());
             List<String> stillMembers = nodes.get(0).node.group("g").orElseThrow().members().stream()
                     .map(m -> m.id()).toList();
-            // a member's listener runs on its own queue, after the log applied the entry: wait for the last send
-            String last = ":" + lastSent.get();
             List<MemberLog> all = new ArrayList<>();
             for (int i = 0; i < logs.size(); i++) {
                 DeliveryLog log = logs.get(i);
                 if (!stillMembers.contains(members.get(i).self().id())) {
                     log.left(); // dropped while cut off: its log may stop early, not differ
                 } else {
-                    Await.until(nodes.get(i).name + "'s member delivering " + last, TestCluster.WAIT,
-                            () -> log.logs().stream().flatMap(l -> l.entries().stream())
-                                    .anyMatch(e -> e.what().endsWith(last)),
-                            () -> log.logs().stream().map(l -> l.entries().size()).toList());
+                    log.awaitMessage(nodes.get(i).name, lastSent.get());
                 }
                 all.addAll(log.logs());
             }

@@ -100,6 +100,17 @@ public final class DeliveryLog implements GroupListener {
         left = true;
     }
 
+    /**
+     * Waits until the member delivered the message with this id (a member's listener runs on its own queue, after
+     * the log applied the entry, so a caught-up log does not mean a delivered one).
+     */
+    public void awaitMessage(String who, String id) {
+        String suffix = ":" + id;
+        Await.until(who + "'s member delivering " + id, TestCluster.WAIT,
+                () -> logs().stream().flatMap(l -> l.entries().stream()).anyMatch(e -> e.what().endsWith(suffix)),
+                () -> logs().stream().map(l -> l.entries().size()).toList());
+    }
+
     /** one log per group this listener received from */
     public synchronized List<MemberLog> logs() {
         List<MemberLog> logs = new ArrayList<>();
