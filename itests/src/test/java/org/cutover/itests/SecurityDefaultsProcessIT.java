@@ -159,6 +159,7 @@ public class SecurityDefaultsProcessIT {
         // (CommandAclIT)
         for (String command : List.of("cluster:version-adjust --all", "cluster:node-remove nobody",
                 "cluster:node-add nobody", "cluster:majority-recover --force", "cluster:acl-set adjust viewer",
+                "cluster:version-hold on",
                 "bundle:stop 1",
                 "feature:install cutover-example", "log:set INFO", "bundle:list")) {
             String refused = exec("sshviewer", password, command);
