@@ -27,7 +27,7 @@ import org.junit.runners.MethodSorters;
  * leave, it boots with infrastructure 2.0.0, they rejoin, the group keeps
  * serving); a full stop and start of every node that keeps level 2 and the
  * history; the automatic revert of an adjust after which a check of kv turns
- * critical. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
+ * critical; the automatic adjust once kv's hold is released. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
  * Group kv is held from the start: these are an operator's adjusts, and no
  * automatic adjust may move kv when n3 comes back with level 2 (an operator's
  * adjust still moves a held group).
@@ -39,6 +39,8 @@ public class ClusterOperationsProcessIT {
     private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REVERT_WINDOW = Duration.ofSeconds(20);
+    /** an operator's check of group kv on n2 (f_): CRITICAL while kv runs level 2 */
+    private static final String KV_LEVEL_CHECK = "org.apache.felix.hc.generalchecks.JmxAttributeCheck-kvlevel.cfg";
 
     private static final List<KarafNode> NODES = new ArrayList<>();
     private static KarafNode n1;
@@ -236,7 +238,7 @@ public class ClusterOperationsProcessIT {
             String installed = node.client("feature:install cutover-health");
             assertFalse(node.name + ": " + installed, installed.contains("Error"));
         }
-        n2.writeCfg("org.apache.felix.hc.generalchecks.JmxAttributeCheck-kvlevel.cfg", Map.of(
+        n2.writeCfg(KV_LEVEL_CHECK, Map.of(
                 "hc.name", "kv must not run level 2",
                 "hc.tags", "cutover-group:kv",
                 "mbean.name", "org.cutover:type=Group,name=kv",
@@ -273,6 +275,32 @@ public class ClusterOperationsProcessIT {
         }
         assertTrue("n2's check still fails: " + n2.client("cluster:health --tag cutover-group:kv --no-format"),
                 n2.client("cluster:health --tag cutover-group:kv --no-format").contains("CRITICAL"));
+    }
+
+    /**
+     * Issue 12's hold on three real nodes: kv was held since the start, so it stayed at level 1 while n3 came back
+     * with level 2 (b_ to d_). Downgraded (which holds it) and then released, the cluster adjusts it to level 2 by
+     * itself: every node at level 2, the history names auto@ the leader.
+     */
+    @Test
+    public void g_aReleasedGroupIsAdjustedToThePotentialLevelByItself() throws Exception {
+        n2.deleteCfg(KV_LEVEL_CHECK); // f_'s check would revert kv at level 2
+        Await.until("n2's check of kv gone", STATUS_TIMEOUT,
+                () -> n2.client("cluster:health --tag cutover-group:kv --no-format"),
+                out -> !out.contains("kv must not run level 2"));
+        String down = n1.client("cluster:version-adjust --to 1 --downgrade kv");
+        assertTrue("downgrade: " + down, down.contains("adjusted kv to level 1"));
+        assertTrue("the downgrade holds kv: " + kvRow(n1), kvRow(n1).contains("held"));
+        String released = n2.client("cluster:version-hold off kv");
+        assertTrue(released, released.startsWith("released kv"));
+        for (KarafNode node : NODES) {
+            Await.until(node.name + " running kv at level 2 again", STATUS_TIMEOUT, () -> levelAndEpoch(node),
+                    le -> le.startsWith("2 "));
+        }
+        String history = n3.client("cluster:version-history --no-format kv");
+        String last = history.lines().reduce((a, b) -> b).orElse("");
+        assertTrue("the history names the automatic adjust: " + history,
+                Pattern.compile("auto@n[123]\\s+kv\\s+1\\s+2\\s").matcher(last).find());
     }
 
     private static void assertRefused(String out, String code) {

@@ -327,6 +327,11 @@ final class KarafNode implements AutoCloseable {
         Files.move(aside, home.resolve("etc").resolve(name), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** removes a configuration file from etc/ (Karaf deletes its configuration) */
+    void deleteCfg(String name) throws IOException {
+        Files.delete(home.resolve("etc").resolve(name));
+    }
+
     void setCfg(String file, Map<String, Object> values) throws IOException {
         Path path = home.resolve(file);
         List<String> lines = new ArrayList<>(Files.readAllLines(path, StandardCharsets.UTF_8));
