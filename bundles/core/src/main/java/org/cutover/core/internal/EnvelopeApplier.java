@@ -234,11 +234,7 @@ final class EnvelopeApplier implements LogApplier.Target {
                 waiter.confirmed(nodeName);
             }
         }
-        if (r.accepted()) {
-            for (MembershipChange c : r.changes()) {
-                locals.dispatch(c, a.revertable());
-            }
-        }
+        changed(r, a.revertable());
         if (!r.accepted()) {
             LOG.log(System.Logger.Level.INFO, "adjust " + a.requestId() + " from " + a.requestedBy() + " not applied: "
                     + r.refused() + ": " + r.why());
@@ -258,9 +254,14 @@ final class EnvelopeApplier implements LogApplier.Target {
 
     /** tells the local members about an accepted change */
     private ClusterState.Result changed(ClusterState.Result r) {
+        return changed(r, false);
+    }
+
+    /** @param revertable an adjust the member nodes watch and revert (the adjust event says so) */
+    private ClusterState.Result changed(ClusterState.Result r, boolean revertable) {
         if (r.accepted()) {
             for (MembershipChange c : r.changes()) {
-                locals.dispatch(c);
+                locals.dispatch(c, revertable);
             }
         }
         return r;

@@ -86,12 +86,11 @@ final class LocalMembers {
         return list;
     }
 
-    /** an accepted change, holding the replica's monitor: queued to every local member it concerns */
-    void dispatch(MembershipChange c) {
-        dispatch(c, false);
-    }
-
-    /** @param revertable an adjust the member nodes watch and revert when a check of the group turns critical */
+    /**
+     * An accepted change, holding the replica's monitor: queued to every local member it concerns.
+     *
+     * @param revertable an adjust the member nodes watch and revert when a check of the group turns critical
+     */
     void dispatch(MembershipChange c, boolean revertable) {
         boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
                 || c.reason() == Reason.NODE_INCAPABLE;

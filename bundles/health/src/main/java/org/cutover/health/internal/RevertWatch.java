@@ -112,9 +112,8 @@ public final class RevertWatch implements EventHandler {
             return;
         }
         long deadline = System.nanoTime() + window.toNanos();
-        Runnable[] self = new Runnable[1];
-        self[0] = () -> look(group, from, to, epoch, deadline);
-        ScheduledFuture<?> f = timer.scheduleWithFixedDelay(self[0], 0, pollMillis, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> f = timer.scheduleWithFixedDelay(() -> look(group, from, to, epoch, deadline), 0,
+                pollMillis, TimeUnit.MILLISECONDS);
         ScheduledFuture<?> before = watches.put(group, f);
         if (before != null) {
             before.cancel(false);

@@ -1,5 +1,6 @@
 package org.cutover.core.internal.version;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -88,12 +89,13 @@ public final class AutoAdjuster implements AutoCloseable {
             return;
         }
         try {
-            Set<String> groups = node.read(state -> state.groupsToRaise());
+            var raise = node.read(state -> Map.entry(state.groupsToRaise(), state.potentialLevel()));
+            Set<String> groups = raise.getKey();
             if (groups.isEmpty()) {
                 retries = 0;
                 return;
             }
-            int target = node.read(state -> state.potentialLevel());
+            int target = raise.getValue();
             VersionRequest request = VersionRequest.of(target, groups.toArray(String[]::new));
             CheckResult check = negotiator.check(request);
             if (!check.passed()) {
