@@ -30,18 +30,21 @@ final class KarafNode implements AutoCloseable {
     final int jgroupsPort;
     final int sshPort;
     final int rmiRegistryPort;
+    /** Pax Web's port, for the web view (feature cutover-web); loopback as shipped */
+    final int httpPort;
     /** the admin user bin/client logs in as; the distribution ships none, so unpack() writes one */
     private String user = "karaf";
     private String password;
     private String extraJavaOpts = "";
     private Process process;
 
-    private KarafNode(String name, Path home, int jgroupsPort, int sshPort, int rmiRegistryPort) {
+    private KarafNode(String name, Path home, int jgroupsPort, int sshPort, int rmiRegistryPort, int httpPort) {
         this.name = name;
         this.home = home;
         this.jgroupsPort = jgroupsPort;
         this.sshPort = sshPort;
         this.rmiRegistryPort = rmiRegistryPort;
+        this.httpPort = httpPort;
     }
 
     /**
@@ -75,7 +78,7 @@ final class KarafNode implements AutoCloseable {
         Certificates.node(root, name, home.resolve("etc/cutover-tls"));
         int rmiRegistry = CutoverKarafOptions.freePort();
         KarafNode node = new KarafNode(name, home, CutoverKarafOptions.freePort(), CutoverKarafOptions.freePort(),
-                rmiRegistry);
+                rmiRegistry, CutoverKarafOptions.freePort());
         // boot features in their own thread: from the features bundle's activator (the default) a first
         // boot can deadlock when the deployer must stop that bundle (seen with ./cutover: Felix.acquireBundleLock)
         node.setCfg("etc/org.apache.karaf.features.cfg", Map.of("featuresBootAsynchronous", "true"));
@@ -83,6 +86,7 @@ final class KarafNode implements AutoCloseable {
         node.setCfg("etc/org.apache.karaf.management.cfg", Map.of(
                 "rmiRegistryPort", rmiRegistry, "rmiRegistryHost", "127.0.0.1",
                 "rmiServerPort", CutoverKarafOptions.freePort(), "rmiServerHost", "127.0.0.1"));
+        node.setCfg("etc/org.ops4j.pax.web.cfg", Map.of("org.osgi.service.http.port", node.httpPort));
         return node;
     }
 

@@ -12,6 +12,8 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -42,22 +44,57 @@ public final class Chromium implements AutoCloseable {
         // root in CI: no sandbox; small /dev/shm in containers
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1400,1200", "--user-data-dir=" + Files.createTempDirectory(dir, "profile"));
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, java.util.logging.Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
         this.driver = new ChromeDriver(service, options);
     }
 
     /** waits up to {@code timeout}, failing with what the page shows */
     public WebDriverWait waiting(Duration timeout) {
         WebDriverWait wait = new WebDriverWait(driver, timeout, Duration.ofMillis(20));
-        wait.withMessage(() -> "the page shows: " + text(driver));
+        wait.withMessage(() -> {
+            String shot;
+            try {
+                shot = screenshot("timeout").toString();
+            } catch (IOException | RuntimeException e) {
+                shot = "no screenshot: " + e;
+            }
+            return "the page shows: " + text(driver) + "\n(" + shot + ")";
+        });
         return wait;
     }
 
     private static String text(WebDriver d) {
         try {
-            return d.findElement(By.tagName("body")).getText();
+            return d.getCurrentUrl() + ": " + d.findElement(By.tagName("body")).getText() + "\nbrowser log: "
+                    + d.manage().logs().get(LogType.BROWSER).getAll();
         } catch (RuntimeException e) {
             return "(unreadable: " + e + ")";
         }
+    }
+
+    /** logs in on the page's form, which must be shown, and waits for the cluster view */
+    public void logIn(String user, String password, Duration timeout) {
+        waiting(timeout).until(d -> d.findElement(By.id("login")).isDisplayed());
+        driver.findElement(By.id("login-user")).sendKeys(user);
+        driver.findElement(By.id("login-password")).sendKeys(password);
+        driver.findElement(By.id("login-submit")).click();
+        waiting(timeout).until(d -> d.findElement(By.id("view")).isDisplayed());
+    }
+
+    /**
+     * the text of the first element {@code css} selects, or "" when none: read in one script, since the live page
+     * may replace the element between two WebDriver calls
+     */
+    public String text(String css) {
+        return String.valueOf(driver.executeScript(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", css));
+    }
+
+    /** the text of group {@code group}'s cell {@code column} (level, potential, epoch, hold, members) */
+    public String groupCell(String group, String column) {
+        return text("tr[data-group='" + group + "'] ." + column);
     }
 
     /** saves target/…/NN-name.png */

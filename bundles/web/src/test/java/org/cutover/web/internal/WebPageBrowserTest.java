@@ -25,6 +25,7 @@ import org.openqa.selenium.By;
 public class WebPageBrowserTest {
 
     private static final int GROUPS = 50;
+    private static FakeCluster cluster;
     private static WebViewServer server;
     private static Chromium browser;
 
@@ -34,7 +35,8 @@ public class WebPageBrowserTest {
         for (int i = 1; i <= GROUPS; i++) {
             groups.add(String.format("g%02d", i));
         }
-        server = new WebViewServer(new FakeCluster(5, groups, 1, 2), 30_000);
+        cluster = new FakeCluster(5, groups, 1, 2);
+        server = new WebViewServer(cluster, 30_000);
         browser = new Chromium(Path.of("target", "web-page"));
     }
 
@@ -62,8 +64,7 @@ public class WebPageBrowserTest {
         assertTrue("rendered after " + millis + " ms", millis < 2000);
         assertEquals("1", cell("g01", "level"));
         assertEquals("2", cell("g01", "potential"));
-        assertEquals("ACTIVE", browser.driver.executeScript(
-                "return document.querySelector(\"tr[data-node='node5'] .status\").textContent"));
+        assertEquals("ACTIVE", browser.text("tr[data-node='node5'] .status"));
         browser.screenshot("viewer-50-groups");
     }
 
@@ -72,7 +73,7 @@ public class WebPageBrowserTest {
         browser.driver.executeScript("window.notReloaded = true");
         for (String group : List.of("g37", "g12", "g50")) {
             long start = System.nanoTime();
-            server.cluster.setLevel(group, 2);
+            cluster.setLevel(group, 2);
             browser.waiting(Duration.ofSeconds(3)).until(d -> "2".equals(cell(group, "level")));
             long millis = (System.nanoTime() - start) / 1_000_000;
             System.out.println("web page: " + group + "'s level change shown after " + millis + " ms");
@@ -90,7 +91,7 @@ public class WebPageBrowserTest {
                 + "fetch('/cutover/api/adjust', {method: 'POST', headers: {'X-Cutover-Csrf': session.csrf},"
                 + " body: new URLSearchParams({level: '2', groups: 'g01'})}).then(r => done(r.status));");
         assertEquals(403L, status);
-        assertEquals(1, server.cluster.level("g01"));
+        assertEquals(1, cluster.level("g01"));
     }
 
     @Test
@@ -106,26 +107,18 @@ public class WebPageBrowserTest {
         browser.waiting(Duration.ofSeconds(5)).until(d -> "2".equals(cell("g07", "level")));
         browser.waiting(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("result")).getText()
                 .startsWith("g07 adjusted to level 2"));
-        assertEquals(2, server.cluster.level("g07"));
+        assertEquals(2, cluster.level("g07"));
         assertEquals("1", cell("g08", "level"));
-        assertEquals("admin", browser.driver.executeScript(
-                "return document.querySelector('#history tbody tr .by').textContent"));
+        assertEquals("admin", browser.text("#history tbody tr .by"));
         assertEquals(true, browser.driver.executeScript("return window.notReloaded === true"));
         browser.screenshot("admin-adjusted-g07");
     }
 
     private static void logIn(String user) {
-        browser.waiting(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("login")).isDisplayed());
-        browser.driver.findElement(By.id("login-user")).sendKeys(user);
-        browser.driver.findElement(By.id("login-password")).sendKeys(WebViewServer.PASSWORD);
-        browser.driver.findElement(By.id("login-submit")).click();
-        browser.waiting(Duration.ofSeconds(5)).until(d -> d.findElement(By.id("view")).isDisplayed());
+        browser.logIn(user, WebViewServer.PASSWORD, Duration.ofSeconds(5));
     }
 
-    /** read in one script: the live page may replace the row between two WebDriver calls */
     private static String cell(String group, String column) {
-        return (String) browser.driver.executeScript("const c = document.querySelector(arguments[0]);"
-                + " return c ? c.textContent : null;", "tr[data-group='" + group + "'] ." + column);
+        return browser.groupCell(group, column);
     }
-
 }

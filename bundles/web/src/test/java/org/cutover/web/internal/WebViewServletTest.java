@@ -30,12 +30,14 @@ import org.junit.Test;
  */
 public class WebViewServletTest {
 
+    private FakeCluster cluster;
     private WebViewServer server;
     private HttpClient http;
 
     @Before
     public void start() throws Exception {
-        server = new WebViewServer(new FakeCluster(3, List.of("kv", "orders"), 1, 2), 5_000);
+        cluster = new FakeCluster(3, List.of("kv", "orders"), 1, 2);
+        server = new WebViewServer(cluster, 5_000);
         http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
     }
 
@@ -92,7 +94,7 @@ public class WebViewServletTest {
                 "user viewer (roles [viewer]) may not run adjust: the cluster's ACL requires one of [admin]"));
         HttpResponse<String> hold = post("/cutover/api/hold", csrf, Map.of("held", "true", "groups", "kv"));
         assertEquals(hold.body(), 403, hold.statusCode());
-        assertEquals(1, server.cluster.level("kv"));
+        assertEquals(1, cluster.level("kv"));
         assertTrue(get("/cutover/api/state").body().contains("\"name\":\"kv\",\"level\":1,\"potential\":2,\"epoch\":1,\"held\":false"));
     }
 
@@ -106,7 +108,7 @@ public class WebViewServletTest {
                 .header("Origin", "http://evil.example").POST(form(Map.of("level", "2", "groups", "kv"))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(otherOrigin.body(), 403, otherOrigin.statusCode());
-        assertEquals("nothing was sent for a refused request", 1, server.cluster.level("kv"));
+        assertEquals("nothing was sent for a refused request", 1, cluster.level("kv"));
 
         HttpResponse<String> check = post("/cutover/api/check", csrf, Map.of("level", "3", "groups", "kv"));
         assertEquals(200, check.statusCode());
@@ -116,8 +118,8 @@ public class WebViewServletTest {
 
         HttpResponse<String> adjust = post("/cutover/api/adjust", csrf, Map.of("level", "2", "groups", "kv"));
         assertEquals(adjust.body(), 200, adjust.statusCode());
-        assertEquals(2, server.cluster.level("kv"));
-        assertEquals(1, server.cluster.level("orders"));
+        assertEquals(2, cluster.level("kv"));
+        assertEquals(1, cluster.level("orders"));
         String state = get("/cutover/api/state").body();
         assertTrue("the history names the login that asked (the adjust ran in its JAAS subject): " + state,
                 state.contains("\"by\":\"admin\",\"groups\":[\"kv\"],\"from\":1,\"to\":2"));
@@ -141,7 +143,7 @@ public class WebViewServletTest {
             String first = nextData(events);
             assertTrue(first, first.contains("\"name\":\"kv\",\"level\":1"));
             long changed = System.nanoTime();
-            server.cluster.setLevel("kv", 2);
+            cluster.setLevel("kv", 2);
             String second = nextData(events);
             long millis = (System.nanoTime() - changed) / 1_000_000;
             assertTrue(second, second.contains("\"name\":\"kv\",\"level\":2"));

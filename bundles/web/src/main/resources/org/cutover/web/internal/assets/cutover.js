@@ -35,6 +35,8 @@ function showLogin(message) {
   $('view').hidden = true;
   $('who').hidden = true;
   $('login').hidden = false;
+  $('login-user').value = '';
+  $('login-password').value = '';
   $('login-error').textContent = message || '';
   $('login-user').focus();
 }
