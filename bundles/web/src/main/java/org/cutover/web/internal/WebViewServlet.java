@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 
 import javax.security.auth.Subject;
 import javax.security.auth.login.LoginException;
@@ -56,6 +57,11 @@ public final class WebViewServlet extends HttpServlet {
     /** a refused password costs this much, so guessing over HTTP is no faster than over ssh */
     private static final long LOGIN_FAILURE_DELAY_MILLIS = 500;
     private static final int MAX_SESSIONS = 256;
+    /**
+     * a live stream holds one of the web server's threads while the page is open: past this many, a page is told
+     * to come back later rather than the node's web server running out of threads
+     */
+    static final int MAX_STREAMS = 32;
     private static final Map<String, String> ASSETS = Map.of(
             "/", "index.html",
             "/assets/cutover.js", "cutover.js",
@@ -97,6 +103,7 @@ public final class WebViewServlet extends HttpServlet {
     private final String localNode;
     private final long streamMillis;
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
+    private final transient Semaphore streams = new Semaphore(MAX_STREAMS);
 
     @Activate
     public WebViewServlet(@Reference ClusterService cluster, @Reference GroupService groups,
@@ -159,7 +166,17 @@ public final class WebViewServlet extends HttpServlet {
                     session(req);
                     raw(resp, feed.current());
                 }
-                case "GET /api/events" -> stream(resp, session(req));
+                case "GET /api/events" -> {
+                    WebSessions.Session s = session(req);
+                    if (!streams.tryAcquire()) {
+                        throw new WebError(503, MAX_STREAMS + " pages follow this node already: try later");
+                    }
+                    try {
+                        stream(resp, s);
+                    } finally {
+                        streams.release();
+                    }
+                }
                 case "POST /api/login" -> login(req, resp);
                 case "POST /api/logout" -> {
                     sessions.close(changing(req).id);

@@ -151,6 +151,27 @@ public class WebViewServletTest {
         }
     }
 
+    @Test
+    public void pastTheLimitOfLiveStreamsAPageIsToldToComeBackLater() throws Exception {
+        login("viewer", WebViewServer.PASSWORD);
+        List<InputStream> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < WebViewServlet.MAX_STREAMS; i++) {
+                HttpResponse<InputStream> s = http.send(HttpRequest.newBuilder(uri("/cutover/api/events")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                assertEquals(200, s.statusCode());
+                open.add(s.body());
+            }
+            HttpResponse<String> refused = get("/cutover/api/events");
+            assertEquals(refused.body(), 503, refused.statusCode());
+            assertEquals("the rest of the view still answers", 200, get("/cutover/api/state").statusCode());
+        } finally {
+            for (InputStream in : open) {
+                in.close();
+            }
+        }
+    }
+
     private static String nextData(BufferedReader events) throws Exception {
         for (String line = events.readLine(); line != null; line = events.readLine()) {
             if (line.startsWith("data: ")) {
