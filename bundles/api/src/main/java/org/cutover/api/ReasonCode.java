@@ -29,5 +29,9 @@ public enum ReasonCode {
     /** the user who asked has none of the roles the cluster's ACL requires for the operation */
     NOT_AUTHORIZED,
     /** an ACL rule that names no known cluster operation, or no valid role */
-    INVALID_ACL
+    INVALID_ACL,
+    /** a cluster-wide upgrade runs already (one at a time), or none runs to abort */
+    UPGRADE_IN_PROGRESS,
+    /** the feature to upgrade to is not a {@code name/version} this node can read */
+    UNKNOWN_FEATURE
 }

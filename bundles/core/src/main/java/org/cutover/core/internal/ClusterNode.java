@@ -359,6 +359,15 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
+    /**
+     * Appends a cluster operation of this node's (an upgrade's start, a progress report, an abort) and returns once
+     * it is applied here, with what applying it did.
+     */
+    public ClusterState.Result appendOperation(Envelope e, String what) {
+        requireSynced();
+        return callers.appendAndWait(e, what);
+    }
+
     @Override
     public Map<String, List<String>> acl() {
         return membership.acl();
@@ -490,7 +499,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
 
     /**
      * {@code watcher} runs on the log's applier thread after each entry that may let a group's level rise (a
-     * node's levels, a node's status, a hold, the defined nodes): it must hand its work off, not do it there.
+     * node's levels, a node's status, a hold, the defined nodes) or move a cluster-wide upgrade on: it must hand its
+     * work off, not do it there.
      */
     public void watchLevels(Runnable watcher) {
         levelWatchers.add(watcher);

@@ -78,11 +78,15 @@ final class EnvelopeApplier implements LogApplier.Target {
         return r;
     }
 
-    /** the entries after which every defined node may run a higher level than a group, with nothing in the way */
+    /**
+     * the entries after which every defined node may run a higher level than a group, with nothing in the way, or
+     * a node's turn in a cluster-wide upgrade may have come
+     */
     private static boolean mayRaiseLevels(Envelope e) {
         return e instanceof CapabilityChanged || e instanceof Hello || e instanceof ViewChanged
                 || e instanceof RemoveNode || e instanceof AddNode || e instanceof Hold || e instanceof Goodbye
-                || e instanceof MajorityRecovered || e instanceof Join;
+                || e instanceof MajorityRecovered || e instanceof Join || e instanceof UpgradeStart
+                || e instanceof UpgradeProgress || e instanceof UpgradeAbort;
     }
 
     @Override
@@ -167,6 +171,12 @@ final class EnvelopeApplier implements LogApplier.Target {
             return replica.state.setAcl(a);
         } else if (e instanceof Hold h) {
             return replica.state.hold(h);
+        } else if (e instanceof UpgradeStart u) {
+            return replica.state.upgradeStart(u);
+        } else if (e instanceof UpgradeProgress u) {
+            return replica.state.upgradeProgress(u);
+        } else if (e instanceof UpgradeAbort u) {
+            return replica.state.upgradeAbort(u);
         } else if (e instanceof MajorityRecovered m) {
             // the voters follow the entry on every node, also when the log is replayed at a restart
             logVoters.get().set(m.voters());

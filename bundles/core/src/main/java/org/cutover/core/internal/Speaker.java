@@ -56,6 +56,12 @@ final class Speaker {
             return a.requestedBy();
         } else if (e instanceof Hold h) {
             return h.requestedBy();
+        } else if (e instanceof UpgradeStart u) {
+            return u.requestedBy();
+        } else if (e instanceof UpgradeProgress u) {
+            return u.node();
+        } else if (e instanceof UpgradeAbort u) {
+            return u.requestedBy();
         } else if (e instanceof ImportHistory h) {
             return h.node();
         } else if (e instanceof AdjustConfirm c) {

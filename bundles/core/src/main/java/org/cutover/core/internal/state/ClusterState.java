@@ -26,6 +26,7 @@ import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.version.AdjustRecord;
+import org.cutover.api.version.UpgradeStatus;
 import org.cutover.core.internal.Names;
 import org.cutover.core.internal.wire.Envelope.*;
 
@@ -63,6 +64,8 @@ public final class ClusterState {
     final ClusterAcl acl = new ClusterAcl();
     long lastViewId;
     private long lastViewTerm;
+    /** the running upgrade, or the last one; null before the first */
+    private Rollout rollout;
 
     // ---- queries ----
 
@@ -340,6 +343,9 @@ public final class ClusterState {
             return Result.refuse(ReasonCode.NODE_ACTIVE, "node " + r.node() + " is active; stop it first");
         }
         nodes.remove(r.node());
+        if (rollout != null) {
+            rollout.settle(nodes.keySet()); // a removed node no longer holds the upgrade up
+        }
         return Result.of(removeMembersOf(r.node(), Reason.LEAVE));
     }
 
@@ -427,6 +433,99 @@ public final class ClusterState {
                 Instant.ofEpochMilli(h.atMillis()), h.asker().describe(h.requestedBy()),
                 named.stream().map(g -> g.name).toList(), 0, 0, 0, null, h.held() ? "HOLD" : "RELEASED"));
         return Result.NOTHING;
+    }
+
+    /**
+     * An operator starts a cluster-wide upgrade of every defined node, in name order; refused while one runs. The
+     * history records who started it.
+     */
+    public Result upgradeStart(UpgradeStart u) {
+        String denied = acl.refusal(ClusterAcl.UPGRADE, u.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
+        if (rollout != null && rollout.state == UpgradeStatus.State.RUNNING) {
+            return Result.refuse(ReasonCode.UPGRADE_IN_PROGRESS, "upgrade " + rollout.id + " to " + rollout.feature
+                    + " runs: wait for it, or abort it (cluster:upgrade --abort)");
+        }
+        String why = featureRefusal(u.feature());
+        if (why != null) {
+            return Result.refuse(ReasonCode.UNKNOWN_FEATURE, why);
+        }
+        if (u.parallel() < 1 || u.parallel() > Rollout.MAX_PARALLEL) {
+            return Result.refuse(ReasonCode.INVALID_LEVEL, "1 to " + Rollout.MAX_PARALLEL
+                    + " nodes may install at once, not " + u.parallel());
+        }
+        if (!printable(u.id()) || u.id().isEmpty() || nodes.isEmpty()) {
+            return Result.refuse(ReasonCode.UNKNOWN_NODE, "no upgrade without an id and defined nodes");
+        }
+        List<String> order = List.copyOf(nodes.keySet());
+        int parallel = u.dryRun() ? Math.min(order.size(), Rollout.MAX_PARALLEL) : u.parallel();
+        rollout = new Rollout(u.id(), u.feature(), parallel, u.dryRun(), u.asker().describe(u.requestedBy()),
+                u.atMillis(), order);
+        history.record("upgrade-" + u.id(), new AdjustRecord(Instant.ofEpochMilli(u.atMillis()),
+                rollout.startedBy, List.of(), 0, 0, 0, null, (u.dryRun() ? "UPGRADE_DRY_RUN: " : "UPGRADE_STARTED: ")
+                + u.feature() + " on " + order));
+        return Result.NOTHING;
+    }
+
+    /** a node reports its part of the running upgrade; when it ends, the history says how */
+    public Result upgradeProgress(UpgradeProgress p) {
+        if (rollout == null || !rollout.id.equals(p.id())) {
+            return Result.refuse(ReasonCode.UPGRADE_IN_PROGRESS, "no upgrade " + p.id() + " to report on");
+        }
+        UpgradeStatus.Phase phase;
+        try {
+            phase = UpgradeStatus.Phase.valueOf(p.phase());
+        } catch (IllegalArgumentException e) {
+            return Result.refuse(ReasonCode.UPGRADE_IN_PROGRESS, "no upgrade phase " + p.phase());
+        }
+        UpgradeStatus.State before = rollout.state;
+        String why = rollout.report(p.node(), phase, p.detail(), p.atMillis(), nodes.keySet());
+        if (why != null) {
+            return Result.refuse(ReasonCode.UPGRADE_IN_PROGRESS, why);
+        }
+        if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
+            history.record("upgrade-end-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(p.atMillis()),
+                    rollout.startedBy, List.of(), 0, 0, 0, null, "UPGRADE_" + rollout.state + ": " + rollout.feature
+                    + (rollout.state == UpgradeStatus.State.FAILED ? " on " + p.node() + ": " + p.detail() : "")));
+        }
+        return Result.NOTHING;
+    }
+
+    /** an operator stops the running upgrade where it is */
+    public Result upgradeAbort(UpgradeAbort a) {
+        String denied = acl.refusal(ClusterAcl.UPGRADE, a.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
+        if (rollout == null || rollout.state != UpgradeStatus.State.RUNNING || !rollout.id.equals(a.id())) {
+            return Result.refuse(ReasonCode.UPGRADE_IN_PROGRESS, "no upgrade " + a.id() + " runs");
+        }
+        rollout.abort(a.asker().describe(a.requestedBy()));
+        history.record("upgrade-abort-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(a.atMillis()),
+                rollout.endedBy, List.of(), 0, 0, 0, null, "UPGRADE_ABORTED: " + rollout.feature));
+        return Result.NOTHING;
+    }
+
+    /** the running upgrade, or the last one */
+    public Optional<UpgradeStatus> upgrade() {
+        return Optional.ofNullable(rollout).map(Rollout::toStatus);
+    }
+
+    /** whether {@code node} may start its part of the running upgrade now */
+    public boolean upgradeTurnOf(String node) {
+        return rollout != null && rollout.turnOf(node, nodes.keySet());
+    }
+
+    /** a feature is {@code name/version}, both printable, nothing else */
+    static String featureRefusal(String feature) {
+        int slash = feature.indexOf('/');
+        if (slash < 1 || slash == feature.length() - 1 || feature.indexOf('/', slash + 1) >= 0
+                || !printable(feature) || feature.length() > 200 || feature.contains(" ")) {
+            return "a feature is name/version (e.g. cutover-infra/2.0.0), not '" + feature + "'";
+        }
+        return null;
     }
 
     /** the cluster's ACL: operation → the roles that may run it */
@@ -677,6 +776,10 @@ public final class ClusterState {
         for (String name : held) {
             out.writeUTF(name);
         }
+        out.writeBoolean(rollout != null);
+        if (rollout != null) {
+            rollout.writeTo(out);
+        }
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
@@ -690,6 +793,9 @@ public final class ClusterState {
                 throw new IOException("the snapshot holds group " + name + ", which it does not have");
             }
             g.held = true;
+        }
+        if (in.readBoolean()) {
+            s.rollout = Rollout.readFrom(in);
         }
         return s;
     }

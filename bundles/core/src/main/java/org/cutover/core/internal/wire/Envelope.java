@@ -170,6 +170,26 @@ public sealed interface Envelope {
         }
     }
 
+    /**
+     * An operator starts a cluster-wide upgrade: every defined node, in name order, installs {@code feature}
+     * ({@code name/version}) when its turn comes, at most {@code parallel} at once; a dry run only simulates it.
+     */
+    record UpgradeStart(String id, String feature, int parallel, boolean dryRun, String requestedBy, long atMillis,
+                        Asker asker) implements Envelope {
+    }
+
+    /**
+     * A node reports its part of upgrade {@code id}: {@code phase} is a name of the API's
+     * {@code UpgradeStatus.Phase} (INSTALLING, CAPABLE, SIMULATED, FAILED), {@code detail} says what it did or why
+     * it failed. A node speaks only for itself.
+     */
+    record UpgradeProgress(String id, String node, String phase, String detail, long atMillis) implements Envelope {
+    }
+
+    /** an operator stops upgrade {@code id} where it is */
+    record UpgradeAbort(String id, String requestedBy, long atMillis, Asker asker) implements Envelope {
+    }
+
     /** a node of the pre-log format brings its adjust history (the snapshot's encoding of it), once */
     record ImportHistory(String node, byte[] history) implements Envelope {
     }

@@ -58,6 +58,12 @@ public final class WireFormat {
             grows += stringsLength(h.groups()) + utfLength(h.asker().user()) + stringsLength(h.asker().roles());
         } else if (e instanceof MajorityRecovered m) {
             grows += stringsLength(m.voters()) + utfLength(m.asker().user()) + stringsLength(m.asker().roles());
+        } else if (e instanceof UpgradeStart u) {
+            grows += utfLength(u.feature()) + utfLength(u.asker().user()) + stringsLength(u.asker().roles());
+        } else if (e instanceof UpgradeProgress u) {
+            grows += utfLength(u.detail());
+        } else if (e instanceof UpgradeAbort u) {
+            grows += utfLength(u.asker().user()) + stringsLength(u.asker().roles());
         } else if (e instanceof Hello h) {
             grows += versionsLength(h.groups());
             for (Map.Entry<String, List<String>> m : h.members().entrySet()) {
@@ -204,6 +210,28 @@ public final class WireFormat {
                 out.writeUTF(h.requestedBy());
                 out.writeLong(h.atMillis());
                 writeAsker(out, h.asker());
+            } else if (e instanceof UpgradeStart u) {
+                out.writeByte(22);
+                out.writeUTF(u.id());
+                out.writeUTF(u.feature());
+                out.writeInt(u.parallel());
+                out.writeBoolean(u.dryRun());
+                out.writeUTF(u.requestedBy());
+                out.writeLong(u.atMillis());
+                writeAsker(out, u.asker());
+            } else if (e instanceof UpgradeProgress u) {
+                out.writeByte(23);
+                out.writeUTF(u.id());
+                out.writeUTF(u.node());
+                out.writeUTF(u.phase());
+                out.writeUTF(u.detail());
+                out.writeLong(u.atMillis());
+            } else if (e instanceof UpgradeAbort u) {
+                out.writeByte(24);
+                out.writeUTF(u.id());
+                out.writeUTF(u.requestedBy());
+                out.writeLong(u.atMillis());
+                writeAsker(out, u.asker());
             } else if (e instanceof SetAcl a) {
                 out.writeByte(20);
                 out.writeUTF(a.operation());
@@ -270,6 +298,10 @@ public final class WireFormat {
                     readAsker(in, length));
             case 20 -> new SetAcl(in.readUTF(), readStrings(in, length), in.readUTF(), in.readLong(),
                     readAsker(in, length));
+            case 22 -> new UpgradeStart(in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean(), in.readUTF(),
+                    in.readLong(), readAsker(in, length));
+            case 23 -> new UpgradeProgress(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong());
+            case 24 -> new UpgradeAbort(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

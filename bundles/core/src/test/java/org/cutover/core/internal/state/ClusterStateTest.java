@@ -58,7 +58,7 @@ public class ClusterStateTest {
     }
 
     /** three nodes running levels 1 and 2, a group g at level 2 with one member on each */
-    private static ClusterState threeNodes() {
+    static ClusterState threeNodes() {
         ClusterState s = new ClusterState();
         for (String n : List.of("n1", "n2", "n3")) {
             assertTrue(s.hello(hello(n, 1, 2)).accepted());
@@ -70,7 +70,7 @@ public class ClusterStateTest {
         return s;
     }
 
-    private static byte[] snapshot(ClusterState s) throws IOException {
+    static byte[] snapshot(ClusterState s) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         s.writeTo(new DataOutputStream(bytes));
         return bytes.toByteArray();
@@ -258,7 +258,7 @@ public class ClusterStateTest {
         Asker otto = new Asker("otto", List.of("viewer", "operator"));
         Asker ada = new Asker("ada", List.of("admin"));
         ClusterState s = threeNodes();
-        assertEquals(List.of("adjust", "hold", "node-add", "node-remove", "majority-recover", "acl-set"),
+        assertEquals(List.of("adjust", "hold", "upgrade", "node-add", "node-remove", "majority-recover", "acl-set"),
                 List.copyOf(s.acl().keySet()));
         s.acl().values().forEach(roles -> assertEquals(List.of("admin"), roles));
 

@@ -1,0 +1,40 @@
+package org.cutover.api.version;
+
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A cluster-wide rolling install of an infrastructure feature, driven by the cluster log: one entry starts it, each
+ * node installs from its own {@code system/} repository when its turn comes (the nodes before it capable) and
+ * reports its progress in the log, so the rollout goes on if the node that started it is gone, and every node sees
+ * the same progress. Once every node can run the feature's levels, the automatic adjust raises the groups that are
+ * not held. One upgrade runs at a time; ruled by the cluster's ACL (operation {@code upgrade}).
+ */
+@ProviderType
+public interface UpgradeService {
+
+    /**
+     * Starts rolling {@code feature} out to every defined node, in name order.
+     *
+     * @param feature  {@code name/version}, e.g. {@code cutover-infra/2.0.0}
+     * @param parallel how many nodes may install at once (1: one after the other)
+     * @param dryRun   every node only simulates the install (Karaf's resolver, nothing changes) and reports what it
+     *                 would do or why it cannot
+     * @return the upgrade as the log applied it
+     * @throws org.cutover.api.GroupException {@code UPGRADE_IN_PROGRESS}, {@code UNKNOWN_FEATURE},
+     *                                        {@code NOT_AUTHORIZED}, {@code GROUP_PARTITIONED}
+     */
+    UpgradeStatus start(String feature, int parallel, boolean dryRun);
+
+    /** the running upgrade, or the last one, as this node has applied it */
+    Optional<UpgradeStatus> status();
+
+    /**
+     * Stops the running upgrade where it is: no node starts installing after this; a node installing now finishes
+     * and reports. Nodes already upgraded keep both infrastructures side by side, so the groups keep their level.
+     *
+     * @throws org.cutover.api.GroupException {@code UPGRADE_IN_PROGRESS} when none runs, {@code NOT_AUTHORIZED}
+     */
+    UpgradeStatus abort();
+}

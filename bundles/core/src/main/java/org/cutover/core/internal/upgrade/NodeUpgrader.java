@@ -1,0 +1,170 @@
+package org.cutover.core.internal.upgrade;
+
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.cutover.api.DefinedNode;
+import org.cutover.api.version.UpgradeStatus;
+import org.cutover.api.version.UpgradeStatus.Phase;
+import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope;
+
+/**
+ * This node's part of a cluster-wide upgrade. When the log says its turn has come (the nodes before it capable),
+ * it reports INSTALLING, installs the feature, waits until the levels it now runs are announced in the log, and
+ * reports CAPABLE, which is the next node's turn; or it reports FAILED with the reason, which stops the rollout
+ * there. A dry run simulates the install on every node at once and reports SIMULATED. Every step is an entry of
+ * the log, so the rollout goes on whatever becomes of the node that started it, and every node shows it alike.
+ *
+ * <p>A node that finds itself INSTALLING when nothing here is installing (it restarted midway, or its report did
+ * not reach the log) installs again: an install of what is installed is quick and changes nothing.
+ */
+public final class NodeUpgrader implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(NodeUpgrader.class.getName());
+
+    /** how often it looks without a log entry to wake it: a report that could not be appended is tried again */
+    static final long POLL_MILLIS = 1_000;
+    /** how long the levels an install brings may take to be announced in the log */
+    static final long ANNOUNCE_TIMEOUT_MILLIS = 30_000;
+    static final int MAX_DETAIL = 1_000;
+
+    private final ClusterNode node;
+    private final FeatureInstaller installer;
+    private final ScheduledExecutorService worker;
+    private final Runnable watcher = this::changed;
+    private final AtomicBoolean queued = new AtomicBoolean();
+
+    public NodeUpgrader(ClusterNode node, FeatureInstaller installer) {
+        this.node = node;
+        this.installer = installer;
+        this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cutover-upgrade-" + node.localNode());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public NodeUpgrader start() {
+        node.watchLevels(watcher);
+        worker.scheduleWithFixedDelay(this::look, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** on the log's applier thread: never blocks it */
+    private void changed() {
+        if (queued.compareAndSet(false, true)) {
+            try {
+                worker.execute(() -> {
+                    queued.set(false);
+                    look();
+                });
+            } catch (RejectedExecutionException closed) {
+                // the node is going away
+            }
+        }
+    }
+
+    private void look() {
+        if (!node.isSynced()) {
+            return;
+        }
+        try {
+            String me = node.localNode();
+            Optional<UpgradeStatus> current = node.read(ClusterState::upgrade);
+            if (current.isEmpty()) {
+                return;
+            }
+            UpgradeStatus u = current.get();
+            if (node.read(s -> s.upgradeTurnOf(me))) {
+                if (!report(u, Phase.INSTALLING, (u.dryRun() ? "simulating " : "installing ") + u.feature())) {
+                    return;
+                }
+            } else if (phaseOf(u, me) != Phase.INSTALLING) {
+                return;
+            }
+            install(u);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "this node's part of the upgrade could not go on: " + e, e);
+        }
+    }
+
+    private void install(UpgradeStatus u) {
+        long start = System.nanoTime();
+        String done;
+        try {
+            done = installer.install(u.feature(), u.dryRun());
+        } catch (Exception e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.log(System.Logger.Level.WARNING, "the upgrade to " + u.feature() + " failed here: " + why, e);
+            report(u, Phase.FAILED, why);
+            return;
+        }
+        if (u.dryRun()) {
+            report(u, Phase.SIMULATED, done);
+            return;
+        }
+        SortedSet<Integer> levels;
+        try {
+            levels = awaitAnnounced();
+        } catch (IllegalStateException e) {
+            report(u, Phase.FAILED, done + ", but " + e.getMessage());
+            return;
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        report(u, Phase.CAPABLE, done + " in " + millis + " ms; runs levels " + levels);
+    }
+
+    /** waits until the log has this node's levels as they are here now */
+    private SortedSet<Integer> awaitAnnounced() {
+        long deadline = System.currentTimeMillis() + ANNOUNCE_TIMEOUT_MILLIS;
+        SortedSet<Integer> local = node.infra().levels();
+        while (true) {
+            SortedSet<Integer> announced = node.read(s -> s.definedNode(node.localNode()))
+                    .map(DefinedNode::levels).orElse(null);
+            local = node.infra().levels();
+            if (local.equals(announced)) {
+                return local;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("the log still has levels " + announced + " for this node, which runs "
+                        + local + ", after " + ANNOUNCE_TIMEOUT_MILLIS / 1000 + " s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while its levels were announced");
+            }
+        }
+    }
+
+    /** @return whether the log took the report */
+    private boolean report(UpgradeStatus u, Phase phase, String detail) {
+        String d = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) : detail;
+        ClusterState.Result r = node.appendOperation(new Envelope.UpgradeProgress(u.id(), node.localNode(),
+                phase.name(), d, System.currentTimeMillis()), "reporting " + phase + " of the upgrade");
+        if (!r.accepted()) {
+            LOG.log(System.Logger.Level.INFO, () -> "the log refused this node's " + phase + " in upgrade " + u.id()
+                    + ": " + r.why());
+        }
+        return r.accepted();
+    }
+
+    private static Phase phaseOf(UpgradeStatus u, String node) {
+        return u.nodes().stream().filter(p -> p.node().equals(node)).map(UpgradeStatus.NodeProgress::phase)
+                .findFirst().orElse(null);
+    }
+
+    @Override
+    public void close() {
+        node.unwatchLevels(watcher);
+        worker.shutdownNow();
+    }
+}

@@ -1,0 +1,59 @@
+package org.cutover.core.internal.upgrade;
+
+import java.util.Optional;
+import java.util.UUID;
+
+import org.cutover.api.GroupException;
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.UpgradeService;
+import org.cutover.api.version.UpgradeStatus;
+import org.cutover.core.internal.CallingUser;
+import org.cutover.core.internal.ClusterNode;
+import org.cutover.core.internal.Names;
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope;
+
+/**
+ * The {@link UpgradeService} of a node: starting and aborting an upgrade are entries of the cluster log, in the
+ * asking login's name (the cluster's ACL decides where they are applied); the rollout itself is each node's
+ * {@link NodeUpgrader}, so it does not depend on the node that started it.
+ */
+public final class RollingUpgrades implements UpgradeService {
+
+    private final ClusterNode node;
+
+    public RollingUpgrades(ClusterNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public UpgradeStatus start(String feature, int parallel, boolean dryRun) {
+        Names.requirePrintable("the feature", feature);
+        Envelope.Asker asker = CallingUser.current();
+        String id = UUID.randomUUID().toString();
+        refuseUnlessApplied(node.appendOperation(new Envelope.UpgradeStart(id, feature, parallel, dryRun,
+                node.localNode(), System.currentTimeMillis(), asker), "starting the upgrade to " + feature));
+        return status().orElseThrow();
+    }
+
+    @Override
+    public Optional<UpgradeStatus> status() {
+        return node.read(ClusterState::upgrade);
+    }
+
+    @Override
+    public UpgradeStatus abort() {
+        Envelope.Asker asker = CallingUser.current();
+        UpgradeStatus running = status().filter(s -> !s.finished()).orElseThrow(() -> new GroupException(
+                ReasonCode.UPGRADE_IN_PROGRESS, "no upgrade runs"));
+        refuseUnlessApplied(node.appendOperation(new Envelope.UpgradeAbort(running.id(), node.localNode(),
+                System.currentTimeMillis(), asker), "aborting the upgrade to " + running.feature()));
+        return status().orElseThrow();
+    }
+
+    private static void refuseUnlessApplied(ClusterState.Result r) {
+        if (!r.accepted()) {
+            throw new GroupException(r.refused(), r.why());
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package org.cutover.core.internal.state;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.cutover.api.ReasonCode;
+import org.cutover.api.version.UpgradeStatus;
+import org.cutover.api.version.UpgradeStatus.Phase;
+import org.cutover.api.version.UpgradeStatus.State;
+import org.cutover.core.internal.wire.Envelope.Asker;
+import org.cutover.core.internal.wire.Envelope.RemoveNode;
+import org.cutover.core.internal.wire.Envelope.SetAcl;
+import org.cutover.core.internal.wire.Envelope.UpgradeAbort;
+import org.cutover.core.internal.wire.Envelope.UpgradeProgress;
+import org.cutover.core.internal.wire.Envelope.UpgradeStart;
+import org.cutover.core.internal.wire.Envelope.ViewChanged;
+import org.junit.Test;
+
+/** The replicated rules of a cluster-wide upgrade, without a network: whose turn, when it ends, who may. */
+public class RolloutTest {
+
+    private static final Asker ADA = new Asker("ada", List.of("admin"));
+    private static final Asker VERA = new Asker("vera", List.of("viewer"));
+
+    private static UpgradeStart start(String id, int parallel, boolean dryRun) {
+        return new UpgradeStart(id, "cutover-infra/2.0.0", parallel, dryRun, "n1", 1_000L, ADA);
+    }
+
+    private static ClusterState.Result report(ClusterState s, String id, String node, Phase phase) {
+        return s.upgradeProgress(new UpgradeProgress(id, node, phase.name(), phase + " here", 2_000L));
+    }
+
+    private static Map<String, Phase> phases(ClusterState s) {
+        return s.upgrade().orElseThrow().nodes().stream().collect(Collectors.toMap(UpgradeStatus.NodeProgress::node,
+                UpgradeStatus.NodeProgress::phase, (a, b) -> a, java.util.TreeMap::new));
+    }
+
+    @Test
+    public void oneNodeAtATimeInNameOrderEachAfterTheOneBeforeIsCapable() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        assertTrue(s.upgradeStart(start("u1", 1, false)).accepted());
+        assertEquals(Map.of("n1", Phase.WAITING, "n2", Phase.WAITING, "n3", Phase.WAITING), phases(s));
+        assertTrue(s.upgradeTurnOf("n1"));
+        assertFalse(s.upgradeTurnOf("n2"));
+        assertEquals("n2 may not jump the queue", ReasonCode.UPGRADE_IN_PROGRESS,
+                report(s, "u1", "n2", Phase.INSTALLING).refused());
+        assertEquals("a report without installing", ReasonCode.UPGRADE_IN_PROGRESS,
+                report(s, "u1", "n1", Phase.CAPABLE).refused());
+        assertTrue(report(s, "u1", "n1", Phase.INSTALLING).accepted());
+        assertFalse("n1 installs now", s.upgradeTurnOf("n1"));
+        assertFalse(s.upgradeTurnOf("n2"));
+        assertTrue(report(s, "u1", "n1", Phase.CAPABLE).accepted());
+        assertTrue(s.upgradeTurnOf("n2"));
+        assertFalse(s.upgradeTurnOf("n3"));
+        assertTrue(report(s, "u1", "n2", Phase.INSTALLING).accepted());
+        assertTrue(report(s, "u1", "n2", Phase.CAPABLE).accepted());
+        assertTrue(report(s, "u1", "n3", Phase.INSTALLING).accepted());
+        assertEquals(State.RUNNING, s.upgrade().orElseThrow().state());
+        assertTrue(report(s, "u1", "n3", Phase.CAPABLE).accepted());
+        assertEquals(State.DONE, s.upgrade().orElseThrow().state());
+        assertEquals("ada@n1", s.upgrade().orElseThrow().startedBy());
+        List<String> outcomes = s.history(java.util.Optional.empty()).stream().map(r -> r.outcome()).toList();
+        assertTrue(outcomes.toString(), outcomes.contains("UPGRADE_STARTED: cutover-infra/2.0.0 on [n1, n2, n3]"));
+        assertTrue(outcomes.toString(), outcomes.contains("UPGRADE_DONE: cutover-infra/2.0.0"));
+        assertTrue("the next upgrade may start", s.upgradeStart(start("u2", 1, false)).accepted());
+    }
+
+    @Test
+    public void twoAtOnceWithParallelTwo() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        assertTrue(s.upgradeStart(start("u1", 2, false)).accepted());
+        assertTrue(s.upgradeTurnOf("n1"));
+        assertTrue(s.upgradeTurnOf("n2"));
+        assertFalse(s.upgradeTurnOf("n3"));
+        assertTrue(report(s, "u1", "n1", Phase.INSTALLING).accepted());
+        assertTrue(report(s, "u1", "n2", Phase.INSTALLING).accepted());
+        assertFalse("two install already", s.upgradeTurnOf("n3"));
+        assertTrue(report(s, "u1", "n2", Phase.CAPABLE).accepted());
+        assertTrue("one installs: n3 may join it", s.upgradeTurnOf("n3"));
+        assertTrue(report(s, "u1", "n3", Phase.INSTALLING).accepted());
+        assertTrue(report(s, "u1", "n3", Phase.CAPABLE).accepted());
+        assertEquals(State.RUNNING, s.upgrade().orElseThrow().state());
+        assertTrue(report(s, "u1", "n1", Phase.CAPABLE).accepted());
+        assertEquals(State.DONE, s.upgrade().orElseThrow().state());
+    }
+
+    @Test
+    public void aFailureStopsTheRolloutWhereItIsAndTheHistorySaysWhy() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.upgradeStart(start("u1", 1, false));
+        report(s, "u1", "n1", Phase.INSTALLING);
+        report(s, "u1", "n1", Phase.CAPABLE);
+        report(s, "u1", "n2", Phase.INSTALLING);
+        assertTrue(s.upgradeProgress(new UpgradeProgress("u1", "n2", "FAILED", "no feature cutover-infra/2.0.0 in"
+                + " system/", 3_000L)).accepted());
+        assertEquals(State.FAILED, s.upgrade().orElseThrow().state());
+        assertEquals(Map.of("n1", Phase.CAPABLE, "n2", Phase.FAILED, "n3", Phase.WAITING), phases(s));
+        assertFalse(s.upgradeTurnOf("n3"));
+        assertTrue(s.history(java.util.Optional.empty()).stream().anyMatch(r -> r.outcome().equals(
+                "UPGRADE_FAILED: cutover-infra/2.0.0 on n2: no feature cutover-infra/2.0.0 in system/")));
+    }
+
+    @Test
+    public void anAbortStopsNewInstallsAndTheNodeInstallingStillSaysHowItEnded() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.upgradeStart(start("u1", 1, false));
+        report(s, "u1", "n1", Phase.INSTALLING);
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.upgradeAbort(new UpgradeAbort("u1", "n3", 2_500L, VERA)).refused());
+        assertEquals(ReasonCode.UPGRADE_IN_PROGRESS, s.upgradeAbort(new UpgradeAbort("other", "n3", 2_500L, ADA))
+                .refused());
+        assertTrue(s.upgradeAbort(new UpgradeAbort("u1", "n3", 2_500L, ADA)).accepted());
+        assertEquals(State.ABORTED, s.upgrade().orElseThrow().state());
+        assertEquals("ada@n3", s.upgrade().orElseThrow().endedBy());
+        assertTrue(report(s, "u1", "n1", Phase.CAPABLE).accepted());
+        assertEquals(State.ABORTED, s.upgrade().orElseThrow().state());
+        assertFalse(s.upgradeTurnOf("n2"));
+        assertEquals(ReasonCode.UPGRADE_IN_PROGRESS, report(s, "u1", "n2", Phase.INSTALLING).refused());
+        assertEquals(ReasonCode.UPGRADE_IN_PROGRESS, s.upgradeAbort(new UpgradeAbort("u1", "n3", 2_600L, ADA))
+                .refused());
+    }
+
+    @Test
+    public void oneUpgradeAtATimeAnAdminsOnlyAndAFeatureIsNameSlashVersion() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        assertEquals(ReasonCode.NOT_AUTHORIZED, s.upgradeStart(new UpgradeStart("u0", "cutover-infra/2.0.0", 1,
+                false, "n1", 1L, VERA)).refused());
+        for (String bad : List.of("cutover-infra", "cutover-infra/", "/2.0.0", "a/b/c", "a b/1")) {
+            assertEquals(bad, ReasonCode.UNKNOWN_FEATURE, s.upgradeStart(new UpgradeStart("u0", bad, 1, false, "n1",
+                    1L, ADA)).refused());
+        }
+        assertEquals(ReasonCode.INVALID_LEVEL, s.upgradeStart(start("u0", 0, false)).refused());
+        assertTrue(s.upgrade().isEmpty());
+        assertTrue(s.upgradeStart(start("u1", 1, false)).accepted());
+        assertEquals(ReasonCode.UPGRADE_IN_PROGRESS, s.upgradeStart(start("u2", 1, false)).refused());
+        // the cluster's ACL rules it like any operation
+        assertTrue(s.setAcl(new SetAcl("upgrade", List.of("admin", "operator"), "n1", 5L, ADA)).accepted());
+        assertTrue(s.upgradeAbort(new UpgradeAbort("u1", "n2", 6L, new Asker("otto", List.of("operator"))))
+                .accepted());
+    }
+
+    @Test
+    public void aDryRunSimulatesOnEveryNodeAtOnce() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        assertTrue(s.upgradeStart(start("d1", 1, true)).accepted());
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(n, s.upgradeTurnOf(n));
+        }
+        for (String n : List.of("n3", "n1", "n2")) {
+            assertTrue(report(s, "d1", n, Phase.INSTALLING).accepted());
+        }
+        assertEquals("a dry run installs nothing", ReasonCode.UPGRADE_IN_PROGRESS,
+                report(s, "d1", "n1", Phase.CAPABLE).refused());
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(report(s, "d1", n, Phase.SIMULATED).accepted());
+        }
+        assertEquals(State.DONE, s.upgrade().orElseThrow().state());
+        assertTrue(s.upgrade().orElseThrow().dryRun());
+    }
+
+    @Test
+    public void aRemovedNodeHoldsNothingUp() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.upgradeStart(start("u1", 1, false));
+        report(s, "u1", "n1", Phase.INSTALLING);
+        report(s, "u1", "n1", Phase.CAPABLE);
+        report(s, "u1", "n2", Phase.INSTALLING);
+        report(s, "u1", "n2", Phase.CAPABLE);
+        // n3 crashed before its turn and an operator removes it
+        assertTrue(s.viewChanged(new ViewChanged(1, 2, List.of("u-n1", "u-n2"))).accepted());
+        assertTrue(s.removeNode(new RemoveNode("n3", "n1", ADA)).accepted());
+        assertEquals(State.DONE, s.upgrade().orElseThrow().state());
+    }
+
+    @Test
+    public void theUpgradeIsPartOfTheSnapshot() throws Exception {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.upgradeStart(start("u1", 2, false));
+        report(s, "u1", "n1", Phase.INSTALLING);
+        report(s, "u1", "n1", Phase.CAPABLE);
+        report(s, "u1", "n2", Phase.INSTALLING);
+        byte[] bytes = ClusterStateTest.snapshot(s);
+        ClusterState copy = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+        assertEquals(s.upgrade(), copy.upgrade());
+        assertArrayEquals(bytes, ClusterStateTest.snapshot(copy));
+        assertTrue(copy.upgradeTurnOf("n3"));
+    }
+}
