@@ -24,7 +24,8 @@ import org.junit.Test;
  * Three real Karaf processes from copies of the built distribution form one
  * cluster on loopback. The example store (group kv) runs on every node and two
  * nodes write to it while infrastructure 2.0.0 is installed node by node from
- * each node's system/ folder. Once the last node runs level 2 the cluster
+ * each node's system/ folder by one {@code cluster:upgrade} (after a dry run
+ * that names the node missing the bundle and changes nothing). Once the last node runs level 2 the cluster
  * adjusts group kv to it by itself (issue 12's automatic adjust, {@code auto@}
  * the leader in the history): the level-2 kv:verify is refused before, and
  * after it every member holds the same map with nothing lost, duplicated or
@@ -83,16 +84,38 @@ public class MultiNodeProcessIT {
         n1.client("kv:load --unique --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
         n2.client("kv:load --unique --count " + LOAD_LIMIT + " --rate " + LOAD_RATE);
 
-        // rolling hot install, node by node, from each node's own system/ folder
-        for (KarafNode node : nodes) {
-            long t = System.nanoTime();
-            node.client("feature:install cutover-infra/2.0.0");
-            String self = node.name;
-            Await.until(self + " announcing levels 1, 2", STATUS_TIMEOUT, n2::nodeList,
-                    list -> "ACTIVE 1, 2".equals(list.get(self)));
-            System.out.printf("MultiNodeProcessIT: %s on infra 2.0.0, seen at n2, in %d ms%n", self,
-                    Duration.ofNanos(System.nanoTime() - t).toMillis());
+        // a dry run first: n3 lacks the 2.0.0 bundle in its system/ folder, so its simulation fails, the other
+        // two pass, and nothing changes anywhere
+        Path infra2 = n3.home.resolve("system/org/cutover/org.cutover.infra.v2");
+        Path aside = n3.home.resolve("infra-v2-aside");
+        Files.move(infra2, aside);
+        String dry = n1.client("cluster:upgrade --dry-run cutover-infra/2.0.0");
+        System.out.println("MultiNodeProcessIT: dry run | " + dry.strip().replace("\n", " | "));
+        assertTrue("the dry run names n3 and fails: " + dry, dry.contains("dry run to cutover-infra/2.0.0 failed on"
+                + " n3:") && dry.contains("Nothing was changed."));
+        for (String ok : List.of("n1", "n2")) {
+            assertTrue(ok + " simulated: " + dry, Pattern.compile("(?m)^" + ok + "\\s+\\[#{10}\\] SIMULATED\\s+resolves"
+                    + " cutover-infra/2.0.0").matcher(dry).find());
         }
+        assertEquals("the dry run changed nothing", formed, n2.nodeList());
+        Files.move(aside, infra2);
+
+        // the rolling hot install, node by node, each from its own system/ folder, asked once from n3 and
+        // driven by the cluster log; the command follows it live and returns when every node is capable
+        long t = System.nanoTime();
+        String upgrade = n3.client("cluster:upgrade cutover-infra/2.0.0");
+        System.out.printf("MultiNodeProcessIT: cluster:upgrade in %d ms | %s%n",
+                Duration.ofNanos(System.nanoTime() - t).toMillis(), upgrade.strip().replace("\n", " | "));
+        assertFalse("cluster:upgrade failed: " + upgrade, upgrade.contains("Error executing command"));
+        assertTrue(upgrade, upgrade.contains("DONE: upgrade to cutover-infra/2.0.0, asked by karaf@n3"));
+        for (String node : List.of("n1", "n2", "n3")) {
+            assertTrue(node + " capable: " + upgrade, Pattern.compile("(?m)^" + node + "\\s+\\[#{10}\\] CAPABLE\\s+"
+                    + "installed cutover-infra/2.0.0 \\(Karaf \\d+ ms\\) in \\d+ ms; runs levels \\[1, 2\\]")
+                    .matcher(upgrade).find());
+        }
+        String status = n2.client("cluster:upgrade-status --no-format");
+        assertTrue("any node shows it: " + status, status.contains(": DONE") && status.lines()
+                .filter(l -> l.matches("n[123]\\s*\\t.*CAPABLE.*")).count() == 3);
         Map<String, String> rolled = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
         Await.until("every node at levels 1, 2 as n3 sees them", STATUS_TIMEOUT, n3::nodeList, rolled::equals);
 

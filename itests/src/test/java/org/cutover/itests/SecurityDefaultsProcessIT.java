@@ -152,6 +152,8 @@ public class SecurityDefaultsProcessIT {
         // one login per command: Karaf's ssh server closes the session when an exec'd command ends
         String out = exec("sshviewer", password, "cluster:node-list");
         assertTrue("viewer cluster:node-list: " + out, out.contains("ACTIVE"));
+        String status = exec("sshviewer", password, "cluster:upgrade-status");
+        assertTrue("viewer cluster:upgrade-status: " + status, status.contains("no upgrade yet"));
         String acl = exec("sshviewer", password, "cluster:acl-list --no-format");
         assertTrue("viewer cluster:acl-list: " + acl, acl.lines().anyMatch(l -> l.matches("adjust\\s+admin\\s*")));
         // the cluster ACL keeps these for admin; bundle and feature changes have Karaf's own ACLs;
@@ -159,7 +161,7 @@ public class SecurityDefaultsProcessIT {
         // (CommandAclIT)
         for (String command : List.of("cluster:version-adjust --all", "cluster:node-remove nobody",
                 "cluster:node-add nobody", "cluster:majority-recover --force", "cluster:acl-set adjust viewer",
-                "cluster:version-hold on",
+                "cluster:version-hold on", "cluster:upgrade cutover-infra/2.0.0", "cluster:upgrade --abort",
                 "bundle:stop 1",
                 "feature:install cutover-example", "log:set INFO", "bundle:list")) {
             String refused = exec("sshviewer", password, command);

@@ -14,11 +14,13 @@ import org.cutover.api.GroupService;
 import org.cutover.api.LogStatus;
 import org.cutover.api.Member;
 import org.cutover.api.version.AdjustRecord;
+import org.cutover.api.version.UpgradeService;
+import org.cutover.api.version.UpgradeStatus;
 import org.cutover.api.version.VersionService;
 
 /**
  * What the page shows, as this node sees it: the log, the defined nodes, the groups with their levels and holds,
- * the newest adjusts and this node's health checks. The same for every login: what a user may do is in the
+ * the newest adjusts, the running or last cluster-wide upgrade and this node's health checks. The same for every login: what a user may do is in the
  * session's document, not here, so one document serves every open page.
  */
 final class ClusterDocument {
@@ -30,7 +32,7 @@ final class ClusterDocument {
     }
 
     static Map<String, Object> build(ClusterService cluster, GroupService groups, VersionService versions,
-                                     List<Map<String, Object>> health) {
+                                     UpgradeService upgrades, List<Map<String, Object>> health) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("node", cluster.localNode());
         LogStatus log = cluster.logStatus();
@@ -84,7 +86,30 @@ final class ClusterDocument {
             history.add(m);
         }
         doc.put("history", history);
+        doc.put("upgrade", upgrades.status().map(ClusterDocument::upgrade).orElse(null));
         doc.put("health", health);
         return doc;
+    }
+
+    private static Map<String, Object> upgrade(UpgradeStatus u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("feature", u.feature());
+        m.put("dryRun", u.dryRun());
+        m.put("parallel", u.parallel());
+        m.put("by", u.startedBy());
+        m.put("at", u.startedAt().toString());
+        m.put("state", u.state().name());
+        m.put("endedBy", u.endedBy());
+        List<Object> nodes = new ArrayList<>();
+        for (UpgradeStatus.NodeProgress p : u.nodes()) {
+            Map<String, Object> n = new LinkedHashMap<>();
+            n.put("node", p.node());
+            n.put("phase", p.phase().name());
+            n.put("detail", p.detail());
+            n.put("at", p.at().toString());
+            nodes.add(n);
+        }
+        m.put("nodes", nodes);
+        return m;
     }
 }

@@ -25,6 +25,7 @@ import org.apache.felix.hc.api.execution.HealthCheckExecutor;
 import org.cutover.api.ClusterService;
 import org.cutover.api.GroupInfo;
 import org.cutover.api.GroupService;
+import org.cutover.api.version.UpgradeService;
 import org.cutover.api.version.VersionService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -107,11 +108,12 @@ public final class WebViewServlet extends HttpServlet {
 
     @Activate
     public WebViewServlet(@Reference ClusterService cluster, @Reference GroupService groups,
-                          @Reference VersionService versions, @Reference HealthCheckExecutor health, Config config) {
+                          @Reference VersionService versions, @Reference UpgradeService upgrades,
+                          @Reference HealthCheckExecutor health, Config config) {
         this(new JaasLogin(config.realm()), Set.of(config.login_roles()),
                 new WebSessions(config.session_idle_minutes() * 60_000L, MAX_SESSIONS, System::currentTimeMillis),
                 new ClusterActions(cluster, versions), cluster.localNode(),
-                feed(cluster, groups, versions, new HealthResults(health,
+                feed(cluster, groups, versions, upgrades, new HealthResults(health,
                         () -> groups.groups().stream().map(GroupInfo::name).toList(),
                         config.health_seconds() * 1000L, System::currentTimeMillis), config.refresh_millis()),
                 config.stream_seconds() * 1000L);
@@ -139,9 +141,10 @@ public final class WebViewServlet extends HttpServlet {
     }
 
     static StateFeed feed(ClusterService cluster, GroupService groups, VersionService versions,
-                          java.util.function.Supplier<List<Map<String, Object>>> health, long refreshMillis) {
-        return new StateFeed(() -> Json.write(ClusterDocument.build(cluster, groups, versions, health.get())),
-                refreshMillis, System::currentTimeMillis);
+                          UpgradeService upgrades, java.util.function.Supplier<List<Map<String, Object>>> health,
+                          long refreshMillis) {
+        return new StateFeed(() -> Json.write(ClusterDocument.build(cluster, groups, versions, upgrades,
+                health.get())), refreshMillis, System::currentTimeMillis);
     }
 
     /** ends every login, which also ends the live streams */

@@ -30,6 +30,8 @@ import org.cutover.api.version.AdjustResult;
 import org.cutover.api.version.CheckFailure;
 import org.cutover.api.version.CheckResult;
 import org.cutover.api.version.MemberConfirmation;
+import org.cutover.api.version.UpgradeService;
+import org.cutover.api.version.UpgradeStatus;
 import org.cutover.api.version.VersionRequest;
 import org.cutover.api.version.VersionService;
 
@@ -38,13 +40,14 @@ import org.cutover.api.version.VersionService;
  * default ACL (admin for everything), and adjusts and holds that record the calling JAAS user as core does. The
  * page's tests are about the page; the cluster itself is proven in core and the process ITs.
  */
-final class FakeCluster implements ClusterService, GroupService, VersionService {
+final class FakeCluster implements ClusterService, GroupService, VersionService, UpgradeService {
 
     private final List<String> nodes = new ArrayList<>();
     private final TreeMap<String, GroupInfo> groups = new TreeMap<>();
     private final List<AdjustRecord> history = new ArrayList<>();
     private final int potential;
     private long commit = 10;
+    private UpgradeStatus upgrade;
 
     FakeCluster(int nodeCount, List<String> groupNames, int level, int potential) {
         this.potential = potential;
@@ -201,5 +204,25 @@ final class FakeCluster implements ClusterService, GroupService, VersionService 
     @Override
     public synchronized List<AdjustRecord> history(Optional<String> group) {
         return List.copyOf(history);
+    }
+
+    /** an upgrade as the log would have it on this node */
+    synchronized void setUpgrade(UpgradeStatus u) {
+        upgrade = u;
+    }
+
+    @Override
+    public UpgradeStatus start(String feature, int parallel, boolean dryRun) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public synchronized Optional<UpgradeStatus> status() {
+        return Optional.ofNullable(upgrade);
+    }
+
+    @Override
+    public UpgradeStatus abort() {
+        throw new UnsupportedOperationException();
     }
 }

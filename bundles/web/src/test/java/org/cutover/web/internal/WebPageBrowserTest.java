@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.cutover.api.version.UpgradeStatus;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
@@ -80,6 +81,31 @@ public class WebPageBrowserTest {
             assertTrue(group + " shown after " + millis + " ms", millis < 1000);
         }
         assertEquals(true, browser.driver.executeScript("return window.notReloaded === true"));
+    }
+
+    @Test
+    public void b2_aRunningUpgradeShowsNodeByNodeAsItMoves() throws Exception {
+        java.time.Instant at = java.time.Instant.parse("2026-12-01T22:00:00Z");
+        List<UpgradeStatus.NodeProgress> nodes = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            nodes.add(new UpgradeStatus.NodeProgress("node" + i, i == 1 ? UpgradeStatus.Phase.CAPABLE : i == 2
+                    ? UpgradeStatus.Phase.INSTALLING : UpgradeStatus.Phase.WAITING, i == 1 ? "installed" : "", at));
+        }
+        long start = System.nanoTime();
+        cluster.setUpgrade(new UpgradeStatus("u1", "cutover-infra/2.0.0", false, 1, "ops@node3", at,
+                UpgradeStatus.State.RUNNING, nodes, ""));
+        browser.waiting(Duration.ofSeconds(3)).until(d -> browser.text("#upgrade-nodes tr[data-node='node2'] .phase")
+                .equals("INSTALLING"));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("web page: the upgrade's progress shown after " + millis + " ms");
+        assertTrue("shown after " + millis + " ms", millis < 1000);
+        assertTrue(browser.text("#upgrade-heading"), browser.text("#upgrade-heading").startsWith(
+                "Upgrade to cutover-infra/2.0.0, asked by ops@node3"));
+        assertEquals("CAPABLE", browser.text("#upgrade-nodes tr[data-node='node1'] .phase"));
+        assertEquals("WAITING", browser.text("#upgrade-nodes tr[data-node='node5'] .phase"));
+        assertEquals(50L, browser.driver.executeScript(
+                "return document.querySelector(\"#upgrade-nodes tr[data-node='node2'] progress\").value"));
+        browser.screenshot("upgrade-running");
     }
 
     @Test

@@ -16,6 +16,7 @@ import org.cutover.core.internal.testing.DeliveryLog;
 import org.cutover.core.internal.testing.TestCluster;
 import org.cutover.core.internal.testing.TestCluster.TestNode;
 import org.cutover.core.internal.testing.TestInfra;
+import org.cutover.core.internal.upgrade.RollingUpgrades;
 import org.junit.Test;
 import org.openqa.selenium.By;
 
@@ -54,7 +55,8 @@ public class WebViewOverClusterTest {
                             g -> g.held() && g.level() == 1 && g.potentialLevel() == 2 && g.members().size() == NODES),
                     () -> node1.node.groups());
 
-            try (WebViewServer server = new WebViewServer(node1.node, node1.node, node1.versions, 30_000);
+            try (WebViewServer server = new WebViewServer(node1.node, node1.node, node1.versions,
+                    new RollingUpgrades(node1.node), 30_000);
                  Chromium browser = new Chromium(Path.of("target", "web-cluster"))) {
                 browser.driver.get(server.base() + "/cutover/");
                 browser.logIn("admin", WebViewServer.PASSWORD, PAGE);

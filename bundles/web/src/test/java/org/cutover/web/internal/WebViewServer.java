@@ -6,6 +6,7 @@ import java.util.Set;
 
 import org.cutover.api.ClusterService;
 import org.cutover.api.GroupService;
+import org.cutover.api.version.UpgradeService;
 import org.cutover.api.version.VersionService;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -23,18 +24,18 @@ final class WebViewServer implements AutoCloseable {
     private final Server server;
 
     WebViewServer(FakeCluster cluster, long streamMillis) throws Exception {
-        this(cluster, cluster, cluster, streamMillis);
+        this(cluster, cluster, cluster, cluster, streamMillis);
     }
 
-    WebViewServer(ClusterService cluster, GroupService groups, VersionService versions, long streamMillis)
-            throws Exception {
+    WebViewServer(ClusterService cluster, GroupService groups, VersionService versions, UpgradeService upgrades,
+                  long streamMillis) throws Exception {
         Login login = TestPrincipals.login(Map.of(
                 "admin", Map.entry(PASSWORD, Set.of("admin", "viewer")),
                 "viewer", Map.entry(PASSWORD, Set.of("viewer")),
                 "nobody", Map.entry(PASSWORD, Set.of("ssh"))));
         WebViewServlet servlet = new WebViewServlet(login, Set.of("viewer", "admin"),
                 new WebSessions(60_000, 16, System::currentTimeMillis), new ClusterActions(cluster, versions),
-                cluster.localNode(), WebViewServlet.feed(cluster, groups, versions, List::of, 250), streamMillis);
+                cluster.localNode(), WebViewServlet.feed(cluster, groups, versions, upgrades, List::of, 250), streamMillis);
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");

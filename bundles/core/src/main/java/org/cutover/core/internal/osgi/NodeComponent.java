@@ -9,17 +9,22 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.karaf.features.FeaturesService;
 import org.cutover.api.ClusterService;
 import org.cutover.api.GroupService;
 import org.cutover.api.spi.InfraProtocol;
+import org.cutover.api.version.UpgradeService;
 import org.cutover.api.version.VersionService;
 import org.cutover.core.internal.ClusterNode;
-import org.cutover.core.internal.jmx.MBeanRegistrations;
 import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
+import org.cutover.core.internal.jmx.MBeanRegistrations;
 import org.cutover.core.internal.tls.NodeTls;
+import org.cutover.core.internal.upgrade.NodeUpgrader;
+import org.cutover.core.internal.upgrade.RollingUpgrades;
 import org.cutover.core.internal.version.AutoAdjuster;
 import org.cutover.core.internal.version.VersionNegotiator;
 import org.osgi.framework.BundleContext;
@@ -120,6 +125,9 @@ public final class NodeComponent {
     private final List<ServiceRegistration<?>> registrations;
     private final MBeanRegistrations mbeans;
     private final AutoAdjuster autoAdjuster;
+    private final NodeUpgrader upgrader;
+    /** dynamic: the features service may come and go without the node restarting */
+    private final AtomicReference<FeaturesService> features = new AtomicReference<>();
 
     @Activate
     public NodeComponent(Config config, BundleContext context,
@@ -171,9 +179,11 @@ public final class NodeComponent {
         registrations = List.of(
                 context.registerService(new String[] {ClusterService.class.getName(), GroupService.class.getName()},
                         node, props),
-                context.registerService(VersionService.class, negotiator, props));
+                context.registerService(VersionService.class, negotiator, props),
+                context.registerService(UpgradeService.class, new RollingUpgrades(node), props));
         mbeans = new MBeanRegistrations(context, node, negotiator);
         autoAdjuster = new AutoAdjuster(node, negotiator).start();
+        upgrader = new NodeUpgrader(node, new KarafFeatureInstaller(features::get, context)).start();
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
                 + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
     }
@@ -230,8 +240,19 @@ public final class NodeComponent {
         return false;
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setFeaturesService(FeaturesService service) {
+        features.set(service);
+    }
+
+    void unsetFeaturesService(FeaturesService service) {
+        features.compareAndSet(service, null);
+    }
+
     @Deactivate
     void deactivate() {
+        upgrader.close();
         autoAdjuster.close();
         mbeans.close();
         registrations.forEach(r -> {

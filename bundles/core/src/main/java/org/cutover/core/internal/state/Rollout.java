@@ -120,24 +120,27 @@ final class Rollout {
         return null;
     }
 
-    /** a failure ends the rollout; every defined node done ends it too */
+    /**
+     * A failure ends an upgrade at once (no node starts after it); a dry run ends once every defined node has
+     * answered, so that its report names every node that cannot. Every defined node done ends either.
+     */
     void settle(Set<String> defined) {
         if (state != State.RUNNING) {
             return;
         }
         boolean all = true;
+        boolean failed = false;
         for (Map.Entry<String, Part> e : parts.entrySet()) {
             if (!defined.contains(e.getKey())) {
                 continue;
             }
             Phase phase = e.getValue().phase;
-            if (phase == Phase.FAILED) {
-                state = State.FAILED;
-                return;
-            }
-            all &= done(phase);
+            failed |= phase == Phase.FAILED;
+            all &= done(phase) || phase == Phase.FAILED;
         }
-        if (all) {
+        if (failed && (!dryRun || all)) {
+            state = State.FAILED;
+        } else if (all) {
             state = State.DONE;
         }
     }

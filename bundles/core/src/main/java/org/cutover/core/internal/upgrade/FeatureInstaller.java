@@ -8,10 +8,20 @@ package org.cutover.core.internal.upgrade;
 public interface FeatureInstaller {
 
     /**
+     * What an install did: a line for the report, and the infrastructure levels the feature's bundles declare,
+     * which the node runs once it is capable (none for a simulation).
+     */
+    record Installed(String detail, java.util.Set<Integer> levels) {
+        public Installed {
+            levels = java.util.Set.copyOf(levels);
+        }
+    }
+
+    /**
      * @param feature  {@code name/version}
      * @param simulate resolve only: report what would be installed, change nothing
-     * @return what it did, or would do, in a line
+     * @return what it did, or would do
      * @throws Exception why it cannot; the message is what the upgrade's report shows
      */
-    String install(String feature, boolean simulate) throws Exception;
+    Installed install(String feature, boolean simulate) throws Exception;
 }

@@ -97,7 +97,7 @@ public final class NodeUpgrader implements AutoCloseable {
 
     private void install(UpgradeStatus u) {
         long start = System.nanoTime();
-        String done;
+        FeatureInstaller.Installed done;
         try {
             done = installer.install(u.feature(), u.dryRun());
         } catch (Exception e) {
@@ -107,34 +107,36 @@ public final class NodeUpgrader implements AutoCloseable {
             return;
         }
         if (u.dryRun()) {
-            report(u, Phase.SIMULATED, done);
+            report(u, Phase.SIMULATED, done.detail());
             return;
         }
         SortedSet<Integer> levels;
         try {
-            levels = awaitAnnounced();
+            levels = awaitAnnounced(done.levels());
         } catch (IllegalStateException e) {
-            report(u, Phase.FAILED, done + ", but " + e.getMessage());
+            report(u, Phase.FAILED, done.detail() + ", but " + e.getMessage());
             return;
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        report(u, Phase.CAPABLE, done + " in " + millis + " ms; runs levels " + levels);
+        report(u, Phase.CAPABLE, done.detail() + " in " + millis + " ms; runs levels " + levels);
     }
 
-    /** waits until the log has this node's levels as they are here now */
-    private SortedSet<Integer> awaitAnnounced() {
+    /**
+     * waits until the log says this node runs the levels the feature brings: its infrastructure bundle registers
+     * them after the install returns (its component starts on its own), and the node announces them after that
+     */
+    private SortedSet<Integer> awaitAnnounced(java.util.Set<Integer> brought) {
         long deadline = System.currentTimeMillis() + ANNOUNCE_TIMEOUT_MILLIS;
-        SortedSet<Integer> local = node.infra().levels();
         while (true) {
             SortedSet<Integer> announced = node.read(s -> s.definedNode(node.localNode()))
                     .map(DefinedNode::levels).orElse(null);
-            local = node.infra().levels();
-            if (local.equals(announced)) {
-                return local;
+            if (announced != null && announced.containsAll(brought)) {
+                return announced;
             }
             if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("the log still has levels " + announced + " for this node, which runs "
-                        + local + ", after " + ANNOUNCE_TIMEOUT_MILLIS / 1000 + " s");
+                throw new IllegalStateException("after " + ANNOUNCE_TIMEOUT_MILLIS / 1000 + " s the log has levels "
+                        + announced + " for this node, not the levels " + brought + " the feature brings (this node"
+                        + " runs " + node.infra().levels() + ")");
             }
             try {
                 Thread.sleep(20);

@@ -166,6 +166,22 @@ public class RolloutTest {
     }
 
     @Test
+    public void aDryRunWaitsForEveryNodesAnswerSoItNamesEveryNodeThatCannot() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.upgradeStart(start("d1", 1, true));
+        report(s, "d1", "n3", Phase.INSTALLING);
+        report(s, "d1", "n3", Phase.FAILED);
+        assertEquals("n1 and n2 have not answered", State.RUNNING, s.upgrade().orElseThrow().state());
+        assertTrue(s.upgradeTurnOf("n1"));
+        report(s, "d1", "n1", Phase.INSTALLING);
+        report(s, "d1", "n2", Phase.INSTALLING);
+        report(s, "d1", "n1", Phase.SIMULATED);
+        assertTrue(report(s, "d1", "n2", Phase.FAILED).accepted());
+        assertEquals(State.FAILED, s.upgrade().orElseThrow().state());
+        assertEquals(Map.of("n1", Phase.SIMULATED, "n2", Phase.FAILED, "n3", Phase.FAILED), phases(s));
+    }
+
+    @Test
     public void aRemovedNodeHoldsNothingUp() {
         ClusterState s = ClusterStateTest.threeNodes();
         s.upgradeStart(start("u1", 1, false));

@@ -80,6 +80,7 @@ function render(doc) {
   if (changed('nodes', doc.nodes)) renderNodes(doc.nodes);
   if (changed('groups', doc.groups)) renderGroups(doc.groups);
   if (changed('history', doc.history)) renderHistory(doc.history);
+  if (changed('upgrade', doc.upgrade)) renderUpgrade(doc.upgrade);
   if (changed('health', doc.health)) renderHealth(doc.health);
 }
 
@@ -134,6 +135,30 @@ function renderHistory(history) {
     cell(row, String(h.epoch), 'num');
     cell(row, h.millis == null ? '-' : h.millis.toFixed(1) + ' ms', 'num');
     cell(row, h.outcome, 'outcome');
+  }
+}
+
+const PROGRESS = { WAITING: 0, INSTALLING: 50, CAPABLE: 100, SIMULATED: 100, FAILED: 100 };
+
+function renderUpgrade(u) {
+  $('upgrade').hidden = !u;
+  if (!u) return;
+  $('upgrade-heading').textContent = (u.dryRun ? 'Dry run of the upgrade to ' : 'Upgrade to ') + u.feature
+    + ', asked by ' + u.by + ' at ' + u.at + ': ' + u.state + (u.endedBy ? ' by ' + u.endedBy : '');
+  $('upgrade-heading').className = 'upgrade-state ' + u.state;
+  const body = $('upgrade-nodes').tBodies[0];
+  body.replaceChildren();
+  for (const n of u.nodes) {
+    const row = body.insertRow();
+    row.dataset.node = n.node;
+    cell(row, n.node);
+    const bar = document.createElement('progress');
+    bar.max = 100;
+    bar.value = PROGRESS[n.phase];
+    cell(row, '').appendChild(bar);
+    cell(row, n.phase, 'phase ' + n.phase);
+    cell(row, n.at);
+    cell(row, n.detail, 'detail');
   }
 }
 

@@ -1,0 +1,81 @@
+package org.cutover.core.internal.osgi;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+import org.apache.karaf.features.BundleInfo;
+import org.apache.karaf.features.Feature;
+import org.apache.karaf.features.FeaturesService;
+import org.apache.karaf.features.FeaturesService.Option;
+import org.cutover.api.spi.InfraProtocol;
+import org.cutover.core.internal.upgrade.FeatureInstaller;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
+
+/**
+ * A node's part of a cluster-wide upgrade in Karaf: the feature from the node's own repositories (system/, offline),
+ * installed as {@code feature:install} would, but without refreshing any other bundle (the infrastructure bundle
+ * comes beside the one running, which keeps its wiring); a dry run is Karaf's own simulation of that same install.
+ * The levels the feature brings are the ones its bundles declare ({@code org.cutover.infra} capabilities), read
+ * from the installed bundles, as the node itself reads them.
+ */
+final class KarafFeatureInstaller implements FeatureInstaller {
+
+    private final Supplier<FeaturesService> features;
+    private final BundleContext context;
+
+    KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context) {
+        this.features = features;
+        this.context = context;
+    }
+
+    @Override
+    public Installed install(String feature, boolean simulate) throws Exception {
+        FeaturesService fs = features.get();
+        if (fs == null) {
+            throw new IllegalStateException("this node has no Karaf FeaturesService");
+        }
+        int slash = feature.indexOf('/');
+        String name = feature.substring(0, slash);
+        String version = feature.substring(slash + 1);
+        Feature f = fs.getFeature(name, version);
+        if (f == null) {
+            throw new IllegalStateException("no feature " + feature + " in this node's feature repositories");
+        }
+        if (fs.isInstalled(f)) {
+            return new Installed((simulate ? "has " : "already installed ") + feature,
+                    simulate ? Set.of() : levels(f));
+        }
+        EnumSet<Option> options = EnumSet.of(Option.NoAutoRefreshBundles);
+        if (simulate) {
+            options.add(Option.Simulate);
+        }
+        long start = System.nanoTime();
+        fs.installFeature(name, version, options);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        return simulate ? new Installed("resolves " + feature + " offline (Karaf's simulation, " + millis + " ms)",
+                Set.of()) : new Installed("installed " + feature + " (Karaf " + millis + " ms)", levels(f));
+    }
+
+    /** the infrastructure levels the feature's own bundles declare */
+    private Set<Integer> levels(Feature f) {
+        Set<Integer> levels = new TreeSet<>();
+        for (BundleInfo info : f.getBundles()) {
+            Bundle b = context.getBundle(info.getLocation());
+            BundleRevision revision = b == null ? null : b.adapt(BundleRevision.class);
+            if (revision == null) {
+                continue;
+            }
+            for (BundleCapability c : revision.getDeclaredCapabilities(InfraProtocol.CAPABILITY_NAMESPACE)) {
+                if (c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE) instanceof Number n) {
+                    levels.add(n.intValue());
+                }
+            }
+        }
+        return levels;
+    }
+}
