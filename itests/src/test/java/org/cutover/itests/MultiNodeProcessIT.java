@@ -56,6 +56,10 @@ public class MultiNodeProcessIT {
         for (String name : List.of("n1", "n2", "n3")) {
             nodes.add(KarafNode.unpack(name, root));
         }
+        // n3 as on a machine of its own with no network: bundles only from its system/ folder, so what is not
+        // there is missing (the others may also use the Maven repository of the machine running the test)
+        nodes.get(2).setCfg("etc/org.ops4j.pax.url.mvn.cfg", Map.of("org.ops4j.pax.url.mvn.offline", "true",
+                "org.ops4j.pax.url.mvn.localRepository", nodes.get(2).home.resolve("data/no-local-repository")));
         String clusterName = "it-multi-" + nodes.get(0).jgroupsPort;
         long t0 = System.nanoTime();
         for (KarafNode node : nodes) {

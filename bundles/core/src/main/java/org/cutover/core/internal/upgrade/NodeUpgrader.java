@@ -101,7 +101,8 @@ public final class NodeUpgrader implements AutoCloseable {
         try {
             done = installer.install(u.feature(), u.dryRun());
         } catch (Exception e) {
-            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            // Karaf's messages run over several lines ("Error:\n\tError downloading mvn:..."): one line per node
+            String why = (e.getMessage() == null ? e.toString() : e.getMessage()).replaceAll("\\s+", " ").strip();
             LOG.log(System.Logger.Level.WARNING, "the upgrade to " + u.feature() + " failed here: " + why, e);
             report(u, Phase.FAILED, why);
             return;
