@@ -487,7 +487,8 @@ public final class ClusterState {
         }
         if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
             history.record("upgrade-end-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(p.atMillis()),
-                    rollout.startedBy, List.of(), 0, 0, 0, null, "UPGRADE_" + rollout.state + ": " + rollout.feature
+                    rollout.startedBy, List.of(), 0, 0, 0, null, (rollout.dryRun ? "UPGRADE_DRY_RUN_" : "UPGRADE_")
+                    + rollout.state + ": " + rollout.feature
                     + (rollout.state == UpgradeStatus.State.FAILED ? " on " + p.node() + ": " + p.detail() : "")));
         }
         return Result.NOTHING;

@@ -163,6 +163,8 @@ public class RolloutTest {
         }
         assertEquals(State.DONE, s.upgrade().orElseThrow().state());
         assertTrue(s.upgrade().orElseThrow().dryRun());
+        assertTrue(s.history(java.util.Optional.empty()).stream().anyMatch(r -> r.outcome().equals(
+                "UPGRADE_DRY_RUN_DONE: cutover-infra/2.0.0")));
     }
 
     @Test
