@@ -29,7 +29,8 @@ import org.junit.Test;
  * adjusts group kv to it by itself (issue 12's automatic adjust, {@code auto@}
  * the leader in the history): the level-2 kv:verify is refused before, and
  * after it every member holds the same map with nothing lost, duplicated or
- * reordered. Then an orderly stop shows as INACTIVE and a SIGKILL as
+ * reordered; retiring 2.0.0 is refused (kv runs level 2) and retiring 1.0.0
+ * goes through node by node under the writes. Then an orderly stop shows as INACTIVE and a SIGKILL as
  * PARTITIONED.
  */
 public class MultiNodeProcessIT {
@@ -95,7 +96,7 @@ public class MultiNodeProcessIT {
         Files.move(infra2, aside);
         String dry = n1.client("cluster:upgrade --dry-run cutover-infra/2.0.0");
         System.out.println("MultiNodeProcessIT: dry run | " + dry.strip().replace("\n", " | "));
-        assertTrue("the dry run names n3 and fails: " + dry, dry.contains("dry run to cutover-infra/2.0.0 failed on"
+        assertTrue("the dry run names n3 and fails: " + dry, dry.contains("dry run of the upgrade to cutover-infra/2.0.0 failed on"
                 + " n3:") && dry.contains("Nothing was changed."));
         for (String ok : List.of("n1", "n2")) {
             assertTrue(ok + " simulated: " + dry, Pattern.compile("(?m)^" + ok + "\\s+\\[#{10}\\] SIMULATED\\s+resolves"
@@ -137,6 +138,29 @@ public class MultiNodeProcessIT {
         System.out.println("MultiNodeProcessIT: n1 after the adjust: " + kvStatsN1.strip().replace("\n", " | "));
         assertTrue("the loads ended before the adjust; the switch was not made under writes: " + kvStatsN1,
                 kvStatsN1.contains("load:          running"));
+
+        // retiring: 2.0.0 alone serves level 2, which kv runs, so the first node refuses and nothing is removed;
+        // 1.0.0 may go (2.0.0 serves level 1 too), node by node, under the writes
+        String refusedRetire = n2.client("cluster:upgrade --retire cutover-infra/2.0.0");
+        System.out.println("MultiNodeProcessIT: retire 2.0.0 | " + refusedRetire.strip().replace("\n", " | "));
+        assertTrue("retiring 2.0.0 refused on n1, naming kv: " + refusedRetire, refusedRetire.contains(
+                "the retirement of cutover-infra/2.0.0 failed on n1: refused: only cutover-infra/2.0.0 serves level 2"
+                        + " here, which kv runs"));
+        assertEquals("nothing was removed", rolled, n1.nodeList());
+        t = System.nanoTime();
+        String retired = n2.client("cluster:upgrade --retire cutover-infra/1.0.0");
+        System.out.printf("MultiNodeProcessIT: retire 1.0.0 in %d ms | %s%n",
+                Duration.ofNanos(System.nanoTime() - t).toMillis(), retired.strip().replace("\n", " | "));
+        assertTrue(retired, retired.contains("DONE: retirement of cutover-infra/1.0.0, asked by karaf@n2"));
+        for (KarafNode node : nodes) {
+            assertTrue(node.name + " retired 1.0.0: " + retired, Pattern.compile("(?m)^" + node.name + "\\s+\\[#{10}\\]"
+                    + " CAPABLE\\s+uninstalled cutover-infra/1.0.0 \\(Karaf \\d+ ms\\) in \\d+ ms; runs levels \\[1, 2\\]")
+                    .matcher(retired).find());
+            String infra = node.client("feature:list -i --no-format");
+            assertFalse(node.name + " still has 1.0.0: " + infra,
+                    Pattern.compile("(?m)^cutover-infra\\s+\\t?1\\.0\\.0").matcher(infra).find());
+        }
+        assertEquals("every node still runs levels 1 and 2", rolled, n3.nodeList());
 
         // a few more writes at level 2, then stop the writers and count what they sent
         long atAdjust = counter(n1.client("kv:stats"), "sent");

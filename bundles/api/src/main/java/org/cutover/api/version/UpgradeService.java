@@ -27,6 +27,15 @@ public interface UpgradeService {
      */
     UpgradeStatus start(String feature, int parallel, boolean dryRun);
 
+    /**
+     * Uninstalls an old infrastructure feature from every defined node, rolled out as {@link #start}: each node
+     * refuses (FAILED, naming the groups) to take away a level that a group runs and no other bundle of the node
+     * serves, so the first node stops it before anything is removed anywhere.
+     *
+     * @param feature {@code name/version}, e.g. {@code cutover-infra/1.0.0}
+     */
+    UpgradeStatus retire(String feature, int parallel, boolean dryRun);
+
     /** the running upgrade, or the last one, as this node has applied it */
     Optional<UpgradeStatus> status();
 

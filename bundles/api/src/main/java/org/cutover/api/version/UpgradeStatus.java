@@ -9,6 +9,7 @@ import java.util.List;
  * @param id        unique id of this upgrade
  * @param feature   {@code name/version}
  * @param dryRun    the nodes only simulate the install
+ * @param retire    the nodes uninstall the feature rather than install it
  * @param parallel  how many nodes may install at once
  * @param startedBy who asked ({@code user@node})
  * @param startedAt when it was asked
@@ -16,7 +17,8 @@ import java.util.List;
  * @param nodes     every defined node at the start, in the order they install
  * @param endedBy   who aborted it, or the empty string
  */
-public record UpgradeStatus(String id, String feature, boolean dryRun, int parallel, String startedBy,
+public record UpgradeStatus(String id, String feature, boolean dryRun, boolean retire, int parallel,
+                            String startedBy,
                             Instant startedAt, State state, List<NodeProgress> nodes, String endedBy) {
 
     public UpgradeStatus {
@@ -43,7 +45,7 @@ public record UpgradeStatus(String id, String feature, boolean dryRun, int paral
         WAITING,
         /** it is installing (or simulating) now */
         INSTALLING,
-        /** it installed the feature and announced the levels it now runs */
+        /** it installed (or retired) the feature and announced the levels it now runs */
         CAPABLE,
         /** a dry run: the install would succeed (detail: what it would do) */
         SIMULATED,

@@ -33,6 +33,9 @@ public class UpgradeCommand implements Action {
     @Option(name = "-n", aliases = "--dry-run", description = "Every node only simulates the install with Karaf's resolver and reports what blocks it; nothing changes")
     boolean dryRun;
 
+    @Option(name = "-r", aliases = "--retire", description = "Uninstalls the feature from every node instead (e.g. cutover-infra/1.0.0 once 2.0.0 serves level 1 too); each node refuses, naming the groups, to take away a level a group runs")
+    boolean retire;
+
     @Option(name = "-a", aliases = "--abort", description = "Stops the running upgrade where it is (from any node)")
     boolean abort;
 
@@ -56,7 +59,8 @@ public class UpgradeCommand implements Action {
         if (feature == null) {
             throw new CommandException("name the feature to upgrade to, e.g. cluster:upgrade cutover-infra/2.0.0");
         }
-        UpgradeStatus u = upgrades.start(feature, parallel, dryRun);
+        UpgradeStatus u = retire ? upgrades.retire(feature, parallel, dryRun)
+                : upgrades.start(feature, parallel, dryRun);
         System.out.println(UpgradeReports.heading(u));
         if (noWait) {
             System.out.println("started; cluster:upgrade-status shows its progress from any node");

@@ -15,10 +15,15 @@ final class UpgradeReports {
 
     /** "upgrade to cutover-infra/2.0.0 (dry run) asked by karaf@n1 at ...: RUNNING" */
     static String heading(UpgradeStatus u) {
-        return (u.dryRun() ? "dry run of the upgrade to " : "upgrade to ") + u.feature() + ", asked by "
+        return (u.dryRun() ? "dry run of the " : "") + what(u) + u.feature() + ", asked by "
                 + u.startedBy() + " at " + u.startedAt() + ", " + (u.dryRun() ? "every node at once"
                 : u.parallel() == 1 ? "one node at a time" : u.parallel() + " nodes at a time") + ": " + u.state()
                 + (u.endedBy().isEmpty() ? "" : " by " + u.endedBy());
+    }
+
+    /** "upgrade to " or "retirement of " */
+    private static String what(UpgradeStatus u) {
+        return u.retire() ? "retirement of " : "upgrade to ";
     }
 
     /** "n2  [#####.....] INSTALLING  installing cutover-infra/2.0.0" */
@@ -64,18 +69,23 @@ final class UpgradeReports {
                 List<NodeProgress> failed = u.nodes().stream().filter(p -> p.phase() == Phase.FAILED).toList();
                 String where = String.join("; ", failed.stream().map(p -> p.node() + ": " + p.detail()).toList());
                 String nodes = Formats.list(failed.stream().map(NodeProgress::node).toList());
-                yield "the " + (u.dryRun() ? "dry run" : "upgrade") + " to " + u.feature() + " failed on " + where
+                yield "the " + (u.dryRun() ? "dry run of the " : "") + what(u) + u.feature() + " failed on " + where
                         + ". " + (u.dryRun() ? "Nothing was changed." : upgraded(u) + "Resume: fix " + nodes
-                        + ", then run cluster:upgrade " + u.feature() + " again (nodes that have it report at once).");
+                        + ", then run cluster:upgrade " + (u.retire() ? "--retire " : "") + u.feature()
+                        + " again (nodes done report at once).");
             }
-            case ABORTED -> "the upgrade to " + u.feature() + " was aborted by " + u.endedBy() + ". " + upgraded(u)
-                    + "Resume with cluster:upgrade " + u.feature() + ".";
+            case ABORTED -> "the " + what(u) + u.feature() + " was aborted by " + u.endedBy() + ". " + upgraded(u)
+                    + "Resume with cluster:upgrade " + (u.retire() ? "--retire " : "") + u.feature() + ".";
         };
     }
 
     private static String upgraded(UpgradeStatus u) {
         List<String> capable = u.nodes().stream().filter(p -> p.phase() == Phase.CAPABLE).map(NodeProgress::node)
                 .toList();
+        if (u.retire()) {
+            return (capable.isEmpty() ? "No node retired it" : Formats.list(capable) + " retired it")
+                    + "; the groups keep their level. ";
+        }
         return (capable.isEmpty() ? "No node installed it" : Formats.list(capable) + " installed it beside what "
                 + (capable.size() == 1 ? "it runs" : "they run")) + "; the groups keep their level. ";
     }

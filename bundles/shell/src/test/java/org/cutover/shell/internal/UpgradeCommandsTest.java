@@ -42,6 +42,12 @@ public class UpgradeCommandsTest {
         }
 
         @Override
+        public UpgradeStatus retire(String feature, int parallel, boolean dryRun) {
+            calls.add("retire " + feature + " " + parallel + " " + dryRun);
+            return script.get(0);
+        }
+
+        @Override
         public Optional<UpgradeStatus> status() {
             if (script.isEmpty()) {
                 return Optional.empty();
@@ -58,7 +64,7 @@ public class UpgradeCommandsTest {
 
     private static UpgradeStatus status(State state, Phase n1, Phase n2, String n2Detail) {
         Instant at = Instant.parse("2026-12-01T22:00:00Z");
-        return new UpgradeStatus("u1", "cutover-infra/2.0.0", false, 1, "karaf@n1", at, state, List.of(
+        return new UpgradeStatus("u1", "cutover-infra/2.0.0", false, false, 1, "karaf@n1", at, state, List.of(
                 new NodeProgress("n1", n1, n1 == Phase.CAPABLE ? "installed cutover-infra/2.0.0" : "", at),
                 new NodeProgress("n2", n2, n2Detail, at)), state == State.ABORTED ? "karaf@n2" : "");
     }
@@ -119,7 +125,7 @@ public class UpgradeCommandsTest {
         CommandException failed = assertThrows(CommandException.class, command(service, "cutover-infra/2.0.0")::execute);
         assertEquals("the upgrade to cutover-infra/2.0.0 failed on n2: no feature cutover-infra/2.0.0 in this node's"
                 + " feature repositories. n1 installed it beside what it runs; the groups keep their level. Resume:"
-                + " fix n2, then run cluster:upgrade cutover-infra/2.0.0 again (nodes that have it report at once).",
+                + " fix n2, then run cluster:upgrade cutover-infra/2.0.0 again (nodes done report at once).",
                 failed.getMessage());
         assertTrue(printed(), printed().contains("n2           [!!!!!!!!!!] FAILED     no feature"));
     }

@@ -95,6 +95,7 @@ final class ClusterDocument {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("feature", u.feature());
         m.put("dryRun", u.dryRun());
+        m.put("retire", u.retire());
         m.put("parallel", u.parallel());
         m.put("by", u.startedBy());
         m.put("at", u.startedAt().toString());

@@ -217,6 +217,11 @@ final class FakeCluster implements ClusterService, GroupService, VersionService,
     }
 
     @Override
+    public UpgradeStatus retire(String feature, int parallel, boolean dryRun) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public synchronized Optional<UpgradeStatus> status() {
         return Optional.ofNullable(upgrade);
     }

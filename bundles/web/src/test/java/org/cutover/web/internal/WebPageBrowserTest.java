@@ -92,7 +92,7 @@ public class WebPageBrowserTest {
                     ? UpgradeStatus.Phase.INSTALLING : UpgradeStatus.Phase.WAITING, i == 1 ? "installed" : "", at));
         }
         long start = System.nanoTime();
-        cluster.setUpgrade(new UpgradeStatus("u1", "cutover-infra/2.0.0", false, 1, "ops@node3", at,
+        cluster.setUpgrade(new UpgradeStatus("u1", "cutover-infra/2.0.0", false, false, 1, "ops@node3", at,
                 UpgradeStatus.State.RUNNING, nodes, ""));
         browser.waiting(Duration.ofSeconds(3)).until(d -> browser.text("#upgrade-nodes tr[data-node='node2'] .phase")
                 .equals("INSTALLING"));

@@ -1,6 +1,8 @@
 package org.cutover.core.internal.osgi;
 
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -61,19 +63,75 @@ final class KarafFeatureInstaller implements FeatureInstaller {
                 Set.of()) : new Installed("installed " + feature + " (Karaf " + millis + " ms)", levels(f));
     }
 
+    /**
+     * Uninstalls the feature without refreshing other bundles, after checking that every level a group runs is
+     * still served here by another active bundle; a dry run checks only. Returns the levels the node then runs.
+     */
+    @Override
+    public Installed uninstall(String feature, Map<String, Integer> groupLevels, boolean simulate) throws Exception {
+        FeaturesService fs = features.get();
+        if (fs == null) {
+            throw new IllegalStateException("this node has no Karaf FeaturesService");
+        }
+        int slash = feature.indexOf('/');
+        String name = feature.substring(0, slash);
+        String version = feature.substring(slash + 1);
+        Feature f = fs.getFeature(name, version);
+        if (f == null || !fs.isInstalled(f)) {
+            return new Installed(feature + " is not installed here", simulate ? Set.of() : levelsAfter(Set.of()));
+        }
+        Set<Long> retired = new HashSet<>();
+        for (BundleInfo info : f.getBundles()) {
+            Bundle b = context.getBundle(info.getLocation());
+            if (b != null) {
+                retired.add(b.getBundleId());
+            }
+        }
+        String refusal = FeatureInstaller.retireRefusal(feature, levels(f), levelsAfter(retired), groupLevels);
+        if (refusal != null) {
+            throw new IllegalStateException(refusal);
+        }
+        if (simulate) {
+            return new Installed("may retire " + feature + ": every level a group runs stays served", Set.of());
+        }
+        long start = System.nanoTime();
+        fs.uninstallFeature(name, version, EnumSet.of(Option.NoAutoRefreshBundles));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        return new Installed("uninstalled " + feature + " (Karaf " + millis + " ms)", levelsAfter(Set.of()));
+    }
+
     /** the infrastructure levels the feature's own bundles declare */
     private Set<Integer> levels(Feature f) {
         Set<Integer> levels = new TreeSet<>();
         for (BundleInfo info : f.getBundles()) {
             Bundle b = context.getBundle(info.getLocation());
-            BundleRevision revision = b == null ? null : b.adapt(BundleRevision.class);
-            if (revision == null) {
-                continue;
+            if (b != null) {
+                levels.addAll(declared(b));
             }
-            for (BundleCapability c : revision.getDeclaredCapabilities(InfraProtocol.CAPABILITY_NAMESPACE)) {
-                if (c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE) instanceof Number n) {
-                    levels.add(n.intValue());
-                }
+        }
+        return levels;
+    }
+
+    /** the levels the active bundles other than {@code leaving} declare */
+    private Set<Integer> levelsAfter(Set<Long> leaving) {
+        Set<Integer> levels = new TreeSet<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() == Bundle.ACTIVE && !leaving.contains(b.getBundleId())) {
+                levels.addAll(declared(b));
+            }
+        }
+        return levels;
+    }
+
+    private static Set<Integer> declared(Bundle b) {
+        Set<Integer> levels = new TreeSet<>();
+        BundleRevision revision = b.adapt(BundleRevision.class);
+        if (revision == null) {
+            return levels;
+        }
+        for (BundleCapability c : revision.getDeclaredCapabilities(InfraProtocol.CAPABILITY_NAMESPACE)) {
+            if (c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE) instanceof Number n) {
+                levels.add(n.intValue());
             }
         }
         return levels;

@@ -461,10 +461,10 @@ public final class ClusterState {
         }
         List<String> order = List.copyOf(nodes.keySet());
         int parallel = u.dryRun() ? Math.min(order.size(), Rollout.MAX_PARALLEL) : u.parallel();
-        rollout = new Rollout(u.id(), u.feature(), parallel, u.dryRun(), u.asker().describe(u.requestedBy()),
-                u.atMillis(), order);
+        rollout = new Rollout(u.id(), u.feature(), parallel, u.dryRun(), u.retire(),
+                u.asker().describe(u.requestedBy()), u.atMillis(), order);
         history.record("upgrade-" + u.id(), new AdjustRecord(Instant.ofEpochMilli(u.atMillis()),
-                rollout.startedBy, List.of(), 0, 0, 0, null, (u.dryRun() ? "UPGRADE_DRY_RUN: " : "UPGRADE_STARTED: ")
+                rollout.startedBy, List.of(), 0, 0, 0, null, rollout.label() + (u.dryRun() ? "" : "_STARTED") + ": "
                 + u.feature() + " on " + order));
         return Result.NOTHING;
     }
@@ -487,8 +487,8 @@ public final class ClusterState {
         }
         if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
             history.record("upgrade-end-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(p.atMillis()),
-                    rollout.startedBy, List.of(), 0, 0, 0, null, (rollout.dryRun ? "UPGRADE_DRY_RUN_" : "UPGRADE_")
-                    + rollout.state + ": " + rollout.feature
+                    rollout.startedBy, List.of(), 0, 0, 0, null, rollout.label() + "_" + rollout.state + ": "
+                    + rollout.feature
                     + (rollout.state == UpgradeStatus.State.FAILED ? " on " + p.node() + ": " + p.detail() : "")));
         }
         return Result.NOTHING;
@@ -505,7 +505,7 @@ public final class ClusterState {
         }
         rollout.abort(a.asker().describe(a.requestedBy()));
         history.record("upgrade-abort-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(a.atMillis()),
-                rollout.endedBy, List.of(), 0, 0, 0, null, "UPGRADE_ABORTED: " + rollout.feature));
+                rollout.endedBy, List.of(), 0, 0, 0, null, rollout.label() + "_ABORTED: " + rollout.feature));
         return Result.NOTHING;
     }
 

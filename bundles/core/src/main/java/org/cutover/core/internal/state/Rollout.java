@@ -37,6 +37,7 @@ final class Rollout {
     final String feature;
     final int parallel;
     final boolean dryRun;
+    final boolean retire;
     final String startedBy;
     final long startedAtMillis;
     State state = State.RUNNING;
@@ -44,12 +45,13 @@ final class Rollout {
     /** node → its part, in install order */
     private final LinkedHashMap<String, Part> parts = new LinkedHashMap<>();
 
-    Rollout(String id, String feature, int parallel, boolean dryRun, String startedBy, long startedAtMillis,
-            List<String> order) {
+    Rollout(String id, String feature, int parallel, boolean dryRun, boolean retire, String startedBy,
+            long startedAtMillis, List<String> order) {
         this.id = id;
         this.feature = feature;
         this.parallel = parallel;
         this.dryRun = dryRun;
+        this.retire = retire;
         this.startedBy = startedBy;
         this.startedAtMillis = startedAtMillis;
         for (String node : order) {
@@ -57,6 +59,11 @@ final class Rollout {
             p.atMillis = startedAtMillis;
             parts.put(node, p);
         }
+    }
+
+    /** what the history calls it: UPGRADE or RETIRE, with _DRY_RUN for a simulation */
+    String label() {
+        return (retire ? "RETIRE" : "UPGRADE") + (dryRun ? "_DRY_RUN" : "");
     }
 
     boolean includes(String node) {
@@ -158,8 +165,8 @@ final class Rollout {
         List<NodeProgress> nodes = new ArrayList<>(parts.size());
         parts.forEach((node, p) -> nodes.add(new NodeProgress(node, p.phase, p.detail,
                 Instant.ofEpochMilli(p.atMillis))));
-        return new UpgradeStatus(id, feature, dryRun, parallel, startedBy, Instant.ofEpochMilli(startedAtMillis),
-                state, nodes, endedBy);
+        return new UpgradeStatus(id, feature, dryRun, retire, parallel, startedBy,
+                Instant.ofEpochMilli(startedAtMillis), state, nodes, endedBy);
     }
 
     void writeTo(DataOutput out) throws IOException {
@@ -167,6 +174,7 @@ final class Rollout {
         out.writeUTF(feature);
         out.writeInt(parallel);
         out.writeBoolean(dryRun);
+        out.writeBoolean(retire);
         out.writeUTF(startedBy);
         out.writeLong(startedAtMillis);
         out.writeUTF(state.name());
@@ -185,6 +193,7 @@ final class Rollout {
         String feature = in.readUTF();
         int parallel = in.readInt();
         boolean dryRun = in.readBoolean();
+        boolean retire = in.readBoolean();
         String startedBy = in.readUTF();
         long startedAt = in.readLong();
         State state = parse(State.class, in.readUTF());
@@ -203,7 +212,7 @@ final class Rollout {
             p.atMillis = in.readLong();
             read.add(p);
         }
-        Rollout r = new Rollout(id, feature, parallel, dryRun, startedBy, startedAt, order);
+        Rollout r = new Rollout(id, feature, parallel, dryRun, retire, startedBy, startedAt, order);
         for (int i = 0; i < n; i++) {
             r.parts.put(order.get(i), read.get(i));
         }

@@ -24,4 +24,39 @@ public interface FeatureInstaller {
      * @throws Exception why it cannot; the message is what the upgrade's report shows
      */
     Installed install(String feature, boolean simulate) throws Exception;
+
+    /**
+     * Uninstalls the feature, unless that takes away a level a group runs: {@code groupLevels} (group → level) are
+     * the cluster's groups.
+     *
+     * @return what it did, or would do, and the levels the node runs after it
+     * @throws Exception why it cannot (the groups it would take a level from); nothing was changed then
+     */
+    default Installed uninstall(String feature, java.util.Map<String, Integer> groupLevels, boolean simulate)
+            throws Exception {
+        throw new UnsupportedOperationException("this node cannot retire features");
+    }
+
+    /**
+     * Why taking {@code retired} away leaves a group without its level, or null when it does not: the levels only
+     * the retired bundles serve here, against the levels the groups run.
+     */
+    static String retireRefusal(String feature, java.util.Set<Integer> retired, java.util.Set<Integer> servedElsewhere,
+                                java.util.Map<String, Integer> groupLevels) {
+        java.util.Set<Integer> lost = new java.util.TreeSet<>(retired);
+        lost.removeAll(servedElsewhere);
+        java.util.Map<Integer, java.util.List<String>> hit = new java.util.TreeMap<>();
+        new java.util.TreeMap<>(groupLevels).forEach((group, level) -> {
+            if (lost.contains(level)) {
+                hit.computeIfAbsent(level, l -> new java.util.ArrayList<>()).add(group);
+            }
+        });
+        if (hit.isEmpty()) {
+            return null;
+        }
+        StringBuilder why = new StringBuilder("refused: only " + feature + " serves ");
+        hit.forEach((level, groups) -> why.append("level ").append(level).append(" here, which ")
+                .append(String.join(", ", groups)).append(groups.size() == 1 ? " runs; " : " run; "));
+        return why.append("adjust those groups to a level another infrastructure serves first").toString();
+    }
 }

@@ -19,7 +19,8 @@ import org.cutover.core.internal.wire.Envelope;
  * This node's part of a cluster-wide upgrade. When the log says its turn has come (the nodes before it capable),
  * it reports INSTALLING, installs the feature, waits until the levels it now runs are announced in the log, and
  * reports CAPABLE, which is the next node's turn; or it reports FAILED with the reason, which stops the rollout
- * there. A dry run simulates the install on every node at once and reports SIMULATED. Every step is an entry of
+ * there. A dry run simulates the install on every node at once and reports SIMULATED. Retiring a feature is the
+ * same rollout with an uninstall, which the node itself refuses if it would take a level from a group. Every step is an entry of
  * the log, so the rollout goes on whatever becomes of the node that started it, and every node shows it alike.
  *
  * <p>A node that finds itself INSTALLING when nothing here is installing (it restarted midway, or its report did
@@ -83,7 +84,8 @@ public final class NodeUpgrader implements AutoCloseable {
             }
             UpgradeStatus u = current.get();
             if (node.read(s -> s.upgradeTurnOf(me))) {
-                if (!report(u, Phase.INSTALLING, (u.dryRun() ? "simulating " : "installing ") + u.feature())) {
+                if (!report(u, Phase.INSTALLING, (u.dryRun() ? "simulating " : u.retire() ? "retiring " : "installing ")
+                        + u.feature())) {
                     return;
                 }
             } else if (phaseOf(u, me) != Phase.INSTALLING) {
@@ -99,7 +101,8 @@ public final class NodeUpgrader implements AutoCloseable {
         long start = System.nanoTime();
         FeatureInstaller.Installed done;
         try {
-            done = installer.install(u.feature(), u.dryRun());
+            done = u.retire() ? installer.uninstall(u.feature(), groupLevels(), u.dryRun())
+                    : installer.install(u.feature(), u.dryRun());
         } catch (Exception e) {
             // Karaf's messages run over several lines ("Error:\n\tError downloading mvn:..."): one line per node
             String why = (e.getMessage() == null ? e.toString() : e.getMessage()).replaceAll("\\s+", " ").strip();
@@ -113,7 +116,8 @@ public final class NodeUpgrader implements AutoCloseable {
         }
         SortedSet<Integer> levels;
         try {
-            levels = awaitAnnounced(done.levels());
+            // after a retirement, what the node's infrastructure services serve now (they went with the bundles)
+            levels = u.retire() ? awaitAnnounced(node.infra().levels(), true) : awaitAnnounced(done.levels(), false);
         } catch (IllegalStateException e) {
             report(u, Phase.FAILED, done.detail() + ", but " + e.getMessage());
             return;
@@ -122,16 +126,23 @@ public final class NodeUpgrader implements AutoCloseable {
         report(u, Phase.CAPABLE, done.detail() + " in " + millis + " ms; runs levels " + levels);
     }
 
+    private java.util.Map<String, Integer> groupLevels() {
+        java.util.Map<String, Integer> levels = new java.util.TreeMap<>();
+        node.read(ClusterState::groups).forEach(g -> levels.put(g.name(), g.level()));
+        return levels;
+    }
+
     /**
-     * waits until the log says this node runs the levels the feature brings: its infrastructure bundle registers
-     * them after the install returns (its component starts on its own), and the node announces them after that
+     * waits until the log says this node runs the levels the feature brings (or, {@code exactly}, the levels left
+     * after a retirement): its infrastructure bundle registers them after the install returns (its component starts
+     * on its own), and the node announces them after that
      */
-    private SortedSet<Integer> awaitAnnounced(java.util.Set<Integer> brought) {
+    private SortedSet<Integer> awaitAnnounced(java.util.Set<Integer> brought, boolean exactly) {
         long deadline = System.currentTimeMillis() + ANNOUNCE_TIMEOUT_MILLIS;
         while (true) {
             SortedSet<Integer> announced = node.read(s -> s.definedNode(node.localNode()))
                     .map(DefinedNode::levels).orElse(null);
-            if (announced != null && announced.containsAll(brought)) {
+            if (announced != null && (exactly ? announced.equals(brought) : announced.containsAll(brought))) {
                 return announced;
             }
             if (System.currentTimeMillis() > deadline) {

@@ -28,11 +28,21 @@ public final class RollingUpgrades implements UpgradeService {
 
     @Override
     public UpgradeStatus start(String feature, int parallel, boolean dryRun) {
+        return begin(feature, parallel, dryRun, false);
+    }
+
+    @Override
+    public UpgradeStatus retire(String feature, int parallel, boolean dryRun) {
+        return begin(feature, parallel, dryRun, true);
+    }
+
+    private UpgradeStatus begin(String feature, int parallel, boolean dryRun, boolean retire) {
         Names.requirePrintable("the feature", feature);
         Envelope.Asker asker = CallingUser.current();
         String id = UUID.randomUUID().toString();
-        refuseUnlessApplied(node.appendOperation(new Envelope.UpgradeStart(id, feature, parallel, dryRun,
-                node.localNode(), System.currentTimeMillis(), asker), "starting the upgrade to " + feature));
+        refuseUnlessApplied(node.appendOperation(new Envelope.UpgradeStart(id, feature, parallel, dryRun, retire,
+                node.localNode(), System.currentTimeMillis(), asker), (retire ? "starting to retire " :
+                "starting the upgrade to ") + feature));
         return status().orElseThrow();
     }
 

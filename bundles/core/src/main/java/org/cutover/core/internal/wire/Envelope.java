@@ -172,10 +172,11 @@ public sealed interface Envelope {
 
     /**
      * An operator starts a cluster-wide upgrade: every defined node, in name order, installs {@code feature}
-     * ({@code name/version}) when its turn comes, at most {@code parallel} at once; a dry run only simulates it.
+     * ({@code name/version}) when its turn comes, at most {@code parallel} at once, or uninstalls it
+     * ({@code retire}); a dry run only simulates it.
      */
-    record UpgradeStart(String id, String feature, int parallel, boolean dryRun, String requestedBy, long atMillis,
-                        Asker asker) implements Envelope {
+    record UpgradeStart(String id, String feature, int parallel, boolean dryRun, boolean retire, String requestedBy,
+                        long atMillis, Asker asker) implements Envelope {
     }
 
     /**

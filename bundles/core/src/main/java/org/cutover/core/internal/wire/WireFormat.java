@@ -216,6 +216,7 @@ public final class WireFormat {
                 out.writeUTF(u.feature());
                 out.writeInt(u.parallel());
                 out.writeBoolean(u.dryRun());
+                out.writeBoolean(u.retire());
                 out.writeUTF(u.requestedBy());
                 out.writeLong(u.atMillis());
                 writeAsker(out, u.asker());
@@ -298,8 +299,8 @@ public final class WireFormat {
                     readAsker(in, length));
             case 20 -> new SetAcl(in.readUTF(), readStrings(in, length), in.readUTF(), in.readLong(),
                     readAsker(in, length));
-            case 22 -> new UpgradeStart(in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean(), in.readUTF(),
-                    in.readLong(), readAsker(in, length));
+            case 22 -> new UpgradeStart(in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean(), in.readBoolean(),
+                    in.readUTF(), in.readLong(), readAsker(in, length));
             case 23 -> new UpgradeProgress(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong());
             case 24 -> new UpgradeAbort(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);

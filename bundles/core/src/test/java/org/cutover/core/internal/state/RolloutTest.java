@@ -31,7 +31,7 @@ public class RolloutTest {
     private static final Asker VERA = new Asker("vera", List.of("viewer"));
 
     private static UpgradeStart start(String id, int parallel, boolean dryRun) {
-        return new UpgradeStart(id, "cutover-infra/2.0.0", parallel, dryRun, "n1", 1_000L, ADA);
+        return new UpgradeStart(id, "cutover-infra/2.0.0", parallel, dryRun, false, "n1", 1_000L, ADA);
     }
 
     private static ClusterState.Result report(ClusterState s, String id, String node, Phase phase) {
@@ -131,10 +131,10 @@ public class RolloutTest {
     public void oneUpgradeAtATimeAnAdminsOnlyAndAFeatureIsNameSlashVersion() {
         ClusterState s = ClusterStateTest.threeNodes();
         assertEquals(ReasonCode.NOT_AUTHORIZED, s.upgradeStart(new UpgradeStart("u0", "cutover-infra/2.0.0", 1,
-                false, "n1", 1L, VERA)).refused());
+                false, false, "n1", 1L, VERA)).refused());
         for (String bad : List.of("cutover-infra", "cutover-infra/", "/2.0.0", "a/b/c", "a b/1")) {
-            assertEquals(bad, ReasonCode.UNKNOWN_FEATURE, s.upgradeStart(new UpgradeStart("u0", bad, 1, false, "n1",
-                    1L, ADA)).refused());
+            assertEquals(bad, ReasonCode.UNKNOWN_FEATURE, s.upgradeStart(new UpgradeStart("u0", bad, 1, false, false,
+                    "n1", 1L, ADA)).refused());
         }
         assertEquals(ReasonCode.INVALID_LEVEL, s.upgradeStart(start("u0", 0, false)).refused());
         assertTrue(s.upgrade().isEmpty());
@@ -181,6 +181,21 @@ public class RolloutTest {
         assertTrue(report(s, "d1", "n2", Phase.FAILED).accepted());
         assertEquals(State.FAILED, s.upgrade().orElseThrow().state());
         assertEquals(Map.of("n1", Phase.SIMULATED, "n2", Phase.FAILED, "n3", Phase.FAILED), phases(s));
+    }
+
+    @Test
+    public void aRetirementRollsOutTheSameWayAndTheHistoryCallsItSo() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        assertTrue(s.upgradeStart(new UpgradeStart("r1", "cutover-infra/1.0.0", 1, false, true, "n2", 1L, ADA))
+                .accepted());
+        assertTrue(s.upgrade().orElseThrow().retire());
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(report(s, "r1", n, Phase.INSTALLING).accepted());
+            assertTrue(report(s, "r1", n, Phase.CAPABLE).accepted());
+        }
+        List<String> outcomes = s.history(java.util.Optional.empty()).stream().map(r -> r.outcome()).toList();
+        assertTrue(outcomes.toString(), outcomes.containsAll(List.of(
+                "RETIRE_STARTED: cutover-infra/1.0.0 on [n1, n2, n3]", "RETIRE_DONE: cutover-infra/1.0.0")));
     }
 
     @Test

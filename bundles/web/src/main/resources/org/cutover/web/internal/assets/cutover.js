@@ -143,7 +143,8 @@ const PROGRESS = { WAITING: 0, INSTALLING: 50, CAPABLE: 100, SIMULATED: 100, FAI
 function renderUpgrade(u) {
   $('upgrade').hidden = !u;
   if (!u) return;
-  $('upgrade-heading').textContent = (u.dryRun ? 'Dry run of the upgrade to ' : 'Upgrade to ') + u.feature
+  $('upgrade-heading').textContent = (u.dryRun ? 'Dry run of the ' : '')
+    + (u.retire ? (u.dryRun ? 'retirement of ' : 'Retirement of ') : (u.dryRun ? 'upgrade to ' : 'Upgrade to ')) + u.feature
     + ', asked by ' + u.by + ' at ' + u.at + ': ' + u.state + (u.endedBy ? ' by ' + u.endedBy : '');
   $('upgrade-heading').className = 'upgrade-state ' + u.state;
   const body = $('upgrade-nodes').tBodies[0];
