@@ -35,8 +35,11 @@ final class KarafFeatureInstaller implements FeatureInstaller {
         this.context = context;
     }
 
-    @Override
-    public Installed install(String feature, boolean simulate) throws Exception {
+    /** the features service and the feature named {@code name/version}, which may not exist (null) */
+    private record Lookup(FeaturesService fs, String name, String version, Feature feature) {
+    }
+
+    private Lookup lookup(String feature) throws Exception {
         FeaturesService fs = features.get();
         if (fs == null) {
             throw new IllegalStateException("this node has no Karaf FeaturesService");
@@ -44,7 +47,14 @@ final class KarafFeatureInstaller implements FeatureInstaller {
         int slash = feature.indexOf('/');
         String name = feature.substring(0, slash);
         String version = feature.substring(slash + 1);
-        Feature f = fs.getFeature(name, version);
+        return new Lookup(fs, name, version, fs.getFeature(name, version));
+    }
+
+    @Override
+    public Installed install(String feature, boolean simulate) throws Exception {
+        Lookup l = lookup(feature);
+        FeaturesService fs = l.fs();
+        Feature f = l.feature();
         if (f == null) {
             throw new IllegalStateException("no feature " + feature + " in this node's feature repositories");
         }
@@ -57,7 +67,7 @@ final class KarafFeatureInstaller implements FeatureInstaller {
             options.add(Option.Simulate);
         }
         long start = System.nanoTime();
-        fs.installFeature(name, version, options);
+        fs.installFeature(l.name(), l.version(), options);
         long millis = (System.nanoTime() - start) / 1_000_000;
         return simulate ? new Installed("resolves " + feature + " offline (Karaf's simulation, " + millis + " ms)",
                 Set.of()) : new Installed("installed " + feature + " (Karaf " + millis + " ms)", levels(f));
@@ -69,14 +79,9 @@ final class KarafFeatureInstaller implements FeatureInstaller {
      */
     @Override
     public Installed uninstall(String feature, Map<String, Integer> groupLevels, boolean simulate) throws Exception {
-        FeaturesService fs = features.get();
-        if (fs == null) {
-            throw new IllegalStateException("this node has no Karaf FeaturesService");
-        }
-        int slash = feature.indexOf('/');
-        String name = feature.substring(0, slash);
-        String version = feature.substring(slash + 1);
-        Feature f = fs.getFeature(name, version);
+        Lookup l = lookup(feature);
+        FeaturesService fs = l.fs();
+        Feature f = l.feature();
         if (f == null || !fs.isInstalled(f)) {
             return new Installed(feature + " is not installed here", simulate ? Set.of() : levelsAfter(Set.of()));
         }
@@ -95,7 +100,7 @@ final class KarafFeatureInstaller implements FeatureInstaller {
             return new Installed("may retire " + feature + ": every level a group runs stays served", Set.of());
         }
         long start = System.nanoTime();
-        fs.uninstallFeature(name, version, EnumSet.of(Option.NoAutoRefreshBundles));
+        fs.uninstallFeature(l.name(), l.version(), EnumSet.of(Option.NoAutoRefreshBundles));
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new Installed("uninstalled " + feature + " (Karaf " + millis + " ms)", levelsAfter(Set.of()));
     }
