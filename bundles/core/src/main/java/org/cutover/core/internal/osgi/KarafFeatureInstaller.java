@@ -11,12 +11,9 @@ import org.apache.karaf.features.BundleInfo;
 import org.apache.karaf.features.Feature;
 import org.apache.karaf.features.FeaturesService;
 import org.apache.karaf.features.FeaturesService.Option;
-import org.cutover.api.spi.InfraProtocol;
 import org.cutover.core.internal.upgrade.FeatureInstaller;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.wiring.BundleCapability;
-import org.osgi.framework.wiring.BundleRevision;
 
 /**
  * A node's part of a cluster-wide upgrade in Karaf: the feature from the node's own repositories (system/, offline),
@@ -111,7 +108,7 @@ final class KarafFeatureInstaller implements FeatureInstaller {
         for (BundleInfo info : f.getBundles()) {
             Bundle b = context.getBundle(info.getLocation());
             if (b != null) {
-                levels.addAll(declared(b));
+                levels.addAll(NodeComponent.declaredLevels(b));
             }
         }
         return levels;
@@ -122,21 +119,7 @@ final class KarafFeatureInstaller implements FeatureInstaller {
         Set<Integer> levels = new TreeSet<>();
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.ACTIVE && !leaving.contains(b.getBundleId())) {
-                levels.addAll(declared(b));
-            }
-        }
-        return levels;
-    }
-
-    private static Set<Integer> declared(Bundle b) {
-        Set<Integer> levels = new TreeSet<>();
-        BundleRevision revision = b.adapt(BundleRevision.class);
-        if (revision == null) {
-            return levels;
-        }
-        for (BundleCapability c : revision.getDeclaredCapabilities(InfraProtocol.CAPABILITY_NAMESPACE)) {
-            if (c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE) instanceof Number n) {
-                levels.add(n.intValue());
+                levels.addAll(NodeComponent.declaredLevels(b));
             }
         }
         return levels;

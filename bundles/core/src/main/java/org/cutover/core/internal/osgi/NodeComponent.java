@@ -8,6 +8,8 @@ import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,6 +29,7 @@ import org.cutover.core.internal.upgrade.NodeUpgrader;
 import org.cutover.core.internal.upgrade.RollingUpgrades;
 import org.cutover.core.internal.version.AutoAdjuster;
 import org.cutover.core.internal.version.VersionNegotiator;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
@@ -227,17 +230,22 @@ public final class NodeComponent {
 
     /** the levels a bundle provides are read from its Provide-Capability header, not from a hand-kept table */
     static boolean declaresLevel(ServiceReference<?> ref, int level) {
-        BundleRevision revision = ref.getBundle().adapt(BundleRevision.class);
+        return declaredLevels(ref.getBundle()).contains(level);
+    }
+
+    /** the infrastructure levels a bundle declares ({@code org.cutover.infra} capabilities) */
+    static Set<Integer> declaredLevels(Bundle bundle) {
+        Set<Integer> levels = new TreeSet<>();
+        BundleRevision revision = bundle.adapt(BundleRevision.class);
         if (revision == null) {
-            return false;
+            return levels;
         }
         for (BundleCapability c : revision.getDeclaredCapabilities(InfraProtocol.CAPABILITY_NAMESPACE)) {
-            Object declared = c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE);
-            if (declared instanceof Number n && n.intValue() == level) {
-                return true;
+            if (c.getAttributes().get(InfraProtocol.CAPABILITY_LEVEL_ATTRIBUTE) instanceof Number n) {
+                levels.add(n.intValue());
             }
         }
-        return false;
+        return levels;
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

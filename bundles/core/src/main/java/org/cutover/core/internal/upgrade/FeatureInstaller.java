@@ -1,5 +1,12 @@
 package org.cutover.core.internal.upgrade;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
 /**
  * Installs a feature in this node, or only simulates it: in Karaf, its FeaturesService from the node's own
  * repositories (system/), offline; in the tests, a change of the node's infrastructure levels.
@@ -11,9 +18,9 @@ public interface FeatureInstaller {
      * What an install did: a line for the report, and the infrastructure levels the feature's bundles declare,
      * which the node runs once it is capable (none for a simulation).
      */
-    record Installed(String detail, java.util.Set<Integer> levels) {
+    record Installed(String detail, Set<Integer> levels) {
         public Installed {
-            levels = java.util.Set.copyOf(levels);
+            levels = Set.copyOf(levels);
         }
     }
 
@@ -32,7 +39,7 @@ public interface FeatureInstaller {
      * @return what it did, or would do, and the levels the node runs after it
      * @throws Exception why it cannot (the groups it would take a level from); nothing was changed then
      */
-    default Installed uninstall(String feature, java.util.Map<String, Integer> groupLevels, boolean simulate)
+    default Installed uninstall(String feature, Map<String, Integer> groupLevels, boolean simulate)
             throws Exception {
         throw new UnsupportedOperationException("this node cannot retire features");
     }
@@ -41,14 +48,14 @@ public interface FeatureInstaller {
      * Why taking {@code retired} away leaves a group without its level, or null when it does not: the levels only
      * the retired bundles serve here, against the levels the groups run.
      */
-    static String retireRefusal(String feature, java.util.Set<Integer> retired, java.util.Set<Integer> servedElsewhere,
-                                java.util.Map<String, Integer> groupLevels) {
-        java.util.Set<Integer> lost = new java.util.TreeSet<>(retired);
+    static String retireRefusal(String feature, Set<Integer> retired, Set<Integer> servedElsewhere,
+                                Map<String, Integer> groupLevels) {
+        Set<Integer> lost = new TreeSet<>(retired);
         lost.removeAll(servedElsewhere);
-        java.util.Map<Integer, java.util.List<String>> hit = new java.util.TreeMap<>();
-        new java.util.TreeMap<>(groupLevels).forEach((group, level) -> {
+        Map<Integer, List<String>> hit = new TreeMap<>();
+        new TreeMap<>(groupLevels).forEach((group, level) -> {
             if (lost.contains(level)) {
-                hit.computeIfAbsent(level, l -> new java.util.ArrayList<>()).add(group);
+                hit.computeIfAbsent(level, l -> new ArrayList<>()).add(group);
             }
         });
         if (hit.isEmpty()) {

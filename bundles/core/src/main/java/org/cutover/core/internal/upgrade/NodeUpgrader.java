@@ -1,7 +1,10 @@
 package org.cutover.core.internal.upgrade;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.cutover.api.DefinedNode;
-import org.cutover.api.version.UpgradeStatus;
 import org.cutover.api.version.UpgradeStatus.Phase;
+import org.cutover.api.version.UpgradeStatus;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope;
@@ -126,8 +129,8 @@ public final class NodeUpgrader implements AutoCloseable {
         report(u, Phase.CAPABLE, done.detail() + " in " + millis + " ms; runs levels " + levels);
     }
 
-    private java.util.Map<String, Integer> groupLevels() {
-        java.util.Map<String, Integer> levels = new java.util.TreeMap<>();
+    private Map<String, Integer> groupLevels() {
+        Map<String, Integer> levels = new TreeMap<>();
         node.read(ClusterState::groups).forEach(g -> levels.put(g.name(), g.level()));
         return levels;
     }
@@ -137,7 +140,7 @@ public final class NodeUpgrader implements AutoCloseable {
      * after a retirement): its infrastructure bundle registers them after the install returns (its component starts
      * on its own), and the node announces them after that
      */
-    private SortedSet<Integer> awaitAnnounced(java.util.Set<Integer> brought, boolean exactly) {
+    private SortedSet<Integer> awaitAnnounced(Set<Integer> brought, boolean exactly) {
         long deadline = System.currentTimeMillis() + ANNOUNCE_TIMEOUT_MILLIS;
         while (true) {
             SortedSet<Integer> announced = node.read(s -> s.definedNode(node.localNode()))
