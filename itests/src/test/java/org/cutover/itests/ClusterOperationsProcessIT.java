@@ -18,6 +18,7 @@ import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
+import org.cutover.launcher.KarafNode;
 
 /**
  * Operating a cluster of three real Karaf processes (booted once; the scenarios
@@ -53,7 +54,7 @@ public class ClusterOperationsProcessIT {
         KarafNode.deleteTree(root);
         Files.createDirectories(root);
         for (String name : List.of("n1", "n2", "n3")) {
-            NODES.add(KarafNode.unpack(name, root));
+            NODES.add(KarafNode.unpack(name, root, CutoverKarafOptions.distribution()));
         }
         n1 = NODES.get(0);
         n2 = NODES.get(1);

@@ -9,11 +9,11 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRunti
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.cutover.launcher.FreePorts;
+import org.cutover.launcher.NodeCertificates;
 import org.ops4j.pax.exam.Option;
 
 /**
@@ -79,7 +79,7 @@ public final class CutoverKarafOptions {
         // the node's certificate: the node does not start without one
         try {
             options.add(editConfigurationFilePut("etc/org.cutover.node.cfg", "tls.dir",
-                    Certificates.node(new File(itestDir(), "certs").toPath(), nodeName).toString()));
+                    certificates(nodeName).toString()));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -127,41 +127,24 @@ public final class CutoverKarafOptions {
         return editConfigurationFilePut("etc/system.properties", key, value);
     }
 
-    /** ports handed out by this JVM, so that two calls never give the same one */
-    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
-    private static final java.util.Random PORTS = new java.util.Random();
-
-    /**
-     * A TCP port free on loopback right now, below the kernel's ephemeral range: a port from that range
-     * (what new ServerSocket(0) gives) can be taken by any outgoing connection while a node is down, and a
-     * node restarted on it then cannot bind (seen in KarafChaosProcessIT: "No available port to bind to").
-     */
-    public static synchronized int freePort() {
-        int below = ephemeralStart();
-        int low = Math.min(20000, below / 2);
-        for (int attempt = 0; attempt < 1000; attempt++) {
-            int port = low + PORTS.nextInt(below - low);
-            if (HANDED_OUT.contains(port)) {
-                continue;
-            }
-            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(LOOPBACK))) {
-                HANDED_OUT.add(port);
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free port on " + LOOPBACK + " between " + low + " and " + below);
+    /** a free loopback port below the kernel's ephemeral range (see {@link FreePorts}) */
+    public static int freePort() {
+        return FreePorts.next();
     }
 
-    /** the first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range) */
-    private static int ephemeralStart() {
-        try {
-            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
-            return Math.max(10000, Integer.parseInt(range.trim().split("\\s+")[0]));
-        } catch (IOException | RuntimeException e) {
-            return 32768;
-        }
+    /** the built distribution (karaf-assembly's tar.gz), as KarafNode.unpack takes it */
+    static java.nio.file.Path distribution() {
+        return java.nio.file.Path.of(java.net.URI.create(distributionUrl()));
+    }
+
+    /** the script the distribution ships, from this module's folder */
+    private static final java.nio.file.Path CERTS_SCRIPT = java.nio.file.Path.of("..", "karaf-assembly", "src", "main",
+            "resources", "assembly", "bin", "cutover-certs");
+
+    /** node {@code name}'s TLS folder from the CA of the Pax Exam nodes (itest dir/certs) */
+    private static java.nio.file.Path certificates(String nodeName) throws IOException {
+        java.nio.file.Path root = new File(itestDir(), "certs").toPath();
+        return NodeCertificates.issue(CERTS_SCRIPT, root, nodeName, root.resolve(nodeName));
     }
 
     static String distributionUrl() {

@@ -13,6 +13,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.Test;
+import org.cutover.launcher.KarafNode;
 
 /**
  * The distribution's bin/setenv (sourced by every script of bin/) makes the
@@ -29,7 +30,7 @@ public class FirstUserProcessIT {
         Path root = CutoverKarafOptions.itestDir().toPath().resolve("first-user");
         KarafNode.deleteTree(root);
         Files.createDirectories(root);
-        KarafNode node = KarafNode.unpackWithoutUser("f1", root);
+        KarafNode node = KarafNode.unpackWithoutUser("f1", root, CutoverKarafOptions.distribution());
         Path etc = node.home.resolve("etc");
         Path users = etc.resolve("users.properties");
         String shipped = Files.readString(users, StandardCharsets.UTF_8);

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 
 import org.junit.After;
 import org.junit.Test;
+import org.cutover.launcher.KarafNode;
 
 /**
  * Seeded chaos over real Karaf processes. Three nodes (chaos.nodes) from the
@@ -109,7 +110,7 @@ public class KarafChaosProcessIT {
         KarafNode.deleteTree(root);
         Files.createDirectories(root);
         for (int i = 1; i <= NODES; i++) {
-            KarafNode node = KarafNode.unpack("c" + i, root);
+            KarafNode node = KarafNode.unpack("c" + i, root, CutoverKarafOptions.distribution());
             nodes.add(node);
             byName.put(node.name, node);
             infra2.put(node.name, false);

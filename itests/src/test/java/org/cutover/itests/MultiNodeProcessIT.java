@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import org.junit.After;
 import org.junit.Test;
+import org.cutover.launcher.KarafNode;
 
 /**
  * Three real Karaf processes from copies of the built distribution form one
@@ -55,7 +56,7 @@ public class MultiNodeProcessIT {
         deleteTree(root);
         Files.createDirectories(root);
         for (String name : List.of("n1", "n2", "n3")) {
-            nodes.add(KarafNode.unpack(name, root));
+            nodes.add(KarafNode.unpack(name, root, CutoverKarafOptions.distribution()));
         }
         // n3 as on a machine of its own with no network: bundles only from its system/ folder, so what is not
         // there is missing (the others may also use the Maven repository of the machine running the test)

@@ -32,6 +32,8 @@ import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
+import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.SshSession;
 
 /**
  * The distribution's security defaults on a real Karaf process, unpacked from
@@ -43,7 +45,7 @@ import org.junit.runners.MethodSorters;
  * (karaf.secured.command.compulsory.roles); a viewer may look at the cluster
  * but not change it; JMX operations on domain org.cutover need admin over the
  * real JMX/RMI connector. Every login with a password runs in this JVM
- * ({@link SshLogin}): none is on a command line.
+ * ({@link SshSession}): none is on a command line.
  */
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
 public class SecurityDefaultsProcessIT {
@@ -60,7 +62,7 @@ public class SecurityDefaultsProcessIT {
         Path root = CutoverKarafOptions.itestDir().toPath().resolve("security-nodes");
         KarafNode.deleteTree(root);
         Files.createDirectories(root);
-        node = KarafNode.unpackWithoutUser("s1", root);
+        node = KarafNode.unpackWithoutUser("s1", root, CutoverKarafOptions.distribution());
         shippedUsers = properties(node.home.resolve("etc/users.properties"));
         // the global JMX default loosened to "every operation: viewer" in this node only, so that what
         // still refuses a viewer on org.cutover is etc/jmx.acl.org.cutover.cfg and nothing else
@@ -105,7 +107,7 @@ public class SecurityDefaultsProcessIT {
         assertFalse("the password itself is in users.properties", Files.readString(usersFile).contains(password));
         assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(usersFile));
         assertEquals(OWNER_ONLY, Files.getPosixFilePermissions(passwordFile));
-        try (SshLogin admin = SshLogin.withPassword(node.sshPort, "karaf", password)) {
+        try (SshSession admin = SshSession.withPassword(node.sshPort, "karaf", password)) {
             String out = admin.exec("cluster:node-list");
             assertTrue("the admin with the password of etc/admin.password: " + out, out.contains("ACTIVE"));
         }
@@ -326,7 +328,7 @@ public class SecurityDefaultsProcessIT {
     /** with SFTP on, any ssh user read and wrote every file under karaf.base: users, keys, deploy/ */
     @Test
     public void f_noSftpOrScpEvenForTheAdmin() throws Exception {
-        try (SshLogin admin = SshLogin.withPassword(node.sshPort, "karaf", node.adminPassword())) {
+        try (SshSession admin = SshSession.withPassword(node.sshPort, "karaf", node.adminPassword())) {
             try {
                 admin.sftp();
                 fail("the node opened an SFTP session");
@@ -378,13 +380,13 @@ public class SecurityDefaultsProcessIT {
     }
 
     private static String exec(String user, String password, String command) throws IOException {
-        try (SshLogin login = SshLogin.withPassword(node.sshPort, user, password)) {
+        try (SshSession login = SshSession.withPassword(node.sshPort, user, password)) {
             return login.exec(command);
         }
     }
 
     private static void assertRefused(String user, String password) {
-        try (SshLogin login = SshLogin.withPassword(node.sshPort, user, password)) {
+        try (SshSession login = SshSession.withPassword(node.sshPort, user, password)) {
             fail(user + " logged in over ssh with " + (password.length() > 12 ? password.substring(0, 12) + "..."
                     : password));
         } catch (IOException refused) {

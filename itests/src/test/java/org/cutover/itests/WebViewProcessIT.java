@@ -19,6 +19,7 @@ import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
 import org.openqa.selenium.By;
+import org.cutover.launcher.KarafNode;
 
 /**
  * The web view (feature cutover-web) of n1 in a cluster of three real Karaf processes, in headless Chromium: a
@@ -46,7 +47,7 @@ public class WebViewProcessIT {
         KarafNode.deleteTree(root);
         Files.createDirectories(root);
         for (String name : List.of("n1", "n2", "n3")) {
-            NODES.add(KarafNode.unpack(name, root));
+            NODES.add(KarafNode.unpack(name, root, CutoverKarafOptions.distribution()));
         }
         n1 = NODES.get(0);
         n2 = NODES.get(1);

@@ -1,0 +1,31 @@
+package org.cutover.launcher;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The example's {@code kv:stats} lines ("sent:   123") as a map of name to value. */
+final class KvStats {
+
+    private KvStats() {
+    }
+
+    static Map<String, String> of(KarafNode node) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String line : node.shell("kv:stats").orThrow(node.name).split("\\R")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                values.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+            }
+        }
+        return values;
+    }
+
+    /** a counter, or a failure naming what kv:stats said instead */
+    static long counter(Map<String, String> stats, String name) {
+        String value = stats.get(name);
+        if (value == null || !value.matches("\\d+")) {
+            throw new CommandFailedException("kv:stats has no counter '" + name + "': " + stats);
+        }
+        return Long.parseLong(value);
+    }
+}

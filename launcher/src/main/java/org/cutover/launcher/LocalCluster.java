@@ -1,0 +1,284 @@
+package org.cutover.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.cutover.launcher.ClusterTables.GroupRow;
+import org.cutover.launcher.ClusterTables.NodeRow;
+
+/**
+ * The local cluster of {@code ./cutover}: nodes node1..nodeN unpacked under one folder ({@code run/}), which
+ * also holds the cluster's name, CA, admin password and ssh key. Every call finds the nodes again from the
+ * folder, so each {@code ./cutover} command is a new JVM over the same cluster.
+ */
+public final class LocalCluster {
+
+    private static final Pattern NODE_NAME = Pattern.compile("node[1-9][0-9]*");
+
+    private final Path root;
+    private final Path distribution;
+    private final Timeouts timeouts;
+
+    /** how long a node may take to boot into the view, to stop, and a wait for a state to show */
+    public record Timeouts(Duration start, Duration stop, Duration poll) {
+    }
+
+    public LocalCluster(Path root, Path distribution, Timeouts timeouts) {
+        this.root = root.toAbsolutePath().normalize();
+        this.distribution = distribution;
+        this.timeouts = timeouts;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Timeouts timeouts() {
+        return timeouts;
+    }
+
+    /** node2 from "node2" or "2" */
+    public static String nodeName(String arg) {
+        String name = arg.matches("[1-9][0-9]*") ? "node" + arg : arg;
+        if (!NODE_NAME.matcher(name).matches()) {
+            throw new UsageException("not a node name: " + arg + " (node1, node2, ... or 1, 2, ...)");
+        }
+        return name;
+    }
+
+    /** every node unpacked under the folder, in number order */
+    public List<KarafNode> nodes() throws IOException {
+        List<KarafNode> nodes = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return nodes;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, "node*")) {
+            for (Path dir : dirs) {
+                if (NODE_NAME.matcher(dir.getFileName().toString()).matches()) {
+                    KarafNode.open(dir).ifPresent(nodes::add);
+                }
+            }
+        }
+        nodes.sort(Comparator.comparingInt(n -> Integer.parseInt(n.name.substring(4))));
+        return nodes;
+    }
+
+    public KarafNode node(String arg) throws IOException {
+        String name = nodeName(arg);
+        return nodes().stream().filter(n -> n.name.equals(name)).findFirst()
+                .orElseThrow(() -> new CommandFailedException("no node " + name + " in " + root
+                        + " (./cutover start first)"));
+    }
+
+    /** the nodes that run now */
+    public List<KarafNode> running() throws IOException {
+        return nodes().stream().filter(KarafNode::isAlive).collect(Collectors.toList());
+    }
+
+    /** the cluster's name, made once per folder: a new folder is a new cluster */
+    public String clusterName() throws IOException {
+        Path file = root.resolve("cluster-name");
+        if (!Files.exists(file)) {
+            Files.createDirectories(root);
+            Files.writeString(file, "cutover-local-" + System.currentTimeMillis() / 1000 + "-"
+                    + ProcessHandle.current().pid() + "\n", StandardCharsets.UTF_8);
+        }
+        return Files.readString(file, StandardCharsets.UTF_8).strip();
+    }
+
+    /** node1..node{count}: unpacks the missing ones, starts those not running; returns when all are in one view */
+    public List<KarafNode> start(int count, Progress out) throws IOException {
+        Files.createDirectories(root);
+        for (int i = 1; i <= count; i++) {
+            String name = "node" + i;
+            if (nodes().stream().noneMatch(n -> n.name.equals(name))) {
+                KarafNode node = KarafNode.unpack(name, root, distribution);
+                out.line(name + ": unpacked in " + node.home + ", jgroups " + node.jgroupsPort + ", ssh "
+                        + node.sshPort + ", rmi " + node.rmiRegistryPort + "/" + node.rmiServerPort + ", http "
+                        + node.httpPort + "; user karaf, password in " + root.resolve("admin.password"));
+            }
+        }
+        List<KarafNode> all = nodes();
+        List<KarafNode> wanted = all.subList(0, count);
+        for (KarafNode node : wanted) {
+            startNode(node, all, out);
+        }
+        awaitView(wanted);
+        return wanted;
+    }
+
+    /** starts one node with every node of the folder as its TCPPING hosts and the log's first members */
+    void startNode(KarafNode node, List<KarafNode> all, Progress out) throws IOException {
+        if (node.isAlive()) {
+            out.line(node.name + ": already running (pid " + node.pid().orElse(-1L) + ")");
+            return;
+        }
+        Files.deleteIfExists(node.home.resolve("karaf.pid"));
+        node.cluster(clusterName(), all).startDetached();
+        out.line(node.name + ": starting (jgroups " + node.jgroupsPort + ", ssh " + node.sshPort + ")");
+    }
+
+    /** waits until each of {@code nodes} sees all of them ACTIVE; fails naming the last state seen */
+    public void awaitView(List<KarafNode> nodes) {
+        List<String> names = nodes.stream().map(n -> n.name).collect(Collectors.toList());
+        String[] last = {"no answer"};
+        await("all of " + names + " ACTIVE in one view", timeouts.start(), () -> {
+            for (KarafNode seer : nodes) {
+                ShellResult r = seer.shell("cluster:node-list --no-format");
+                List<NodeRow> rows = r.succeeded() ? ClusterTables.nodes(r.output()) : List.of();
+                boolean all = names.stream().allMatch(n -> rows.stream().anyMatch(row -> row.name().equals(n)
+                        && row.active()));
+                if (!all) {
+                    last[0] = seer.name + " sees " + (r.succeeded() ? rows : r.output().strip());
+                    return false;
+                }
+            }
+            return true;
+        }, () -> last[0]);
+    }
+
+    /** the groups as {@code node} sees them (cluster:group-list) */
+    public static List<GroupRow> groups(KarafNode node) {
+        return ClusterTables.groups(node.shell("cluster:group-list --no-format").orThrow(node.name));
+    }
+
+    public static Optional<GroupRow> group(KarafNode node, String name) {
+        return groups(node).stream().filter(g -> g.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Restart mode: an orderly stop (its members leave), then a boot with infrastructure {@code infra} (null:
+     * the one it ran) and the cutover features it had; returns when it is back in the view, announces the new
+     * level, and its kv member (if it had one) rejoined.
+     */
+    public void restart(KarafNode node, String infra, Progress out) throws IOException {
+        if (infra != null && !systemCarries(node, infra)) {
+            throw new CommandFailedException(node.name + "'s system/ carries no feature cutover-infra/" + infra);
+        }
+        List<String> extras = List.of();
+        if (node.isAlive()) {
+            extras = extraFeatures(node);
+            node.stop(timeouts.stop());
+            out.line(node.name + ": stopped");
+        }
+        boolean hadKv = extras.stream().anyMatch(f -> f.startsWith("cutover-example/"));
+        if (infra != null) {
+            node.bootWithInfra(infra, extras.toArray(String[]::new));
+            out.line(node.name + ": boots with cutover-infra/" + infra + (extras.isEmpty() ? "" : " and " + extras));
+        }
+        startNode(node, nodes(), out);
+        List<KarafNode> running = running();
+        awaitView(running);
+        KarafNode seer = running.get(0);
+        if (infra != null) {
+            int level = Integer.parseInt(infra.split("\\.")[0]);
+            await(node.name + " announcing level " + level, timeouts.poll(), () -> ClusterTables.nodes(
+                    seer.shell("cluster:node-list --no-format").output()).stream()
+                    .anyMatch(r -> r.name().equals(node.name) && r.active() && r.levelSet().contains(level)),
+                    () -> seer.shell("cluster:node-list").output());
+        }
+        if (hadKv) {
+            await(node.name + "'s kv member back in group kv", timeouts.poll(),
+                    () -> group(node, "kv").map(g -> g.hasMemberOn(node.name)).orElse(false),
+                    () -> node.shell("cluster:group-list").output());
+            out.line(node.name + ": kv member rejoined");
+        }
+    }
+
+    /** the installed cutover features apart from core, shell and the infrastructure, as name/version */
+    static List<String> extraFeatures(KarafNode node) {
+        List<String> out = new ArrayList<>();
+        for (String line : node.shell("feature:list -i --no-format").orThrow(node.name).split("\\R")) {
+            String[] f = line.split("\t");
+            if (f.length >= 2) {
+                String name = f[0].strip();
+                if (name.startsWith("cutover-") && !List.of("cutover-core", "cutover-shell", "cutover-infra")
+                        .contains(name)) {
+                    out.add(name + "/" + f[1].strip());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean systemCarries(KarafNode node, String infra) throws IOException {
+        Path features = node.home.resolve("system/org/cutover/cutover-features");
+        if (!Files.isDirectory(features)) {
+            return false;
+        }
+        String wanted = "<feature name=\"cutover-infra\" version=\"" + infra + "\"";
+        try (var files = Files.walk(features)) {
+            for (Path f : files.filter(p -> p.toString().endsWith("-features.xml")).collect(Collectors.toList())) {
+                if (Files.readString(f, StandardCharsets.UTF_8).contains(wanted)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** stops every running node (orderly, else SIGKILL) and removes the folder */
+    public void clean(Progress out) throws IOException {
+        for (KarafNode node : running()) {
+            try {
+                node.stop(timeouts.stop());
+                out.line(node.name + ": stopped");
+            } catch (CommandFailedException e) {
+                node.kill9();
+                out.line(node.name + ": killed (" + e.getMessage() + ")");
+            }
+        }
+        KarafNode.deleteTree(root);
+        out.line("removed " + root);
+    }
+
+    /**
+     * polls {@code condition} every 500 ms until it holds; fails after {@code timeout} with {@code lastState}
+     * (a poll that throws counts as not yet, and its message is kept)
+     */
+    public static void await(String what, Duration timeout, BooleanSupplier condition, Supplier<String> lastState) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String failure = null;
+        while (true) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+                failure = null;
+            } catch (RuntimeException e) {
+                failure = e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                String state;
+                try {
+                    state = failure != null ? failure : lastState.get();
+                } catch (RuntimeException e) {
+                    state = e.getMessage();
+                }
+                throw new CommandFailedException("waited " + timeout.toSeconds() + " s for " + what
+                        + "; last state: " + state);
+            }
+            KarafNode.sleep(Duration.ofMillis(500));
+        }
+    }
+
+    /** where the launcher says what it does, line by line */
+    @FunctionalInterface
+    public interface Progress {
+        void line(String text);
+
+        Progress SILENT = text -> { };
+    }
+}

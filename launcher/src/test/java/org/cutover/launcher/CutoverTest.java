@@ -1,0 +1,65 @@
+package org.cutover.launcher;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.Before;
+import org.junit.Test;
+
+/** The launcher's commands refuse wrong calls before they touch a node. */
+public class CutoverTest {
+
+    private Path run;
+    private Cutover cutover;
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    @Before
+    public void setUp() throws IOException {
+        run = Files.createTempDirectory("cutover-run");
+        Duration s = Duration.ofSeconds(1);
+        cutover = new Cutover(new LocalCluster(run, run.resolve("none.tar.gz"), new LocalCluster.Timeouts(s, s, s)),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    public void wrongCallsAreUsageErrors() {
+        for (List<String> call : List.<List<String>>of(List.of(), List.of("bogus"), List.of("start", "0"), List.of("start", "x"),
+                List.of("start", "1", "2"), List.of("shell", "node1"), List.of("kill"), List.of("restart"),
+                List.of("restart", "node1", "--infra", "two"), List.of("restart", "node1", "--fast"),
+                List.of("upgrade"), List.of("upgrade", "--on"), List.of("upgrade", "cutover-infra/2.0.0;", "x"),
+                List.of("shell", "cluster1", "cluster:node-list"))) {
+            assertThrows(String.valueOf(call), UsageException.class, () -> cutover.run(call));
+        }
+    }
+
+    @Test
+    public void aNodeThatIsNotThereIsNamed() {
+        CommandFailedException e = assertThrows(CommandFailedException.class,
+                () -> cutover.run(List.of("shell", "2", "cluster:node-list")));
+        assertTrue(e.getMessage(), e.getMessage().contains("no node node2 in " + run.toAbsolutePath()));
+    }
+
+    @Test
+    public void statusWithoutNodesSaysHowToStart() throws IOException {
+        assertEquals(0, cutover.run(List.of("status")));
+        assertEquals("no nodes (./cutover start)\n", printed.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    public void nodeNamesAreNodeAndANumber() {
+        assertEquals("node2", LocalCluster.nodeName("2"));
+        assertEquals("node12", LocalCluster.nodeName("node12"));
+        assertThrows(UsageException.class, () -> LocalCluster.nodeName("node0"));
+        assertThrows(UsageException.class, () -> LocalCluster.nodeName("../etc"));
+    }
+}
