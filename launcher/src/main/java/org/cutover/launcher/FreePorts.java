@@ -50,7 +50,9 @@ public final class FreePorts {
     /** the first port of the kernel's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range) */
     private static int ephemeralStart() {
         try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            // one line read at once: procfs answers a read past its first byte with nothing, so Files.readString,
+            // which reads a file that says its size is 0 byte by byte first, got "3" of "32768 60999" here
+            String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
             return Math.max(10000, Integer.parseInt(range.trim().split("\\s+")[0]));
         } catch (IOException | RuntimeException e) {
             return 32768;

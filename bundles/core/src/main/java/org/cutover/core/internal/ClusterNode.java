@@ -99,6 +99,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final DeliveryScheduler deliveries;
     /** told on the log's applier thread after an entry that may let the groups' levels rise; must not block */
     private final java.util.List<Runnable> levelWatchers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** installs what a level this node lacks needs (the upgrader's LevelHealer): null once it runs it, else why not */
+    private volatile java.util.function.IntFunction<String> levelHealer;
 
     /**
      * @param tls the node's certificate: its key signs the node's log entries, whether or not the transport runs
@@ -389,6 +391,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
         Names.requirePrintable("the group name", group);
         requireSynced();
+        healFor(group);
         String id = incarnation.newMemberId();
         LocalMember member = new LocalMember(this, group, new Member(settings.nodeName(), id), listener,
                 deliveries);
@@ -502,6 +505,29 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
      * node's levels, a node's status, a hold, the defined nodes) or move a cluster-wide upgrade on: it must hand its
      * work off, not do it there.
      */
+    /** who heals a level this node lacks before one of its members joins a group at that level (null: nobody) */
+    public void healLevelsWith(java.util.function.IntFunction<String> healer) {
+        levelHealer = healer;
+    }
+
+    /** a group at a level the log does not have for this node: heal first, or refuse the join saying why */
+    private void healFor(String group) {
+        java.util.function.IntFunction<String> healer = levelHealer;
+        if (healer == null) {
+            return;
+        }
+        int level = read(s -> s.group(group).map(GroupInfo::level).orElse(0));
+        boolean lacking = level > 0 && !read(s -> s.definedNode(settings.nodeName()))
+                .map(n -> n.levels().contains(level)).orElse(false);
+        if (lacking) {
+            String why = healer.apply(level);
+            if (why != null) {
+                throw new GroupException(ReasonCode.NODE_INCAPABLE, "member of group " + group + " (level " + level
+                        + ") not admitted: " + why);
+            }
+        }
+    }
+
     public void watchLevels(Runnable watcher) {
         levelWatchers.add(watcher);
     }

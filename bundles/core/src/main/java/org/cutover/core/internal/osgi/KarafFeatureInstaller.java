@@ -17,15 +17,24 @@ import org.osgi.framework.BundleContext;
 
 /**
  * A node's part of a cluster-wide upgrade in Karaf: the feature from the node's own repositories (system/, offline),
- * installed as {@code feature:install} would, but without refreshing any other bundle (the infrastructure bundle
- * comes beside the one running, which keeps its wiring); a dry run is Karaf's own simulation of that same install.
+ * without refreshing any other bundle (the infrastructure bundle comes beside the one running, which keeps its
+ * wiring). A feature of bundles only, whose feature dependencies are installed, is installed by the framework
+ * ({@link DirectFeatureInstall}) and taken into Karaf's state afterwards; any other, or one the framework cannot
+ * resolve, as {@code feature:install} would, through Karaf's resolver. A dry run simulates the path the install
+ * would take: the direct path's requirement check, else Karaf's own simulation.
  * The levels the feature brings are the ones its bundles declare ({@code org.cutover.infra} capabilities), read
  * from the installed bundles, as the node itself reads them.
  */
 final class KarafFeatureInstaller implements FeatureInstaller {
 
+    private static final System.Logger LOG = System.getLogger(KarafFeatureInstaller.class.getName());
+    /** Karaf's resolver took up to 1.8 s here; a registration still running after this is reported, not waited on */
+    private static final long REGISTRATION_TIMEOUT_MILLIS = 60_000;
+    private static final long FEATURES_SERVICE_WAIT_MILLIS = 30_000;
+
     private final Supplier<FeaturesService> features;
     private final BundleContext context;
+    private volatile Thread registration;
 
     KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context) {
         this.features = features;
@@ -38,6 +47,11 @@ final class KarafFeatureInstaller implements FeatureInstaller {
 
     private Lookup lookup(String feature) throws Exception {
         FeaturesService fs = features.get();
+        // while the node boots, Karaf's features service may come a moment after Cutover's core
+        for (long deadline = System.currentTimeMillis() + FEATURES_SERVICE_WAIT_MILLIS;
+                fs == null && System.currentTimeMillis() < deadline; fs = features.get()) {
+            Thread.sleep(100);
+        }
         if (fs == null) {
             throw new IllegalStateException("this node has no Karaf FeaturesService");
         }
@@ -49,25 +63,80 @@ final class KarafFeatureInstaller implements FeatureInstaller {
 
     @Override
     public Installed install(String feature, boolean simulate) throws Exception {
+        awaitRegistration();
         Lookup l = lookup(feature);
         FeaturesService fs = l.fs();
         Feature f = l.feature();
         if (f == null) {
             throw new IllegalStateException("no feature " + feature + " in this node's feature repositories");
         }
-        if (fs.isInstalled(f)) {
+        DirectFeatureInstall direct = new DirectFeatureInstall(fs, context);
+        if (fs.isInstalled(f) || direct.missing(f).isEmpty()) {
             return new Installed((simulate ? "has " : "already installed ") + feature,
                     simulate ? Set.of() : levels(f));
         }
+        String whyNot = direct.whyNot(f);
+        long start = System.nanoTime();
+        if (whyNot == null && simulate) {
+            String unmet = direct.simulate(f);
+            if (unmet == null) {
+                return new Installed("would install " + feature + " directly: " + direct.missing(f).size()
+                        + " bundle(s) from system/, every requirement met here (" + millisSince(start) + " ms)",
+                        Set.of());
+            }
+            whyNot = unmet;
+        } else if (whyNot == null) {
+            try {
+                direct.install(f);
+                String detail = "installed " + feature + " directly (framework " + millisSince(start) + " ms)";
+                registerWithKaraf(fs, l);
+                return new Installed(detail, levels(f));
+            } catch (Exception e) {
+                whyNot = e.getMessage();
+            }
+        }
+        start = System.nanoTime();
         EnumSet<Option> options = EnumSet.of(Option.NoAutoRefreshBundles);
         if (simulate) {
             options.add(Option.Simulate);
         }
-        long start = System.nanoTime();
         fs.installFeature(l.name(), l.version(), options);
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        return simulate ? new Installed("resolves " + feature + " offline (Karaf's simulation, " + millis + " ms)",
-                Set.of()) : new Installed("installed " + feature + " (Karaf " + millis + " ms)", levels(f));
+        long millis = millisSince(start);
+        String through = whyNot + "; through Karaf's resolver: ";
+        return simulate ? new Installed(through + "resolves " + feature + " offline (Karaf's simulation, " + millis
+                + " ms)", Set.of()) : new Installed(through + "installed " + feature + " (Karaf " + millis + " ms)",
+                levels(f));
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /**
+     * Has Karaf take a directly installed feature into its state, in a thread of its own, off the upgrade's path:
+     * its resolver finds the bundles installed and manages them without a reinstall or a refresh, and from then
+     * on {@code feature:list} shows the feature and {@code feature:uninstall} removes it.
+     */
+    private void registerWithKaraf(FeaturesService fs, Lookup l) {
+        Thread t = new Thread(() -> {
+            try {
+                fs.installFeature(l.name(), l.version(), EnumSet.of(Option.NoAutoRefreshBundles));
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "Karaf did not take the directly installed feature " + l.name()
+                        + "/" + l.version() + " into its state: " + e);
+            }
+        }, "cutover-feature-registration");
+        t.setDaemon(true);
+        registration = t;
+        t.start();
+    }
+
+    /** the registration of the last direct install is over before Karaf is asked anything else */
+    private void awaitRegistration() throws InterruptedException {
+        Thread t = registration;
+        if (t != null) {
+            t.join(REGISTRATION_TIMEOUT_MILLIS);
+        }
     }
 
     /**
@@ -76,10 +145,12 @@ final class KarafFeatureInstaller implements FeatureInstaller {
      */
     @Override
     public Installed uninstall(String feature, Map<String, Integer> groupLevels, boolean simulate) throws Exception {
+        awaitRegistration();
         Lookup l = lookup(feature);
         FeaturesService fs = l.fs();
         Feature f = l.feature();
-        if (f == null || !fs.isInstalled(f)) {
+        boolean direct = f != null && !fs.isInstalled(f) && new DirectFeatureInstall(fs, context).missing(f).isEmpty();
+        if (f == null || !fs.isInstalled(f) && !direct) {
             return new Installed(feature + " is not installed here", simulate ? Set.of() : levelsAfter(Set.of()));
         }
         Set<Long> retired = new HashSet<>();
@@ -97,9 +168,16 @@ final class KarafFeatureInstaller implements FeatureInstaller {
             return new Installed("may retire " + feature + ": every level a group runs stays served", Set.of());
         }
         long start = System.nanoTime();
+        if (direct) {
+            // installed directly and never taken into Karaf's state: the framework removes what it installed
+            for (long id : retired) {
+                context.getBundle(id).uninstall();
+            }
+            return new Installed("uninstalled " + feature + " directly (framework " + millisSince(start) + " ms)",
+                    levelsAfter(Set.of()));
+        }
         fs.uninstallFeature(l.name(), l.version(), EnumSet.of(Option.NoAutoRefreshBundles));
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        return new Installed("uninstalled " + feature + " (Karaf " + millis + " ms)", levelsAfter(Set.of()));
+        return new Installed("uninstalled " + feature + " (Karaf " + millisSince(start) + " ms)", levelsAfter(Set.of()));
     }
 
     /** the infrastructure levels the feature's own bundles declare */

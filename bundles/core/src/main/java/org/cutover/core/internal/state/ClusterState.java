@@ -66,6 +66,11 @@ public final class ClusterState {
     private long lastViewTerm;
     /** the running upgrade, or the last one; null before the first */
     private Rollout rollout;
+    /**
+     * the features the cluster's finished upgrades installed on every node and no retirement took away since: what
+     * a node that comes back without a level its groups run installs to heal itself
+     */
+    private final SortedSet<String> clusterFeatures = new TreeSet<>();
 
     // ---- queries ----
 
@@ -485,6 +490,13 @@ public final class ClusterState {
         if (why != null) {
             return Result.refuse(ReasonCode.UPGRADE_IN_PROGRESS, why);
         }
+        if (before == UpgradeStatus.State.RUNNING && rollout.state == UpgradeStatus.State.DONE && !rollout.dryRun) {
+            if (rollout.retire) {
+                clusterFeatures.remove(rollout.feature);
+            } else {
+                clusterFeatures.add(rollout.feature);
+            }
+        }
         if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
             history.record("upgrade-end-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(p.atMillis()),
                     rollout.startedBy, List.of(), 0, 0, 0, null, rollout.label() + "_" + rollout.state + ": "
@@ -507,6 +519,11 @@ public final class ClusterState {
         history.record("upgrade-abort-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(a.atMillis()),
                 rollout.endedBy, List.of(), 0, 0, 0, null, rollout.label() + "_ABORTED: " + rollout.feature));
         return Result.NOTHING;
+    }
+
+    /** the features the finished upgrades put on every node and no retirement removed, by name/version */
+    public SortedSet<String> clusterFeatures() {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(clusterFeatures));
     }
 
     /** the running upgrade, or the last one */
@@ -781,6 +798,10 @@ public final class ClusterState {
         if (rollout != null) {
             rollout.writeTo(out);
         }
+        out.writeInt(clusterFeatures.size());
+        for (String feature : clusterFeatures) {
+            out.writeUTF(feature);
+        }
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
@@ -797,6 +818,20 @@ public final class ClusterState {
         }
         if (in.readBoolean()) {
             s.rollout = Rollout.readFrom(in);
+        }
+        int features;
+        try {
+            features = StateCodec.boundedCount(in);
+        } catch (java.io.EOFException written) {
+            // a state written before the cluster's features were kept ends here
+            return s;
+        }
+        for (int i = 0; i < features; i++) {
+            String feature = in.readUTF();
+            if (!printable(feature)) {
+                throw new IOException("the snapshot names a feature that is not printable");
+            }
+            s.clusterFeatures.add(feature);
         }
         return s;
     }

@@ -38,16 +38,21 @@ public final class NodeUpgrader implements AutoCloseable {
     /** how long the levels an install brings may take to be announced in the log */
     static final long ANNOUNCE_TIMEOUT_MILLIS = 30_000;
     static final int MAX_DETAIL = 1_000;
+    /** how long a join waits for its heal: an install of a few seconds, behind a rollout's install at most */
+    static final long HEAL_WAIT_MILLIS = 120_000;
 
     private final ClusterNode node;
     private final FeatureInstaller installer;
+    private final LevelHealer healer;
     private final ScheduledExecutorService worker;
     private final Runnable watcher = this::changed;
     private final AtomicBoolean queued = new AtomicBoolean();
+    private String lastHealFailure;
 
     public NodeUpgrader(ClusterNode node, FeatureInstaller installer) {
         this.node = node;
         this.installer = installer;
+        this.healer = new LevelHealer(node, installer);
         this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cutover-upgrade-" + node.localNode());
             t.setDaemon(true);
@@ -57,6 +62,7 @@ public final class NodeUpgrader implements AutoCloseable {
 
     public NodeUpgrader start() {
         node.watchLevels(watcher);
+        node.healLevelsWith(this::healOnWorker);
         worker.scheduleWithFixedDelay(this::look, POLL_MILLIS, POLL_MILLIS, TimeUnit.MILLISECONDS);
         return this;
     }
@@ -82,7 +88,8 @@ public final class NodeUpgrader implements AutoCloseable {
         try {
             String me = node.localNode();
             Optional<UpgradeStatus> current = node.read(ClusterState::upgrade);
-            if (current.isEmpty()) {
+            if (current.isEmpty() || current.get().state() != UpgradeStatus.State.RUNNING) {
+                healMissingLevel();
                 return;
             }
             UpgradeStatus u = current.get();
@@ -98,6 +105,38 @@ public final class NodeUpgrader implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "this node's part of the upgrade could not go on: " + e, e);
         }
+    }
+
+    /**
+     * a join's heal, run on this upgrader's thread: never on the joining thread, which may be a component's
+     * activation inside another bundle's start, where installing and starting a bundle must not happen
+     */
+    private String healOnWorker(int level) {
+        try {
+            return worker.submit(() -> healer.heal(level)).get(HEAL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return "the install of level " + level + " did not finish in " + HEAL_WAIT_MILLIS / 1000 + " s";
+        } catch (java.util.concurrent.ExecutionException e) {
+            return "the install of level " + level + " failed: " + e.getCause();
+        } catch (RejectedExecutionException e) {
+            return "the node is stopping";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while level " + level + " was installed";
+        }
+    }
+
+    /** a level a group runs that this node lacks: install what the cluster's upgrades installed */
+    private void healMissingLevel() {
+        int level = healer.missingLevel();
+        if (level == 0) {
+            return;
+        }
+        String why = healer.heal(level);
+        if (why != null && !why.equals(lastHealFailure)) {
+            LOG.log(System.Logger.Level.WARNING, "could not heal: " + why);
+        }
+        lastHealFailure = why;
     }
 
     private void install(UpgradeStatus u) {
@@ -182,6 +221,7 @@ public final class NodeUpgrader implements AutoCloseable {
     @Override
     public void close() {
         node.unwatchLevels(watcher);
+        node.healLevelsWith(null);
         worker.shutdownNow();
     }
 }

@@ -1,0 +1,300 @@
+package org.cutover.bench.karaf;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.cutover.bench.stats.Json;
+import org.cutover.bench.stats.Stats;
+import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.LocalCluster;
+import org.cutover.launcher.ShellResult;
+
+/**
+ * The figures of real Karaf processes (issue 12's "Measure"), on clusters the launcher starts, one size after the
+ * other, each in a fresh folder under benchmarks/target:
+ * <ul>
+ * <li>the cluster-wide upgrade under kv load: {@code cluster:upgrade cutover-infra/2.0.0} from the command to
+ * every node showing kv at level 2 (the automatic adjust), each node's install as it reported it in the log,
+ * then back (downgrade, {@code --retire}, hold off) for the next round;</li>
+ * <li>beside it, today's way: {@code feature:install cutover-infra/2.0.0} on one node (the shell round trip on an
+ * open login), and restart mode ({@code restart node2 --infra 2.0.0} until its kv member is back);</li>
+ * <li>kv writes per second in windows of at least 1 s, on node2, steady and during the upgrades;</li>
+ * <li>the resident memory of an idle node; the adjust latency of the probe bundle beside its raw round trip.</li>
+ * </ul>
+ * Options: {@code --nodes 3,5 --rounds 7 --baseline 10 --rate 400 --parts upgrade,adjust --out FILE}.
+ */
+public final class KarafBench {
+
+    private static final Pattern NODE_TIME = Pattern.compile("\\((?:Karaf|framework) (\\d+) ms\\)");
+    private static final Duration WAIT = Duration.ofSeconds(120);
+
+    private final Path project;
+    private final Path distribution;
+    private final StringBuilder table = new StringBuilder();
+
+    private KarafBench(Path project) throws IOException {
+        this.project = project;
+        try (var found = Files.newDirectoryStream(project.resolve("karaf-assembly/target"),
+                "cutover-karaf-assembly-*.tar.gz")) {
+            this.distribution = found.iterator().next();
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Path project = Path.of(System.getProperty("cutover.project", "..")).toAbsolutePath().normalize();
+        KarafBench bench = new KarafBench(project);
+        List<String> parts = List.of(o.getOrDefault("parts", "upgrade,adjust").split(","));
+        int rounds = Integer.parseInt(o.getOrDefault("rounds", "7"));
+        int baseline = Integer.parseInt(o.getOrDefault("baseline", "10"));
+        int rate = Integer.parseInt(o.getOrDefault("rate", "400"));
+        Path out = Path.of(o.getOrDefault("out", "target/karaf-results.json"));
+        String loadStart = loadAverage();
+        Json.Obj results = new Json.Obj().put("machine", new Json.Obj()
+                .put("cores", Runtime.getRuntime().availableProcessors())
+                .put("java", System.getProperty("java.version")).put("date", Instant.now().toString()));
+        bench.table.append(String.format(Locale.ROOT, "Cutover on real Karaf nodes (loopback, %d cores, Java %s)%n"
+                + "load average (1, 5, 15 min) at the start: %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), loadStart));
+        if (parts.contains("upgrade")) {
+            Json.Arr sizes = new Json.Arr();
+            for (String n : o.getOrDefault("nodes", "3,5").split(",")) {
+                sizes.add(bench.upgrade(Integer.parseInt(n), rounds, baseline, rate));
+            }
+            results.put("upgrade", sizes);
+        }
+        if (parts.contains("adjust")) {
+            results.put("adjust_latency", bench.adjust(o.getOrDefault("groups", "1,10,100"),
+                    Integer.parseInt(o.getOrDefault("switches", "200")), Integer.parseInt(o.getOrDefault("warmup", "40"))));
+        }
+        String loadEnd = loadAverage();
+        results.put("load_average_start", loadStart).put("load_average_end", loadEnd);
+        bench.table.append(String.format(Locale.ROOT, "%nload average (1, 5, 15 min) at the end: %s; a figure measured "
+                + "while it exceeded %d is noise, not a result%n", loadEnd, Runtime.getRuntime().availableProcessors()));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, Json.write(results, "") + "\n", StandardCharsets.UTF_8);
+        Path tableFile = out.resolveSibling("karaf-table.txt");
+        Files.writeString(tableFile, bench.table, StandardCharsets.UTF_8);
+        System.out.print(bench.table);
+        System.out.println("wrote " + out + " and " + tableFile);
+    }
+
+    private LocalCluster cluster(String name) throws IOException {
+        Path root = project.resolve("benchmarks/target/karaf-run-" + name);
+        LocalCluster cluster = new LocalCluster(root, distribution, new LocalCluster.Timeouts(Duration.ofSeconds(300),
+                Duration.ofSeconds(60), WAIT));
+        cluster.clean(line -> { });
+        return cluster;
+    }
+
+    private Json.Obj upgrade(int size, int rounds, int baseline, int rate) throws Exception {
+        LocalCluster cluster = cluster(size + "-nodes");
+        try {
+            log("upgrade, " + size + " nodes: start");
+            long t = System.nanoTime();
+            List<KarafNode> nodes = cluster.start(size, KarafBench::log);
+            double bootSeconds = (System.nanoTime() - t) / 1e9;
+            KarafNode n1 = nodes.get(0);
+            for (KarafNode n : nodes) {
+                n.shell("feature:install cutover-example").orThrow(n.name);
+            }
+            LocalCluster.await("kv with a member on every node", WAIT, () -> LocalCluster.group(n1, "kv")
+                    .map(g -> nodes.stream().allMatch(n -> g.hasMemberOn(n.name))).orElse(false), () -> "");
+            Thread.sleep(5000);
+            long rssMb = residentMb(nodes.get(nodes.size() - 1));
+
+            KarafNode sampled = KarafNode.open(nodes.get(1).home).orElseThrow();
+            List<Long> upgradeNanos = new ArrayList<>();
+            List<Long> installNanos = new ArrayList<>();
+            List<Long> uninstallNanos = new ArrayList<>();
+            List<long[]> upgradeSpans = new ArrayList<>();
+            long steadyFrom;
+            long steadyTo;
+            List<WriteSampler.Sample> samples;
+            try (WriteSampler sampler = new WriteSampler(sampled, 200)) {
+                n1.shell("kv:load --count " + rate * 3600 + " --rate " + rate).orThrow(n1.name);
+                Thread.sleep(3000);
+                steadyFrom = System.nanoTime();
+                Thread.sleep(12000);
+                steadyTo = System.nanoTime();
+                for (int r = 1; r <= rounds; r++) {
+                    long t0 = System.nanoTime();
+                    n1.shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
+                    awaitLevel(nodes, 2);
+                    long t1 = System.nanoTime();
+                    upgradeNanos.add(t1 - t0);
+                    upgradeSpans.add(new long[] {t0, t1});
+                    installNanos.addAll(nodeTimes(n1));
+                    Thread.sleep(2000);
+                    n1.shell("cluster:version-adjust --downgrade --to 1 kv").orThrow(n1.name);
+                    n1.shell("cluster:upgrade --retire cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
+                    uninstallNanos.addAll(nodeTimes(n1));
+                    n1.shell("cluster:version-hold off kv").orThrow(n1.name);
+                    log(String.format(Locale.ROOT, "round %d: cluster-wide upgrade %.2f s", r, (t1 - t0) / 1e9));
+                    Thread.sleep(2000);
+                }
+                samples = sampler.samples();
+            }
+            // today's way, on one node, while kv stays at level 1 (held, so that no adjust runs)
+            n1.shell("cluster:version-hold on kv").orThrow(n1.name);
+            List<Long> featureInstall = new ArrayList<>();
+            List<Long> roundTrip = new ArrayList<>();
+            for (int i = 0; i < baseline; i++) {
+                long a = System.nanoTime();
+                n1.shell("feature:install cutover-infra/2.0.0").orThrow(n1.name);
+                featureInstall.add(System.nanoTime() - a);
+                n1.shell("feature:uninstall cutover-infra/2.0.0").orThrow(n1.name);
+                long b = System.nanoTime();
+                n1.shell("cluster:node-list --no-format").orThrow(n1.name);
+                roundTrip.add(System.nanoTime() - b);
+                Thread.sleep(1000);
+            }
+            n1.shell("cluster:version-hold off kv").orThrow(n1.name);
+            long r0 = System.nanoTime();
+            cluster.restart(nodes.get(1), "2.0.0", KarafBench::log);
+            double restartSeconds = (System.nanoTime() - r0) / 1e9;
+            n1.shell("kv:load --stop");
+            Map<String, String> counters = new LinkedHashMap<>();
+            for (KarafNode n : nodes) {
+                String stats = n.shell("kv:stats").orThrow(n.name);
+                counters.put(n.name, stats.lines().filter(l -> l.matches("(applied|lost|duplicated|reordered):.*"))
+                        .map(l -> l.replaceAll("\\s+", " ")).reduce((a, b) -> a + ", " + b).orElse(""));
+            }
+
+            double steady = WriteSampler.rate(samples, steadyFrom, steadyTo);
+            double minDuring = Double.MAX_VALUE;
+            for (long[] span : upgradeSpans) {
+                for (WriteSampler.Window w : WriteSampler.windows(samples, span[0] - 1_000_000_000L,
+                        span[1] + 1_000_000_000L)) {
+                    minDuring = Math.min(minDuring, w.perSecond());
+                }
+            }
+            Stats upgrade = Stats.of(upgradeNanos);
+            Stats install = Stats.of(installNanos);
+            Stats uninstall = Stats.of(uninstallNanos);
+            Stats featureInstallStats = Stats.of(featureInstall);
+            Stats rtt = Stats.of(roundTrip);
+            table.append(String.format(Locale.ROOT, "%n%d nodes: %d rounds of cluster:upgrade cutover-infra/2.0.0 under "
+                    + "kv load (%d writes/s asked), each back by --downgrade, --retire%n", size, rounds, rate));
+            table.append(String.format(Locale.ROOT, "%-62s %9s %9s %9s %6s%n", "figure", "p50", "p99", "max", "n"));
+            row("cluster:upgrade, command -> kv at level 2 on every node (s)", upgrade, 1e9);
+            row("  node-side install in the upgrade (ms, as the node reported it)", install, 1e6);
+            row("  node-side uninstall in --retire (ms)", uninstall, 1e6);
+            row("feature:install cutover-infra/2.0.0 on node1, shell round trip (ms)", featureInstallStats, 1e6);
+            row("  a plain command's round trip on the same login (ms)", rtt, 1e6);
+            table.append(String.format(Locale.ROOT, "%-62s %9.1f%n", "restart node2 --infra 2.0.0 -> kv member back (s)",
+                    restartSeconds));
+            table.append(String.format(Locale.ROOT, "%-62s %9.1f%n", "kv writes applied on node2, steady (/s)", steady));
+            table.append(String.format(Locale.ROOT, "%-62s %9.1f (%.0f %% of steady; target >= 80 %%)%n",
+                    "  lowest 1 s window around the upgrades (/s)", minDuring, 100 * minDuring / steady));
+            table.append(String.format(Locale.ROOT, "%-62s %9.1f%n", "boot of " + size + " nodes into one view (s)",
+                    bootSeconds));
+            table.append(String.format(Locale.ROOT, "%-62s %9d%n", "idle node resident memory (MB)", rssMb));
+            counters.forEach((node, c) -> table.append(String.format(Locale.ROOT, "  %s: %s%n", node, c)));
+            return new Json.Obj().put("nodes", size).put("rounds", rounds)
+                    .put("cluster_upgrade_seconds", upgrade.toJson())
+                    .put("node_install", install.toJson()).put("node_uninstall", uninstall.toJson())
+                    .put("feature_install_round_trip", featureInstallStats.toJson())
+                    .put("plain_command_round_trip", rtt.toJson())
+                    .put("restart_seconds", restartSeconds)
+                    .put("writes_steady_per_second", steady).put("writes_lowest_window_per_second", minDuring)
+                    .put("boot_seconds", bootSeconds).put("idle_rss_mb", rssMb)
+                    .put("kv_counters", counters.toString());
+        } finally {
+            cluster.clean(KarafBench::log);
+        }
+    }
+
+    private void row(String what, Stats s, double unit) {
+        table.append(String.format(Locale.ROOT, "%-62s %9.3f %9.3f %9.3f %6d%n", what, s.p50() / unit, s.p99() / unit,
+                s.max() / unit, s.count()));
+    }
+
+    private static void awaitLevel(List<KarafNode> nodes, int level) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (KarafNode n : nodes) {
+            while (!LocalCluster.group(n, "kv").map(g -> g.level() == level).orElse(false)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(n.name + " never showed kv at level " + level + ": "
+                            + n.shell("cluster:group-list").output());
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    /** each node's own time for its install or uninstall, as it reported it in the log */
+    private static List<Long> nodeTimes(KarafNode seer) {
+        List<Long> out = new ArrayList<>();
+        Matcher m = NODE_TIME.matcher(seer.shell("cluster:upgrade-status --no-format").orThrow(seer.name));
+        while (m.find()) {
+            out.add(Long.parseLong(m.group(1)) * 1_000_000L);
+        }
+        return out;
+    }
+
+    private Json.Obj adjust(String groups, int switches, int warmup) throws Exception {
+        LocalCluster cluster = cluster("adjust");
+        try {
+            log("adjust latency: 3 nodes with cutover-infra/2.0.0 and the probe");
+            List<KarafNode> nodes = cluster.start(3, KarafBench::log);
+            nodes.get(0).shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow("node1");
+            Path probe = project.resolve("benchmarks/karaf-probe/target/org.cutover.bench.probe-1.0.0-SNAPSHOT.jar");
+            for (KarafNode n : nodes) {
+                n.shell("bundle:install -s file:" + probe).orThrow(n.name);
+            }
+            for (KarafNode n : nodes) {
+                LocalCluster.await(n.name + ": bench:timeline", WAIT, () -> n.shell("bench:timeline").succeeded(),
+                        () -> n.shell("bench:timeline").output());
+            }
+            Path file = project.resolve("benchmarks/target/karaf-adjust-latency.json");
+            Files.deleteIfExists(file);
+            ShellResult r = nodes.get(2).shell("bench:adjust-latency --groups " + groups + " --switches " + switches
+                    + " --warmup " + warmup + " --out " + file, Duration.ofMinutes(20));
+            String out = r.orThrow("node3");
+            int from = out.indexOf("Adjust latency on");
+            table.append(System.lineSeparator()).append(from >= 0 ? out.substring(from) : out);
+            return new Json.Obj().put("file", file.toString()).put("nodes", 3);
+        } finally {
+            cluster.clean(KarafBench::log);
+        }
+    }
+
+    private static long residentMb(KarafNode node) throws IOException {
+        long pid = node.pid().orElseThrow();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
+    private static String loadAverage() throws IOException {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2];
+    }
+
+    private static void log(String line) {
+        System.err.println("[" + Instant.now().toString().substring(11, 19) + "] " + line);
+    }
+}
