@@ -304,6 +304,41 @@ public class ClusterOperationsProcessIT {
                 Pattern.compile("auto@n[123]\\s+kv\\s+1\\s+2\\s").matcher(last).find());
     }
 
+    /**
+     * Issue 12: the node that started a cluster-wide rollout dies by SIGKILL right after; the others go on, every
+     * node shows it RUNNING with the dead node WAITING, and it ends DONE when that node is back and has done its
+     * part. The rollout retires 1.0.0 (every node runs 2.0.0 since a_ and b_), n3 asks and is last in order.
+     */
+    @Test
+    public void h_anUpgradeGoesOnWhenTheNodeThatStartedItIsKilledAndEndsWhenItIsBack() throws Exception {
+        String started = n3.client("cluster:upgrade --retire --no-wait cutover-infra/1.0.0");
+        n3.kill9();
+        assertTrue("started from n3: " + started, started.contains("retirement of cutover-infra/1.0.0, asked by karaf@n3"));
+        String going = Await.until("n1 and n2 done while n3 is dead, as n1 sees it", STATUS_TIMEOUT,
+                () -> n1.client("cluster:upgrade-status --no-format"),
+                out -> out.lines().filter(l -> l.matches("n[12]\\s*\\t.*\\tCAPABLE\\t.*")).count() == 2);
+        assertTrue("still running, n3 waiting: " + going, going.contains(": RUNNING")
+                && going.lines().anyMatch(l -> l.matches("n3\\s*\\t.*\\tWAITING\\t.*")));
+        assertEquals("n2 sees the same", going.lines().filter(l -> l.startsWith("n")).toList(),
+                n2.client("cluster:upgrade-status --no-format").lines().filter(l -> l.startsWith("n")).toList());
+
+        n3.start();
+        String done = Await.until("the retirement DONE once n3 is back, as n1 sees it", FORM_TIMEOUT,
+                () -> n1.client("cluster:upgrade-status --no-format"), out -> out.contains(": DONE"));
+        // n3 boots with 2.0.0 alone since b_'s restart mode: it has no 1.0.0 to take away
+        assertEquals("n1 and n2 uninstalled 1.0.0: " + done, 2, done.lines()
+                .filter(l -> l.matches("n[12]\\s*\\t.*\\tCAPABLE\\t.*uninstalled cutover-infra/1.0.0.*")).count());
+        assertTrue("n3 did its part once back: " + done, done.lines()
+                .anyMatch(l -> l.matches("n3\\s*\\t.*\\tCAPABLE\\t.*cutover-infra/1.0.0 is not installed here.*")));
+        // 2.0.0 serves level 1 too: every node keeps levels 1 and 2
+        Map<String, String> levels = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
+        Await.until("every node back at levels 1, 2", STATUS_TIMEOUT, n1::nodeList, levels::equals);
+        String n3Features = n3.client("feature:list -i --no-format");
+        assertFalse("n3 still has 1.0.0: " + n3Features,
+                Pattern.compile("(?m)^cutover-infra\\s*\\t\\s*1\\.0\\.0").matcher(n3Features).find());
+        awaitKvMembers(n1, "n1", "n2", "n3");
+    }
+
     private static void assertRefused(String out, String code) {
         assertTrue("refused with " + code + ": " + out, out.contains(code + ":"));
         assertTrue("the command failed (bin/client exits non-zero): " + out, out.contains("Error executing command"));

@@ -89,7 +89,14 @@ public final class SshSession implements AutoCloseable {
 
     /** runs one shell command, copying its output to {@code live} as it comes (a progress display) */
     public ShellResult exec(String command, Duration timeout, OutputStream live) throws IOException {
-        try (ChannelExec channel = session.createExecChannel(command)) {
+        ChannelExec opened;
+        try {
+            opened = session.createExecChannel(command);
+        } catch (IllegalStateException closing) {
+            // the node closed the login meanwhile (it restarted, or dropped an idle session): a new login will do
+            throw new IOException("the ssh session is closed: " + closing.getMessage(), closing);
+        }
+        try (ChannelExec channel = opened) {
             ByteArrayOutputStream collected = new ByteArrayOutputStream();
             OutputStream out = new TeeOutputStream(collected, live);
             channel.setOut(out);

@@ -32,7 +32,8 @@ import org.cutover.launcher.ShellResult;
  * <li>kv writes per second in windows of at least 1 s, on node2, steady and during the upgrades;</li>
  * <li>the resident memory of an idle node; the adjust latency of the probe bundle beside its raw round trip.</li>
  * </ul>
- * Options: {@code --nodes 3,5 --rounds 7 --baseline 10 --rate 400 --parts upgrade,adjust --out FILE}.
+ * Options: {@code --nodes 3,5 --rounds 7 (idle) --loaded-rounds 3 --baseline 10 --rate 400 --parts upgrade,adjust
+ * --out FILE}.
  */
 public final class KarafBench {
 
@@ -64,6 +65,7 @@ public final class KarafBench {
         int rate = Integer.parseInt(o.getOrDefault("rate", "400"));
         Path out = Path.of(o.getOrDefault("out", "target/karaf-results.json"));
         String loadStart = loadAverage();
+        boolean failed = false;
         Json.Obj results = new Json.Obj().put("machine", new Json.Obj()
                 .put("cores", Runtime.getRuntime().availableProcessors())
                 .put("java", System.getProperty("java.version")).put("date", Instant.now().toString()));
@@ -73,7 +75,16 @@ public final class KarafBench {
         if (parts.contains("upgrade")) {
             Json.Arr sizes = new Json.Arr();
             for (String n : o.getOrDefault("nodes", "3,5").split(",")) {
-                sizes.add(bench.upgrade(Integer.parseInt(n), rounds, baseline, rate));
+                try {
+                    sizes.add(bench.upgrade(Integer.parseInt(n), rounds, Integer.parseInt(o.getOrDefault(
+                            "loaded-rounds", "3")), baseline, rate));
+                } catch (Exception e) {
+                    // the other sizes still run; the table and the JSON say what failed
+                    e.printStackTrace();
+                    bench.table.append(String.format(Locale.ROOT, "%n%s nodes: FAILED: %s%n", n, e));
+                    sizes.add(new Json.Obj().put("nodes", Integer.parseInt(n)).put("failed", e.toString()));
+                    failed = true;
+                }
             }
             results.put("upgrade", sizes);
         }
@@ -91,6 +102,7 @@ public final class KarafBench {
         Files.writeString(tableFile, bench.table, StandardCharsets.UTF_8);
         System.out.print(bench.table);
         System.out.println("wrote " + out + " and " + tableFile);
+        System.exit(failed ? 1 : 0);
     }
 
     private LocalCluster cluster(String name) throws IOException {
@@ -98,10 +110,18 @@ public final class KarafBench {
         LocalCluster cluster = new LocalCluster(root, distribution, new LocalCluster.Timeouts(Duration.ofSeconds(300),
                 Duration.ofSeconds(60), WAIT));
         cluster.clean(line -> { });
+        // Ctrl-C or a kill of the harness: its nodes go with it
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                cluster.nodes().forEach(KarafNode::close);
+            } catch (IOException e) {
+                System.err.println("could not stop the nodes under " + root + ": " + e);
+            }
+        }));
         return cluster;
     }
 
-    private Json.Obj upgrade(int size, int rounds, int baseline, int rate) throws Exception {
+    private Json.Obj upgrade(int size, int rounds, int loadedRounds, int baseline, int rate) throws Exception {
         LocalCluster cluster = cluster(size + "-nodes");
         try {
             log("upgrade, " + size + " nodes: start");
@@ -117,38 +137,11 @@ public final class KarafBench {
             Thread.sleep(5000);
             long rssMb = residentMb(nodes.get(nodes.size() - 1));
 
-            KarafNode sampled = KarafNode.open(nodes.get(1).home).orElseThrow();
-            List<Long> upgradeNanos = new ArrayList<>();
-            List<Long> installNanos = new ArrayList<>();
-            List<Long> uninstallNanos = new ArrayList<>();
-            List<long[]> upgradeSpans = new ArrayList<>();
-            long steadyFrom;
-            long steadyTo;
-            List<WriteSampler.Sample> samples;
-            try (WriteSampler sampler = new WriteSampler(sampled, 200)) {
-                n1.shell("kv:load --count " + rate * 3600 + " --rate " + rate).orThrow(n1.name);
-                Thread.sleep(3000);
-                steadyFrom = System.nanoTime();
-                Thread.sleep(12000);
-                steadyTo = System.nanoTime();
-                for (int r = 1; r <= rounds; r++) {
-                    long t0 = System.nanoTime();
-                    n1.shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
-                    awaitLevel(nodes, 2);
-                    long t1 = System.nanoTime();
-                    upgradeNanos.add(t1 - t0);
-                    upgradeSpans.add(new long[] {t0, t1});
-                    installNanos.addAll(nodeTimes(n1));
-                    Thread.sleep(2000);
-                    n1.shell("cluster:version-adjust --downgrade --to 1 kv").orThrow(n1.name);
-                    n1.shell("cluster:upgrade --retire cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
-                    uninstallNanos.addAll(nodeTimes(n1));
-                    n1.shell("cluster:version-hold off kv").orThrow(n1.name);
-                    log(String.format(Locale.ROOT, "round %d: cluster-wide upgrade %.2f s", r, (t1 - t0) / 1e9));
-                    Thread.sleep(2000);
-                }
-                samples = sampler.samples();
-            }
+            // idle: the upgrade alone, as the target is set ("on an idle machine"), once the boot's load has gone
+            String calmed = awaitCalm(Duration.ofSeconds(180));
+            log("load average before the idle rounds: " + calmed);
+            Rounds idle = rounds(nodes, rounds, null);
+            String loadIdle = loadAverage();
             // today's way, on one node, while kv stays at level 1 (held, so that no adjust runs)
             n1.shell("cluster:version-hold on kv").orThrow(n1.name);
             List<Long> featureInstall = new ArrayList<>();
@@ -164,6 +157,23 @@ public final class KarafBench {
                 Thread.sleep(1000);
             }
             n1.shell("cluster:version-hold off kv").orThrow(n1.name);
+
+            // under kv load: the writes per second around each upgrade against the steady rate before them
+            KarafNode sampled = KarafNode.open(nodes.get(1).home).orElseThrow();
+            Rounds loaded;
+            List<WriteSampler.Sample> samples;
+            long steadyFrom;
+            long steadyTo;
+            try (WriteSampler sampler = new WriteSampler(sampled, 200)) {
+                n1.shell("kv:load --count " + rate * 3600 + " --rate " + rate).orThrow(n1.name);
+                Thread.sleep(5000);
+                steadyFrom = System.nanoTime();
+                Thread.sleep(15000);
+                steadyTo = System.nanoTime();
+                loaded = rounds(nodes, loadedRounds, sampler);
+                samples = sampler.samples();
+            }
+            String loadLoaded = loadAverage();
             long r0 = System.nanoTime();
             cluster.restart(nodes.get(1), "2.0.0", KarafBench::log);
             double restartSeconds = (System.nanoTime() - r0) / 1e9;
@@ -177,37 +187,46 @@ public final class KarafBench {
 
             double steady = WriteSampler.rate(samples, steadyFrom, steadyTo);
             double minDuring = Double.MAX_VALUE;
-            for (long[] span : upgradeSpans) {
+            for (long[] span : loaded.spans) {
                 for (WriteSampler.Window w : WriteSampler.windows(samples, span[0] - 1_000_000_000L,
                         span[1] + 1_000_000_000L)) {
                     minDuring = Math.min(minDuring, w.perSecond());
                 }
             }
-            Stats upgrade = Stats.of(upgradeNanos);
-            Stats install = Stats.of(installNanos);
-            Stats uninstall = Stats.of(uninstallNanos);
+            Stats upgrade = Stats.of(idle.upgrades);
+            Stats install = Stats.of(idle.installs);
+            Stats uninstall = Stats.of(idle.uninstalls);
+            Stats upgradeLoaded = Stats.of(loaded.upgrades);
+            Stats installLoaded = Stats.of(loaded.installs);
             Stats featureInstallStats = Stats.of(featureInstall);
             Stats rtt = Stats.of(roundTrip);
-            table.append(String.format(Locale.ROOT, "%n%d nodes: %d rounds of cluster:upgrade cutover-infra/2.0.0 under "
-                    + "kv load (%d writes/s asked), each back by --downgrade, --retire%n", size, rounds, rate));
-            table.append(String.format(Locale.ROOT, "%-62s %9s %9s %9s %6s%n", "figure", "p50", "p99", "max", "n"));
-            row("cluster:upgrade, command -> kv at level 2 on every node (s)", upgrade, 1e9);
-            row("  node-side install in the upgrade (ms, as the node reported it)", install, 1e6);
+            table.append(String.format(Locale.ROOT, "%n%d nodes: cluster:upgrade cutover-infra/2.0.0, each round taken "
+                    + "back by --downgrade and --retire; %d rounds idle (load average before: %s, after: %s), %d under "
+                    + "kv load at %d writes/s (load average after: %s)%n", size, rounds, calmed, loadIdle, loadedRounds,
+                    rate, loadLoaded));
+            table.append(String.format(Locale.ROOT, "%-66s %9s %9s %9s %5s%n", "figure", "p50", "p99", "max", "n"));
+            row("idle: cluster:upgrade, command -> kv at level 2 on every node (s)", upgrade, 1e9);
+            row("  node-side install, as each node reported it (ms)", install, 1e6);
             row("  node-side uninstall in --retire (ms)", uninstall, 1e6);
-            row("feature:install cutover-infra/2.0.0 on node1, shell round trip (ms)", featureInstallStats, 1e6);
+            row("idle: feature:install cutover-infra/2.0.0 on node1, round trip (ms)", featureInstallStats, 1e6);
             row("  a plain command's round trip on the same login (ms)", rtt, 1e6);
-            table.append(String.format(Locale.ROOT, "%-62s %9.1f%n", "restart node2 --infra 2.0.0 -> kv member back (s)",
+            row("loaded: cluster:upgrade, command -> kv at level 2 everywhere (s)", upgradeLoaded, 1e9);
+            row("  node-side install under load (ms)", installLoaded, 1e6);
+            table.append(String.format(Locale.ROOT, "%-66s %9.1f%n", "restart node2 --infra 2.0.0 -> kv member back (s)",
                     restartSeconds));
-            table.append(String.format(Locale.ROOT, "%-62s %9.1f%n", "kv writes applied on node2, steady (/s)", steady));
-            table.append(String.format(Locale.ROOT, "%-62s %9.1f (%.0f %% of steady; target >= 80 %%)%n",
-                    "  lowest 1 s window around the upgrades (/s)", minDuring, 100 * minDuring / steady));
-            table.append(String.format(Locale.ROOT, "%-62s %9.1f%n", "boot of " + size + " nodes into one view (s)",
+            table.append(String.format(Locale.ROOT, "%-66s %9.1f%n", "kv writes applied on node2, steady (/s)", steady));
+            table.append(String.format(Locale.ROOT, "%-66s %9.1f (%.0f %% of steady; target >= 80 %%)%n",
+                    "  lowest 1 s window around the loaded upgrades (/s)", minDuring, 100 * minDuring / steady));
+            table.append(String.format(Locale.ROOT, "%-66s %9.1f%n", "boot of " + size + " nodes into one view (s)",
                     bootSeconds));
-            table.append(String.format(Locale.ROOT, "%-62s %9d%n", "idle node resident memory (MB)", rssMb));
+            table.append(String.format(Locale.ROOT, "%-66s %9d%n", "idle node resident memory (MB)", rssMb));
             counters.forEach((node, c) -> table.append(String.format(Locale.ROOT, "  %s: %s%n", node, c)));
-            return new Json.Obj().put("nodes", size).put("rounds", rounds)
-                    .put("cluster_upgrade_seconds", upgrade.toJson())
-                    .put("node_install", install.toJson()).put("node_uninstall", uninstall.toJson())
+            return new Json.Obj().put("nodes", size).put("rounds_idle", rounds).put("rounds_loaded", loadedRounds)
+                    .put("load_average_before_idle", calmed).put("load_average_after_idle", loadIdle).put("load_average_after_loaded", loadLoaded)
+                    .put("cluster_upgrade_seconds_idle", upgrade.toJson())
+                    .put("node_install_idle", install.toJson()).put("node_uninstall_idle", uninstall.toJson())
+                    .put("cluster_upgrade_seconds_loaded", upgradeLoaded.toJson())
+                    .put("node_install_loaded", installLoaded.toJson())
                     .put("feature_install_round_trip", featureInstallStats.toJson())
                     .put("plain_command_round_trip", rtt.toJson())
                     .put("restart_seconds", restartSeconds)
@@ -217,6 +236,34 @@ public final class KarafBench {
         } finally {
             cluster.clean(KarafBench::log);
         }
+    }
+
+    /** what some rounds of upgrade and back measured */
+    private record Rounds(List<Long> upgrades, List<Long> installs, List<Long> uninstalls, List<long[]> spans) {
+    }
+
+    /** {@code count} rounds of cluster:upgrade (timed to kv at level 2 on every node), each taken back */
+    private static Rounds rounds(List<KarafNode> nodes, int count, WriteSampler sampler) throws Exception {
+        KarafNode n1 = nodes.get(0);
+        Rounds r = new Rounds(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        for (int i = 1; i <= count; i++) {
+            long t0 = System.nanoTime();
+            n1.shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
+            awaitLevel(nodes, 2);
+            long t1 = System.nanoTime();
+            r.upgrades.add(t1 - t0);
+            r.spans.add(new long[] {t0, t1});
+            r.installs.addAll(nodeTimes(n1));
+            Thread.sleep(2000);
+            n1.shell("cluster:version-adjust --downgrade --to 1 kv").orThrow(n1.name);
+            n1.shell("cluster:upgrade --retire cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
+            r.uninstalls.addAll(nodeTimes(n1));
+            n1.shell("cluster:version-hold off kv").orThrow(n1.name);
+            log(String.format(Locale.ROOT, "%s round %d: cluster-wide upgrade %.2f s", sampler == null ? "idle"
+                    : "loaded", i, (t1 - t0) / 1e9));
+            Thread.sleep(3000);
+        }
+        return r;
     }
 
     private void row(String what, Stats s, double unit) {
@@ -287,6 +334,18 @@ public final class KarafBench {
             }
         }
         return -1;
+    }
+
+    /** waits until the 1-minute load average is below the core count, at most {@code max}; the last one read */
+    private static String awaitCalm(Duration max) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        String load = loadAverage();
+        while (Double.parseDouble(load.split(" ")[0]) >= Runtime.getRuntime().availableProcessors()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5000);
+            load = loadAverage();
+        }
+        return load;
     }
 
     private static String loadAverage() throws IOException {

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.apache.karaf.features.BundleInfo;
@@ -31,14 +32,21 @@ final class KarafFeatureInstaller implements FeatureInstaller {
     /** Karaf's resolver took up to 1.8 s here; a registration still running after this is reported, not waited on */
     private static final long REGISTRATION_TIMEOUT_MILLIS = 60_000;
     private static final long FEATURES_SERVICE_WAIT_MILLIS = 30_000;
+    private static final long AFTER_ROLLOUT_MILLIS = 2_000;
 
     private final Supplier<FeaturesService> features;
     private final BundleContext context;
+    private final BooleanSupplier rolloutRunning;
     private volatile Thread registration;
 
-    KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context) {
+    /**
+     * @param rolloutRunning whether a cluster-wide rollout still runs: Karaf's resolver, about a second of CPU,
+     *                       waits for its end, so that it does not slow the next node's install and the adjust
+     */
+    KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context, BooleanSupplier rolloutRunning) {
         this.features = features;
         this.context = context;
+        this.rolloutRunning = rolloutRunning;
     }
 
     /** the features service and the feature named {@code name/version}, which may not exist (null) */
@@ -120,6 +128,12 @@ final class KarafFeatureInstaller implements FeatureInstaller {
     private void registerWithKaraf(FeaturesService fs, Lookup l) {
         Thread t = new Thread(() -> {
             try {
+                long deadline = System.currentTimeMillis() + REGISTRATION_TIMEOUT_MILLIS / 2;
+                while (rolloutRunning.getAsBoolean() && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(200);
+                }
+                // the automatic adjust follows the rollout's end at once: let it go first
+                Thread.sleep(AFTER_ROLLOUT_MILLIS);
                 fs.installFeature(l.name(), l.version(), EnumSet.of(Option.NoAutoRefreshBundles));
             } catch (Exception e) {
                 LOG.log(System.Logger.Level.WARNING, "Karaf did not take the directly installed feature " + l.name()

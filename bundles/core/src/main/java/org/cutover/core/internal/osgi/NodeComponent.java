@@ -18,12 +18,14 @@ import org.cutover.api.ClusterService;
 import org.cutover.api.GroupService;
 import org.cutover.api.spi.InfraProtocol;
 import org.cutover.api.version.UpgradeService;
+import org.cutover.api.version.UpgradeStatus;
 import org.cutover.api.version.VersionService;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
 import org.cutover.core.internal.NodeSettings;
 import org.cutover.core.internal.jmx.MBeanRegistrations;
+import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.tls.NodeTls;
 import org.cutover.core.internal.upgrade.NodeUpgrader;
 import org.cutover.core.internal.upgrade.RollingUpgrades;
@@ -186,7 +188,8 @@ public final class NodeComponent {
                 context.registerService(UpgradeService.class, new RollingUpgrades(node), props));
         mbeans = new MBeanRegistrations(context, node, negotiator);
         autoAdjuster = new AutoAdjuster(node, negotiator).start();
-        upgrader = new NodeUpgrader(node, new KarafFeatureInstaller(features::get, context)).start();
+        upgrader = new NodeUpgrader(node, new KarafFeatureInstaller(features::get, context, () -> node.read(
+                ClusterState::upgrade).map(u -> u.state() == UpgradeStatus.State.RUNNING).orElse(false))).start();
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
                 + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
     }
