@@ -1,0 +1,85 @@
+package org.cutover.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.cutover.launcher.PrivateNetwork;
+import org.junit.Test;
+
+/**
+ * Issue 14's first brick: nodes on their own addresses in network namespaces on a private bridge, and faults made
+ * by the kernel. A probe from one namespace connects to a port nobody listens on: "Connection refused" means the
+ * packets got there and back; a partition answers at once with the blackhole route's error. Closing removes every
+ * namespace and the bridge.
+ */
+public class PrivateNetworkProcessIT {
+
+    private static final int NOBODY = 9;
+
+    @Test
+    public void partitionsComeFromTheKernelAndNothingIsLeftBehind() throws Exception {
+        String id = "it" + ProcessHandle.current().pid() % 10000;
+        String bridge;
+        List<String> namespaces;
+        try (PrivateNetwork net = new PrivateNetwork(id, 200 + (int) (ProcessHandle.current().pid() % 50))) {
+            net.create();
+            bridge = net.bridge();
+            for (String node : List.of("a", "b", "c")) {
+                net.addNode(node, "abc".indexOf(node) + 1);
+            }
+            namespaces = List.of(net.namespace("a"), net.namespace("b"), net.namespace("c"));
+            assertEquals("a reaches b", "refused", probe(net, "a", net.address("b")).outcome);
+            assertEquals("c reaches the host", "refused", probe(net, "c", net.hostAddress()).outcome);
+
+            net.partition(List.of(Set.of("a"), Set.of("b", "c")));
+            assertEquals("a cut from b", "cut", probe(net, "a", net.address("b")).outcome);
+            assertEquals("c cut from a", "cut", probe(net, "c", net.address("a")).outcome);
+            assertEquals("b still reaches c", "refused", probe(net, "b", net.address("c")).outcome);
+            assertTrue(net.status(), net.status().contains("cut off from " + net.address("b")));
+            net.heal();
+            assertEquals("a reaches b again", "refused", probe(net, "a", net.address("b")).outcome);
+
+            assertEquals("b reaches c", "refused", probe(net, "b", net.address("c")).outcome);
+        }
+        assertFalse("namespaces left: " + run("ip", "netns", "list"),
+                namespaces.stream().anyMatch(ns -> run("ip", "netns", "list").contains(ns)));
+        assertFalse("bridge left", run("ip", "link", "show").contains(bridge + ":"));
+    }
+
+    private record Probe(String outcome, long millis) {
+    }
+
+    /** a TCP connect from {@code node}'s namespace to {@code address}:9, where nothing listens */
+    private static Probe probe(PrivateNetwork net, String node, String address) throws Exception {
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(net.inside(node, List.of("timeout", "2", "bash", "-c",
+                "exec 3<>/dev/tcp/" + address + "/" + NOBODY))).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        long millis = (System.nanoTime() - t) / 1_000_000;
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (out.contains("Connection refused")) {
+            return new Probe("refused", millis);
+        }
+        if (out.contains("Invalid argument") || out.contains("No route") || out.contains("unreachable")) {
+            return new Probe("cut", millis);
+        }
+        throw new AssertionError("probe from " + node + " to " + address + ": exit " + p.exitValue() + ", " + out);
+    }
+
+    private static String run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
