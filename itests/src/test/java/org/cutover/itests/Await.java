@@ -14,6 +14,13 @@ import org.osgi.util.tracker.ServiceTracker;
 public final class Await {
 
     private static final long POLL_MILLIS = 20;
+    /**
+     * A probe that takes long is a command on a node over ssh (about 90 ms, each a login of its own): the pause
+     * after it is 5 times its length, up to a second, so that a wait does not log in ten times a second (a node's
+     * ssh server stopped accepting connections after 269 logins in two minutes; see KarafNode.shell)
+     */
+    private static final long PAUSE_FACTOR = 5;
+    private static final long MAX_PAUSE_MILLIS = 1_000;
 
     private Await() {
     }
@@ -28,6 +35,7 @@ public final class Await {
         T last = null;
         RuntimeException lastError = null;
         while (true) {
+            long probeStart = System.nanoTime();
             try {
                 last = probe.get();
                 lastError = null;
@@ -45,8 +53,9 @@ public final class Await {
                 }
                 throw failure;
             }
+            long probeMillis = (System.nanoTime() - probeStart) / 1_000_000;
             try {
-                Thread.sleep(POLL_MILLIS);
+                Thread.sleep(Math.min(MAX_PAUSE_MILLIS, Math.max(POLL_MILLIS, PAUSE_FACTOR * probeMillis)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for " + what, e);

@@ -57,7 +57,6 @@ public final class KarafNode implements AutoCloseable {
     private String password;
     private String extraJavaOpts = "";
     private Process process;
-    private SshSession session;
 
     private KarafNode(String name, Path home, Map<String, Integer> ports) {
         this.name = name;
@@ -339,8 +338,20 @@ public final class KarafNode implements AutoCloseable {
                 .findFirst();
     }
 
+    /**
+     * the node's JVM itself: the java process whose command line names this node's karaf.base (for a node this
+     * launcher started, {@link #process()} is bin/karaf, the script that runs it)
+     */
+    public Optional<ProcessHandle> jvm() {
+        String base = "-Dkaraf.base=" + home;
+        return process().flatMap(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants())
+                .filter(h -> h.info().arguments().map(args -> List.of(args).contains(base)).orElse(false))
+                .findFirst());
+    }
+
+    /** the pid of the node's JVM (what jcmd, ps and /proc/PID/status want) */
     public Optional<Long> pid() {
-        return process().map(ProcessHandle::pid);
+        return jvm().map(ProcessHandle::pid);
     }
 
     public boolean isAlive() {
@@ -352,51 +363,29 @@ public final class KarafNode implements AutoCloseable {
         return shell(command, timeout, java.io.OutputStream.nullOutputStream());
     }
 
-    /** as {@link #shell(String, Duration)}, copying the output to {@code live} as it comes */
+    /**
+     * as {@link #shell(String, Duration)}, copying the output to {@code live} as it comes. Each command is a login of
+     * its own, closed by this side when the command ends: Karaf's ssh server closes a session once its exec command
+     * has run (measured: closed within 500 ms, so a second command on it fails), and sessions left to the server
+     * to close piled up until one node's ssh server stopped accepting connections (after 269 in two minutes)
+     */
     public ShellResult shell(String command, Duration timeout, java.io.OutputStream live) {
         if (password == null) {
             throw new IllegalStateException(name + " has no admin user yet (useGeneratedAdmin after the start)");
         }
         long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
         while (true) {
-            SshSession session = null;
-            try {
-                session = session();
+            try (SshSession session = SshSession.withKey(sshPort, user, home.getParent().resolve("admin.key"))) {
                 return session.exec(command, timeout, live);
             } catch (SshSession.CommandTimeoutException e) {
                 throw new CommandFailedException(name + ": " + e.getMessage(), e);
             } catch (IOException e) {
-                // not listening yet while the node boots, or the node went away since the last command
-                dropSession(session);
+                // not listening yet while the node boots
                 if (System.nanoTime() > deadline) {
                     throw new CommandFailedException(name + ": '" + command + "' could not run: " + e, e);
                 }
                 sleep(Duration.ofSeconds(1));
             }
-        }
-    }
-
-    /**
-     * one login kept for the commands of this launcher: a login costs the node a JAAS check and the key
-     * exchange, about as much as the command itself (the demo's polls kept a launcher at 37 % of a core)
-     */
-    private synchronized SshSession session() throws IOException {
-        if (session == null || !session.isOpen()) {
-            session = SshSession.withKey(sshPort, user, home.getParent().resolve("admin.key"));
-        }
-        return session;
-    }
-
-    private synchronized void dropSession(SshSession failed) {
-        if (failed != null) {
-            try {
-                failed.close();
-            } catch (IOException ignored) {
-                // closing a broken session
-            }
-        }
-        if (session == failed) {
-            session = null;
         }
     }
 
@@ -430,6 +419,23 @@ public final class KarafNode implements AutoCloseable {
         return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
     }
 
+    /** the JVM's threads as {@code jcmd PID Thread.print} gives them, in {@code threads-PID.txt} of its folder */
+    public Path dumpThreads() throws IOException {
+        long pid = pid().orElseThrow(() -> new IllegalStateException(name + " is not running"));
+        Path file = home.resolve("threads-" + pid + ".txt");
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "Thread.print").redirectErrorStream(true)
+                .redirectOutput(file.toFile()).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return file;
+    }
+
     /** the JVM dies at once (SIGKILL): no goodbye, the others see it vanish */
     public void kill9() {
         Optional<ProcessHandle> jvm = process();
@@ -439,7 +445,6 @@ public final class KarafNode implements AutoCloseable {
         jvm.get().descendants().forEach(ProcessHandle::destroyForcibly);
         jvm.get().destroyForcibly();
         awaitExit(jvm.get(), Duration.ofSeconds(30), "SIGKILL");
-        dropSession(session);
     }
 
     /** orderly: system:shutdown, then waits for the process to end */
@@ -454,7 +459,6 @@ public final class KarafNode implements AutoCloseable {
             // the node may close the connection before it answers; its exit below is what counts
         }
         awaitExit(jvm.get(), timeout, "system:shutdown");
-        dropSession(session);
     }
 
     private void awaitExit(ProcessHandle jvm, Duration timeout, String after) {
@@ -475,7 +479,6 @@ public final class KarafNode implements AutoCloseable {
     @Override
     public void close() {
         kill9();
-        dropSession(session);
     }
 
     /** a new configuration file under etc/, as an operator drops one: written aside, then moved in whole */

@@ -231,17 +231,26 @@ public final class LocalCluster {
 
     /** stops every running node (orderly, else SIGKILL) and removes the folder */
     public void clean(Progress out) throws IOException {
+        stopAll(out);
+        KarafNode.deleteTree(root);
+        out.line("removed " + root);
+    }
+
+    /**
+     * stops every running node, orderly; one that does not end in time gets its threads dumped into its folder
+     * ({@code threads-PID.txt}, what it was stuck in) and then SIGKILL
+     */
+    public void stopAll(Progress out) throws IOException {
         for (KarafNode node : running()) {
             try {
                 node.stop(timeouts.stop());
                 out.line(node.name + ": stopped");
             } catch (CommandFailedException e) {
+                Path dump = node.dumpThreads();
                 node.kill9();
-                out.line(node.name + ": killed (" + e.getMessage() + ")");
+                out.line(node.name + ": killed (" + e.getMessage() + "); its threads before: " + dump);
             }
         }
-        KarafNode.deleteTree(root);
-        out.line("removed " + root);
     }
 
     /**

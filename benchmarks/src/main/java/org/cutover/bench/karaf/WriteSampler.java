@@ -9,8 +9,8 @@ import org.cutover.launcher.KarafNode;
 
 /**
  * Samples one node's kv member's {@code applied} counter every {@code periodMillis} in a thread of its own, on a
- * login of its own. A sample's time is the middle of its ssh round trip (a few ms on an open session, so a
- * one-second window is off by well under 1 %).
+ * login of its own for each sample. A sample's time is the middle of its ssh round trip (about 90 ms, so a window of
+ * a second or more is off by a few per cent at most).
  */
 final class WriteSampler implements AutoCloseable {
 
@@ -97,10 +97,13 @@ final class WriteSampler implements AutoCloseable {
         return (b.applied() - a.applied()) * 1e9 / (b.nanos() - a.nanos());
     }
 
+    /**
+     * ends the sampling after the command under way: no interrupt, since a thread interrupted inside an ssh exchange
+     * leaves that login half way (in one run the node's ssh server stopped answering anyone after such an end)
+     */
     @Override
     public void close() throws InterruptedException {
         running = false;
-        thread.interrupt();
-        thread.join(10_000);
+        thread.join(70_000);
     }
 }
