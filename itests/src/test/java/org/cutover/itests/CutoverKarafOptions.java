@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.cutover.launcher.FreePorts;
 import org.cutover.launcher.NodeCertificates;
 import org.ops4j.pax.exam.Option;
 
@@ -127,9 +126,42 @@ public final class CutoverKarafOptions {
         return editConfigurationFilePut("etc/system.properties", key, value);
     }
 
-    /** a free loopback port below the kernel's ephemeral range (see {@link FreePorts}) */
-    public static int freePort() {
-        return FreePorts.next();
+    /**
+     * A free loopback port below the kernel's ephemeral range, as the launcher's FreePorts gives. This one runs in
+     * the Pax Exam containers too (JGroupsBundleIT opens channels there), where the launcher's classes are not
+     * on the probe's class path, so it cannot hand off to FreePorts.
+     */
+    public static synchronized int freePort() {
+        int below = ephemeralStart();
+        int low = Math.min(20000, below / 2);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = low + PORTS.nextInt(below - low);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1,
+                    java.net.InetAddress.getByName(LOOPBACK))) {
+                HANDED_OUT.add(port);
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IllegalStateException("no free port on " + LOOPBACK + " between " + low + " and " + below);
+    }
+
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+    private static final java.util.Random PORTS = new java.util.Random();
+
+    /** the first port of the kernel's ephemeral range; read as lines (Files.readString gave "3" on procfs here) */
+    private static int ephemeralStart() {
+        try {
+            String range = java.nio.file.Files.readAllLines(java.nio.file.Path.of(
+                    "/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+            return Math.max(10000, Integer.parseInt(range.trim().split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32768;
+        }
     }
 
     /** the built distribution (karaf-assembly's tar.gz), as KarafNode.unpack takes it */
