@@ -4,18 +4,14 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.junit.After;
 import org.junit.Test;
@@ -53,7 +49,7 @@ public class MultiNodeProcessIT {
     public void threeNodesKeepKvConsistentThroughRollingInfra2AndAdjustThenReportStopAndCrash() throws Exception {
         // the last run's nodes stay for inspection until the next run
         Path root = CutoverKarafOptions.itestDir().toPath().resolve("nodes");
-        deleteTree(root);
+        KarafNode.deleteTree(root);
         Files.createDirectories(root);
         for (String name : List.of("n1", "n2", "n3")) {
             nodes.add(KarafNode.unpack(name, root, CutoverKarafOptions.distribution()));
@@ -239,17 +235,6 @@ public class MultiNodeProcessIT {
                 list -> list.get("n2") != null && list.get("n2").startsWith("PARTITIONED"));
         assertEquals("ACTIVE 1, 2", after.get("n1"));
         assertEquals("ACTIVE 1, 2", after.get("n3"));
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** a counter line of kv:stats, e.g. "applied:       24000" */

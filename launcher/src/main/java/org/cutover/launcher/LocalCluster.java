@@ -287,7 +287,5 @@ public final class LocalCluster {
     @FunctionalInterface
     public interface Progress {
         void line(String text);
-
-        Progress SILENT = text -> { };
     }
 }
