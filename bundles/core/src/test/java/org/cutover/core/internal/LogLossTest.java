@@ -83,7 +83,8 @@ public class LogLossTest {
     /**
      * {@link #entries} read until no entry reads as missing: RAFT's file log read from this thread while RAFT's
      * own thread writes can answer "missing" for a moment (seen for the leader's log, and once for node2's,
-     * entry 19 of 25, after every node had committed it)
+     * entry 19 of 25, after every node had committed it), or throw from its shared buffer (seen once in CI:
+     * "newPosition > limit: (142 > 142)")
      */
     private static List<String> wholeEntries(RAFT raft, long to) throws InterruptedException {
         long deadline = System.nanoTime() + TestCluster.WAIT.toNanos();
@@ -99,7 +100,12 @@ public class LogLossTest {
     private static List<String> entries(RAFT raft, long to) {
         List<String> out = new ArrayList<>();
         for (long i = 1; i <= to; i++) {
-            LogEntry e = raft.log().get(i);
+            LogEntry e;
+            try {
+                e = raft.log().get(i);
+            } catch (RuntimeException racedWithTheWriter) {
+                e = null;
+            }
             out.add(i + ":" + (e == null ? "missing" : e.term() + ":" + java.util.HexFormat.of()
                     .formatHex(e.command() == null ? new byte[0] : e.command(), e.offset(), e.offset() + e.length())));
         }
