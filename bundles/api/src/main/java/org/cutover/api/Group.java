@@ -58,6 +58,23 @@ public interface Group extends AutoCloseable {
      */
     CompletionStage<RequestResult> request(byte[] payload, Duration timeout);
 
+    /** whether the group's current level brings the function of an infrastructure bundle, by its name */
+    boolean supports(String extension);
+
+    /**
+     * Calls a function that the group's infrastructure level brings with it
+     * ({@link org.cutover.api.spi.InfraProtocol#extensions()}), not one core
+     * knows: the level encodes the argument, and every member delivers the
+     * messages the level makes of it, at one position of the group's order.
+     * Returns as {@link #send} does. Applications seldom call this: the
+     * infrastructure bundle offers its function through an interface of its
+     * own (3.0.0's {@code org.cutover.infra.batch.Batches}).
+     *
+     * @throws FunctionUnavailableException if the group's current level does not bring the function
+     * @throws GroupException as {@link #send} does
+     */
+    void sendExtension(String extension, byte[] argument);
+
     /** leaves the group in an orderly way */
     void leave();
 

@@ -6,7 +6,8 @@ import java.util.Objects;
  * A group message before encoding and after decoding.
  *
  * @param kind      what the frame carries
- * @param requestId ties a REQUEST to its REPLYs; 0 for DATA
+ * @param requestId ties a REQUEST to its REPLYs; 0 for DATA; for an EXTENSION, the code the level gives its
+ *                  function
  * @param payload   the application's bytes
  */
 public record Frame(Kind kind, long requestId, byte[] payload) {
@@ -26,6 +27,13 @@ public record Frame(Kind kind, long requestId, byte[] payload) {
         /** a request every member answers (level 2) */
         REQUEST,
         /** one member's answer to a request (level 2) */
-        REPLY
+        REPLY,
+        /**
+         * a frame of a function that the level brings with it and core does not know (level 3's atomic batch):
+         * core hands it back to the level, which says what the members deliver ({@link InfraProtocol#messages})
+         *
+         * @since 1.2
+         */
+        EXTENSION
     }
 }

@@ -52,4 +52,42 @@ public interface InfraProtocol {
     default Frame decode(String group, byte[] buffer, int offset, int length) {
         return decode(group, java.util.Arrays.copyOfRange(buffer, offset, offset + length));
     }
+
+    /**
+     * The functions this level brings with it beyond {@link #functions()}: ones core does not know, which an
+     * infrastructure bundle implements and offers to applications through a package or service of its own.
+     * Their frames are {@link Frame.Kind#EXTENSION}s that {@link #encodeExtension} writes and
+     * {@link #messages} reads. The default is none.
+     *
+     * @since 1.2
+     */
+    default Set<String> extensions() {
+        return Set.of();
+    }
+
+    /**
+     * Encodes a call of one of {@link #extensions()}: what {@code argument} means is the function's own.
+     *
+     * @throws org.cutover.api.FunctionUnavailableException if this level does not bring the function
+     * @since 1.2
+     */
+    default byte[] encodeExtension(String group, String function, byte[] argument) {
+        throw new org.cutover.api.FunctionUnavailableException(group, function, level());
+    }
+
+    /**
+     * The messages every member of the group delivers for a decoded DATA or EXTENSION frame, in this order, at
+     * the frame's one position of the group's order with nothing between them. DATA delivers its payload; an
+     * EXTENSION delivers what its function says. Must give the same result on every node for the same frame.
+     *
+     * @throws IllegalArgumentException if the frame is an EXTENSION this level cannot read
+     * @since 1.2
+     */
+    default java.util.List<byte[]> messages(String group, Frame frame) {
+        if (frame.kind() != Frame.Kind.DATA) {
+            throw new IllegalArgumentException("group " + group + ": level " + level() + " delivers no "
+                    + frame.kind() + " frame as messages");
+        }
+        return java.util.List.of(frame.payload());
+    }
 }

@@ -4,7 +4,7 @@
  * service per level they can speak.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.cutover.api.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -454,6 +454,17 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return infra.protocol(level).map(p -> p.functions().contains(function)).orElse(false);
     }
 
+    boolean supports(int level, String extension) {
+        return infra.protocol(level).map(p -> p.extensions().contains(extension)).orElse(false);
+    }
+
+    /** as {@link #sendData}, for a frame of a function the member's level brings */
+    void sendExtension(LocalMember member, String extension, byte[] argument) {
+        long start = System.nanoTime();
+        callers.await(messaging.sendExtension(member, extension, argument), "sending to group " + member.name(),
+                start);
+    }
+
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
         long start = System.nanoTime();

@@ -78,6 +78,16 @@ final class GroupMessaging {
                 member.name(), Frame.data(payload))))).thenApply(r -> null);
     }
 
+    /** a frame of a function the member's level brings (core knows only that the level encodes and reads it) */
+    CompletableFuture<Void> sendExtension(LocalMember member, String extension, byte[] argument) {
+        InfraProtocol p = protocolFor(member);
+        if (!p.extensions().contains(extension)) {
+            throw new FunctionUnavailableException(member.name(), extension, p.level());
+        }
+        return append.apply(new GroupData(member.name(), member.self().id(), p.level(), Slice.of(
+                p.encodeExtension(member.name(), extension, argument)))).thenApply(r -> null);
+    }
+
     CompletionStage<RequestResult> request(LocalMember member, byte[] payload, Duration timeout) {
         InfraProtocol p = protocolFor(member);
         if (!p.functions().contains(InfraFunction.REQUEST_ALL)) {
@@ -135,6 +145,7 @@ final class GroupMessaging {
         switch (frame.kind()) {
             case DATA -> targets.forEach(lm -> lm.deliver(() ->
                     members.callListener(lm, () -> lm.listener.onMessage(delivery), "a message")));
+            case EXTENSION -> deliverExtension(d, pos, sender, frame, protocol.get(), targets);
             case REQUEST -> {
                 RequestTracker tracker = null;
                 if (sender.node().equals(nodeName)) {
@@ -149,6 +160,34 @@ final class GroupMessaging {
                 }
             }
             case REPLY -> LOG.log(System.Logger.Level.WARNING, "a REPLY frame arrived in the log; ignored");
+        }
+    }
+
+    /**
+     * The messages the level makes of a frame of its own function, to every local member in one task each: they
+     * reach the listener one after the other at the frame's position, nothing between them
+     */
+    private void deliverExtension(GroupData d, long pos, Member sender, Frame frame, InfraProtocol protocol,
+                                  List<LocalMember> targets) {
+        List<Delivery> deliveries = new java.util.ArrayList<>();
+        try {
+            for (byte[] m : protocol.messages(d.group(), frame)) {
+                deliveries.add(new Delivery(d.group(), sender, d.level(), pos, m));
+            }
+        } catch (RuntimeException ex) {
+            targets.forEach(lm -> members.drop(lm, Reason.NODE_INCAPABLE, "a level " + d.level() + " frame of an"
+                    + " infrastructure function from " + d.member() + " cannot be read here: " + ex.getMessage()));
+            return;
+        }
+        for (LocalMember lm : targets) {
+            lm.deliver(() -> {
+                for (Delivery one : deliveries) {
+                    members.callListener(lm, () -> lm.listener.onMessage(one), "a message");
+                    if (!lm.isJoined()) {
+                        return; // its listener threw and it left: the rest is not its to see
+                    }
+                }
+            });
         }
     }
 

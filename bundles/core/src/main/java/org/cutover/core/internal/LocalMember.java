@@ -120,6 +120,17 @@ final class LocalMember implements Group {
     }
 
     @Override
+    public boolean supports(String extension) {
+        return node.supports(level, extension);
+    }
+
+    @Override
+    public void sendExtension(String extension, byte[] argument) {
+        requireJoined();
+        node.sendExtension(this, extension, argument);
+    }
+
+    @Override
     public void send(byte[] payload) {
         requireJoined();
         node.sendData(this, payload);

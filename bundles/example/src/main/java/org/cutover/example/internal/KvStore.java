@@ -24,6 +24,16 @@ public interface KvStore {
     /** sends the write in the group's order; returns once it is committed and applied here (a get then sees it) */
     void put(String key, String value);
 
+    /**
+     * Writes all the keys as one atomic batch (infrastructure level 3): every member applies all of them at one
+     * position of the group's order, nothing between them; returns as {@link #put} does.
+     *
+     * @throws FunctionUnavailableException if group kv does not run level 3, or no infrastructure on this node
+     *         brings atomic batches
+     * @throws IllegalArgumentException if there are no entries
+     */
+    void putAll(java.util.SortedMap<String, String> entries);
+
     /** this member's value for the key, as of the writes delivered so far */
     Optional<String> get(String key);
 

@@ -2,10 +2,13 @@ package org.cutover.example.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +21,7 @@ import org.cutover.api.GroupService;
 import org.cutover.api.Member;
 import org.cutover.api.MembershipChange;
 import org.cutover.api.RequestResult;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -48,6 +52,7 @@ public final class KvStoreComponent implements KvStore {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final GroupService groupService;
+    private final AtomicBatches batches;
     private final Duration retryDelay;
     private final KvMap map = new KvMap();
     private final Loader loader = new Loader(this::put);
@@ -61,12 +66,13 @@ public final class KvStoreComponent implements KvStore {
     private long sent;
 
     @Activate
-    public KvStoreComponent(@Reference GroupService groupService) {
-        this(groupService, Duration.ofSeconds(2));
+    public KvStoreComponent(@Reference GroupService groupService, BundleContext context) {
+        this(groupService, new RegistryBatches(context), Duration.ofSeconds(2));
     }
 
-    KvStoreComponent(GroupService groupService, Duration retryDelay) {
+    public KvStoreComponent(GroupService groupService, AtomicBatches batches, Duration retryDelay) {
         this.groupService = groupService;
+        this.batches = batches;
         this.retryDelay = retryDelay;
         this.joiner = new Thread(this::joinUntilIn, "cutover-kv-join");
         joiner.setDaemon(true);
@@ -151,6 +157,24 @@ public final class KvStoreComponent implements KvStore {
             g.send(new Write(counter, key, value).encode());
             nextCounter = counter + 1;
             sent++;
+        }
+    }
+
+    @Override
+    public void putAll(SortedMap<String, String> entries) {
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs at least one key");
+        }
+        Group g = joined();
+        synchronized (sendLock) {
+            long counter = nextCounter;
+            List<byte[]> writes = new ArrayList<>(entries.size());
+            for (Map.Entry<String, String> e : entries.entrySet()) {
+                writes.add(new Write(counter++, e.getKey(), e.getValue()).encode());
+            }
+            batches.send(g, writes);
+            nextCounter = counter;
+            sent += writes.size();
         }
     }
 

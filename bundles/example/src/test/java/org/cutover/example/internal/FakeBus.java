@@ -62,6 +62,24 @@ public final class FakeBus {
         }
     }
 
+    /** level 3's atomic batch: every member gets all messages at one log position, one after the other */
+    synchronized void sendBatch(Member sender, List<byte[]> payloads) {
+        if (level < 3) {
+            throw new FunctionUnavailableException("kv", "atomic-batch", level);
+        }
+        long position = ++logPosition;
+        for (FakeGroup m : members) {
+            for (byte[] p : payloads) {
+                m.listener.onMessage(new Delivery("kv", sender, level, position, p));
+            }
+        }
+    }
+
+    /** the store's way to batches on this bus (the real one goes through infra 3.0.0's service) */
+    public AtomicBatches batches() {
+        return (group, payloads) -> ((FakeGroup) group).sendBatch(payloads);
+    }
+
     /** delivers to one member only: what a fault would do, to make maps differ */
     public synchronized void sendOnlyTo(Member target, Member sender, byte[] payload) {
         Delivery d = new Delivery("kv", sender, level, ++logPosition, payload);
@@ -181,6 +199,24 @@ public final class FakeBus {
         @Override
         public boolean supports(InfraFunction function) {
             return function == InfraFunction.ORDERED_BROADCAST || level >= 2;
+        }
+
+        @Override
+        public boolean supports(String extension) {
+            return level >= 3 && "atomic-batch".equals(extension);
+        }
+
+        /** frames are the infrastructure's: the fake bus reaches batches through {@link FakeBus#batches()} */
+        @Override
+        public void sendExtension(String extension, byte[] argument) {
+            throw new UnsupportedOperationException("the fake bus encodes no frames");
+        }
+
+        void sendBatch(List<byte[]> payloads) {
+            if (left) {
+                throw new GroupException(ReasonCode.UNKNOWN_GROUP, self + " is not a member of group " + name);
+            }
+            FakeBus.this.sendBatch(self, payloads);
         }
 
         @Override

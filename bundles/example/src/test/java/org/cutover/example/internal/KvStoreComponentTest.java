@@ -26,7 +26,7 @@ public class KvStoreComponentTest {
     private final List<KvStoreComponent> stores = new ArrayList<>();
 
     private KvStoreComponent start(FakeBus.FakeGroupService node) {
-        KvStoreComponent store = new KvStoreComponent(node, Duration.ofMillis(10));
+        KvStoreComponent store = new KvStoreComponent(node, bus.batches(), Duration.ofMillis(10));
         stores.add(store);
         return store;
     }
@@ -70,6 +70,32 @@ public class KvStoreComponentTest {
         assertEquals(1, report.digests().values().stream().distinct().count());
         assertEquals(3, report.digests().values().iterator().next().entries());
         assertEquals(2, report.level());
+    }
+
+    @Test
+    public void aBatchIsAppliedWholeAtOnePositionAndRefusedBelowLevelThree() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        a.put("x", "0");
+        FunctionUnavailableException refused = assertThrows(FunctionUnavailableException.class,
+                () -> a.putAll(new java.util.TreeMap<>(java.util.Map.of("x", "1", "y", "1"))));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("level 2"));
+        assertEquals("nothing of the refused batch is applied", Optional.of("0"), b.get("x"));
+        assertEquals(1, b.size());
+
+        bus.level = 3;
+        a.putAll(new java.util.TreeMap<>(java.util.Map.of("x", "1", "y", "1", "z", "1")));
+        a.put("w", "2");
+        for (KvStoreComponent s : List.of(a, b)) {
+            assertEquals(Optional.of("1"), s.get("x"));
+            assertEquals(4, s.size());
+            // five writes with counters 1 to 5 from one sender: the refused batch used up no counter
+            assertEquals(new ApplyCounters(5, 3, 0, 0, 0, 0), s.stats().counters());
+        }
+        assertEquals(5, a.stats().sent());
+        VerifyReport report = b.verify(DEADLINE);
+        assertTrue("the batch's keys carry one position on every member", report.agreed());
+        assertThrows(IllegalArgumentException.class, () -> a.putAll(new java.util.TreeMap<>()));
     }
 
     @Test
@@ -135,7 +161,7 @@ public class KvStoreComponentTest {
         FakeBus.FakeGroupService node = bus.node("node1");
         node.failuresLeft.set(3);
         node.gate = new CountDownLatch(1);
-        KvStoreComponent a = new KvStoreComponent(node, Duration.ofMillis(300));
+        KvStoreComponent a = new KvStoreComponent(node, bus.batches(), Duration.ofMillis(300));
         stores.add(a);
         node.gate.countDown();
         // the first attempt fails at once; the next comes 300 ms later

@@ -25,7 +25,7 @@ public class LoaderTest {
     }
 
     private KvStoreComponent joined(String node) throws InterruptedException {
-        KvStoreComponent store = new KvStoreComponent(bus.node(node), Duration.ofMillis(10));
+        KvStoreComponent store = new KvStoreComponent(bus.node(node), bus.batches(), Duration.ofMillis(10));
         stores.add(store);
         assertTrue(store.awaitJoined(DEADLINE));
         return store;

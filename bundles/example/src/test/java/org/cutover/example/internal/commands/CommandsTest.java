@@ -52,7 +52,7 @@ public class CommandsTest {
     }
 
     private KvStoreComponent store(FakeBus.FakeGroupService node, boolean awaitJoin) throws InterruptedException {
-        KvStoreComponent s = new KvStoreComponent(node);
+        KvStoreComponent s = new KvStoreComponent(node, bus.batches(), java.time.Duration.ofSeconds(2));
         stores.add(s);
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (awaitJoin && !s.stats().joined()) {
@@ -98,6 +98,26 @@ public class CommandsTest {
         get.key = "shape";
         CommandException e = assertThrows(CommandException.class, get::execute);
         assertEquals("kv:get: no key 'shape' in group kv on this node", e.getMessage());
+    }
+
+    @Test
+    public void putAllSendsOneBatchAtLevelThreeAndSaysWhyNotBelow() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        PutAllCommand putAll = new PutAllCommand();
+        putAll.store = a;
+        putAll.entries = List.of("a=1", "b=x=y", "a=2");
+        CommandException refused = assertThrows(CommandException.class, putAll::execute);
+        assertEquals("kv:put-all: FUNCTION_UNAVAILABLE: group kv is at level 2, which does not bring the function 'atomic-batch'; adjust"
+                + " the group to a level that does", refused.getMessage());
+        bus.level = 3;
+        putAll.execute();
+        assertEquals("sent 2 keys as one batch\n", printed());
+        assertEquals(java.util.Optional.of("2"), b.get("a"));
+        assertEquals(java.util.Optional.of("x=y"), b.get("b"));
+        putAll.entries = List.of("novalue");
+        assertEquals("kv:put-all: 'novalue' is not key=value",
+                assertThrows(CommandException.class, putAll::execute).getMessage());
     }
 
     @Test

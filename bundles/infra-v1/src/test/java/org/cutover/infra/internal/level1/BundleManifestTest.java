@@ -61,7 +61,7 @@ public class BundleManifestTest {
     @Test
     public void importsTheSpiForAnyMinorVersionOfItsMajor() {
         String imports = manifest.getMainAttributes().getValue("Import-Package");
-        assertTrue(imports, imports.contains("org.cutover.api.spi;version=\"[1.1,2)\""));
+        assertTrue(imports, imports.contains("org.cutover.api.spi;version=\"[1.2,2)\""));
     }
 
     @Test

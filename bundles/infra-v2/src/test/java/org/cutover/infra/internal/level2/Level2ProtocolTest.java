@@ -75,7 +75,7 @@ public class Level2ProtocolTest {
         assertRejected(null, "no bytes");
         byte[] valid = level2.encode(GROUP, new Frame(Frame.Kind.REQUEST, 7, "payload".getBytes(StandardCharsets.UTF_8)));
         for (int length = 0; length < valid.length; length++) {
-            assertRejected(Arrays.copyOf(valid, length), length < Level2Protocol.HEADER_LENGTH ? "truncated" : "bad length");
+            assertRejected(Arrays.copyOf(valid, length), length < ChecksummedFrames.HEADER_LENGTH ? "truncated" : "bad length");
         }
         assertRejected(Arrays.copyOf(valid, valid.length + 1), "bad length");
     }
@@ -148,7 +148,7 @@ public class Level2ProtocolTest {
             random.nextBytes(noise);
             if (random.nextInt(4) == 0 && noise.length > 1) {
                 noise[0] = Level2Protocol.LEVEL;
-                noise[1] = Level2Protocol.FORMAT;
+                noise[1] = ChecksummedFrames.FORMAT;
             }
             assertThrows(IllegalArgumentException.class, () -> level2.decode(GROUP, noise));
 
@@ -165,9 +165,9 @@ public class Level2ProtocolTest {
     /** rewrites the checksum so that only the field the test changed is wrong */
     private static byte[] reseal(byte[] bytes) {
         CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, Level2Protocol.CHECKSUM_OFFSET);
-        crc.update(bytes, Level2Protocol.HEADER_LENGTH, bytes.length - Level2Protocol.HEADER_LENGTH);
-        ByteBuffer.wrap(bytes, Level2Protocol.CHECKSUM_OFFSET, 4).putInt((int) crc.getValue());
+        crc.update(bytes, 0, ChecksummedFrames.CHECKSUM_OFFSET);
+        crc.update(bytes, ChecksummedFrames.HEADER_LENGTH, bytes.length - ChecksummedFrames.HEADER_LENGTH);
+        ByteBuffer.wrap(bytes, ChecksummedFrames.CHECKSUM_OFFSET, 4).putInt((int) crc.getValue());
         return bytes;
     }
 
