@@ -28,6 +28,20 @@ public interface UpgradeService {
     UpgradeStatus start(String feature, int parallel, boolean dryRun);
 
     /**
+     * As {@link #start}, for a feature no node has yet: its repository comes in a KAR (Karaf archive) that goes to
+     * every node through the cluster log, as these bytes with their SHA-256. Each node checks them, puts the
+     * repository's artifacts into its own {@code system/} and registers its feature repository when its turn
+     * comes, then installs the feature as {@link #start} does; a node that joins later takes the same bytes. A dry
+     * run checks the KAR and the feature's requirements on every node, and changes nothing.
+     *
+     * @param karName the KAR's name, for the reports (its file name)
+     * @param kar     the KAR's bytes
+     * @throws org.cutover.api.GroupException as {@link #start}; {@code UNKNOWN_FEATURE} when the KAR is too large
+     * @since 1.4
+     */
+    UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar);
+
+    /**
      * Uninstalls an old infrastructure feature from every defined node, rolled out as {@link #start}: each node
      * refuses (FAILED, naming the groups) to take away a level that a group runs and no other bundle of the node
      * serves, so the first node stops it before anything is removed anywhere.

@@ -4,7 +4,7 @@
  * roll a new infrastructure feature out to every node ({@link UpgradeService}).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.cutover.api.version;
 
 import org.osgi.annotation.bundle.Export;

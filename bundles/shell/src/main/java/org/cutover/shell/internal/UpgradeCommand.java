@@ -6,10 +6,12 @@ import java.util.Map;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.CommandException;
+import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.cutover.api.version.UpgradeService;
 import org.cutover.api.version.UpgradeStatus;
 import org.cutover.api.version.UpgradeStatus.NodeProgress;
@@ -36,6 +38,10 @@ public class UpgradeCommand implements Action {
     @Option(name = "-r", aliases = "--retire", description = "Uninstalls the feature from every node instead (e.g. cutover-infra/1.0.0 once 2.0.0 serves level 1 too); each node refuses, naming the groups, to take away a level a group runs")
     boolean retire;
 
+    @Option(name = "-k", aliases = "--kar", description = "A KAR holding the feature's repository, for a version no node has in system/: a file on this node or a URL (file:, http:, mvn:). Its bytes go to every node through the cluster log, checked by their SHA-256")
+    @Completion(FileCompleter.class)
+    String kar;
+
     @Option(name = "-a", aliases = "--abort", description = "Stops the running upgrade where it is (from any node)")
     boolean abort;
 
@@ -59,7 +65,11 @@ public class UpgradeCommand implements Action {
         if (feature == null) {
             throw new CommandException("name the feature to upgrade to, e.g. cluster:upgrade cutover-infra/2.0.0");
         }
+        if (kar != null && retire) {
+            throw new CommandException("--retire uninstalls what the nodes have: it takes no --kar");
+        }
         UpgradeStatus u = retire ? upgrades.retire(feature, parallel, dryRun)
+                : kar != null ? upgrades.start(feature, parallel, dryRun, KarSource.name(kar), KarSource.read(kar))
                 : upgrades.start(feature, parallel, dryRun);
         System.out.println(UpgradeReports.heading(u));
         if (noWait) {

@@ -42,6 +42,13 @@ public class UpgradeCommandsTest {
         }
 
         @Override
+        public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar) {
+            calls.add("start " + feature + " " + parallel + " " + dryRun + " from " + karName + " of " + kar.length
+                    + " bytes");
+            return script.get(0);
+        }
+
+        @Override
         public UpgradeStatus retire(String feature, int parallel, boolean dryRun) {
             calls.add("retire " + feature + " " + parallel + " " + dryRun);
             return script.get(0);
@@ -114,6 +121,38 @@ public class UpgradeCommandsTest {
                 "n2           [##########] CAPABLE    installed cutover-infra/2.0.0",
                 "DONE: upgrade to cutover-infra/2.0.0, asked by karaf@n1 at 2026-12-01T22:00:00Z, one node at a"
                         + " time: DONE"), lines);
+    }
+
+    @Test
+    public void aKarIsReadOnThisNodeAndItsBytesGoToTheService() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("cutover-infra-3-", ".kar");
+        try {
+            java.nio.file.Files.write(file, new byte[1234]);
+            PlayBack service = new PlayBack();
+            service.script.add(status(State.DONE, Phase.CAPABLE, Phase.CAPABLE, "installed"));
+            UpgradeCommand c = command(service, "cutover-infra/3.0.0");
+            c.kar = file.toString();
+            c.execute();
+            UpgradeCommand byUrl = command(service, "cutover-infra/3.0.0");
+            byUrl.kar = file.toUri().toString();
+            byUrl.dryRun = true;
+            byUrl.execute();
+            String name = file.getFileName().toString();
+            assertEquals(List.of("start cutover-infra/3.0.0 1 false from " + name + " of 1234 bytes",
+                    "start cutover-infra/3.0.0 1 true from " + name + " of 1234 bytes"), service.calls);
+
+            UpgradeCommand retire = command(service, "cutover-infra/3.0.0");
+            retire.kar = file.toString();
+            retire.retire = true;
+            assertEquals("--retire uninstalls what the nodes have: it takes no --kar",
+                    assertThrows(CommandException.class, retire::execute).getMessage());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+        UpgradeCommand missing = command(new PlayBack(), "cutover-infra/3.0.0");
+        missing.kar = file.toString();
+        assertEquals("--kar: no file " + file + " on this node",
+                assertThrows(CommandException.class, missing::execute).getMessage());
     }
 
     @Test

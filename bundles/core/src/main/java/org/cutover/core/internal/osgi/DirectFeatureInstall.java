@@ -58,13 +58,17 @@ final class DirectFeatureInstall {
     }
 
     private boolean dependencyInstalled(Dependency d) throws Exception {
-        String v = d.getVersion();
+        return installed(d.getName(), d.getVersion());
+    }
+
+    /** whether a feature of that name is installed, in the version or range given (none: any version) */
+    boolean installed(String name, String v) throws Exception {
         VersionRange range = v == null || v.isBlank() || "0.0.0".equals(v) ? null
                 : v.startsWith("[") || v.startsWith("(") ? new VersionRange(v)
                 : new VersionRange(VersionRange.LEFT_CLOSED, Version.parseVersion(v), Version.parseVersion(v),
                         VersionRange.RIGHT_CLOSED);
         for (Feature installed : features.listInstalledFeatures()) {
-            if (installed.getName().equals(d.getName())
+            if (installed.getName().equals(name)
                     && (range == null || range.includes(Version.parseVersion(installed.getVersion())))) {
                 return true;
             }
@@ -108,7 +112,7 @@ final class DirectFeatureInstall {
     }
 
     /** the capabilities of namespace {@code ns} the resolved bundles here provide */
-    private List<Map<String, Object>> provided(String ns) {
+    List<Map<String, Object>> provided(String ns) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
             BundleWiring wiring = b.adapt(BundleWiring.class);

@@ -1,6 +1,9 @@
 package org.cutover.core.internal.osgi;
 
+import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.jar.JarInputStream;
+import java.util.jar.Manifest;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +16,7 @@ import org.apache.karaf.features.Feature;
 import org.apache.karaf.features.FeaturesService;
 import org.apache.karaf.features.FeaturesService.Option;
 import org.cutover.core.internal.upgrade.FeatureInstaller;
+import org.cutover.core.internal.wire.Envelope.Kar;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
@@ -37,16 +41,20 @@ final class KarafFeatureInstaller implements FeatureInstaller {
     private final Supplier<FeaturesService> features;
     private final BundleContext context;
     private final BooleanSupplier rolloutRunning;
+    /** where pax-url looks for the repositories of KARs ({@code ${karaf.data}/kar}, one folder per KAR) */
+    private final Path karRepositories;
     private volatile Thread registration;
 
     /**
      * @param rolloutRunning whether a cluster-wide rollout still runs: Karaf's resolver, about a second of CPU,
      *                       waits for its end, so that it does not slow the next node's install and the adjust
      */
-    KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context, BooleanSupplier rolloutRunning) {
+    KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context, BooleanSupplier rolloutRunning,
+                          Path karRepositories) {
         this.features = features;
         this.context = context;
         this.rolloutRunning = rolloutRunning;
+        this.karRepositories = karRepositories;
     }
 
     /** the features service and the feature named {@code name/version}, which may not exist (null) */
@@ -114,6 +122,74 @@ final class KarafFeatureInstaller implements FeatureInstaller {
         return simulate ? new Installed(through + "resolves " + feature + " offline (Karaf's simulation, " + millis
                 + " ms)", Set.of()) : new Installed(through + "installed " + feature + " (Karaf " + millis + " ms)",
                 levels(f));
+    }
+
+    /**
+     * Takes a KAR as Karaf's KAR deployer lays it out, without its feature install: the repository into
+     * {@code ${karaf.data}/kar/NAME/}, where pax-url resolves {@code mvn:} locations offline, and its feature
+     * repositories registered with Karaf. The rollout installs the feature itself, one node at a time (Karaf's
+     * deployer would install every feature of the KAR at once, and the {@code kar} feature is not booted here).
+     * A simulation checks the bytes, finds the feature in the KAR, and checks that its bundles' requirements are met
+     * here as the direct install would, reading them from the KAR.
+     */
+    @Override
+    public Installed deliver(Kar kar, String feature, boolean simulate) throws Exception {
+        long start = System.nanoTime();
+        KarArchive archive = KarArchive.read(kar);
+        int slash = feature.indexOf('/');
+        java.util.Optional<KarArchive.FeatureDecl> found = archive.feature(feature.substring(0, slash),
+                feature.substring(slash + 1));
+        if (found.isEmpty()) {
+            throw new IllegalStateException(kar.name() + " holds no feature " + feature + " (it holds "
+                    + names(archive) + ")");
+        }
+        KarArchive.FeatureDecl f = found.get();
+        Lookup l = lookup(feature);
+        if (simulate) {
+            DirectFeatureInstall direct = new DirectFeatureInstall(l.fs(), context);
+            for (String needed : f.dependencies()) {
+                int s = needed.indexOf('/');
+                if (!direct.installed(s < 0 ? needed : needed.substring(0, s), s < 0 ? null : needed.substring(s + 1))) {
+                    return new Installed("would take " + kar + "; " + feature + " needs feature " + needed + ", not"
+                            + " installed here: Karaf's resolver would install it, which only the install can run",
+                            Set.of());
+                }
+            }
+            for (String location : f.bundles()) {
+                if (context.getBundle(location) != null) {
+                    continue;
+                }
+                byte[] jar = archive.artifact(location).orElseThrow(() -> new IllegalStateException(kar.name()
+                        + " does not hold " + location + " that " + feature + " needs"));
+                Manifest manifest;
+                try (JarInputStream in = new JarInputStream(new java.io.ByteArrayInputStream(jar))) {
+                    manifest = in.getManifest();
+                }
+                String unmet = manifest == null ? "a manifest" : Requirements.firstUnmet(manifest, direct::provided);
+                if (unmet != null) {
+                    throw new IllegalStateException(location + " in " + kar.name() + " needs " + unmet + ", which no"
+                            + " resolved bundle here provides");
+                }
+            }
+            return new Installed("would take " + kar + " and install " + feature + " directly: " + f.bundles().size()
+                    + " bundle(s) from the KAR, every requirement met here (" + millisSince(start) + " ms)", Set.of());
+        }
+        Path folder = karRepositories.resolve(archive.folderName());
+        boolean wrote = archive.writeTo(folder);
+        int registered = 0;
+        for (String repo : archive.featureRepositories()) {
+            java.net.URI uri = folder.resolve(repo).toUri();
+            if (l.fs().getRepository(uri) == null) {
+                l.fs().addRepository(uri);
+                registered++;
+            }
+        }
+        return new Installed((wrote ? "took " : "had ") + kar + " into data/kar/" + folder.getFileName() + ", "
+                + registered + " feature repository(ies) registered (" + millisSince(start) + " ms)", Set.of());
+    }
+
+    private static String names(KarArchive archive) throws java.io.IOException {
+        return archive.features().stream().map(d -> d.name() + "/" + d.version()).toList().toString();
     }
 
     private static long millisSince(long startNanos) {

@@ -71,6 +71,12 @@ public final class ClusterState {
      * a node that comes back without a level its groups run installs to heal itself
      */
     private final SortedSet<String> clusterFeatures = new TreeSet<>();
+    /** the KAR the running (or last) rollout brings, if any */
+    private Kar rolloutKar;
+    /** the KARs the cluster's features came in, by feature: a node healed later takes its feature from them */
+    private final Map<String, Kar> clusterKars = new TreeMap<>();
+    /** the largest KAR an upgrade may bring: it travels in one log entry and stays in every snapshot */
+    public static final int MAX_KAR_BYTES = 8 * 1024 * 1024;
 
     // ---- queries ----
 
@@ -464,6 +470,11 @@ public final class ClusterState {
         if (!printable(u.id()) || u.id().isEmpty() || nodes.isEmpty()) {
             return Result.refuse(ReasonCode.UNKNOWN_NODE, "no upgrade without an id and defined nodes");
         }
+        String karWhy = karRefusal(u);
+        if (karWhy != null) {
+            return Result.refuse(ReasonCode.UNKNOWN_FEATURE, karWhy);
+        }
+        rolloutKar = u.kar();
         List<String> order = List.copyOf(nodes.keySet());
         int parallel = u.dryRun() ? Math.min(order.size(), Rollout.MAX_PARALLEL) : u.parallel();
         rollout = new Rollout(u.id(), u.feature(), parallel, u.dryRun(), u.retire(),
@@ -493,8 +504,12 @@ public final class ClusterState {
         if (before == UpgradeStatus.State.RUNNING && rollout.state == UpgradeStatus.State.DONE && !rollout.dryRun) {
             if (rollout.retire) {
                 clusterFeatures.remove(rollout.feature);
+                clusterKars.remove(rollout.feature);
             } else {
                 clusterFeatures.add(rollout.feature);
+                if (rolloutKar != null) {
+                    clusterKars.put(rollout.feature, rolloutKar);
+                }
             }
         }
         if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
@@ -519,6 +534,36 @@ public final class ClusterState {
         history.record("upgrade-abort-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(a.atMillis()),
                 rollout.endedBy, List.of(), 0, 0, 0, null, rollout.label() + "_ABORTED: " + rollout.feature));
         return Result.NOTHING;
+    }
+
+    /** why the KAR an upgrade brings cannot be taken (checked alike on every node), or null */
+    private static String karRefusal(UpgradeStart u) {
+        Kar kar = u.kar();
+        if (kar == null) {
+            return null;
+        }
+        if (u.retire()) {
+            return "a retirement brings no KAR";
+        }
+        if (kar.bytes().length > MAX_KAR_BYTES) {
+            return kar.name() + " has " + kar.bytes().length + " bytes; a KAR travels in one log entry of at most "
+                    + MAX_KAR_BYTES + " bytes";
+        }
+        if (!printable(kar.name()) || !kar.sha256().equals(Kar.sha256Of(kar.bytes()))) {
+            return "the bytes of " + kar.name() + " do not match the SHA-256 " + kar.sha256() + " they came with";
+        }
+        return null;
+    }
+
+    /**
+     * The KAR a node takes {@code feature} from before it installs it: the running (or last) rollout's when it is
+     * of that feature, else the one a finished upgrade brought it in; empty when the feature comes from system/
+     */
+    public Optional<Kar> karFor(String feature) {
+        if (rollout != null && rollout.feature.equals(feature) && rolloutKar != null && !rollout.retire) {
+            return Optional.of(rolloutKar);
+        }
+        return Optional.ofNullable(clusterKars.get(feature));
     }
 
     /** the features the finished upgrades put on every node and no retirement removed, by name/version */
@@ -802,6 +847,34 @@ public final class ClusterState {
         for (String feature : clusterFeatures) {
             out.writeUTF(feature);
         }
+        out.writeBoolean(rolloutKar != null);
+        if (rolloutKar != null) {
+            writeKar(out, rolloutKar);
+        }
+        out.writeInt(clusterKars.size());
+        for (Map.Entry<String, Kar> e : clusterKars.entrySet()) {
+            out.writeUTF(e.getKey());
+            writeKar(out, e.getValue());
+        }
+    }
+
+    private static void writeKar(DataOutput out, Kar kar) throws IOException {
+        out.writeUTF(kar.name());
+        out.writeUTF(kar.sha256());
+        out.writeInt(kar.bytes().length);
+        out.write(kar.bytes());
+    }
+
+    private static Kar readKar(DataInput in) throws IOException {
+        String name = in.readUTF();
+        String sha = in.readUTF();
+        int length = in.readInt();
+        if (length < 0 || length > MAX_KAR_BYTES) {
+            throw new IOException("the snapshot holds a KAR of " + length + " bytes");
+        }
+        byte[] bytes = new byte[length];
+        in.readFully(bytes);
+        return new Kar(name, sha, bytes);
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
@@ -832,6 +905,20 @@ public final class ClusterState {
                 throw new IOException("the snapshot names a feature that is not printable");
             }
             s.clusterFeatures.add(feature);
+        }
+        boolean hasRolloutKar;
+        try {
+            hasRolloutKar = in.readBoolean();
+        } catch (java.io.EOFException written) {
+            // a state written before upgrades brought KARs ends here
+            return s;
+        }
+        if (hasRolloutKar) {
+            s.rolloutKar = readKar(in);
+        }
+        int kars = StateCodec.boundedCount(in);
+        for (int i = 0; i < kars; i++) {
+            s.clusterKars.put(in.readUTF(), readKar(in));
         }
         return s;
     }

@@ -33,6 +33,20 @@ public interface FeatureInstaller {
     Installed install(String feature, boolean simulate) throws Exception;
 
     /**
+     * Makes the feature repository of a KAR known here before {@code feature} is installed from it: checks the bytes
+     * against their SHA-256, puts the KAR's artifacts into this node's own repository (system/) and registers its
+     * feature repository; a KAR taken before is not taken again. A simulation checks the KAR and that the
+     * feature's bundles in it would resolve here, and changes nothing; its result is the dry run's report.
+     *
+     * @return what it did, or would do (no levels: those come with the install)
+     * @throws Exception why the KAR cannot be taken, or the feature would not install from it
+     */
+    default Installed deliver(org.cutover.core.internal.wire.Envelope.Kar kar, String feature, boolean simulate)
+            throws Exception {
+        throw new UnsupportedOperationException("this node cannot take a KAR");
+    }
+
+    /**
      * Uninstalls the feature, unless that takes away a level a group runs: {@code groupLevels} (group → level) are
      * the cluster's groups.
      *

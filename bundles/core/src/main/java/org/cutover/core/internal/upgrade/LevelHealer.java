@@ -78,6 +78,11 @@ public final class LevelHealer {
         List<String> failures = new ArrayList<>();
         for (String feature : features) {
             try {
+                java.util.Optional<org.cutover.core.internal.wire.Envelope.Kar> kar = node.read(s -> s.karFor(feature));
+                if (kar.isPresent()) {
+                    LOG.log(System.Logger.Level.INFO, "healing level " + level + ": "
+                            + installer.deliver(kar.get(), feature, false).detail());
+                }
                 FeatureInstaller.Installed done = installer.install(feature, false);
                 LOG.log(System.Logger.Level.INFO, "healing level " + level + ": " + done.detail());
             } catch (Exception e) {

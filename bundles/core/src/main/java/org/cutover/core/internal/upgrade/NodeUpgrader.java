@@ -142,9 +142,20 @@ public final class NodeUpgrader implements AutoCloseable {
     private void install(UpgradeStatus u) {
         long start = System.nanoTime();
         FeatureInstaller.Installed done;
+        java.util.Optional<org.cutover.core.internal.wire.Envelope.Kar> kar = u.retire() ? java.util.Optional.empty()
+                : node.read(s -> s.karFor(u.feature()));
         try {
-            done = u.retire() ? installer.uninstall(u.feature(), groupLevels(), u.dryRun())
-                    : installer.install(u.feature(), u.dryRun());
+            if (u.retire()) {
+                done = installer.uninstall(u.feature(), groupLevels(), u.dryRun());
+            } else if (kar.isPresent() && u.dryRun()) {
+                done = installer.deliver(kar.get(), u.feature(), true); // the feature is not known here before
+            } else if (kar.isPresent()) {
+                String delivered = installer.deliver(kar.get(), u.feature(), false).detail();
+                FeatureInstaller.Installed installed = installer.install(u.feature(), false);
+                done = new FeatureInstaller.Installed(delivered + "; " + installed.detail(), installed.levels());
+            } else {
+                done = installer.install(u.feature(), u.dryRun());
+            }
         } catch (Exception e) {
             // Karaf's messages run over several lines ("Error:\n\tError downloading mvn:..."): one line per node
             String why = (e.getMessage() == null ? e.toString() : e.getMessage()).replaceAll("\\s+", " ").strip();

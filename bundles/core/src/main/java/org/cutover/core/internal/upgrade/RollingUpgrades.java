@@ -28,21 +28,32 @@ public final class RollingUpgrades implements UpgradeService {
 
     @Override
     public UpgradeStatus start(String feature, int parallel, boolean dryRun) {
-        return begin(feature, parallel, dryRun, false);
+        return begin(feature, parallel, dryRun, false, null);
+    }
+
+    @Override
+    public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar) {
+        Names.requirePrintable("the KAR's name", karName);
+        if (kar.length > ClusterState.MAX_KAR_BYTES) {
+            throw new GroupException(ReasonCode.UNKNOWN_FEATURE, karName + " has " + kar.length + " bytes; a KAR"
+                    + " travels in one log entry of at most " + ClusterState.MAX_KAR_BYTES + " bytes");
+        }
+        return begin(feature, parallel, dryRun, false, new Envelope.Kar(karName, Envelope.Kar.sha256Of(kar),
+                kar.clone()));
     }
 
     @Override
     public UpgradeStatus retire(String feature, int parallel, boolean dryRun) {
-        return begin(feature, parallel, dryRun, true);
+        return begin(feature, parallel, dryRun, true, null);
     }
 
-    private UpgradeStatus begin(String feature, int parallel, boolean dryRun, boolean retire) {
+    private UpgradeStatus begin(String feature, int parallel, boolean dryRun, boolean retire, Envelope.Kar kar) {
         Names.requirePrintable("the feature", feature);
         Envelope.Asker asker = CallingUser.current();
         String id = UUID.randomUUID().toString();
         refuseUnlessApplied(node.appendOperation(new Envelope.UpgradeStart(id, feature, parallel, dryRun, retire,
-                node.localNode(), System.currentTimeMillis(), asker), (retire ? "starting to retire " :
-                "starting the upgrade to ") + feature));
+                node.localNode(), System.currentTimeMillis(), asker, kar), (retire ? "starting to retire " :
+                "starting the upgrade to ") + feature + (kar == null ? "" : " from " + kar.name())));
         return status().orElseThrow();
     }
 

@@ -176,7 +176,39 @@ public sealed interface Envelope {
      * ({@code retire}); a dry run only simulates it.
      */
     record UpgradeStart(String id, String feature, int parallel, boolean dryRun, boolean retire, String requestedBy,
-                        long atMillis, Asker asker) implements Envelope {
+                        long atMillis, Asker asker, Kar kar) implements Envelope {
+        /** an upgrade from the nodes' own system/ repositories */
+        public UpgradeStart(String id, String feature, int parallel, boolean dryRun, boolean retire,
+                            String requestedBy, long atMillis, Asker asker) {
+            this(id, feature, parallel, dryRun, retire, requestedBy, atMillis, asker, null);
+        }
+    }
+
+    /**
+     * A KAR (Karaf archive) an upgrade brings: every node takes these bytes, checks them against {@code sha256}
+     * (hex), and puts the feature repository they hold into its own system/ before it installs the feature.
+     */
+    record Kar(String name, String sha256, byte[] bytes) {
+        public Kar {
+            java.util.Objects.requireNonNull(name, "name");
+            java.util.Objects.requireNonNull(sha256, "sha256");
+            java.util.Objects.requireNonNull(bytes, "bytes");
+        }
+
+        /** the SHA-256 of the bytes, in hex: what every node checks them against */
+        public static String sha256Of(byte[] bytes) {
+            try {
+                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(bytes));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("no SHA-256 in this JVM", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "KAR " + name + " (" + bytes.length + " bytes, SHA-256 " + sha256 + ")";
+        }
     }
 
     /**

@@ -59,7 +59,9 @@ public final class WireFormat {
         } else if (e instanceof MajorityRecovered m) {
             grows += stringsLength(m.voters()) + utfLength(m.asker().user()) + stringsLength(m.asker().roles());
         } else if (e instanceof UpgradeStart u) {
-            grows += utfLength(u.feature()) + utfLength(u.asker().user()) + stringsLength(u.asker().roles());
+            grows += utfLength(u.feature()) + utfLength(u.asker().user()) + stringsLength(u.asker().roles())
+                    + (u.kar() == null ? 0 : utfLength(u.kar().name()) + utfLength(u.kar().sha256())
+                    + u.kar().bytes().length + Integer.BYTES);
         } else if (e instanceof UpgradeProgress u) {
             grows += utfLength(u.detail());
         } else if (e instanceof UpgradeAbort u) {
@@ -211,7 +213,8 @@ public final class WireFormat {
                 out.writeLong(h.atMillis());
                 writeAsker(out, h.asker());
             } else if (e instanceof UpgradeStart u) {
-                out.writeByte(22);
+                // kind 25 is kind 22 followed by the KAR: entries without one read as they always did
+                out.writeByte(u.kar() == null ? 22 : 25);
                 out.writeUTF(u.id());
                 out.writeUTF(u.feature());
                 out.writeInt(u.parallel());
@@ -220,6 +223,11 @@ public final class WireFormat {
                 out.writeUTF(u.requestedBy());
                 out.writeLong(u.atMillis());
                 writeAsker(out, u.asker());
+                if (u.kar() != null) {
+                    out.writeUTF(u.kar().name());
+                    out.writeUTF(u.kar().sha256());
+                    writeBytes(out, u.kar().bytes());
+                }
             } else if (e instanceof UpgradeProgress u) {
                 out.writeByte(23);
                 out.writeUTF(u.id());
@@ -299,8 +307,9 @@ public final class WireFormat {
                     readAsker(in, length));
             case 20 -> new SetAcl(in.readUTF(), readStrings(in, length), in.readUTF(), in.readLong(),
                     readAsker(in, length));
-            case 22 -> new UpgradeStart(in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean(), in.readBoolean(),
-                    in.readUTF(), in.readLong(), readAsker(in, length));
+            case 22, 25 -> new UpgradeStart(in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean(),
+                    in.readBoolean(), in.readUTF(), in.readLong(), readAsker(in, length), kind == 25
+                    ? new Kar(in.readUTF(), in.readUTF(), readBytes(in, length)) : null);
             case 23 -> new UpgradeProgress(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong());
             case 24 -> new UpgradeAbort(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);

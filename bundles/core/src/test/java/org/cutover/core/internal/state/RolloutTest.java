@@ -16,6 +16,7 @@ import org.cutover.api.version.UpgradeStatus;
 import org.cutover.api.version.UpgradeStatus.Phase;
 import org.cutover.api.version.UpgradeStatus.State;
 import org.cutover.core.internal.wire.Envelope.Asker;
+import org.cutover.core.internal.wire.Envelope.Kar;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
 import org.cutover.core.internal.wire.Envelope.SetAcl;
 import org.cutover.core.internal.wire.Envelope.UpgradeAbort;
@@ -224,5 +225,73 @@ public class RolloutTest {
         assertEquals(s.upgrade(), copy.upgrade());
         assertArrayEquals(bytes, ClusterStateTest.snapshot(copy));
         assertTrue(copy.upgradeTurnOf("n3"));
+    }
+
+    private static void runThrough(ClusterState s, String id) {
+        for (String n : List.of("n1", "n2", "n3")) {
+            assertTrue(report(s, id, n, Phase.INSTALLING).accepted());
+            assertTrue(report(s, id, n, Phase.CAPABLE).accepted());
+        }
+    }
+
+    private static UpgradeStart withKar(String id, String feature, Kar kar) {
+        return new UpgradeStart(id, feature, 1, false, false, "n1", 1_000L, ADA, kar);
+    }
+
+    @Test
+    public void aKarTravelsWithItsUpgradeStaysWithItsFeatureAndGoesWithItsRetirement() throws Exception {
+        byte[] bytes = "a KAR's bytes".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Kar kar = new Kar("cutover-infra-3.kar", Kar.sha256Of(bytes), bytes);
+        ClusterState s = ClusterStateTest.threeNodes();
+        assertTrue(s.upgradeStart(withKar("u1", "cutover-infra/3.0.0", kar)).accepted());
+        assertEquals("while it runs, nodes take the feature from the KAR", java.util.Optional.of(kar),
+                s.karFor("cutover-infra/3.0.0"));
+        assertEquals(java.util.Optional.empty(), s.karFor("cutover-infra/2.0.0"));
+        runThrough(s, "u1");
+        // a later upgrade from system/ leaves the KAR with the feature it brought: a node healed later takes it
+        assertTrue(s.upgradeStart(start("u2", 1, false)).accepted());
+        runThrough(s, "u2");
+        assertEquals(java.util.Optional.of(kar), s.karFor("cutover-infra/3.0.0"));
+        byte[] snapshot = ClusterStateTest.snapshot(s);
+        ClusterState copy = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot)));
+        assertArrayEquals(bytes, copy.karFor("cutover-infra/3.0.0").orElseThrow().bytes());
+        assertArrayEquals(snapshot, ClusterStateTest.snapshot(copy));
+
+        assertTrue(s.upgradeStart(new UpgradeStart("u3", "cutover-infra/3.0.0", 1, false, true, "n1", 1_000L, ADA))
+                .accepted());
+        runThrough(s, "u3");
+        assertEquals("retired with its feature", java.util.Optional.empty(), s.karFor("cutover-infra/3.0.0"));
+        assertEquals(java.util.Set.of("cutover-infra/2.0.0"), s.clusterFeatures());
+    }
+
+    @Test
+    public void aKarWhoseBytesDoNotMatchItsChecksumOrThatIsTooLargeIsRefusedEverywhereAlike() {
+        byte[] bytes = {1, 2, 3};
+        ClusterState s = ClusterStateTest.threeNodes();
+        ClusterState.Result damaged = s.upgradeStart(withKar("u1", "cutover-infra/3.0.0",
+                new Kar("x.kar", Kar.sha256Of(new byte[] {1, 2, 4}), bytes)));
+        assertEquals(ReasonCode.UNKNOWN_FEATURE, damaged.refused());
+        assertTrue(damaged.why(), damaged.why().contains("do not match the SHA-256"));
+        byte[] large = new byte[ClusterState.MAX_KAR_BYTES + 1];
+        assertEquals(ReasonCode.UNKNOWN_FEATURE, s.upgradeStart(withKar("u1", "cutover-infra/3.0.0",
+                new Kar("big.kar", Kar.sha256Of(large), large))).refused());
+        assertEquals("a retirement takes no KAR", ReasonCode.UNKNOWN_FEATURE, s.upgradeStart(new UpgradeStart("u1",
+                "cutover-infra/1.0.0", 1, false, true, "n1", 1_000L, ADA, new Kar("x.kar", Kar.sha256Of(bytes),
+                bytes))).refused());
+        assertTrue("nothing started", s.upgrade().isEmpty());
+    }
+
+    @Test
+    public void aSnapshotWrittenBeforeKarsReadsWithNone() throws Exception {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.upgradeStart(start("u1", 1, false));
+        runThrough(s, "u1");
+        byte[] snapshot = ClusterStateTest.snapshot(s);
+        // the old format ended after the cluster's features: no KAR flag, no KAR count
+        byte[] old = java.util.Arrays.copyOf(snapshot, snapshot.length - 1 - Integer.BYTES);
+        ClusterState copy = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(old)));
+        assertEquals(java.util.Set.of("cutover-infra/2.0.0"), copy.clusterFeatures());
+        assertEquals(java.util.Optional.empty(), copy.karFor("cutover-infra/2.0.0"));
+        assertArrayEquals(snapshot, ClusterStateTest.snapshot(copy));
     }
 }

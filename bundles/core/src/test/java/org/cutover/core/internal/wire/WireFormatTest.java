@@ -47,6 +47,8 @@ public class WireFormatTest {
             new Hold(List.of(), false, "node2", 46L, Asker.NODE),
             new UpgradeStart("u-1", "cutover-infra/2.0.0", 1, false, false, "node1", 47L, new Asker("ada", List.of("admin"))),
             new UpgradeStart("u-2", "cutover-infra/1.0.0", 3, true, true, "node2", 48L, Asker.NODE),
+            new UpgradeStart("u-3", "cutover-infra/3.0.0", 1, false, false, "node1", 49L, Asker.NODE,
+                    new Envelope.Kar("cutover-infra-3.kar", Envelope.Kar.sha256Of(new byte[] {5, 6}), new byte[] {5, 6})),
             new UpgradeProgress("u-1", "node2", "CAPABLE", "installed cutover-infra/2.0.0 in 210 ms; runs levels [1, 2]",
                     49L),
             new UpgradeAbort("u-1", "node3", 50L, new Asker("ada", List.of("admin"))));
