@@ -26,7 +26,7 @@ public class UpgradeCommand implements Action {
     @Reference
     UpgradeService upgrades;
 
-    @Argument(index = 0, name = "feature", description = "name/version, e.g. cutover-infra/2.0.0, from the nodes' own repositories (system/)")
+    @Argument(index = 0, name = "feature", description = "name/version, e.g. cutover-infra/2.0.0, from the nodes' own repositories (system/), or from the KAR that --kar names")
     String feature;
 
     @Option(name = "-p", aliases = "--parallel", description = "How many nodes install at once (default 1)")

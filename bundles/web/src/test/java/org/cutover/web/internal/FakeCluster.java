@@ -217,6 +217,11 @@ final class FakeCluster implements ClusterService, GroupService, VersionService,
     }
 
     @Override
+    public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public UpgradeStatus retire(String feature, int parallel, boolean dryRun) {
         throw new UnsupportedOperationException();
     }

@@ -3,7 +3,6 @@ package org.cutover.core.internal.osgi;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,8 +26,7 @@ import org.w3c.dom.NodeList;
 /**
  * A KAR as a node takes it: the bytes checked against their SHA-256, the Maven repository under {@code repository/}
  * read into memory (no entry may leave it: no absolute path, no {@code ..}), the feature repositories in it parsed
- * (no DTD, no external entity), and the repository written where pax-url looks for KARs,
- * {@code ${karaf.data}/kar/NAME/} (its {@code kar.repository@multi}), as Karaf's own KAR deployer lays it out.
+ * (no DTD, no external entity), and its artifacts written into the node's own repository (system/).
  */
 final class KarArchive {
 
@@ -37,8 +35,6 @@ final class KarArchive {
     static final int MAX_ENTRIES = 10_000;
     static final long MAX_UNPACKED_BYTES = 256L * 1024 * 1024;
     private static final String FEATURES_NS_PREFIX = "http://karaf.apache.org/xmlns/features/";
-    /** written last into the KAR's folder: the SHA-256 of the KAR that folder holds, complete */
-    static final String TAKEN_MARKER = ".cutover-kar-sha256";
 
     /** a feature a repository of the KAR declares: its bundles' locations and the features it needs */
     record FeatureDecl(String name, String version, List<String> bundles, List<String> dependencies) {
@@ -167,39 +163,36 @@ final class KarArchive {
         return Optional.ofNullable(artifacts.get(path));
     }
 
-    /** the folder name under {@code ${karaf.data}/kar/}: the KAR's file name without {@code .kar}, as Karaf's */
-    String folderName() {
-        String base = Path.of(kar.name()).getFileName().toString();
-        if (base.endsWith(".kar")) {
-            base = base.substring(0, base.length() - 4);
-        }
-        String cleaned = base.replaceAll("[^A-Za-z0-9._-]", "_");
-        return safe(cleaned) && !cleaned.startsWith(".") ? cleaned : "kar-" + kar.sha256().substring(0, 16);
-    }
-
     /**
-     * Writes the repository into {@code folder}, unless it holds this KAR already (its marker names the same
-     * SHA-256); a folder holding another KAR is replaced. Returns whether it wrote anything.
+     * Puts the KAR's artifacts into {@code repository} (the node's own system/, which pax-url reads offline): an
+     * artifact there with the same bytes is left as it is, Maven metadata is replaced, and an artifact there with
+     * other bytes refuses the whole KAR before anything is written (a KAR does not replace what a node has). Each
+     * file is written whole (a sibling renamed into place). Returns how many files it wrote.
      */
-    boolean writeTo(Path folder) throws IOException {
-        Path marker = folder.resolve(TAKEN_MARKER);
-        if (Files.isRegularFile(marker) && Files.readString(marker, StandardCharsets.US_ASCII).equals(kar.sha256())) {
-            return false;
-        }
-        Files.createDirectories(folder);
-        Files.deleteIfExists(marker);
+    int writeTo(Path repository) throws IOException {
+        Map<Path, byte[]> writes = new TreeMap<>();
         for (Map.Entry<String, byte[]> e : artifacts.entrySet()) {
-            Path target = folder.resolve(e.getKey()).normalize();
-            if (!target.startsWith(folder)) {
-                throw new IOException("entry " + e.getKey() + " would leave " + folder);
+            Path target = repository.resolve(e.getKey()).normalize();
+            if (!target.startsWith(repository)) {
+                throw new IOException("entry " + e.getKey() + " would leave " + repository);
             }
+            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), e.getValue())) {
+                continue;
+            }
+            if (Files.exists(target) && !target.getFileName().toString().startsWith("maven-metadata")) {
+                throw new IOException(kar.name() + " holds other bytes for " + e.getKey() + " than this node has in "
+                        + repository + "; nothing of it was written");
+            }
+            writes.put(target, e.getValue());
+        }
+        for (Map.Entry<Path, byte[]> w : writes.entrySet()) {
+            Path target = w.getKey();
             Files.createDirectories(target.getParent());
             Path part = target.resolveSibling(target.getFileName() + ".part");
-            Files.write(part, e.getValue());
+            Files.write(part, w.getValue());
             Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.writeString(marker, kar.sha256(), StandardCharsets.US_ASCII);
-        return true;
+        return writes.size();
     }
 
     Kar kar() {

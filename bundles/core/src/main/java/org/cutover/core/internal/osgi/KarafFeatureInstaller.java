@@ -41,8 +41,8 @@ final class KarafFeatureInstaller implements FeatureInstaller {
     private final Supplier<FeaturesService> features;
     private final BundleContext context;
     private final BooleanSupplier rolloutRunning;
-    /** where pax-url looks for the repositories of KARs ({@code ${karaf.data}/kar}, one folder per KAR) */
-    private final Path karRepositories;
+    /** the node's own Maven repository (system/), which pax-url reads offline */
+    private final Path systemRepository;
     private volatile Thread registration;
 
     /**
@@ -50,11 +50,11 @@ final class KarafFeatureInstaller implements FeatureInstaller {
      *                       waits for its end, so that it does not slow the next node's install and the adjust
      */
     KarafFeatureInstaller(Supplier<FeaturesService> features, BundleContext context, BooleanSupplier rolloutRunning,
-                          Path karRepositories) {
+                          Path systemRepository) {
         this.features = features;
         this.context = context;
         this.rolloutRunning = rolloutRunning;
-        this.karRepositories = karRepositories;
+        this.systemRepository = systemRepository;
     }
 
     /** the features service and the feature named {@code name/version}, which may not exist (null) */
@@ -125,10 +125,10 @@ final class KarafFeatureInstaller implements FeatureInstaller {
     }
 
     /**
-     * Takes a KAR as Karaf's KAR deployer lays it out, without its feature install: the repository into
-     * {@code ${karaf.data}/kar/NAME/}, where pax-url resolves {@code mvn:} locations offline, and its feature
-     * repositories registered with Karaf. The rollout installs the feature itself, one node at a time (Karaf's
-     * deployer would install every feature of the KAR at once, and the {@code kar} feature is not booted here).
+     * Takes a KAR without installing its features: its artifacts into the node's system/, where pax-url resolves
+     * {@code mvn:} locations offline as for every other feature, and its feature repositories registered with
+     * Karaf. The rollout installs the feature itself, one node at a time (Karaf's KAR service would install every
+     * feature of the KAR at once, and the {@code kar} feature is not booted here).
      * A simulation checks the bytes, finds the feature in the KAR, and checks that its bundles' requirements are met
      * here as the direct install would, reading them from the KAR.
      */
@@ -174,18 +174,17 @@ final class KarafFeatureInstaller implements FeatureInstaller {
             return new Installed("would take " + kar + " and install " + feature + " directly: " + f.bundles().size()
                     + " bundle(s) from the KAR, every requirement met here (" + millisSince(start) + " ms)", Set.of());
         }
-        Path folder = karRepositories.resolve(archive.folderName());
-        boolean wrote = archive.writeTo(folder);
+        int written = archive.writeTo(systemRepository);
         int registered = 0;
         for (String repo : archive.featureRepositories()) {
-            java.net.URI uri = folder.resolve(repo).toUri();
+            java.net.URI uri = systemRepository.resolve(repo).toUri();
             if (l.fs().getRepository(uri) == null) {
                 l.fs().addRepository(uri);
                 registered++;
             }
         }
-        return new Installed((wrote ? "took " : "had ") + kar + " into data/kar/" + folder.getFileName() + ", "
-                + registered + " feature repository(ies) registered (" + millisSince(start) + " ms)", Set.of());
+        return new Installed("took " + kar + ": " + written + " file(s) written into system/, " + registered
+                + " feature repository(ies) registered (" + millisSince(start) + " ms)", Set.of());
     }
 
     private static String names(KarArchive archive) throws java.io.IOException {

@@ -190,7 +190,8 @@ public final class NodeComponent {
         autoAdjuster = new AutoAdjuster(node, negotiator).start();
         upgrader = new NodeUpgrader(node, new KarafFeatureInstaller(features::get, context, () -> node.read(
                 ClusterState::upgrade).map(u -> u.state() == UpgradeStatus.State.RUNNING).orElse(false),
-                java.nio.file.Path.of(System.getProperty("karaf.data", "data"), "kar"))).start();
+                java.nio.file.Path.of(System.getProperty("karaf.base", "."), System.getProperty(
+                        "karaf.default.repository", "system")))).start();
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
                 + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
     }

@@ -79,25 +79,30 @@ public class KarArchiveTest {
         assertArrayEquals(BUNDLE, archive.artifact("mvn:org.cutover/org.cutover.infra.v3/1.0.0-SNAPSHOT/jar")
                 .orElseThrow());
         assertTrue(archive.artifact("mvn:org.cutover/org.cutover.infra.v2/1.0.0-SNAPSHOT").isEmpty());
-        assertEquals("cutover-infra-3-1.0.0-SNAPSHOT", archive.folderName());
     }
 
     @Test
-    public void writesWherePaxUrlLooksOnceAndAgainOnlyForOtherBytes() throws Exception {
-        Path kars = folder.getRoot().toPath().resolve("kar");
+    public void writesIntoTheNodesRepositoryOnceAndNeverOverWhatTheNodeHas() throws Exception {
+        Path system = folder.getRoot().toPath().resolve("system");
+        Path kept = system.resolve("org/apache/karaf/other/1.0/other-1.0.jar");
+        Files.createDirectories(kept.getParent());
+        Files.write(kept, new byte[] {9});
         KarArchive archive = KarArchive.read(kar("cutover-infra-3.kar", zip(infraThree())));
-        Path target = kars.resolve(archive.folderName());
-        assertTrue(archive.writeTo(target));
-        assertArrayEquals(BUNDLE, Files.readAllBytes(target.resolve(BUNDLE_PATH)));
-        assertEquals(FEATURES, Files.readString(target.resolve(FEATURES_PATH)));
-        assertFalse("the same KAR again writes nothing", archive.writeTo(target));
+        assertEquals(3, archive.writeTo(system));
+        assertArrayEquals(BUNDLE, Files.readAllBytes(system.resolve(BUNDLE_PATH)));
+        assertEquals(FEATURES, Files.readString(system.resolve(FEATURES_PATH)));
+        assertArrayEquals("what was there stays", new byte[] {9}, Files.readAllBytes(kept));
+        assertEquals("the same KAR again writes nothing", 0, archive.writeTo(system));
 
         Map<String, byte[]> changed = infraThree();
         changed.put("repository/" + BUNDLE_PATH, new byte[] {'P', 'K', 3, 4, 43});
-        assertTrue("another KAR of that name replaces it", KarArchive.read(kar("cutover-infra-3.kar", zip(changed)))
-                .writeTo(target));
-        assertArrayEquals(new byte[] {'P', 'K', 3, 4, 43}, Files.readAllBytes(target.resolve(BUNDLE_PATH)));
-        try (var files = Files.walk(kars)) {
+        changed.put("repository/org/cutover/new/1.0/new-1.0.jar", new byte[] {1});
+        IOException refused = assertThrows(IOException.class, () -> KarArchive.read(kar("other.kar", zip(changed)))
+                .writeTo(system));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("holds other bytes for " + BUNDLE_PATH));
+        assertArrayEquals(BUNDLE, Files.readAllBytes(system.resolve(BUNDLE_PATH)));
+        assertFalse("nothing of a refused KAR is written", Files.exists(system.resolve("org/cutover/new")));
+        try (var files = Files.walk(system)) {
             assertEquals("no half-written file is left", 0, files.filter(p -> p.toString().endsWith(".part")).count());
         }
     }
@@ -124,9 +129,6 @@ public class KarArchiveTest {
         }
         assertFalse(KarArchive.safe("/abs/path"));
         assertTrue(KarArchive.safe("org/cutover/a-1.0.jar"));
-        // a name that would climb out of data/kar is not used as the folder
-        KarArchive odd = KarArchive.read(kar("..", zip(infraThree())));
-        assertTrue(odd.folderName(), odd.folderName().startsWith("kar-"));
     }
 
     @Test
