@@ -212,13 +212,36 @@ public final class Cutover {
                 && !options.contains("--abort") && !options.contains("-a")) {
             throw new UsageException("upgrade: name FEATURE/VERSION, e.g. cutover-infra/2.0.0");
         }
+        karPathsAbsolute(options);
         for (String o : options) {
-            if (!o.matches("[A-Za-z0-9._/=-]+")) {
+            if (!o.matches("[A-Za-z0-9._/=:-]+")) {
                 throw new UsageException("upgrade: not an option or feature: " + o);
             }
         }
         // the command's own --timeout bounds it; this bound only ends a node that stopped answering
         return shellOn(on, "cluster:upgrade " + String.join(" ", options), Duration.ofMinutes(30));
+    }
+
+    /**
+     * The KAR {@code --kar} names is read by the node, whose working folder is its own: a file is named by its
+     * absolute path (a URL goes as it is)
+     */
+    static void karPathsAbsolute(List<String> options) {
+        for (int i = 0; i < options.size(); i++) {
+            if (options.get(i).equals("--kar") || options.get(i).equals("-k")) {
+                if (i + 1 >= options.size()) {
+                    throw new UsageException("--kar needs a KAR file or URL");
+                }
+                String where = options.get(i + 1);
+                if (!where.matches("[a-z]+:.*")) {
+                    java.nio.file.Path file = java.nio.file.Path.of(where).toAbsolutePath().normalize();
+                    if (!java.nio.file.Files.isRegularFile(file)) {
+                        throw new UsageException("--kar: no file " + file);
+                    }
+                    options.set(i + 1, file.toString());
+                }
+            }
+        }
     }
 
     private int stop(List<String> args) throws IOException {

@@ -43,6 +43,21 @@ public class CutoverTest {
     }
 
     @Test
+    public void aKarFileGoesToTheNodeByItsAbsolutePath() throws IOException {
+        Path kar = Files.createFile(run.resolve("infra-3.kar"));
+        List<String> options = new java.util.ArrayList<>(List.of("--dry-run", "--kar",
+                Path.of("").toAbsolutePath().relativize(kar).toString(), "cutover-infra/3.0.0"));
+        Cutover.karPathsAbsolute(options);
+        assertEquals(List.of("--dry-run", "--kar", kar.toString(), "cutover-infra/3.0.0"), options);
+        List<String> url = new java.util.ArrayList<>(List.of("-k", "mvn:org.cutover/cutover-infra-3/1.0.0/kar"));
+        Cutover.karPathsAbsolute(url);
+        assertEquals("a URL goes as it is", "mvn:org.cutover/cutover-infra-3/1.0.0/kar", url.get(1));
+        UsageException missing = assertThrows(UsageException.class, () -> cutover.run(List.of("upgrade", "--kar",
+                run.resolve("missing.kar").toString(), "cutover-infra/3.0.0")));
+        assertTrue(missing.getMessage(), missing.getMessage().contains("--kar: no file"));
+    }
+
+    @Test
     public void aNodeThatIsNotThereIsNamed() {
         CommandFailedException e = assertThrows(CommandFailedException.class,
                 () -> cutover.run(List.of("shell", "2", "cluster:node-list")));

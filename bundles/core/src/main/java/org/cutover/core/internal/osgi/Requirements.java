@@ -9,6 +9,7 @@ import java.util.jar.Manifest;
 
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.Version;
 import org.osgi.framework.VersionRange;
 
 /**
@@ -28,13 +29,26 @@ final class Requirements {
     /** the first requirement no capability of {@code provided} meets, as the header said it; null if all are met */
     static String firstUnmet(Manifest manifest, Function<String, List<Map<String, Object>>> provided)
             throws InvalidSyntaxException {
+        List<Map<String, Object>> ownPackages = exports(manifest);
         for (Requirement r : of(manifest)) {
             var filter = FrameworkUtil.createFilter(r.filter());
-            if (provided.apply(r.namespace()).stream().noneMatch(filter::matches)) {
+            // an import of a package the bundle exports itself (bnd's substitutable exports) is met by that export
+            boolean own = r.namespace().equals("osgi.wiring.package") && ownPackages.stream().anyMatch(filter::matches);
+            if (!own && provided.apply(r.namespace()).stream().noneMatch(filter::matches)) {
                 return r.text();
             }
         }
         return null;
+    }
+
+    /** the packages the bundle exports, as the framework's package capabilities (name and version) */
+    static List<Map<String, Object>> exports(Manifest manifest) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Clause c : clauses(manifest.getMainAttributes().getValue("Export-Package"))) {
+            out.add(Map.of("osgi.wiring.package", c.name, "version",
+                    Version.parseVersion(c.attributes.getOrDefault("version", "0.0.0"))));
+        }
+        return out;
     }
 
     static List<Requirement> of(Manifest manifest) {

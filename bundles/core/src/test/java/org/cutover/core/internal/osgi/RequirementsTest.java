@@ -50,6 +50,19 @@ public class RequirementsTest {
     }
 
     @Test
+    public void anImportOfThePackageTheBundleExportsItselfIsMetByItsExport() throws Exception {
+        // infra 3.0.0 imports org.cutover.infra.batch [1.0,1.1) and exports it at 1.0.0 (InfraThreeKarProcessIT's
+        // dry run once failed on every node here, finding no other bundle that exports it)
+        Manifest m = manifest("org.cutover.api;version=\"[1.4,2)\",org.cutover.infra.batch;version=\"[1.0,1.1)\"",
+                null);
+        m.getMainAttributes().putValue("Export-Package", "org.cutover.infra.batch;version=\"1.0.0\";uses:=\"org.cutover.api\"");
+        assertNull(unmet(m));
+        m.getMainAttributes().putValue("Export-Package", "org.cutover.infra.batch;version=\"1.1.0\"");
+        assertEquals("an export outside the import's range meets nothing", "package org.cutover.infra.batch [1.0,1.1)",
+                unmet(m));
+    }
+
+    @Test
     public void aMissingPackageIsNamedUnlessOptional() throws Exception {
         assertEquals("package org.example.missing", unmet(manifest("org.cutover.api,org.example.missing", null)));
         assertNull(unmet(manifest("org.cutover.api,org.example.missing;resolution:=optional", null)));
