@@ -20,6 +20,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.NodeCertificates;
 import org.cutover.launcher.ShellResult;
 import org.junit.After;
 import org.junit.Test;
@@ -31,7 +32,7 @@ import org.junit.Test;
  * nodes write to group kv. Level 3's atomic batch ({@code kv:put-all}, a function core does not know) is refused
  * at levels 1 and 2 and works at 3; a dry run with the KAR changes nothing; 1.0.0 is retired afterwards; nothing
  * written is lost, duplicated or reordered; a node set up again without the KAR's files takes them from the log
- * when it heals.
+ * when it heals. The KAR is signed by the cluster CA; one signed by another CA is refused.
  */
 public class InfraThreeKarProcessIT {
 
@@ -50,11 +51,12 @@ public class InfraThreeKarProcessIT {
 
     @Test
     public void infraThreeFromAKarGivenToOneNodeReachesEveryNodeUnderLoadAndKvUsesLevelThree() throws Exception {
-        Path kar = Path.of(System.getProperty("cutover.infra3.kar"));
-        assertTrue("the reactor's KAR: " + kar, Files.isRegularFile(kar));
+        Path built = Path.of(System.getProperty("cutover.infra3.kar"));
+        assertTrue("the reactor's KAR: " + built, Files.isRegularFile(built));
         Path root = CutoverKarafOptions.itestDir().toPath().resolve("kar-nodes");
         KarafNode.deleteTree(root);
         Files.createDirectories(root);
+        Path kar = Files.copy(built, root.resolve(built.getFileName()));
         for (String name : List.of("n1", "n2", "n3")) {
             KarafNode node = KarafNode.unpack(name, root, CutoverKarafOptions.distribution());
             node.setCfg("etc/org.ops4j.pax.url.mvn.cfg", Map.of("org.ops4j.pax.url.mvn.offline", "true",
@@ -69,6 +71,9 @@ public class InfraThreeKarProcessIT {
         KarafNode n1 = nodes.get(0);
         KarafNode n2 = nodes.get(1);
         KarafNode n3 = nodes.get(2);
+        // the operator signs the KAR with the cluster CA (the one that issued the nodes' certificates)
+        Path script = n1.home.resolve("bin/cutover-certs");
+        NodeCertificates.sign(script, root, kar);
         Map<String, String> formed = Map.of("n1", "ACTIVE 1", "n2", "ACTIVE 1", "n3", "ACTIVE 1");
         Await.until("n1, n2, n3 ACTIVE at level 1", FORM_TIMEOUT, n1::nodeList, formed::equals);
         for (KarafNode node : nodes) {
@@ -86,6 +91,19 @@ public class InfraThreeKarProcessIT {
         assertTrue(two, two.contains("DONE: upgrade to cutover-infra/2.0.0"));
         awaitKvAt(2, 2);
         assertPutAllRefused(n3, 2);
+
+        // signed by a CA the cluster does not trust: refused where it is asked, nothing sent
+        Path foreign = root.resolve("foreign");
+        NodeCertificates.issue(script, foreign, "intruder", foreign.resolve("intruder")); // makes foreign/ca
+        Path signed = Files.copy(Path.of(kar + ".sig"), root.resolve("cluster-ca.sig"));
+        NodeCertificates.sign(script, foreign, kar);
+        Path foreignSignature = Files.move(Path.of(kar + ".sig"), foreign.resolve("kar.sig"));
+        Files.move(signed, Path.of(kar + ".sig"));
+        ShellResult untrusted = n1.shell("cluster:upgrade --kar " + kar + " --signature " + foreignSignature
+                + " cutover-infra/3.0.0");
+        assertFalse(untrusted.toString(), untrusted.succeeded());
+        assertTrue(untrusted.output(), untrusted.output().contains("NOT_AUTHORIZED: " + kar.getFileName()
+                + " is not signed by a CA this node trusts"));
 
         // a dry run with the KAR: every node checks it and the bundle's requirements, nothing is written
         String dry = n1.shell("cluster:upgrade --dry-run --kar " + kar + " cutover-infra/3.0.0").orThrow("n1");

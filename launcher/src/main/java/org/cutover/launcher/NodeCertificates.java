@@ -27,6 +27,12 @@ public final class NodeCertificates {
         return dir.toAbsolutePath();
     }
 
+    /** signs {@code file} (a KAR) with the CA of {@code root}, by {@code script}: the signature in FILE.sig */
+    public static synchronized Path sign(Path script, Path root, Path file) throws IOException {
+        run(script, "sign", root.resolve("ca").toString(), file.toString());
+        return Path.of(file + ".sig");
+    }
+
     private static void run(Path script, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("bash", script.toString()));
         cmd.addAll(List.of(args));

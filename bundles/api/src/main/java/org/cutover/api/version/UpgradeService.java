@@ -32,14 +32,18 @@ public interface UpgradeService {
      * every node through the cluster log, as these bytes with their SHA-256. Each node checks them, puts the
      * repository's artifacts into its own {@code system/} and registers its feature repository when its turn
      * comes, then installs the feature as {@link #start} does; a node that joins later takes the same bytes. A dry
-     * run checks the KAR and the feature's requirements on every node, and changes nothing.
+     * run checks the KAR and the feature's requirements on every node, and changes nothing. Every node checks the
+     * bytes against their SHA-256 and the signature against the CAs it trusts before it writes anything.
      *
-     * @param karName the KAR's name, for the reports (its file name)
-     * @param kar     the KAR's bytes
-     * @throws org.cutover.api.GroupException as {@link #start}; {@code UNKNOWN_FEATURE} when the KAR is too large
+     * @param karName   the KAR's name, for the reports (its file name)
+     * @param kar       the KAR's bytes
+     * @param signature the signature of the KAR's bytes by the key of a CA the nodes trust (the cluster CA:
+     *                  {@code bin/cutover-certs sign CA_DIR FILE}); a node takes no KAR without it
+     * @throws org.cutover.api.GroupException as {@link #start}; {@code UNKNOWN_FEATURE} when the KAR is too large,
+     *                                        {@code NOT_AUTHORIZED} when no CA this node trusts signed it
      * @since 1.4
      */
-    UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar);
+    UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar, byte[] signature);
 
     /**
      * Uninstalls an old infrastructure feature from every defined node, rolled out as {@link #start}: each node

@@ -479,6 +479,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         return messaging.request(member, payload, timeout);
     }
 
+    /** the CAs this node trusts now (its certificate's authorities): a KAR must be signed by one of them */
+    public List<java.security.cert.X509Certificate> trustedAuthorities() {
+        return tls.certificate().authorities();
+    }
+
     /** runs a read of the replicated state under the replica's monitor */
     public <T> T read(Function<ClusterState, T> query) {
         return replica.read(query);

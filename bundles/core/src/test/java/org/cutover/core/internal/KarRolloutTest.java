@@ -19,6 +19,7 @@ import org.cutover.api.version.UpgradeStatus.State;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.testing.Await;
 import org.cutover.core.internal.testing.RecordingListener;
+import org.cutover.core.internal.testing.TestCertificates;
 import org.cutover.core.internal.testing.TestCluster;
 import org.cutover.core.internal.testing.TestCluster.TestNode;
 import org.cutover.core.internal.testing.TestInfra;
@@ -32,7 +33,8 @@ import org.junit.Test;
 /**
  * Issue 12, item 7, on 3 in-JVM nodes: a feature no node has comes in a KAR given to one node. Its bytes reach
  * every node through the log, each takes them (checked against their SHA-256) before it installs the feature; a
- * dry run only checks; a node set up again later takes the same bytes from the log when it heals.
+ * dry run only checks; a node set up again later takes the same bytes from the log when it heals. A KAR not signed
+ * by the cluster CA is refused where it is asked.
  */
 public class KarRolloutTest {
 
@@ -101,8 +103,26 @@ public class KarRolloutTest {
                 upgraders.add(new NodeUpgrader(n.node, installer(n)).start());
             }
             nodes.get(0).node.join("kv", new RecordingListener());
+            java.nio.file.Path karFile = cluster.stateDir().resolve("infra.kar");
+            java.nio.file.Files.write(karFile, KAR);
+            byte[] signature = TestCertificates.sign(cluster.stateDir().resolve("tls/ca"), karFile);
 
-            UpgradeStatus dry = new RollingUpgrades(nodes.get(1).node).start(FEATURE, 1, true, "infra.kar", KAR);
+            // signed by a CA no node trusts: refused where it is asked, nothing sent
+            java.nio.file.Path otherCa = TestCertificates.ca(cluster.stateDir().resolve("other-ca"));
+            byte[] foreign = TestCertificates.sign(otherCa, karFile);
+            org.cutover.api.GroupException untrusted = org.junit.Assert.assertThrows(
+                    org.cutover.api.GroupException.class, () -> new RollingUpgrades(nodes.get(1).node).start(FEATURE,
+                            1, false, "infra.kar", KAR, foreign));
+            assertEquals(org.cutover.api.ReasonCode.NOT_AUTHORIZED, untrusted.code());
+            assertTrue(untrusted.getMessage(), untrusted.getMessage().contains(
+                    "infra.kar is not signed by a CA this node trusts"));
+            assertEquals(org.cutover.api.ReasonCode.NOT_AUTHORIZED, org.junit.Assert.assertThrows(
+                    org.cutover.api.GroupException.class, () -> new RollingUpgrades(nodes.get(1).node).start(FEATURE,
+                            1, false, "infra.kar", KAR, new byte[0])).code());
+            assertTrue(nodes.get(0).node.read(ClusterState::upgrade).isEmpty());
+
+            UpgradeStatus dry = new RollingUpgrades(nodes.get(1).node).start(FEATURE, 1, true, "infra.kar", KAR,
+                    signature);
             UpgradeStatus simulated = awaitState(nodes.get(0), dry.id(), State.DONE);
             for (UpgradeStatus.NodeProgress p : simulated.nodes()) {
                 assertEquals(p.toString(), Phase.SIMULATED, p.phase());
@@ -113,7 +133,8 @@ public class KarRolloutTest {
             assertTrue(taken.isEmpty());
             steps.clear();
 
-            UpgradeStatus started = new RollingUpgrades(nodes.get(2).node).start(FEATURE, 1, false, "infra.kar", KAR);
+            UpgradeStatus started = new RollingUpgrades(nodes.get(2).node).start(FEATURE, 1, false, "infra.kar", KAR,
+                    signature);
             for (TestNode n : nodes) {
                 UpgradeStatus done = awaitState(n, started.id(), State.DONE);
                 assertTrue(done.nodes().get(0).detail(), done.nodes().get(0).detail().startsWith(

@@ -23,7 +23,8 @@ final class KarSource {
         try (InputStream in = open(where)) {
             return in.readNBytes(READ_LIMIT);
         } catch (NoSuchFileException e) {
-            throw new CommandException("--kar: no file " + where + " on this node");
+            throw new CommandException("--kar: no file " + where + " on this node" + (where.endsWith(".sig")
+                    ? " (the KAR's signature by the cluster CA: bin/cutover-certs sign CA_DIR KAR)" : ""));
         } catch (IOException e) {
             throw new CommandException("--kar: cannot read " + where + ": " + e);
         }

@@ -42,6 +42,10 @@ public class UpgradeCommand implements Action {
     @Completion(FileCompleter.class)
     String kar;
 
+    @Option(name = "-s", aliases = "--signature", description = "The KAR's signature by the cluster CA (bin/cutover-certs sign CA_DIR KAR); default: the KAR's file or URL with .sig added")
+    @Completion(FileCompleter.class)
+    String signature;
+
     @Option(name = "-a", aliases = "--abort", description = "Stops the running upgrade where it is (from any node)")
     boolean abort;
 
@@ -69,7 +73,8 @@ public class UpgradeCommand implements Action {
             throw new CommandException("--retire uninstalls what the nodes have: it takes no --kar");
         }
         UpgradeStatus u = retire ? upgrades.retire(feature, parallel, dryRun)
-                : kar != null ? upgrades.start(feature, parallel, dryRun, KarSource.name(kar), KarSource.read(kar))
+                : kar != null ? upgrades.start(feature, parallel, dryRun, KarSource.name(kar), KarSource.read(kar),
+                        KarSource.read(signature != null ? signature : kar + ".sig"))
                 : upgrades.start(feature, parallel, dryRun);
         System.out.println(UpgradeReports.heading(u));
         if (noWait) {

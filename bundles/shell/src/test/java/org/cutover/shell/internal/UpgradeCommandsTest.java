@@ -42,9 +42,10 @@ public class UpgradeCommandsTest {
         }
 
         @Override
-        public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar) {
+        public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar,
+                                   byte[] signature) {
             calls.add("start " + feature + " " + parallel + " " + dryRun + " from " + karName + " of " + kar.length
-                    + " bytes");
+                    + " bytes signed with " + signature.length);
             return script.get(0);
         }
 
@@ -128,6 +129,12 @@ public class UpgradeCommandsTest {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("cutover-infra-3-", ".kar");
         try {
             java.nio.file.Files.write(file, new byte[1234]);
+            UpgradeCommand unsigned = command(new PlayBack(), "cutover-infra/3.0.0");
+            unsigned.kar = file.toString();
+            assertEquals("--kar: no file " + file + ".sig on this node (the KAR's signature by the cluster CA:"
+                    + " bin/cutover-certs sign CA_DIR KAR)", assertThrows(CommandException.class, unsigned::execute)
+                    .getMessage());
+            java.nio.file.Files.write(java.nio.file.Path.of(file + ".sig"), new byte[64]);
             PlayBack service = new PlayBack();
             service.script.add(status(State.DONE, Phase.CAPABLE, Phase.CAPABLE, "installed"));
             UpgradeCommand c = command(service, "cutover-infra/3.0.0");
@@ -138,8 +145,8 @@ public class UpgradeCommandsTest {
             byUrl.dryRun = true;
             byUrl.execute();
             String name = file.getFileName().toString();
-            assertEquals(List.of("start cutover-infra/3.0.0 1 false from " + name + " of 1234 bytes",
-                    "start cutover-infra/3.0.0 1 true from " + name + " of 1234 bytes"), service.calls);
+            assertEquals(List.of("start cutover-infra/3.0.0 1 false from " + name + " of 1234 bytes signed with 64",
+                    "start cutover-infra/3.0.0 1 true from " + name + " of 1234 bytes signed with 64"), service.calls);
 
             UpgradeCommand retire = command(service, "cutover-infra/3.0.0");
             retire.kar = file.toString();
@@ -148,6 +155,7 @@ public class UpgradeCommandsTest {
                     assertThrows(CommandException.class, retire::execute).getMessage());
         } finally {
             java.nio.file.Files.delete(file);
+            java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(file + ".sig"));
         }
         UpgradeCommand missing = command(new PlayBack(), "cutover-infra/3.0.0");
         missing.kar = file.toString();

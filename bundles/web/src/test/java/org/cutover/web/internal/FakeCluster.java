@@ -217,7 +217,8 @@ final class FakeCluster implements ClusterService, GroupService, VersionService,
     }
 
     @Override
-    public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar) {
+    public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar,
+                               byte[] signature) {
         throw new UnsupportedOperationException();
     }
 

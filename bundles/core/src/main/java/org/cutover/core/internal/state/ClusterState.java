@@ -863,6 +863,8 @@ public final class ClusterState {
         out.writeUTF(kar.sha256());
         out.writeInt(kar.bytes().length);
         out.write(kar.bytes());
+        out.writeInt(kar.signature().length);
+        out.write(kar.signature());
     }
 
     private static Kar readKar(DataInput in) throws IOException {
@@ -874,7 +876,13 @@ public final class ClusterState {
         }
         byte[] bytes = new byte[length];
         in.readFully(bytes);
-        return new Kar(name, sha, bytes);
+        int signed = in.readInt();
+        if (signed < 0 || signed > 64 * 1024) {
+            throw new IOException("the snapshot holds a KAR signature of " + signed + " bytes");
+        }
+        byte[] signature = new byte[signed];
+        in.readFully(signature);
+        return new Kar(name, sha, bytes, signature);
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {

@@ -147,6 +147,8 @@ public final class NodeUpgrader implements AutoCloseable {
         try {
             if (u.retire()) {
                 done = installer.uninstall(u.feature(), groupLevels(), u.dryRun());
+            } else if (kar.isPresent() && KarTrust.refusal(kar.get(), node.trustedAuthorities()) != null) {
+                throw new IllegalStateException(KarTrust.refusal(kar.get(), node.trustedAuthorities()));
             } else if (kar.isPresent() && u.dryRun()) {
                 done = installer.deliver(kar.get(), u.feature(), true); // the feature is not known here before
             } else if (kar.isPresent()) {

@@ -32,14 +32,19 @@ public final class RollingUpgrades implements UpgradeService {
     }
 
     @Override
-    public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar) {
+    public UpgradeStatus start(String feature, int parallel, boolean dryRun, String karName, byte[] kar,
+                               byte[] signature) {
         Names.requirePrintable("the KAR's name", karName);
         if (kar.length > ClusterState.MAX_KAR_BYTES) {
             throw new GroupException(ReasonCode.UNKNOWN_FEATURE, karName + " has " + kar.length + " bytes; a KAR"
                     + " travels in one log entry of at most " + ClusterState.MAX_KAR_BYTES + " bytes");
         }
-        return begin(feature, parallel, dryRun, false, new Envelope.Kar(karName, Envelope.Kar.sha256Of(kar),
-                kar.clone()));
+        Envelope.Kar k = new Envelope.Kar(karName, Envelope.Kar.sha256Of(kar), kar.clone(), signature.clone());
+        String untrusted = KarTrust.refusal(k, node.trustedAuthorities());
+        if (untrusted != null) {
+            throw new GroupException(ReasonCode.NOT_AUTHORIZED, untrusted + "; nothing was sent");
+        }
+        return begin(feature, parallel, dryRun, false, k);
     }
 
     @Override

@@ -186,13 +186,20 @@ public sealed interface Envelope {
 
     /**
      * A KAR (Karaf archive) an upgrade brings: every node takes these bytes, checks them against {@code sha256}
-     * (hex), and puts the feature repository they hold into its own system/ before it installs the feature.
+     * (hex) and {@code signature} (by a CA the node trusts, over the bytes), and puts the feature repository they
+     * hold into its own system/ before it installs the feature.
      */
-    record Kar(String name, String sha256, byte[] bytes) {
+    record Kar(String name, String sha256, byte[] bytes, byte[] signature) {
         public Kar {
             java.util.Objects.requireNonNull(name, "name");
             java.util.Objects.requireNonNull(sha256, "sha256");
             java.util.Objects.requireNonNull(bytes, "bytes");
+            java.util.Objects.requireNonNull(signature, "signature");
+        }
+
+        /** a KAR without a signature: no node takes it (the tests of what does not look at signatures use it) */
+        public Kar(String name, String sha256, byte[] bytes) {
+            this(name, sha256, bytes, new byte[0]);
         }
 
         /** the SHA-256 of the bytes, in hex: what every node checks them against */

@@ -61,7 +61,7 @@ public final class WireFormat {
         } else if (e instanceof UpgradeStart u) {
             grows += utfLength(u.feature()) + utfLength(u.asker().user()) + stringsLength(u.asker().roles())
                     + (u.kar() == null ? 0 : utfLength(u.kar().name()) + utfLength(u.kar().sha256())
-                    + u.kar().bytes().length + Integer.BYTES);
+                    + u.kar().bytes().length + u.kar().signature().length + 2 * Integer.BYTES);
         } else if (e instanceof UpgradeProgress u) {
             grows += utfLength(u.detail());
         } else if (e instanceof UpgradeAbort u) {
@@ -227,6 +227,7 @@ public final class WireFormat {
                     out.writeUTF(u.kar().name());
                     out.writeUTF(u.kar().sha256());
                     writeBytes(out, u.kar().bytes());
+                    writeBytes(out, u.kar().signature());
                 }
             } else if (e instanceof UpgradeProgress u) {
                 out.writeByte(23);
@@ -309,7 +310,7 @@ public final class WireFormat {
                     readAsker(in, length));
             case 22, 25 -> new UpgradeStart(in.readUTF(), in.readUTF(), in.readInt(), in.readBoolean(),
                     in.readBoolean(), in.readUTF(), in.readLong(), readAsker(in, length), kind == 25
-                    ? new Kar(in.readUTF(), in.readUTF(), readBytes(in, length)) : null);
+                    ? new Kar(in.readUTF(), in.readUTF(), readBytes(in, length), readBytes(in, length)) : null);
             case 23 -> new UpgradeProgress(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong());
             case 24 -> new UpgradeAbort(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);

@@ -28,6 +28,12 @@ public final class TestCertificates {
         return out;
     }
 
+    /** the signature of {@code file}'s bytes by {@code ca}'s key, as an operator signs a KAR */
+    public static byte[] sign(Path ca, Path file) throws IOException {
+        run("sign", ca.toString(), file.toString());
+        return java.nio.file.Files.readAllBytes(Path.of(file + ".sig"));
+    }
+
     /** sets the CAs the node in {@code out} trusts */
     public static void trust(Path out, Path... cas) throws IOException {
         List<String> args = new ArrayList<>(List.of("trust", out.toString()));
