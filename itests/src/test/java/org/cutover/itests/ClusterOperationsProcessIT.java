@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.AfterClass;
@@ -19,6 +18,7 @@ import org.junit.FixMethodOrder;
 import org.junit.Test;
 import org.junit.runners.MethodSorters;
 import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.KvStats;
 
 /**
  * Operating a cluster of three real Karaf processes (booted once; the scenarios
@@ -104,14 +104,14 @@ public class ClusterOperationsProcessIT {
     public void b_restartModeMembersLeaveNodeBootsWithInfra2MembersRejoinGroupKeepsServing() throws Exception {
         String load = n1.client("kv:load --unique --count 1000000 --rate 200");
         assertTrue("kv:load on n1: " + load, load.contains("load started"));
-        long before = counter(n2.client("kv:stats"), "applied");
+        long before = KvStats.counter(n2.client("kv:stats"), "applied");
 
         n3.stop(STOP_TIMEOUT);
         Await.until("n3's kv member gone from the group (it left with the stop)", STATUS_TIMEOUT,
                 () -> kvRow(n1), row -> row != null && !row.contains("n3#"));
         assertTrue(n1.nodeList().get("n3").startsWith("INACTIVE"));
         Await.until("group kv serving n1's writes at n2 while n3 is down", STATUS_TIMEOUT,
-                () -> counter(n2.client("kv:stats"), "applied"), applied -> applied >= before + 200);
+                () -> KvStats.counter(n2.client("kv:stats"), "applied"), applied -> applied >= before + 200);
 
         n3.bootWithInfra("2.0.0", "cutover-example");
         n3.start();
@@ -126,21 +126,21 @@ public class ClusterOperationsProcessIT {
 
         // the load kept running across the restart; stop it and check every store
         Await.until("n3 applying n1's writes after it rejoined", STATUS_TIMEOUT,
-                () -> counter(n3.client("kv:stats"), "applied"), applied -> applied >= 200);
+                () -> KvStats.counter(n3.client("kv:stats"), "applied"), applied -> applied >= 200);
         String stopped = n1.client("kv:load --stop");
         assertTrue("kv:load --stop: " + stopped, stopped.contains("load: stopped"));
-        long sent = counter(n1.client("kv:stats"), "sent");
+        long sent = KvStats.counter(n1.client("kv:stats"), "sent");
         assertTrue("n1 wrote across the restart: " + sent, sent > before + 400);
         for (KarafNode node : NODES) {
             String stats = Await.until(node.name + " holding all " + sent + " keys", STATUS_TIMEOUT,
-                    () -> node.client("kv:stats"), out -> counter(out, "entries") == sent);
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "lost"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "duplicated"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "reordered"));
+                    () -> node.client("kv:stats"), out -> KvStats.counter(out, "entries") == sent);
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "lost"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "duplicated"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "reordered"));
         }
         for (KarafNode node : List.of(n1, n2)) {
             assertEquals(node.name + " (never left) applied every write", sent,
-                    counter(node.client("kv:stats"), "applied"));
+                    KvStats.counter(node.client("kv:stats"), "applied"));
         }
         assertEquals("kv still at level 1, epoch 1", "1 1", levelAndEpoch(n1));
     }
@@ -378,14 +378,5 @@ public class ClusterOperationsProcessIT {
                     }
                     return true;
                 });
-    }
-
-    /** a counter line of kv:stats, e.g. "applied:       24000" */
-    private static long counter(String kvStats, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ":\\s+(\\d+)\\s*$").matcher(kvStats);
-        if (!m.find()) {
-            throw new IllegalStateException("no '" + name + ":' line in " + kvStats);
-        }
-        return Long.parseLong(m.group(1));
     }
 }

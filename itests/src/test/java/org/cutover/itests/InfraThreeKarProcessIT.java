@@ -14,12 +14,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.KvStats;
 import org.cutover.launcher.NodeCertificates;
 import org.cutover.launcher.ShellResult;
 import org.junit.After;
@@ -149,17 +149,17 @@ public class InfraThreeKarProcessIT {
         long total = 3;
         for (KarafNode writer : List.of(n1, n2)) {
             assertTrue(writer.client("kv:load --stop").contains("load: stopped"));
-            total += counter(writer.client("kv:stats"), "sent");
+            total += KvStats.counter(writer.client("kv:stats"), "sent");
         }
         System.out.println("InfraThreeKarProcessIT: " + total + " writes in group kv");
         for (KarafNode node : nodes) {
             long expected = total;
             String stats = Await.until(node.name + " applied all " + total + " writes", STATUS_TIMEOUT,
-                    () -> node.client("kv:stats"), out -> counter(out, "applied") == expected);
-            assertEquals(node.name + ": " + stats, total, counter(stats, "entries"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "lost"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "duplicated"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "reordered"));
+                    () -> node.client("kv:stats"), out -> KvStats.counter(out, "applied") == expected);
+            assertEquals(node.name + ": " + stats, total, KvStats.counter(stats, "entries"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "lost"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "duplicated"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "reordered"));
         }
         String verified = n1.client("kv:verify");
         assertTrue("kv:verify at level 3: " + verified, verified.contains("all 3 members agree"));
@@ -175,7 +175,7 @@ public class InfraThreeKarProcessIT {
         System.out.println("InfraThreeKarProcessIT: n3 healed | " + healed.strip().replace("\n", " | "));
         assertTrue("n3 healed from the log's KAR: " + n3.log(), n3.log().contains("healing level 3: took KAR"));
         assertArrayEquals(entry(kar, BUNDLE_PATH), Files.readAllBytes(bundleIn(n3)));
-        assertEquals(total, counter(n3.client("kv:stats"), "entries"));
+        assertEquals(total, KvStats.counter(n3.client("kv:stats"), "entries"));
     }
 
     private void awaitKvAt(int level, int epoch) {
@@ -211,14 +211,5 @@ public class InfraThreeKarProcessIT {
             }
         }
         throw new AssertionError(kar + " holds no jar under " + dir);
-    }
-
-    /** a counter line of kv:stats, e.g. "applied:       24000" */
-    private static long counter(String kvStats, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ":\\s+(\\d+)\\s*$").matcher(kvStats);
-        if (!m.find()) {
-            throw new IllegalStateException("no '" + name + ":' line in " + kvStats);
-        }
-        return Long.parseLong(m.group(1));
     }
 }

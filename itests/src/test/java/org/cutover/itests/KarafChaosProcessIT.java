@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import org.junit.After;
 import org.junit.Test;
 import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.KvStats;
 
 /**
  * Seeded chaos over real Karaf processes. Three nodes (chaos.nodes) from the
@@ -177,11 +178,11 @@ public class KarafChaosProcessIT {
             KarafNode writer = byName.get(w);
             String stop = writer.client("kv:load --stop");
             assertTrue(w + " kv:load --stop: " + stop, stop.contains("load: stopped"));
-            sent += counter(writer.client("kv:stats"), "sent");
+            sent += KvStats.counter(writer.client("kv:stats"), "sent");
         }
         // every node applies the same stream: wait until all hold the same number of entries
         Map<String, Long> entries = Await.until("every node holding the same kv entries", CONVERGE,
-                () -> parallel(node -> counter(node.client("kv:stats"), "entries")),
+                () -> parallel(node -> KvStats.counter(node.client("kv:stats"), "entries")),
                 e -> e.values().stream().distinct().count() == 1);
         String verified = nodes.get(NODES - 1).client("kv:verify");
         int divergent = verified.contains("all " + NODES + " members agree") ? 0 : 1;
@@ -194,9 +195,9 @@ public class KarafChaosProcessIT {
         Map<String, String> counters = parallel(node -> node.client("kv:stats"));
         for (KarafNode node : nodes) {
             String stats = counters.get(node.name);
-            lost += counter(stats, "lost");
-            duplicated += counter(stats, "duplicated");
-            reordered += counter(stats, "reordered");
+            lost += KvStats.counter(stats, "lost");
+            duplicated += KvStats.counter(stats, "duplicated");
+            reordered += KvStats.counter(stats, "reordered");
             System.out.println("KarafChaosProcessIT: " + node.name + (everDown.contains(node.name)
                     ? " (restarted)" : " (stayed up)") + ": " + stats.strip().replace("\n", " | "));
         }
@@ -224,7 +225,7 @@ public class KarafChaosProcessIT {
         KarafNode node = byName.get(victim);
         if (writers.contains(victim)) {
             // what this incarnation sent is counted now: a dead node cannot be asked
-            writesOfDeadIncarnations += counter(node.client("kv:stats"), "sent");
+            writesOfDeadIncarnations += KvStats.counter(node.client("kv:stats"), "sent");
         }
         node.kill9();
         kills++;
@@ -398,14 +399,5 @@ public class KarafChaosProcessIT {
 
     private static long seconds(long t0) {
         return Duration.ofNanos(System.nanoTime() - t0).toSeconds();
-    }
-
-    /** a counter line of kv:stats, e.g. "applied:       24000" */
-    private static long counter(String kvStats, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ":\\s+(\\d+)\\s*$").matcher(kvStats);
-        if (!m.find()) {
-            throw new IllegalStateException("no '" + name + ":' line in " + kvStats);
-        }
-        return Long.parseLong(m.group(1));
     }
 }

@@ -10,12 +10,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.After;
 import org.junit.Test;
 import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.KvStats;
 
 /**
  * Three real Karaf processes from copies of the built distribution form one
@@ -172,24 +172,24 @@ public class MultiNodeProcessIT {
         assertEquals("every node still runs levels 1 and 2", rolled, n3.nodeList());
 
         // a few more writes at level 2, then stop the writers and count what they sent
-        long atAdjust = counter(n1.client("kv:stats"), "sent");
-        Await.until("n1 writing at level 2", STATUS_TIMEOUT, () -> counter(n1.client("kv:stats"), "sent"),
+        long atAdjust = KvStats.counter(n1.client("kv:stats"), "sent");
+        Await.until("n1 writing at level 2", STATUS_TIMEOUT, () -> KvStats.counter(n1.client("kv:stats"), "sent"),
                 n -> n >= atAdjust + LOAD_RATE);
         long total = 0;
         for (KarafNode writer : List.of(n1, n2)) {
             String stop = writer.client("kv:load --stop");
             assertTrue(writer.name + " kv:load --stop: " + stop, stop.contains("load: stopped"));
-            total += counter(writer.client("kv:stats"), "sent");
+            total += KvStats.counter(writer.client("kv:stats"), "sent");
         }
         System.out.println("MultiNodeProcessIT: " + total + " writes in group kv");
         for (KarafNode node : nodes) {
             long expected = total;
             String stats = Await.until(node.name + " applied all " + total + " writes", STATUS_TIMEOUT,
-                    () -> node.client("kv:stats"), out -> counter(out, "applied") == expected);
-            assertEquals(node.name + ": " + stats, total, counter(stats, "entries"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "lost"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "duplicated"));
-            assertEquals(node.name + ": " + stats, 0, counter(stats, "reordered"));
+                    () -> node.client("kv:stats"), out -> KvStats.counter(out, "applied") == expected);
+            assertEquals(node.name + ": " + stats, total, KvStats.counter(stats, "entries"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "lost"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "duplicated"));
+            assertEquals(node.name + ": " + stats, 0, KvStats.counter(stats, "reordered"));
             assertTrue(node.name + " not at level 2: " + stats, stats.contains(", level 2, epoch 2,"));
         }
         String verified = n1.client("kv:verify");
@@ -228,21 +228,12 @@ public class MultiNodeProcessIT {
                 rolled::equals));
         assertTrue("n3 healed by the direct install: " + n3.log(), n3.log().contains(
                 "healing level 2: installed cutover-infra/2.0.0 directly"));
-        assertEquals("kv: " + n3.client("kv:stats"), total, counter(n3.client("kv:stats"), "entries"));
+        assertEquals("kv: " + n3.client("kv:stats"), total, KvStats.counter(n3.client("kv:stats"), "entries"));
 
         n2.kill9();
         Map<String, String> after = Await.until("n2 PARTITIONED after SIGKILL", STATUS_TIMEOUT, n1::nodeList,
                 list -> list.get("n2") != null && list.get("n2").startsWith("PARTITIONED"));
         assertEquals("ACTIVE 1, 2", after.get("n1"));
         assertEquals("ACTIVE 1, 2", after.get("n3"));
-    }
-
-    /** a counter line of kv:stats, e.g. "applied:       24000" */
-    private static long counter(String kvStats, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ":\\s+(\\d+)\\s*$").matcher(kvStats);
-        if (!m.find()) {
-            throw new IllegalStateException("no '" + name + ":' line in " + kvStats);
-        }
-        return Long.parseLong(m.group(1));
     }
 }
