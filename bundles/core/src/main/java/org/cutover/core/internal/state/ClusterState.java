@@ -293,6 +293,7 @@ public final class ClusterState {
             return Result.of(List.of());
         }
         node.status = NodeStatus.INACTIVE;
+        dryRunCannotReach(node, rolloutStart());
         return Result.of(removeMembersOf(bye.node(), Reason.LEAVE));
     }
 
@@ -317,6 +318,7 @@ public final class ClusterState {
             } else if (n.status == NodeStatus.ACTIVE) {
                 n.status = NodeStatus.PARTITIONED;
                 changes.addAll(removeMembersOf(n.name, Reason.FAILURE));
+                dryRunCannotReach(n, rolloutStart());
             }
         }
         return Result.of(changes);
@@ -482,7 +484,28 @@ public final class ClusterState {
         history.record("upgrade-" + u.id(), new AdjustRecord(Instant.ofEpochMilli(u.atMillis()),
                 rollout.startedBy, List.of(), 0, 0, 0, null, rollout.label() + (u.dryRun() ? "" : "_STARTED") + ": "
                 + u.feature() + " on " + order));
+        for (NodeRecord n : nodes.values()) {
+            dryRunCannotReach(n, u.atMillis());
+        }
         return Result.NOTHING;
+    }
+
+    /** entries without a time of their own (a goodbye, a view) mark a dry run's parts with its start */
+    private long rolloutStart() {
+        return rollout == null ? 0 : rollout.startedAtMillis;
+    }
+
+    /** a dry run's report names a node that is stopped or cut off instead of waiting for it */
+    private void dryRunCannotReach(NodeRecord n, long atMillis) {
+        if (rollout == null || n.status == NodeStatus.ACTIVE) {
+            return;
+        }
+        UpgradeStatus.State before = rollout.state;
+        rollout.unreachable(n.name, n.status == NodeStatus.INACTIVE
+                ? "NODE_INACTIVE: " + n.name + " is stopped, so it simulates nothing; an upgrade would wait for it"
+                : "GROUP_PARTITIONED: " + n.name + " is cut off from the majority, so it simulates nothing; an upgrade"
+                        + " would wait for it", atMillis, nodes.keySet());
+        recordEnd(before, atMillis);
     }
 
     /** a node reports its part of the running upgrade; when it ends, the history says how */
@@ -512,13 +535,20 @@ public final class ClusterState {
                 }
             }
         }
-        if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
-            history.record("upgrade-end-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(p.atMillis()),
-                    rollout.startedBy, List.of(), 0, 0, 0, null, rollout.label() + "_" + rollout.state + ": "
-                    + rollout.feature
-                    + (rollout.state == UpgradeStatus.State.FAILED ? " on " + p.node() + ": " + p.detail() : "")));
-        }
+        recordEnd(before, p.atMillis());
         return Result.NOTHING;
+    }
+
+    /** the history's line when the rollout ended just now; a failure names the first node that failed, in order */
+    private void recordEnd(UpgradeStatus.State before, long atMillis) {
+        if (before == UpgradeStatus.State.RUNNING && rollout.state != before) {
+            String detail = rollout.state == UpgradeStatus.State.FAILED
+                    ? rollout.toStatus().nodes().stream().filter(n -> n.phase() == UpgradeStatus.Phase.FAILED)
+                            .findFirst().map(n -> " on " + n.node() + ": " + n.detail()).orElse("") : "";
+            history.record("upgrade-end-" + rollout.id, new AdjustRecord(Instant.ofEpochMilli(atMillis),
+                    rollout.startedBy, List.of(), 0, 0, 0, null, rollout.label() + "_" + rollout.state + ": "
+                    + rollout.feature + detail));
+        }
     }
 
     /** an operator stops the running upgrade where it is */

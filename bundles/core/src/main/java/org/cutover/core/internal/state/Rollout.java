@@ -152,6 +152,21 @@ final class Rollout {
         }
     }
 
+    /**
+     * A dry run cannot wait for a node that is not there: a node that is stopped or cut off when the dry run starts
+     * (or while it runs) fails it with why, so that the report ends and names it; a real upgrade waits for it.
+     */
+    void unreachable(String node, String why, long atMillis, Set<String> defined) {
+        Part p = parts.get(node);
+        if (!dryRun || state != State.RUNNING || p == null || done(p.phase) || p.phase == Phase.FAILED) {
+            return;
+        }
+        p.phase = Phase.FAILED;
+        p.detail = why;
+        p.atMillis = atMillis;
+        settle(defined);
+    }
+
     void abort(String by) {
         state = State.ABORTED;
         endedBy = by;

@@ -294,4 +294,32 @@ public class RolloutTest {
         assertEquals(java.util.Optional.empty(), copy.karFor("cutover-infra/2.0.0"));
         assertArrayEquals(snapshot, ClusterStateTest.snapshot(copy));
     }
+
+    @Test
+    public void aDryRunNamesNodesThatAreStoppedOrCutOffInsteadOfWaitingForThem() {
+        ClusterState s = ClusterStateTest.threeNodes();
+        s.goodbye(new org.cutover.core.internal.wire.Envelope.Goodbye("n3"));
+        assertTrue(s.upgradeStart(start("u1", 1, true)).accepted());
+        assertEquals(Phase.FAILED, phases(s).get("n3"));
+        assertTrue(s.upgrade().orElseThrow().nodes().get(2).detail(), s.upgrade().orElseThrow().nodes().get(2)
+                .detail().startsWith("NODE_INACTIVE: n3 is stopped, so it simulates nothing"));
+        assertEquals("the others still simulate", State.RUNNING, s.upgrade().orElseThrow().state());
+        assertTrue(report(s, "u1", "n1", Phase.INSTALLING).accepted());
+        // n2 is cut off while n1 simulates
+        assertTrue(s.viewChanged(new ViewChanged(1, 9, List.of("u-n1", "u-n3"))).accepted());
+        assertEquals(Phase.FAILED, phases(s).get("n2"));
+        assertTrue(report(s, "u1", "n1", Phase.SIMULATED).accepted());
+        UpgradeStatus done = s.upgrade().orElseThrow();
+        assertEquals("every node answered or was named: the report ends", State.FAILED, done.state());
+        assertTrue(done.nodes().get(1).detail(), done.nodes().get(1).detail().startsWith("GROUP_PARTITIONED: n2"));
+        List<String> outcomes = s.history(java.util.Optional.empty()).stream().map(r -> r.outcome()).toList();
+        assertTrue(outcomes.toString(), outcomes.get(outcomes.size() - 1).startsWith(
+                "UPGRADE_DRY_RUN_FAILED: cutover-infra/2.0.0 on n2: GROUP_PARTITIONED"));
+
+        // an upgrade (not a dry run) waits for the stopped node instead
+        ClusterState real = ClusterStateTest.threeNodes();
+        real.goodbye(new org.cutover.core.internal.wire.Envelope.Goodbye("n3"));
+        assertTrue(real.upgradeStart(start("u2", 1, false)).accepted());
+        assertEquals(Phase.WAITING, phases(real).get("n3"));
+    }
 }
