@@ -58,7 +58,6 @@ public final class KvStoreComponent implements KvStore {
     private final Loader loader = new Loader(this::put);
     private final Object sendLock = new Object();
     private final CountDownLatch closing = new CountDownLatch(1);
-    private final Thread joiner;
 
     private volatile Group group;
     private volatile String joinStatus = "joining";
@@ -74,9 +73,31 @@ public final class KvStoreComponent implements KvStore {
         this.groupService = groupService;
         this.batches = batches;
         this.retryDelay = retryDelay;
-        this.joiner = new Thread(this::joinUntilIn, "cutover-kv-join");
+        startJoining();
+    }
+
+    private void startJoining() {
+        Thread joiner = new Thread(this::joinUntilIn, "cutover-kv-join");
         joiner.setDaemon(true);
         joiner.start();
+    }
+
+    /**
+     * The cluster removed this store's member (its node was cut off from the majority, or could not run the
+     * group's level): it joins again, and takes the map from a member as of its new join position, as after a
+     * restart. Runs off the delivery thread.
+     */
+    private void rejoin(Group removed, MembershipChange why) {
+        synchronized (this) {
+            if (group != removed || closing.getCount() == 0) {
+                return;
+            }
+            group = null;
+            joinStatus = "joining again: member " + removed.self().id() + " was removed (" + why.reason() + ")";
+        }
+        LOG.log(System.Logger.Level.WARNING, "member " + removed.self() + " of group " + GROUP + " was removed ("
+                + why.reason() + "); joining again");
+        startJoining();
     }
 
     private void joinUntilIn() {
@@ -92,6 +113,9 @@ public final class KvStoreComponent implements KvStore {
                     }
                     group = g;
                     joinStatus = null;
+                }
+                synchronized (sendLock) {
+                    nextCounter = 1; // a new member: its writes count from 1 again
                 }
                 LOG.log(System.Logger.Level.INFO, "joined group " + GROUP + " as " + g.self() + " at level "
                         + g.level() + ", epoch " + g.epoch());
@@ -297,6 +321,14 @@ public final class KvStoreComponent implements KvStore {
             LOG.log(System.Logger.Level.INFO, "group " + change.group() + ": " + change.reason() + " "
                     + change.members() + " level " + change.fromLevel() + " -> " + change.toLevel() + ", epoch "
                     + change.epoch());
+            Group g = group;
+            if (g != null && (change.reason() == MembershipChange.Reason.FAILURE
+                    || change.reason() == MembershipChange.Reason.NODE_INCAPABLE)
+                    && change.members().contains(g.self())) {
+                Thread t = new Thread(() -> rejoin(g, change), "cutover-kv-rejoin");
+                t.setDaemon(true);
+                t.start();
+            }
         }
     }
 

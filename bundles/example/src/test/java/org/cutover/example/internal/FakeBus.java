@@ -22,6 +22,7 @@ import org.cutover.api.GroupListener;
 import org.cutover.api.GroupService;
 import org.cutover.api.InfraFunction;
 import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
 import org.cutover.api.ReasonCode;
 import org.cutover.api.RequestResult;
 
@@ -78,6 +79,17 @@ public final class FakeBus {
     /** the store's way to batches on this bus (the real one goes through infra 3.0.0's service) */
     public AtomicBatches batches() {
         return (group, payloads) -> ((FakeGroup) group).sendBatch(payloads);
+    }
+
+    /** the cluster removes the member as it does a node's members when the node is cut off: every member hears it */
+    public synchronized void fail(Member member) {
+        MembershipChange change = new MembershipChange(MembershipChange.Reason.FAILURE, "kv", List.of(member), level,
+                level, epoch, "");
+        List<FakeGroup> all = new ArrayList<>(members);
+        members.removeIf(m -> m.self.equals(member));
+        for (FakeGroup m : all) {
+            m.listener.onMembershipChange(change);
+        }
     }
 
     /** delivers to one member only: what a fault would do, to make maps differ */

@@ -99,6 +99,26 @@ public class KvStoreComponentTest {
     }
 
     @Test
+    public void aStoreWhoseMemberTheClusterRemovedJoinsAgainAndCountsItsWritesFromOne() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        b.put("k", "1");
+        b.put("k", "2");
+        Member removed = bus.members().get(1);
+        bus.fail(removed);
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!b.stats().joined() || bus.members().size() < 2) {
+            assertTrue("joined again within " + DEADLINE + ": " + b.stats(), System.nanoTime() < deadline);
+            Thread.sleep(5);
+        }
+        assertFalse("a new member", bus.members().contains(removed));
+        b.put("k", "3");
+        assertEquals(Optional.of("3"), a.get("k"));
+        assertEquals("the new member's writes count from 1: nothing looks lost", 0, a.stats().counters().lost());
+        assertEquals(3, b.stats().sent());
+    }
+
+    @Test
     public void verifyFindsAMemberWhoseMapDiffers() throws Exception {
         KvStoreComponent a = joined("node1");
         KvStoreComponent b = joined("node2");
