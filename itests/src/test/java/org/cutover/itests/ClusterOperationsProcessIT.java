@@ -69,7 +69,7 @@ public class ClusterOperationsProcessIT {
                     formed::equals);
         }
         for (KarafNode node : NODES) {
-            node.client("feature:install cutover-example");
+            node.installFeature("cutover-example");
         }
         awaitKvMembers(n1, "n1", "n2", "n3");
         assertEquals("1 1", levelAndEpoch(n1));
@@ -85,7 +85,7 @@ public class ClusterOperationsProcessIT {
     @Test
     public void a_adjustIsRefusedWithNodeIncapableWhileOneNodeLacksInfra2() {
         for (KarafNode node : List.of(n1, n2)) {
-            node.client("feature:install cutover-infra/2.0.0");
+            node.installFeature("cutover-infra/2.0.0");
             Await.until(node.name + " announcing levels 1, 2", STATUS_TIMEOUT, n2::nodeList,
                     list -> "ACTIVE 1, 2".equals(list.get(node.name)));
         }

@@ -77,7 +77,7 @@ public class InfraThreeKarProcessIT {
         Map<String, String> formed = Map.of("n1", "ACTIVE 1", "n2", "ACTIVE 1", "n3", "ACTIVE 1");
         Await.until("n1, n2, n3 ACTIVE at level 1", FORM_TIMEOUT, n1::nodeList, formed::equals);
         for (KarafNode node : nodes) {
-            node.client("feature:install cutover-example");
+            node.installFeature("cutover-example");
         }
         Await.until("group kv with a member on each node", STATUS_TIMEOUT, () -> n1.client("cluster:group-list"),
                 out -> out.contains("n1#") && out.contains("n2#") && out.contains("n3#"));

@@ -132,7 +132,7 @@ public class KarafChaosProcessIT {
                         list -> list.getOrDefault(started, "").startsWith("ACTIVE"));
             }
         }
-        parallel(node -> node.client("feature:install cutover-example"));
+        parallel(node -> node.installFeature("cutover-example"));
         converge("boot");
         String held = nodes.get(0).client("cluster:version-hold on kv");
         assertTrue(held, held.startsWith("held kv"));

@@ -75,7 +75,7 @@ public class MultiNodeProcessIT {
 
         // the example store joins group kv on every node
         for (KarafNode node : nodes) {
-            node.client("feature:install cutover-example");
+            node.installFeature("cutover-example");
         }
         Await.until("group kv at level 1 with a member on each node", STATUS_TIMEOUT, () -> n1.client("cluster:group-list"),
                 out -> out.matches("(?s).*kv\\s*\\|\\s*1\\s*\\|.*n1#\\d+.*") && out.contains("n2#") && out.contains("n3#"));

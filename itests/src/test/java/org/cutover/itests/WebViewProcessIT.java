@@ -60,18 +60,18 @@ public class WebViewProcessIT {
         Map<String, String> formed = Map.of("n1", "ACTIVE 1", "n2", "ACTIVE 1", "n3", "ACTIVE 1");
         Await.until("n1, n2, n3 ACTIVE at level 1", FORM_TIMEOUT, n1::nodeList, formed::equals);
         for (KarafNode node : NODES) {
-            node.client("feature:install cutover-example");
+            node.installFeature("cutover-example");
         }
         Await.until("group kv with a member on each node", STATUS_TIMEOUT, () -> kvRow(n1),
                 row -> row != null && row.contains("n1#") && row.contains("n2#") && row.contains("n3#"));
         String held = n1.client("cluster:version-hold on kv");
         assertTrue(held, held.startsWith("held kv"));
         for (KarafNode node : NODES) {
-            node.client("feature:install cutover-infra/2.0.0");
+            node.installFeature("cutover-infra/2.0.0");
         }
         Map<String, String> capable = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
         Await.until("every node announcing levels 1, 2", STATUS_TIMEOUT, n1::nodeList, capable::equals);
-        n1.client("feature:install cutover-web");
+        n1.installFeature("cutover-web");
         Await.until("the web view answering on n1's loopback port " + n1.httpPort, STATUS_TIMEOUT,
                 () -> status("http://127.0.0.1:" + n1.httpPort + "/cutover/"), s -> s == 200);
         browser = new Chromium(root.resolve("screenshots"));

@@ -44,7 +44,7 @@ final class Demo {
         step("2. install the example application (group kv) on each node");
         t = System.nanoTime();
         for (KarafNode n : nodes) {
-            n.shell("feature:install cutover-example").orThrow(n.name);
+            n.installFeature("cutover-example");
         }
         LocalCluster.await("group kv with a member on each node", cluster.timeouts().poll(),
                 () -> LocalCluster.group(n1, "kv").map(g -> nodes.stream().allMatch(n -> g.hasMemberOn(n.name)))

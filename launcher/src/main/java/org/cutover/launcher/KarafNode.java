@@ -43,6 +43,9 @@ public final class KarafNode implements AutoCloseable {
     /** how long a command waits for the node's ssh server (bin/client's -r 30 -d 1) */
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     private static final String PORTS_FILE = "ports";
+    /** where a node on a private network runs: its address and namespace ({@link #placeOn}) */
+    private static final String NETWORK_FILE = "network";
+    private static final String LOOPBACK = "127.0.0.1";
 
     public final String name;
     public final Path home;
@@ -57,6 +60,10 @@ public final class KarafNode implements AutoCloseable {
     private String password;
     private String extraJavaOpts = "";
     private Process process;
+    /** the address the node binds and is reached at: loopback, or its own on a private network */
+    private String address = LOOPBACK;
+    /** the network namespace the node runs in, or null (the machine's own network) */
+    private String namespace;
 
     private KarafNode(String name, Path home, Map<String, Integer> ports) {
         this.name = name;
@@ -125,6 +132,15 @@ public final class KarafNode implements AutoCloseable {
         }
         Map<String, Integer> ports = readPorts(file);
         KarafNode node = new KarafNode(home.getFileName().toString(), home, ports);
+        Path network = home.resolve(NETWORK_FILE);
+        if (Files.isRegularFile(network)) {
+            Properties p = new Properties();
+            try (var in = Files.newBufferedReader(network, StandardCharsets.UTF_8)) {
+                p.load(in);
+            }
+            node.address = p.getProperty("address", LOOPBACK);
+            node.namespace = p.getProperty("namespace");
+        }
         Path passwordFile = home.getParent().resolve("admin.password");
         if (Files.exists(passwordFile)) {
             node.password = adminPassword(home.getParent());
@@ -241,7 +257,7 @@ public final class KarafNode implements AutoCloseable {
                 "-Djava.net.preferIPv4Stack=true",
                 "-Dcutover.node.name=" + name,
                 "-Dcutover.cluster.name=" + clusterName,
-                "-Dcutover.bind_addr=127.0.0.1",
+                "-Dcutover.bind_addr=" + address,
                 "-Dcutover.bind_port=" + jgroupsPort,
                 "-Dcutover.initial_hosts=" + all.stream().map(KarafNode::hostAndPort).collect(Collectors.joining(",")),
                 "-Dcutover.members=" + all.stream().map(n -> n.name).collect(Collectors.joining(",")));
@@ -249,7 +265,35 @@ public final class KarafNode implements AutoCloseable {
     }
 
     public String hostAndPort() {
-        return "127.0.0.1[" + jgroupsPort + "]";
+        return address + "[" + jgroupsPort + "]";
+    }
+
+    /**
+     * Puts the node on a private network, as on a machine of its own: it runs in network namespace {@code ns}, binds
+     * JGroups, ssh and JMX to {@code address}, and is reached there (recorded in the folder for later runs)
+     */
+    public void placeOn(String nodeAddress, String ns) throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException(name + " is running; stop it first");
+        }
+        setCfg("etc/org.apache.karaf.shell.cfg", Map.of("sshHost", nodeAddress));
+        setCfg("etc/org.apache.karaf.management.cfg", Map.of("rmiRegistryHost", nodeAddress, "rmiServerHost",
+                nodeAddress));
+        Path aside = home.resolve(NETWORK_FILE + ".tmp");
+        Files.write(aside, List.of("address=" + nodeAddress, "namespace=" + ns), StandardCharsets.UTF_8);
+        Files.move(aside, home.resolve(NETWORK_FILE), StandardCopyOption.ATOMIC_MOVE);
+        this.address = nodeAddress;
+        this.namespace = ns;
+    }
+
+    /** the address the node binds and is reached at */
+    public String address() {
+        return address;
+    }
+
+    /** the network namespace the node runs in, if it is on a private network */
+    public Optional<String> namespace() {
+        return Optional.ofNullable(namespace);
     }
 
     /** starts {@code bin/karaf server} as a child of this JVM, output in console.log */
@@ -272,6 +316,9 @@ public final class KarafNode implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         if (detached) {
             cmd.add("setsid");
+        }
+        if (namespace != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", namespace));
         }
         cmd.addAll(List.of(home.resolve("bin/karaf").toString(), "server"));
         File console = home.resolve("console.log").toFile();
@@ -375,7 +422,7 @@ public final class KarafNode implements AutoCloseable {
         }
         long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
         while (true) {
-            try (SshSession session = SshSession.withKey(sshPort, user, home.getParent().resolve("admin.key"))) {
+            try (SshSession session = SshSession.withKey(address, sshPort, user, home.getParent().resolve("admin.key"))) {
                 return session.exec(command, timeout, live);
             } catch (SshSession.CommandTimeoutException e) {
                 throw new CommandFailedException(name + ": " + e.getMessage(), e);
@@ -391,6 +438,22 @@ public final class KarafNode implements AutoCloseable {
 
     public ShellResult shell(String command) {
         return shell(command, COMMAND_TIMEOUT);
+    }
+
+    /**
+     * {@code feature:install FEATURE}, once the node has the command: a node that booted a moment ago registers
+     * the features commands a few seconds after it is in the cluster ("Command not found: feature:install", seen
+     * in CI). Fails with the node's answer otherwise.
+     */
+    public String installFeature(String feature) {
+        long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+        while (true) {
+            ShellResult r = shell("feature:install " + feature);
+            if (r.succeeded() || !r.output().contains("Command not found") || System.nanoTime() > deadline) {
+                return r.orThrow(name);
+            }
+            sleep(Duration.ofSeconds(1));
+        }
     }
 
     /** runs one shell command; its output and error output whatever its exit status (the ITs read both) */

@@ -38,13 +38,20 @@ public final class SshSession implements AutoCloseable {
 
     private final ClientSession session;
 
+    private static final String LOOPBACK = "127.0.0.1";
+
     private SshSession(ClientSession session) {
         this.session = session;
     }
 
     /** logs in with a password; an IOException (an SshException) if the node refuses it */
     public static SshSession withPassword(int port, String user, String password) throws IOException {
-        ClientSession session = connect(port, user);
+        return withPassword(LOOPBACK, port, user, password);
+    }
+
+    /** as {@link #withPassword(int, String, String)}, to a node at {@code host} */
+    public static SshSession withPassword(String host, int port, String user, String password) throws IOException {
+        ClientSession session = connect(host, port, user);
         try {
             session.addPasswordIdentity(password);
             session.auth().verify(LOGIN_TIMEOUT);
@@ -57,7 +64,12 @@ public final class SshSession implements AutoCloseable {
 
     /** logs in with the private key in {@code keyFile} (OpenSSH format, see {@link #newKey}) */
     public static SshSession withKey(int port, String user, Path keyFile) throws IOException {
-        ClientSession session = connect(port, user);
+        return withKey(LOOPBACK, port, user, keyFile);
+    }
+
+    /** as {@link #withKey(int, String, Path)}, to a node at {@code host} */
+    public static SshSession withKey(String host, int port, String user, Path keyFile) throws IOException {
+        ClientSession session = connect(host, port, user);
         try {
             session.setKeyIdentityProvider(new FileKeyPairProvider(keyFile));
             session.auth().verify(LOGIN_TIMEOUT);
@@ -68,8 +80,8 @@ public final class SshSession implements AutoCloseable {
         }
     }
 
-    private static ClientSession connect(int port, String user) throws IOException {
-        return client().connect(user, "127.0.0.1", port).verify(LOGIN_TIMEOUT).getSession();
+    private static ClientSession connect(String host, int port, String user) throws IOException {
+        return client().connect(user, host, port).verify(LOGIN_TIMEOUT).getSession();
     }
 
     private static synchronized SshClient client() {
