@@ -21,15 +21,21 @@ public final class Cutover {
     static final String USAGE = String.join("\n",
             "usage: ./cutover COMMAND [ARGS]",
             "",
-            "  start [N]                    start N nodes (default 3; existing nodes are reused), return",
-            "                               when all of them are ACTIVE in one view",
+            "  start [N] [--hosts]          start N nodes (default 3; existing nodes are reused), return",
+            "                               when all of them are ACTIVE in one view; --hosts: each node in",
+            "                               a network namespace with its own address on a private bridge",
+            "                               (root, iproute2), as on machines of their own",
+            "  net partition A,B C[,D] ...  cut the private network between the sides (nodes by number or",
+            "                               name; a node on no side keeps every path)",
+            "  net heal                     remove every cut",
+            "  net status                   each node's address and what it is cut off from",
             "  status                       per node: running, pid, ports; node and group list",
             "  shell NODE 'COMMAND'         run a Karaf command on NODE (node1, 2, ...) over ssh;",
             "                               the exit status is the command's",
             "  upgrade [OPTIONS] FEATURE/VERSION",
             "                               cluster:upgrade from node1 (or --on NODE) with live progress,",
             "                               e.g. cutover-infra/2.0.0; OPTIONS as cluster:upgrade's",
-            "                               (--dry-run, --retire, --parallel N, --abort)",
+            "                               (--dry-run, --retire, --kar FILE, --parallel N, --abort)",
             "  upgrade-status               cluster:upgrade-status as node1 sees it",
             "  stop [NODE]                  orderly stop of NODE, or of every node",
             "  kill NODE                    kill -9 NODE (the others see it PARTITIONED)",
@@ -38,7 +44,8 @@ public final class Cutover {
             "                               until it is back in the view and its kv member (if any) rejoined",
             "  demo                         the rolling upgrade end to end on a fresh 3-node cluster under",
             "                               kv load, with a timed report",
-            "  clean                        stop every node and remove run/ (or CUTOVER_RUN)",
+            "  clean                        stop every node and remove run/ (or CUTOVER_RUN) and the",
+            "                               private network, if any",
             "",
             "Every node gets the admin user karaf: its password (run/admin.password) for JMX and the web",
             "view, its ssh key (run/admin.key) for ssh -i run/admin.key -p PORT karaf@127.0.0.1.",
@@ -112,6 +119,8 @@ public final class Cutover {
                 return start(rest);
             case "status":
                 return status();
+            case "net":
+                return net(rest);
             case "shell":
                 return shell(rest);
             case "upgrade":
@@ -141,13 +150,49 @@ public final class Cutover {
     }
 
     private int start(List<String> args) throws IOException {
-        if (args.size() > 1 || !args.isEmpty() && !args.get(0).matches("[1-9][0-9]*")) {
+        List<String> rest = new ArrayList<>(args);
+        boolean hosts = rest.remove("--hosts");
+        if (rest.size() > 1 || !rest.isEmpty() && !rest.get(0).matches("[1-9][0-9]*")) {
             throw new UsageException("start: not a node count: " + String.join(" ", args));
         }
-        int count = args.isEmpty() ? 3 : Integer.parseInt(args.get(0));
+        int count = rest.isEmpty() ? 3 : Integer.parseInt(rest.get(0));
         long t0 = System.nanoTime();
-        List<KarafNode> nodes = cluster.start(count, out::println);
+        List<KarafNode> nodes = cluster.start(count, hosts, out::println);
         out.printf("all %d nodes ACTIVE in one view (%.1f s)%n", nodes.size(), (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    /** partitions, heals and shows the private network of nodes started with --hosts */
+    private int net(List<String> args) throws IOException {
+        if (args.isEmpty()) {
+            throw new UsageException("net: partition A,B C | heal | status");
+        }
+        PrivateNetwork network = cluster.network().orElseThrow(() -> new UsageException("net: the nodes in "
+                + cluster.root() + " run on loopback; ./cutover start N --hosts puts them on a private network"));
+        switch (args.get(0)) {
+            case "partition" -> {
+                if (args.size() < 3) {
+                    throw new UsageException("net partition: name two sides or more, e.g. 1,2 3");
+                }
+                List<List<String>> sides = new ArrayList<>();
+                for (String side : args.subList(1, args.size())) {
+                    List<String> names = new ArrayList<>();
+                    for (String node : side.split(",")) {
+                        names.add(cluster.node(node).name);
+                    }
+                    sides.add(names);
+                }
+                network.partition(sides);
+                out.println("partitioned: " + sides.stream().map(s -> String.join(",", s))
+                        .collect(java.util.stream.Collectors.joining(" | ")));
+            }
+            case "heal" -> {
+                network.heal();
+                out.println("healed: every node reaches every node");
+            }
+            case "status" -> out.print(network.status());
+            default -> throw new UsageException("net: partition A,B C | heal | status, not " + args.get(0));
+        }
         return 0;
     }
 
@@ -157,13 +202,14 @@ public final class Cutover {
             out.println("no nodes (./cutover start)");
             return 0;
         }
-        out.printf("%-7s %-8s %-8s %-8s %-6s %-6s %s%n", "NODE", "STATE", "PID", "JGROUPS", "SSH", "HTTP", "RMI");
+        out.printf("%-7s %-8s %-8s %-14s %-8s %-6s %-6s %s%n", "NODE", "STATE", "PID", "ADDRESS", "JGROUPS", "SSH",
+                "HTTP", "RMI");
         Optional<KarafNode> seer = Optional.empty();
         for (KarafNode n : nodes) {
             Optional<Long> pid = n.pid();
-            out.printf("%-7s %-8s %-8s %-8d %-6d %-6d %d/%d%n", n.name, pid.isPresent() ? "running" : "stopped",
-                    pid.map(String::valueOf).orElse("-"), n.jgroupsPort, n.sshPort, n.httpPort, n.rmiRegistryPort,
-                    n.rmiServerPort);
+            out.printf("%-7s %-8s %-8s %-14s %-8d %-6d %-6d %d/%d%n", n.name, pid.isPresent() ? "running" : "stopped",
+                    pid.map(String::valueOf).orElse("-"), n.address(), n.jgroupsPort, n.sshPort, n.httpPort,
+                    n.rmiRegistryPort, n.rmiServerPort);
             if (seer.isEmpty() && pid.isPresent()) {
                 seer = Optional.of(n);
             }

@@ -25,6 +25,8 @@ import org.cutover.launcher.ClusterTables.NodeRow;
  */
 public final class LocalCluster {
 
+    private static final String NETWORK_FILE = "private-network";
+
     private static final Pattern NODE_NAME = Pattern.compile("node[1-9][0-9]*");
 
     private final Path root;
@@ -100,14 +102,35 @@ public final class LocalCluster {
 
     /** node1..node{count}: unpacks the missing ones, starts those not running; returns when all are in one view */
     public List<KarafNode> start(int count, Progress out) throws IOException {
+        return start(count, false, out);
+    }
+
+    /**
+     * as {@link #start(int, Progress)}; with {@code hosts} every node runs as on a machine of its own: in a
+     * network namespace with its own address on the cluster's private bridge ({@link PrivateNetwork}), made once
+     * for the folder and removed by {@link #clean}
+     */
+    public List<KarafNode> start(int count, boolean hosts, Progress out) throws IOException {
         Files.createDirectories(root);
+        Optional<PrivateNetwork> net = network();
+        if (hosts && net.isEmpty() && !nodes().isEmpty()) {
+            throw new UsageException("the nodes in " + root + " run on loopback: ./cutover clean first to start"
+                    + " them on hosts of their own");
+        }
+        if (hosts && net.isEmpty()) {
+            net = Optional.of(createNetwork(out));
+        }
         for (int i = 1; i <= count; i++) {
             String name = "node" + i;
             if (nodes().stream().noneMatch(n -> n.name.equals(name))) {
                 KarafNode node = KarafNode.unpack(name, root, distribution);
-                out.line(name + ": unpacked in " + node.home + ", jgroups " + node.jgroupsPort + ", ssh "
-                        + node.sshPort + ", rmi " + node.rmiRegistryPort + "/" + node.rmiServerPort + ", http "
-                        + node.httpPort + "; user karaf, password in " + root.resolve("admin.password"));
+                if (net.isPresent()) {
+                    node.placeOn(net.get().addNode(name, i), net.get().namespace(name));
+                }
+                out.line(name + ": unpacked in " + node.home + ", " + node.address() + ", jgroups "
+                        + node.jgroupsPort + ", ssh " + node.sshPort + ", rmi " + node.rmiRegistryPort + "/"
+                        + node.rmiServerPort + ", http " + node.httpPort + "; user karaf, password in "
+                        + root.resolve("admin.password"));
             }
         }
         List<KarafNode> all = nodes();
@@ -229,11 +252,49 @@ public final class LocalCluster {
         return false;
     }
 
-    /** stops every running node (orderly, else SIGKILL) and removes the folder */
+    /** stops every running node (orderly, else SIGKILL), removes the private network if any, and the folder */
     public void clean(Progress out) throws IOException {
         stopAll(out);
+        Optional<PrivateNetwork> net = network();
+        if (net.isPresent()) {
+            net.get().close();
+            out.line("removed network " + net.get().bridge() + " and its namespaces");
+        }
         KarafNode.deleteTree(root);
         out.line("removed " + root);
+    }
+
+    /**
+     * The private network the nodes run on, if they were started with hosts of their own: recorded in the
+     * folder ({@value #NETWORK_FILE}: its id and subnet), each node's namespace and address in the node's folder
+     */
+    public Optional<PrivateNetwork> network() throws IOException {
+        Path file = root.resolve(NETWORK_FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        java.util.Map<String, Integer> placed = new java.util.LinkedHashMap<>();
+        for (KarafNode n : nodes()) {
+            if (n.namespace().isPresent()) {
+                placed.put(n.name, Integer.parseInt(n.name.substring(4)));
+            }
+        }
+        return Optional.of(PrivateNetwork.existing(p.getProperty("id"), Integer.parseInt(p.getProperty("subnet")),
+                placed));
+    }
+
+    /** a bridge of its own for this folder's nodes: subnet 10.213.X.0/24 with X from the folder, id cutX */
+    private PrivateNetwork createNetwork(Progress out) throws IOException {
+        int subnet = 100 + Math.floorMod(root.toAbsolutePath().normalize().toString().hashCode(), 100);
+        PrivateNetwork net = new PrivateNetwork("cut" + subnet, subnet).create();
+        Files.write(root.resolve(NETWORK_FILE), List.of("id=cut" + subnet, "subnet=" + subnet),
+                StandardCharsets.UTF_8);
+        out.line("network " + net.bridge() + ": 10.213." + subnet + ".0/24, this machine at " + net.hostAddress());
+        return net;
     }
 
     /**

@@ -42,6 +42,24 @@ public final class PrivateNetwork implements AutoCloseable {
         this.subnet = subnet;
     }
 
+    /**
+     * A network made earlier, by another run of the launcher: its bridge, and the namespace and address of each
+     * node (by its index, as {@link #addNode} gave them), so that it can be cut, healed, shown and removed
+     */
+    public static PrivateNetwork existing(String id, int subnet, Map<String, Integer> nodes) {
+        PrivateNetwork net = new PrivateNetwork(id, subnet);
+        net.bridgeMade = true;
+        nodes.forEach((node, index) -> {
+            net.namespaces.add(net.namespace(node));
+            net.addresses.put(node, address(subnet, index));
+        });
+        return net;
+    }
+
+    private static String address(int subnet, int index) {
+        return "10.213." + subnet + "." + (10 + index);
+    }
+
     /** the host's address on the bridge */
     public String hostAddress() {
         return "10.213." + subnet + ".1";
@@ -78,7 +96,7 @@ public final class PrivateNetwork implements AutoCloseable {
             throw new IllegalArgumentException("a node is 1 to 8 lower-case letters or digits, index 1..200");
         }
         String ns = namespace(node);
-        String address = "10.213." + subnet + "." + (10 + index);
+        String address = address(subnet, index);
         String hostEnd = "h" + id + index;
         ip("netns", "add", ns);
         namespaces.add(ns);

@@ -1,0 +1,162 @@
+package org.cutover.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.cutover.launcher.ClusterTables;
+import org.cutover.launcher.ClusterTables.NodeRow;
+import org.cutover.launcher.KarafNode;
+import org.cutover.launcher.KvStats;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Issue 14 with {@code ./cutover} as typed: three real Karaf processes, each in a network namespace of its own
+ * with its own address on a private bridge ({@code start 3 --hosts}), form one cluster over those addresses and
+ * upgrade to infrastructure 2.0.0. The kernel cuts node3 off ({@code net partition 1,2 3}: blackhole routes): the
+ * majority sees it PARTITIONED and goes on writing, node3's write is refused GROUP_PARTITIONED. After {@code net
+ * heal} every node is ACTIVE again, node3's store joins group kv again, and every member holds the same map with
+ * nothing acknowledged lost. {@code clean} leaves no process, namespace or bridge.
+ */
+public class MultiHostProcessIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private final Path run = CutoverKarafOptions.itestDir().toPath().resolve("hosts-run").toAbsolutePath();
+    private final CutoverScript script = new CutoverScript(run);
+
+    @Test
+    public void nodesOnTheirOwnAddressesSurviveAPartitionMadeByTheKernel() throws Exception {
+        script.run("clean"); // what a failed earlier run left
+        CutoverScript.Result start = script.run("start", "3", "--hosts");
+        assertEquals(start.output(), 0, start.status());
+        Matcher network = Pattern.compile("network (cbr-cut\\d+): 10\\.213\\.(\\d+)\\.0/24").matcher(start.output());
+        assertTrue(start.output(), network.find());
+        String bridge = network.group(1);
+        String subnet = network.group(2);
+        assertTrue(start.output(), start.output().contains("all 3 nodes ACTIVE in one view"));
+        CutoverScript.Result status = script.run("status");
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(status.output(), Pattern.compile("(?m)^node" + i + "\\s+running\\s+\\d+\\s+10\\.213\\."
+                    + subnet + "\\." + (10 + i) + "\\s").matcher(status.output()).find());
+        }
+        for (int i = 1; i <= 3; i++) {
+            KarafNode.open(run.resolve("node" + i)).orElseThrow().installFeature("cutover-example");
+        }
+        CutoverScript.Result upgrade = script.run("upgrade", "cutover-infra/2.0.0");
+        assertEquals(upgrade.output(), 0, upgrade.status());
+        for (int i = 1; i <= 3; i++) {
+            int node = i;
+            Await.until("node" + i + "'s kv member at level 2", WAIT, () -> shell(node, "kv:stats"),
+                    out -> out.contains(", level 2, epoch 2, 3 members"));
+        }
+        for (int k = 0; k < 50; k++) {
+            shell(1 + k % 2, "kv:put before-" + k + " x");
+        }
+
+        long cut = System.nanoTime();
+        CutoverScript.Result partition = script.run("net", "partition", "1,2", "3");
+        assertEquals(partition.output(), 0, partition.status());
+        assertTrue(script.run("net", "status").output().contains("cut off from 10.213." + subnet + ".13"));
+        Await.until("node1 seeing node3 PARTITIONED", WAIT, () -> nodes(1),
+                rows -> rows.get("node3").startsWith("PARTITIONED"));
+        long detected = Duration.ofNanos(System.nanoTime() - cut).toMillis();
+        CutoverScript.Result minority = script.run("shell", "3", "kv:put minority x");
+        assertNotEquals("a write on the minority: " + minority.output(), 0, minority.status());
+        assertTrue(minority.output(), minority.output().contains("GROUP_PARTITIONED"));
+        // the majority writes on once it has a leader (node3 may have led the log: then the two elect one)
+        Await.until("a write on the majority", WAIT, () -> exitOf(1, "kv:put during-0 x"), exit -> exit == 0);
+        for (int k = 1; k < 50; k++) {
+            shell(1 + k % 2, "kv:put during-" + k + " x");
+        }
+
+        long heal = System.nanoTime();
+        assertEquals(0, script.run("net", "heal").status());
+        for (int i = 1; i <= 3; i++) {
+            int node = i;
+            Await.until("node" + i + " seeing every node ACTIVE", WAIT, () -> nodes(node),
+                    rows -> rows.values().stream().allMatch(r -> r.startsWith("ACTIVE")));
+        }
+        Await.until("node3's store back in kv", WAIT, () -> shell(3, "kv:stats"),
+                out -> out.contains(", 3 members"));
+        long converged = Duration.ofNanos(System.nanoTime() - heal).toMillis();
+        System.out.printf("MultiHostProcessIT: node3 PARTITIONED %d ms after the cut; every node ACTIVE and node3's"
+                + " kv member back %d ms after the heal%n", detected, converged);
+
+        shell(3, "kv:put after-0 x");
+        // every acknowledged write, each a key of its own: 50 before the cut, 50 on the majority, 1 after the heal
+        long acknowledged = KvStats.counter(shell(1, "kv:stats"), "sent") + KvStats.counter(shell(2, "kv:stats"),
+                "sent") + KvStats.counter(shell(3, "kv:stats"), "sent");
+        assertEquals(101, acknowledged);
+        for (int i = 1; i <= 3; i++) {
+            int node = i;
+            String stats = Await.until("node" + i + " holding all " + acknowledged + " writes", WAIT,
+                    () -> shell(node, "kv:stats"), out -> KvStats.counter(out, "entries") == acknowledged);
+            assertEquals(stats, 0, KvStats.counter(stats, "lost"));
+            assertEquals(stats, 0, KvStats.counter(stats, "duplicated"));
+            assertEquals(stats, 0, KvStats.counter(stats, "reordered"));
+        }
+        String verified = shell(2, "kv:verify");
+        assertTrue(verified, verified.contains("all 3 members agree"));
+
+        CutoverScript.Result clean = script.run("clean");
+        assertEquals(clean.output(), 0, clean.status());
+        assertFalse("clean removed " + run, Files.exists(run));
+        assertEquals("no node JVM left", List.of(), script.karafProcesses());
+        assertFalse("no namespace left: " + ip("netns", "list"), ip("netns", "list").contains("cut" + subnet + "-"));
+        assertFalse("no bridge left", ip("link", "show").contains(bridge));
+    }
+
+    @After
+    public void removeWhatWasStarted() throws Exception {
+        if (Files.exists(run)) {
+            script.run("clean");
+        }
+    }
+
+    private String shell(int node, String command) {
+        try {
+            CutoverScript.Result r = script.run("shell", String.valueOf(node), command);
+            if (r.status() != 0) {
+                throw new AssertionError("node" + node + ": " + command + ": " + r.output());
+            }
+            return r.output();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private int exitOf(int node, String command) {
+        try {
+            return script.run("shell", String.valueOf(node), command).status();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private Map<String, String> nodes(int node) {
+        return ClusterTables.nodes(shell(node, "cluster:node-list --no-format")).stream()
+                .collect(Collectors.toMap(NodeRow::name, r -> r.status() + " " + r.levels()));
+    }
+
+    private static String ip(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+}
