@@ -83,6 +83,19 @@ public final class NodeComponent {
                 + " passed to the stack as ${cutover.initial_hosts}")
         String initial_hosts() default "127.0.0.1[7800]";
 
+        @AttributeDefinition(name = "DNS query", description = "discovery by DNS: when set, DNS_PING with this query"
+                + " takes the place of the stack's TCPPING, e.g. _cutover._tcp.cluster.example (record type SRV) or"
+                + " nodes.cluster.example (A, every node on the bind port); empty: the stack's own discovery")
+        String dns_query() default "";
+
+        @AttributeDefinition(name = "DNS server", description = "the DNS server DNS_PING asks (host or host:port);"
+                + " empty: the machine's resolver")
+        String dns_address() default "";
+
+        @AttributeDefinition(name = "DNS record type", description = "SRV (each record names a node and its port)"
+                + " or A (addresses; every node on the same bind port)")
+        String dns_record_type() default "A";
+
         @AttributeDefinition(name = "Stack file", description = "the JGroups stack XML")
         String stack_file();
 
@@ -162,7 +175,10 @@ public final class NodeComponent {
         Map<String, String> stackValues = Map.of(
                 "cutover.bind_addr", config.bind_address(),
                 "cutover.bind_port", Integer.toString(config.bind_port()),
-                "cutover.initial_hosts", config.initial_hosts());
+                "cutover.initial_hosts", config.initial_hosts(),
+                StackFile.DNS_QUERY, config.dns_query(),
+                StackFile.DNS_ADDRESS, config.dns_address(),
+                StackFile.DNS_RECORD_TYPE, config.dns_record_type());
         EventSink events = eventAdmin == null ? EventSink.NONE
                 : (topic, props) -> eventAdmin.postEvent(new Event(topic, props));
         this.node = new ClusterNode(settings, tls, () -> tls.secure(StackFile.channel(stack, stackValues)), infra,

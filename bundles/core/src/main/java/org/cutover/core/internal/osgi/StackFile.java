@@ -20,6 +20,10 @@ import org.jgroups.conf.XmlConfigurator;
  */
 final class StackFile {
 
+    static final String DNS_QUERY = "cutover.dns_query";
+    static final String DNS_ADDRESS = "cutover.dns_address";
+    static final String DNS_RECORD_TYPE = "cutover.dns_record_type";
+
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(cutover\\.[A-Za-z0-9_.]+)(?::-?([^}]*))?}");
 
     private StackFile() {
@@ -34,7 +38,35 @@ final class StackFile {
         for (ProtocolConfiguration protocol : config.getProtocolStack()) {
             protocol.getProperties().replaceAll((attribute, value) -> substitute(value, values));
         }
+        useDnsDiscovery(config.getProtocolStack(), values);
         return new JChannel(config);
+    }
+
+    /**
+     * With a DNS query among the node's settings, DNS_PING takes the place of the stack's TCPPING: one stack file
+     * serves nodes on one machine (a fixed host list) and nodes across machines (their names in DNS). DNS_PING
+     * refuses an empty query, so it cannot sit in the file beside TCPPING for the nodes that do not use it.
+     */
+    static void useDnsDiscovery(java.util.List<ProtocolConfiguration> stack, Map<String, String> values) {
+        String query = values.getOrDefault(DNS_QUERY, "");
+        if (query.isBlank()) {
+            return;
+        }
+        for (int i = 0; i < stack.size(); i++) {
+            if (stack.get(i).getProtocolName().endsWith("TCPPING")) {
+                Map<String, String> dns = new java.util.HashMap<>();
+                dns.put("dns_query", query.strip());
+                dns.put("dns_record_type", values.getOrDefault(DNS_RECORD_TYPE, "A").strip());
+                String server = values.getOrDefault(DNS_ADDRESS, "").strip();
+                if (!server.isEmpty()) {
+                    dns.put("dns_address", server);
+                }
+                stack.set(i, new ProtocolConfiguration("dns.DNS_PING", dns));
+                return;
+            }
+        }
+        throw new IllegalArgumentException("dns.query is set, but the stack file has no TCPPING for DNS_PING to"
+                + " replace");
     }
 
     static String substitute(String value, Map<String, String> values) {
