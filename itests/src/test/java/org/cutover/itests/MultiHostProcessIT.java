@@ -25,7 +25,8 @@ import org.junit.Test;
 
 /**
  * Issue 14 with {@code ./cutover} as typed: three real Karaf processes, each in a network namespace of its own
- * with its own address on a private bridge ({@code start 3 --hosts}), form one cluster over those addresses and
+ * with its own address on a private bridge ({@code start 3 --hosts}), find each other by DNS (DNS_PING asking
+ * dnsmasq on the bridge for SRV records), form one cluster over those addresses and
  * upgrade to infrastructure 2.0.0. The kernel cuts node3 off ({@code net partition 1,2 3}: blackhole routes): the
  * majority sees it PARTITIONED and goes on writing, node3's write is refused GROUP_PARTITIONED. After {@code net
  * heal} every node is ACTIVE again, node3's store joins group kv again, and every member holds the same map with
@@ -47,6 +48,13 @@ public class MultiHostProcessIT {
         String bridge = network.group(1);
         String subnet = network.group(2);
         assertTrue(start.output(), start.output().contains("all 3 nodes ACTIVE in one view"));
+        // the nodes found each other by DNS: DNS_PING asked dnsmasq on the bridge for the SRV records
+        String dnsLog = Files.readString(run.resolve("dnsmasq.log"), StandardCharsets.UTF_8);
+        for (int i = 1; i <= 3; i++) {
+            assertTrue("node" + i + " asked the DNS: " + dnsLog, dnsLog.contains("query[SRV] _cutover._tcp.cutover.test"
+                    + " from 10.213." + subnet + "." + (10 + i)));
+        }
+        long dnsPid = Long.parseLong(Files.readString(run.resolve("dnsmasq.pid"), StandardCharsets.UTF_8).strip());
         CutoverScript.Result status = script.run("status");
         for (int i = 1; i <= 3; i++) {
             assertTrue(status.output(), Pattern.compile("(?m)^node" + i + "\\s+running\\s+\\d+\\s+10\\.213\\."
@@ -117,6 +125,7 @@ public class MultiHostProcessIT {
         assertEquals("no node JVM left", List.of(), script.karafProcesses());
         assertFalse("no namespace left: " + ip("netns", "list"), ip("netns", "list").contains("cut" + subnet + "-"));
         assertFalse("no bridge left", ip("link", "show").contains(bridge));
+        assertFalse("no DNS server left", ProcessHandle.of(dnsPid).map(ProcessHandle::isAlive).orElse(false));
     }
 
     @After

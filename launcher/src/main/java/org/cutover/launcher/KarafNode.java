@@ -264,6 +264,18 @@ public final class KarafNode implements AutoCloseable {
         return this;
     }
 
+    /**
+     * As {@link #cluster(String, List)}, but the node finds the others by DNS: DNS_PING asks {@code dnsServer} for
+     * the SRV records of {@code srvQuery} (a node and its port each) instead of a fixed TCPPING list
+     */
+    public KarafNode clusterByDns(String clusterName, List<KarafNode> all, String srvQuery, String dnsServer) {
+        cluster(clusterName, all);
+        extraJavaOpts = extraJavaOpts.replaceAll("-Dcutover\\.initial_hosts=\\S*", "")
+                + " -Dcutover.dns_query=" + srvQuery + " -Dcutover.dns_address=" + dnsServer
+                + " -Dcutover.dns_record_type=SRV";
+        return this;
+    }
+
     public String hostAndPort() {
         return address + "[" + jgroupsPort + "]";
     }

@@ -26,6 +26,11 @@ import org.cutover.launcher.ClusterTables.NodeRow;
 public final class LocalCluster {
 
     private static final String NETWORK_FILE = "private-network";
+    /** the nodes' DNS zone on a private network, served by dnsmasq on the bridge */
+    static final String DNS_DOMAIN = "cutover.test";
+    /** the SRV name DNS_PING asks for: one record per node, its name and JGroups port */
+    static final String DNS_QUERY = "_cutover._tcp." + DNS_DOMAIN;
+    private static final String DNS_PID_FILE = "dnsmasq.pid";
 
     private static final Pattern NODE_NAME = Pattern.compile("node[1-9][0-9]*");
 
@@ -135,6 +140,9 @@ public final class LocalCluster {
         }
         List<KarafNode> all = nodes();
         List<KarafNode> wanted = all.subList(0, count);
+        if (net.isPresent()) {
+            serveDns(net.get(), all, out);
+        }
         for (KarafNode node : wanted) {
             startNode(node, all, out);
         }
@@ -149,7 +157,12 @@ public final class LocalCluster {
             return;
         }
         Files.deleteIfExists(node.home.resolve("karaf.pid"));
-        node.cluster(clusterName(), all).startDetached();
+        Optional<PrivateNetwork> net = network();
+        if (net.isPresent()) {
+            node.clusterByDns(clusterName(), all, DNS_QUERY, net.get().hostAddress()).startDetached();
+        } else {
+            node.cluster(clusterName(), all).startDetached();
+        }
         out.line(node.name + ": starting (jgroups " + node.jgroupsPort + ", ssh " + node.sshPort + ")");
     }
 
@@ -255,6 +268,7 @@ public final class LocalCluster {
     /** stops every running node (orderly, else SIGKILL), removes the private network if any, and the folder */
     public void clean(Progress out) throws IOException {
         stopAll(out);
+        stopDns();
         Optional<PrivateNetwork> net = network();
         if (net.isPresent()) {
             net.get().close();
@@ -285,6 +299,63 @@ public final class LocalCluster {
         }
         return Optional.of(PrivateNetwork.existing(p.getProperty("id"), Integer.parseInt(p.getProperty("subnet")),
                 placed));
+    }
+
+    /**
+     * dnsmasq on the machine's address of the bridge, answering only for the nodes: an A record
+     * ({@code nodeN.cutover.test}) and an SRV record ({@value #DNS_QUERY}: name and JGroups port) per node, nothing
+     * forwarded. Started again whenever the nodes are started, so it knows every node of the folder. Debian:
+     * apt-get install dnsmasq.
+     */
+    private void serveDns(PrivateNetwork net, List<KarafNode> nodes, Progress out) throws IOException {
+        stopDns();
+        List<String> cmd = new ArrayList<>(List.of("dnsmasq", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                "--no-poll", "--log-queries", "--bind-interfaces", "--listen-address=" + net.hostAddress(), "--except-interface=lo",
+                "--pid-file=" + root.resolve(DNS_PID_FILE), "--log-facility=" + root.resolve("dnsmasq.log")));
+        for (KarafNode n : nodes) {
+            String host = n.name + "." + DNS_DOMAIN;
+            cmd.add("--host-record=" + host + "," + n.address());
+            cmd.add("--srv-host=" + DNS_QUERY + "," + host + "," + n.jgroupsPort);
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IOException("cannot run dnsmasq for the nodes' DNS (Debian: apt-get install dnsmasq): "
+                    + e.getMessage(), e);
+        }
+        try {
+            String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("dnsmasq did not start: " + said);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting dnsmasq", e);
+        }
+        out.line("dns: " + DNS_QUERY + " (SRV) for " + nodes.size() + " node(s) at " + net.hostAddress());
+    }
+
+    /** ends the folder's dnsmasq, if it runs */
+    private void stopDns() throws IOException {
+        Path pidFile = root.resolve(DNS_PID_FILE);
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        String pid = Files.readString(pidFile, StandardCharsets.UTF_8).strip();
+        if (pid.matches("\\d+")) {
+            Optional<ProcessHandle> dns = ProcessHandle.of(Long.parseLong(pid))
+                    .filter(h -> h.info().command().map(c -> c.endsWith("dnsmasq")).orElse(false));
+            if (dns.isPresent()) {
+                dns.get().destroy();
+                try {
+                    dns.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    dns.get().destroyForcibly();
+                }
+            }
+        }
+        Files.deleteIfExists(pidFile);
     }
 
     /** a bridge of its own for this folder's nodes: subnet 10.213.X.0/24 with X from the folder, id cutX */
