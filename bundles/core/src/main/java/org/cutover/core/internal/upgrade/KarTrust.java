@@ -19,6 +19,14 @@ public final class KarTrust {
     private KarTrust() {
     }
 
+    /** @throws IllegalStateException saying why, unless one of {@code cas} signed the KAR */
+    static void requireTrusted(Kar kar, List<X509Certificate> cas) {
+        String why = refusal(kar, cas);
+        if (why != null) {
+            throw new IllegalStateException(why);
+        }
+    }
+
     /** null when one of {@code cas} signed the KAR, else why not */
     public static String refusal(Kar kar, List<X509Certificate> cas) {
         if (kar.signature().length == 0) {

@@ -80,10 +80,7 @@ public final class LevelHealer {
             try {
                 java.util.Optional<org.cutover.core.internal.wire.Envelope.Kar> kar = node.read(s -> s.karFor(feature));
                 if (kar.isPresent()) {
-                    String untrusted = KarTrust.refusal(kar.get(), node.trustedAuthorities());
-                    if (untrusted != null) {
-                        throw new IllegalStateException(untrusted);
-                    }
+                    KarTrust.requireTrusted(kar.get(), node.trustedAuthorities());
                     LOG.log(System.Logger.Level.INFO, "healing level " + level + ": "
                             + installer.deliver(kar.get(), feature, false).detail());
                 }

@@ -147,11 +147,11 @@ public final class NodeUpgrader implements AutoCloseable {
         try {
             if (u.retire()) {
                 done = installer.uninstall(u.feature(), groupLevels(), u.dryRun());
-            } else if (kar.isPresent() && KarTrust.refusal(kar.get(), node.trustedAuthorities()) != null) {
-                throw new IllegalStateException(KarTrust.refusal(kar.get(), node.trustedAuthorities()));
             } else if (kar.isPresent() && u.dryRun()) {
+                KarTrust.requireTrusted(kar.get(), node.trustedAuthorities());
                 done = installer.deliver(kar.get(), u.feature(), true); // the feature is not known here before
             } else if (kar.isPresent()) {
+                KarTrust.requireTrusted(kar.get(), node.trustedAuthorities());
                 String delivered = installer.deliver(kar.get(), u.feature(), false).detail();
                 FeatureInstaller.Installed installed = installer.install(u.feature(), false);
                 done = new FeatureInstaller.Installed(delivered + "; " + installed.detail(), installed.levels());
