@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
@@ -153,12 +152,14 @@ public final class SshSession implements AutoCloseable {
 
     /**
      * Makes an ssh key pair: the private key at {@code file} in OpenSSH's format, readable by its owner only;
-     * returns the public key as etc/keys.properties wants it (the base64 blob).
+     * returns the public key as etc/keys.properties wants it (the base64 blob). RSA, not ECDSA: Karaf 4.4.10's
+     * PublickeyLoginModule reads an EC point's coordinates as signed numbers, so it refuses about one ECDSA key in
+     * 256 (a coordinate starting 0xff, then a byte of 0x80 or more) for good; a CI run met one (SshSessionTest).
      */
     public static String newKey(Path file) throws IOException {
         try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(3072);
             KeyPair pair = generator.generateKeyPair();
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
@@ -167,7 +168,7 @@ public final class SshSession implements AutoCloseable {
                 OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(pair, "cutover-admin", null, out);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            // "ecdsa-sha2-nistp256 AAAA...": keys.properties takes the second field
+            // "ssh-rsa AAAA...": keys.properties takes the second field
             return PublicKeyEntry.toString(pair.getPublic()).split(" ")[1];
         } catch (GeneralSecurityException e) {
             throw new IOException("could not make an ssh key: " + e, e);
