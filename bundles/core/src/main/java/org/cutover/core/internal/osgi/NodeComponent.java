@@ -96,6 +96,10 @@ public final class NodeComponent {
                 + " or A (addresses; every node on the same bind port)")
         String dns_record_type() default "A";
 
+        @AttributeDefinition(name = "DNS wait (ms)", description = "with a DNS query: how long the start waits for"
+                + " the query to name this node (records published as nodes come up) before it fails")
+        long dns_wait_ms() default 20000;
+
         @AttributeDefinition(name = "Stack file", description = "the JGroups stack XML")
         String stack_file();
 
@@ -171,6 +175,11 @@ public final class NodeComponent {
         Path tlsDir = config.tls_dir().isBlank() ? Path.of(etc == null ? "etc" : etc, "cutover-tls")
                 : Path.of(config.tls_dir());
         NodeTls tls = NodeTls.load(tlsDir, config.node_name(), NodeTls.POLL_INTERVAL);
+        java.net.InetAddress bind = NetworkPreflight.bindAddress(config.bind_address());
+        if (!config.dns_query().isBlank()) {
+            NetworkPreflight.dnsNamesThisNode(config.dns_query(), config.dns_address(), config.dns_record_type(),
+                    bind, config.bind_port(), Duration.ofMillis(config.dns_wait_ms()));
+        }
         // the stack XML refers to these: put in place by StackFile, never into system properties
         Map<String, String> stackValues = Map.of(
                 "cutover.bind_addr", config.bind_address(),

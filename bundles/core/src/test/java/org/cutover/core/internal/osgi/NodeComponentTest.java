@@ -1,5 +1,6 @@
 package org.cutover.core.internal.osgi;
 
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import org.cutover.core.internal.testing.FakeDnsServer;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -116,6 +118,73 @@ public class NodeComponentTest {
         assertTrue(m.toString(), m.toString().contains("tls.client_auth=\"NEED\""));
     }
 
+    /** a name that resolves nowhere (RFC 2606 keeps .invalid) fails the start naming bind.address */
+    @Test
+    public void aBindAddressThatDoesNotResolveNamesTheSetting() throws Exception {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new NodeComponent(
+                config(freePort(), Map.of("bind_address", "node9.cutover.invalid")), context(), null));
+        assertTrue(e.getMessage(), e.getMessage().contains("bind.address 'node9.cutover.invalid'"));
+        assertTrue(e.getMessage(), e.getMessage().contains("does not resolve"));
+    }
+
+    /**
+     * An address of another machine (TEST-NET-1, RFC 5737): JGroups' own error is "Cannot assign requested
+     * address", which the node used to report as its port being in use
+     */
+    @Test
+    public void aBindAddressOfAnotherMachineNamesTheSetting() throws Exception {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new NodeComponent(
+                config(freePort(), Map.of("bind_address", "192.0.2.1")), context(), null));
+        assertTrue(e.getMessage(), e.getMessage().contains("bind.address '192.0.2.1'"));
+        assertTrue(e.getMessage(), e.getMessage().contains("not an address of this machine"));
+        assertFalse(e.getMessage(), e.getMessage().contains("already in use"));
+    }
+
+    /** a DNS query with no records would leave the node alone in a cluster of its own: the start fails instead */
+    @Test
+    public void aDnsQueryWithNoRecordsFailsTheStartNamingTheQuery() throws Exception {
+        try (FakeDnsServer dns = new FakeDnsServer().a("node1.cutover.test", "127.0.0.1")) {
+            int port = freePort();
+            long start = System.nanoTime();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new NodeComponent(
+                    config(port, dnsDiscovery("nodes.cutover.test", dns, "A")), context(), null));
+            assertTrue(e.getMessage(), e.getMessage().contains("dns.query 'nodes.cutover.test' (A) has no records"));
+            assertTrue(e.getMessage(), e.getMessage().contains("dns.address " + dns.address()));
+            assertTrue("waited dns.wait.ms first", System.nanoTime() - start >= 1_000_000_000L);
+        }
+    }
+
+    /** SRV records that name other nodes, or this node's address on another port: the others could not find it */
+    @Test
+    public void aDnsQueryThatDoesNotNameThisNodeFailsTheStart() throws Exception {
+        int port = freePort();
+        try (FakeDnsServer dns = new FakeDnsServer()
+                .srv("_cutover._tcp.cutover.test", "node1.cutover.test:" + port, "node2.cutover.test:" + (port + 1))
+                .a("node1.cutover.test", "10.213.9.11").a("node2.cutover.test", "127.0.0.1")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> new NodeComponent(
+                    config(port, dnsDiscovery("_cutover._tcp.cutover.test", dns, "SRV")), context(), null));
+            assertTrue(e.getMessage(), e.getMessage().contains("not this node (127.0.0.1:" + port));
+            assertTrue(e.getMessage(), e.getMessage().contains("10.213.9.11:" + port));
+        }
+    }
+
+    /** the control: the same SRV query naming this node's address and port starts the node */
+    @Test
+    public void aDnsQueryNamingThisNodeStartsIt() throws Exception {
+        int port = freePort();
+        try (FakeDnsServer dns = new FakeDnsServer()
+                .srv("_cutover._tcp.cutover.test", "node1.cutover.test:" + port, "node2.cutover.test:" + port)
+                .a("node1.cutover.test", "10.213.9.11").a("node2.cutover.test", "127.0.0.1")) {
+            new NodeComponent(config(port, dnsDiscovery("_cutover._tcp.cutover.test", dns, "SRV")), context(),
+                    null).deactivate();
+        }
+    }
+
+    private static Map<String, Object> dnsDiscovery(String query, FakeDnsServer dns, String type) {
+        return Map.of("dns_query", query, "dns_address", dns.address(), "dns_record_type", type,
+                "dns_wait_ms", 1000L);
+    }
+
     private NodeComponent.Config config(int port, Path stack) throws IOException {
         return config(port, stack, certificates());
     }
@@ -134,8 +203,18 @@ public class NodeComponentTest {
     private static Path tlsDir;
 
     private NodeComponent.Config config(int port, Path stack, Path tls) throws IOException {
+        return config(port, stack, tls, Map.of());
+    }
+
+    /** the test's configuration with some values in place of its own (e.g. bind_address, dns_query) */
+    private NodeComponent.Config config(int port, Map<String, Object> changed) throws IOException {
+        return config(port, SHIPPED_STACK, certificates(), changed);
+    }
+
+    private NodeComponent.Config config(int port, Path stack, Path tls, Map<String, Object> changed)
+            throws IOException {
         Path data = tmp.newFolder().toPath();
-        Map<String, Object> values = Map.of(
+        Map<String, Object> values = new java.util.HashMap<>(Map.of(
                 "node_name", "cfg-test",
                 "cluster_name", "cfg-test-" + port,
                 "bind_address", "127.0.0.1",
@@ -144,7 +223,8 @@ public class NodeComponentTest {
                 "stack_file", stack.toString(),
                 "state_file", data.resolve("state.bin").toString(),
                 "tls_dir", tls.toString(),
-                "op_timeout_ms", 5000L);
+                "op_timeout_ms", 5000L));
+        values.putAll(changed);
         return (NodeComponent.Config) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {NodeComponent.Config.class}, (proxy, method, args) -> {
                     if (values.containsKey(method.getName())) {
