@@ -9,7 +9,8 @@ package org.cutover.example.internal;
  * @param duplicated   counters delivered again
  * @param reordered    counters delivered after a higher one of the same sender
  * @param rejected     messages that were not writes (never applied, on any member)
+ * @param chain        the delivery chain up to {@code lastSequence}, hexadecimal (see {@link KvMap})
  */
 public record ApplyCounters(long applied, long lastSequence, long lost, long duplicated, long reordered,
-                            long rejected) {
+                            long rejected, String chain) {
 }

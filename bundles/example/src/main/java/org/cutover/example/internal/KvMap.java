@@ -27,6 +27,13 @@ import java.util.TreeSet;
  * the order of delivery, not the counter, decides the map, so the maps stay
  * identical even when the counters reveal a fault.
  *
+ * <p>The map also keeps a delivery chain: a SHA-256 over the previous chain
+ * and each delivered message (its position, sender, counter, key and value;
+ * a message that is not a write by its position alone). Two members with the
+ * same last position and the same chain delivered the same messages in the
+ * same order, every one of them: a joiner takes the giver's chain with its
+ * state and continues it.
+ *
  * <p>Thread-safe: writes come from the delivery thread, reads from commands.
  */
 final class KvMap {
@@ -44,6 +51,8 @@ final class KvMap {
     private long duplicated;
     private long reordered;
     private long rejected;
+    private byte[] chain = new byte[32];
+    private final MessageDigest chainSha = sha256();
 
     /** a key's value and the log position of the write that set it */
     private record Value(String value, long position) {
@@ -76,17 +85,27 @@ final class KvMap {
         entries.put(write.key(), new Value(write.value(), sequence));
         applied++;
         lastSequence = sequence;
+        chainSha.update(chain);
+        chainSha.update(ByteBuffer.allocate(17).putLong(sequence).put((byte) 'W').putLong(c).array());
+        update(chainSha, senderId);
+        update(chainSha, write.key());
+        update(chainSha, write.value());
+        chain = chainSha.digest();
     }
 
     /** a delivered message that is not a write: counted, never applied (on every member alike) */
     synchronized void reject(long sequence) {
         rejected++;
         lastSequence = sequence;
+        chainSha.update(chain);
+        chainSha.update(ByteBuffer.allocate(9).putLong(sequence).put((byte) 'R').array());
+        chain = chainSha.digest();
     }
 
     /**
-     * The entries and each sender's highest counter, for a member that joins
-     * now: with them it continues exactly where this member is.
+     * The entries, each sender's highest counter, the last position and the
+     * delivery chain, for a member that joins now: with them it continues
+     * exactly where this member is.
      */
     synchronized byte[] state() {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -103,6 +122,8 @@ final class KvMap {
                 writeString(out, e.getKey());
                 out.writeLong(e.getValue().highest);
             }
+            out.writeLong(lastSequence);
+            out.write(chain);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -135,6 +156,15 @@ final class KvMap {
                 highest.put(readString(in, state.length), sender);
                 sender.highest = in.readLong();
             }
+            // a state from a store without the chain ends here: the joiner's chain then starts from zeros
+            long position = 0;
+            byte[] givenChain = new byte[32];
+            if (in.available() > 0) {
+                position = in.readLong();
+                in.readFully(givenChain);
+            }
+            lastSequence = position;
+            chain = givenChain;
             entries.clear();
             entries.putAll(restored);
             senders.clear();
@@ -187,7 +217,8 @@ final class KvMap {
     }
 
     synchronized ApplyCounters counters() {
-        return new ApplyCounters(applied, lastSequence, lost, duplicated, reordered, rejected);
+        return new ApplyCounters(applied, lastSequence, lost, duplicated, reordered, rejected,
+                java.util.HexFormat.of().formatHex(chain));
     }
 
     private static void update(MessageDigest sha, String s) {

@@ -137,15 +137,15 @@ public class KvMapTest {
         put(m, "n1#1", 1, "k", "1");
         put(m, "n1#1", 2, "k", "2");
         put(m, "n1#1", 5, "k", "5");             // 3 and 4 skipped
-        assertEquals(new ApplyCounters(3, seq, 2, 0, 0, 0), m.counters());
+        assertEquals(new ApplyCounters(3, seq, 2, 0, 0, 0, m.counters().chain()), m.counters());
         put(m, "n1#1", 3, "k", "3");             // late: reordered, no longer lost
-        assertEquals(new ApplyCounters(4, seq, 1, 0, 1, 0), m.counters());
+        assertEquals(new ApplyCounters(4, seq, 1, 0, 1, 0, m.counters().chain()), m.counters());
         put(m, "n1#1", 3, "k", "3");             // again: duplicated
         put(m, "n1#1", 5, "k", "5");             // again: duplicated
-        assertEquals(new ApplyCounters(6, seq, 1, 2, 1, 0), m.counters());
+        assertEquals(new ApplyCounters(6, seq, 1, 2, 1, 0, m.counters().chain()), m.counters());
         put(m, "n2#1", 1, "j", "1");             // another sender has its own counter
         put(m, "n2#1", 2, "j", "2");
-        assertEquals(new ApplyCounters(8, seq, 1, 2, 1, 0), m.counters());
+        assertEquals(new ApplyCounters(8, seq, 1, 2, 1, 0, m.counters().chain()), m.counters());
         // every write was applied in delivery order, whatever its counter said
         assertEquals(Optional.of("5"), m.get("k"));
     }
@@ -155,8 +155,51 @@ public class KvMapTest {
         KvMap m = new KvMap();
         put(m, "n1#1", 1, "k", "1");
         m.reject(++seq);
-        assertEquals(new ApplyCounters(1, seq, 0, 0, 0, 1), m.counters());
+        assertEquals(new ApplyCounters(1, seq, 0, 0, 0, 1, m.counters().chain()), m.counters());
         assertEquals(1, m.size());
+    }
+
+    /** the same messages at the same positions: the same chain; one message more, less or moved: another */
+    @Test
+    public void theDeliveryChainCoversEveryMessageAndItsPosition() {
+        KvMap a = new KvMap();
+        KvMap b = new KvMap();
+        seq = 0;
+        put(a, "n1#1", 1, "k", "1");
+        a.reject(seq + 1);
+        long rejectedAt = seq + 1;
+        seq = 0;
+        put(b, "n1#1", 1, "k", "1");
+        b.reject(rejectedAt);
+        assertEquals(a.counters(), b.counters());
+
+        KvMap c = new KvMap();
+        seq = 0;
+        put(c, "n1#1", 1, "k", "1");
+        c.reject(rejectedAt + 1);    // the same messages, the second one a position later
+        assertNotEquals(a.counters().chain(), c.counters().chain());
+
+        KvMap d = new KvMap();
+        seq = 0;
+        put(d, "n2#1", 1, "k", "1"); // the same write from another sender
+        d.reject(rejectedAt);
+        assertNotEquals(a.counters().chain(), d.counters().chain());
+    }
+
+    /** a joiner takes the giver's chain and last position: both continue alike */
+    @Test
+    public void aJoinerContinuesTheGiversChain() {
+        KvMap giver = new KvMap();
+        put(giver, "n1#1", 1, "k", "1");
+        put(giver, "n1#1", 2, "j", "2");
+        KvMap joiner = new KvMap();
+        joiner.restore(giver.state());
+        assertEquals(giver.counters().chain(), joiner.counters().chain());
+        assertEquals(giver.counters().lastSequence(), joiner.counters().lastSequence());
+        long next = ++seq;
+        giver.apply("n2#1", next, new Write(1, "x", "y"));
+        joiner.apply("n2#1", next, new Write(1, "x", "y"));
+        assertEquals(giver.counters().chain(), joiner.counters().chain());
     }
 
     @Test

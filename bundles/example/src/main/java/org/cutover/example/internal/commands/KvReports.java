@@ -33,6 +33,7 @@ final class KvReports {
         lines.add("sent:          " + s.sent());
         lines.add("applied:       " + c.applied());
         lines.add("last sequence: " + c.lastSequence());
+        lines.add("chain:         " + c.chain());
         lines.add("lost:          " + c.lost());
         lines.add("duplicated:    " + c.duplicated());
         lines.add("reordered:     " + c.reordered());

@@ -297,6 +297,7 @@ public class CommandsTest {
                 "sent:          2",
                 "applied:       2",
                 "last sequence: 2",
+                "chain:         " + a.stats().counters().chain(),
                 "lost:          0",
                 "duplicated:    0",
                 "reordered:     0",
