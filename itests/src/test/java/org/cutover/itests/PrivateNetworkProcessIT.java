@@ -15,7 +15,7 @@ import org.junit.Test;
 
 /**
  * Issue 14's first brick: nodes on their own addresses in network namespaces on a private bridge, and faults made
- * by the kernel. A probe from one namespace connects to a port nobody listens on: "Connection refused" means the
+ * by the kernel: partitions, and loss counted where the datagrams arrive. A probe from one namespace connects to a port nobody listens on: "Connection refused" means the
  * packets got there and back; a partition answers at once with the blackhole route's error. Closing removes every
  * namespace and the bridge.
  */
@@ -47,10 +47,49 @@ public class PrivateNetworkProcessIT {
             assertEquals("a reaches b again", "refused", probe(net, "a", net.address("b")).outcome);
 
             assertEquals("b reaches c", "refused", probe(net, "b", net.address("c")).outcome);
+
+            // loss: 1000 datagrams from b to the host, counted where they arrive
+            assertTrue("nothing lost without loss", datagramsArriving(net, "b", 1000) >= 995);
+            net.loss("b", 20);
+            assertEquals(20.0, net.loss("b"), 0.001);
+            assertTrue(net.status(), net.status().contains("loses 20.0 %"));
+            int arrived = datagramsArriving(net, "b", 1000);
+            // binomial(1000, 0.8): mean 800, standard deviation 12.6
+            assertTrue("about 800 of 1000 arrive with 20 % loss: " + arrived, arrived > 720 && arrived < 880);
+            net.heal();
+            assertEquals("heal ends the loss", 0.0, net.loss("b"), 0.0);
+            assertTrue("nothing lost after the heal", datagramsArriving(net, "b", 1000) >= 995);
         }
         assertFalse("namespaces left: " + run("ip", "netns", "list"),
                 namespaces.stream().anyMatch(ns -> run("ip", "netns", "list").contains(ns)));
         assertFalse("bridge left", run("ip", "link", "show").contains(bridge + ":"));
+    }
+
+    /** sends {@code count} UDP datagrams from {@code node}'s namespace to the host; how many arrived */
+    private static int datagramsArriving(PrivateNetwork net, String node, int count) throws Exception {
+        try (java.net.DatagramSocket in = new java.net.DatagramSocket(0,
+                java.net.InetAddress.getByName(net.hostAddress()))) {
+            in.setSoTimeout(1000);
+            java.util.concurrent.atomic.AtomicInteger arrived = new java.util.concurrent.atomic.AtomicInteger();
+            Thread counter = new Thread(() -> {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[64], 64);
+                try {
+                    while (true) {
+                        in.receive(p);
+                        arrived.incrementAndGet();
+                    }
+                } catch (IOException end) {
+                    // a second without a datagram after the sender ended, or the socket closed
+                }
+            });
+            counter.start();
+            Process p = new ProcessBuilder(net.inside(node, List.of("bash", "-c", "for i in $(seq " + count
+                    + "); do echo $i > /dev/udp/" + net.hostAddress() + "/" + in.getLocalPort() + "; done")))
+                    .redirectErrorStream(true).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            counter.join(10_000);
+            return arrived.get();
+        }
     }
 
     private record Probe(String outcome, long millis) {

@@ -27,8 +27,9 @@ public final class Cutover {
             "                               (root, iproute2), as on machines of their own",
             "  net partition A,B C[,D] ...  cut the private network between the sides (nodes by number or",
             "                               name; a node on no side keeps every path)",
-            "  net heal                     remove every cut",
-            "  net status                   each node's address and what it is cut off from",
+            "  net loss NODE PCT            drop PCT % of NODE's packets each way, at random (0 ends it)",
+            "  net heal                     remove every cut and every loss",
+            "  net status                   each node's address, what it is cut off from, its loss",
             "  status                       per node: running, pid, ports; node and group list",
             "  shell NODE 'COMMAND'         run a Karaf command on NODE (node1, 2, ...) over ssh;",
             "                               the exit status is the command's",
@@ -165,7 +166,7 @@ public final class Cutover {
     /** partitions, heals and shows the private network of nodes started with --hosts */
     private int net(List<String> args) throws IOException {
         if (args.isEmpty()) {
-            throw new UsageException("net: partition A,B C | heal | status");
+            throw new UsageException("net: partition A,B C | loss NODE PCT | heal | status");
         }
         PrivateNetwork network = cluster.network().orElseThrow(() -> new UsageException("net: the nodes in "
                 + cluster.root() + " run on loopback; ./cutover start N --hosts puts them on a private network"));
@@ -186,12 +187,31 @@ public final class Cutover {
                 out.println("partitioned: " + sides.stream().map(s -> String.join(",", s))
                         .collect(java.util.stream.Collectors.joining(" | ")));
             }
+            case "loss" -> {
+                if (args.size() != 3) {
+                    throw new UsageException("net loss: name a node and a percentage, e.g. loss 2 10");
+                }
+                double percent;
+                try {
+                    percent = Double.parseDouble(args.get(2));
+                } catch (NumberFormatException e) {
+                    throw new UsageException("net loss: " + args.get(2) + " is not a percentage");
+                }
+                if (!(percent >= 0 && percent <= 100)) {
+                    throw new UsageException("net loss: 0 to 100 %, not " + args.get(2));
+                }
+                String node = cluster.node(args.get(1)).name;
+                network.loss(node, percent);
+                out.println(percent == 0 ? "loss ended: " + node : "loss: " + node + " drops " + args.get(2)
+                        + " % of its packets each way");
+            }
             case "heal" -> {
                 network.heal();
-                out.println("healed: every node reaches every node");
+                out.println("healed: every node reaches every node, nothing lost");
             }
             case "status" -> out.print(network.status());
-            default -> throw new UsageException("net: partition A,B C | heal | status, not " + args.get(0));
+            default -> throw new UsageException("net: partition A,B C | loss NODE PCT | heal | status, not "
+                    + args.get(0));
         }
         return 0;
     }

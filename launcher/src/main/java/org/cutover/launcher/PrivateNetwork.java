@@ -14,11 +14,15 @@ import java.util.concurrent.TimeUnit;
  * with an address of the host, and per node a network namespace with its own address, joined to the bridge by a
  * veth pair. Nothing is routed or forwarded off the bridge, so traffic never leaves it. Faults come from the
  * kernel, below the code under test: a partition is a blackhole route in each namespace for the addresses of the
- * other side. (Loss and delay would be {@code tc netem} on the node's end of its veth; this machine's kernel has no
- * netem qdisc, 2026-12-02, so they are not offered yet.) Everything it made is removed by {@link #close()}, also
- * after a failure halfway. Needs root and iproute2 (Debian: iproute2).
+ * other side; loss is a netfilter rule in the node's namespace that drops packets at random (the statistic match).
+ * (Delay would be {@code tc netem} on the node's end of its veth; this machine's kernel has no netem qdisc,
+ * 2026-12-02, so it is not offered.) Everything it made is removed by {@link #close()}, also after a failure halfway.
+ * Needs root, iproute2 and iptables (Debian: iproute2 iptables).
  */
 public final class PrivateNetwork implements AutoCloseable {
+
+    /** the comment on the netfilter rules of a node's loss, by which they are found again */
+    private static final String LOSS_TAG = "cutover-loss";
 
     private final String id;
     private final int subnet;
@@ -138,8 +142,62 @@ public final class PrivateNetwork implements AutoCloseable {
         }
     }
 
-    /** removes every blackhole route of every node */
+    /**
+     * Drops {@code percent} % of the packets {@code node} sends and of those it receives, each at random; 0 ends
+     * its loss. Replaces the node's earlier loss.
+     */
+    public void loss(String node, double percent) throws IOException {
+        if (!(percent >= 0 && percent <= 100)) {
+            throw new IllegalArgumentException("loss is 0 to 100 %, not " + percent);
+        }
+        String ns = namespace(node);
+        address(node);
+        endLoss(ns);
+        if (percent > 0) {
+            String probability = String.format(java.util.Locale.ROOT, "%.4f", percent / 100);
+            for (String[] way : List.of(new String[] {"INPUT", "-i"}, new String[] {"OUTPUT", "-o"})) {
+                iptables(ns, "-A", way[0], way[1], "eth0", "-m", "statistic", "--mode", "random", "--probability",
+                        probability, "-m", "comment", "--comment", LOSS_TAG, "-j", "DROP");
+            }
+        }
+    }
+
+    /** the loss a node has now, in % (0 without) */
+    public double loss(String node) throws IOException {
+        for (String rule : iptables(namespace(node), "-S", "OUTPUT").split("\\R")) {
+            if (rule.contains(LOSS_TAG)) {
+                String[] f = rule.split("\\s+");
+                for (int i = 0; i < f.length - 1; i++) {
+                    if ("--probability".equals(f[i])) {
+                        return Math.round(Double.parseDouble(f[i + 1]) * 1000) / 10.0;
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static void endLoss(String ns) throws IOException {
+        for (String rule : iptables(ns, "-S").split("\\R")) {
+            if (rule.startsWith("-A ") && rule.contains(LOSS_TAG)) {
+                List<String> args = new ArrayList<>(List.of(rule.strip().split("\\s+")));
+                args.set(0, "-D");
+                iptables(ns, args.toArray(String[]::new));
+            }
+        }
+    }
+
+    private static String iptables(String ns, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "iptables", "-w"));
+        cmd.addAll(List.of(args));
+        return run(cmd);
+    }
+
+    /** removes every blackhole route and every loss of every node */
     public void heal() throws IOException {
+        for (String node : addresses.keySet()) {
+            endLoss(namespace(node));
+        }
         for (String node : addresses.keySet()) {
             for (String route : run(List.of("ip", "-n", namespace(node), "route", "show", "type", "blackhole"))
                     .split("\\R")) {
@@ -157,6 +215,10 @@ public final class PrivateNetwork implements AutoCloseable {
         for (String node : addresses.keySet()) {
             String ns = namespace(node);
             out.append(node).append(' ').append(address(node)).append(" (").append(ns).append(")\n");
+            double loss = loss(node);
+            if (loss > 0) {
+                out.append("  loses ").append(loss).append(" % of its packets each way\n");
+            }
             for (String line : run(List.of("ip", "-n", ns, "route", "show", "type", "blackhole")).split("\\R")) {
                 if (!line.isBlank()) {
                     out.append("  cut off from ").append(line.strip().split("\\s+")[1]).append('\n');
@@ -206,7 +268,7 @@ public final class PrivateNetwork implements AutoCloseable {
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new IOException("cannot run " + cmd.get(0) + " (Debian: apt-get install iproute2): " + e.getMessage(), e);
+            throw new IOException("cannot run " + cmd.get(0) + " (Debian: apt-get install iproute2 iptables): " + e.getMessage(), e);
         }
         try {
             if (!p.waitFor(30, TimeUnit.SECONDS)) {

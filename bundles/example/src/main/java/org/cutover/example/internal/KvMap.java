@@ -216,6 +216,13 @@ final class KvMap {
         return new MapDigest(entries.size(), sha.digest());
     }
 
+    /** per sender, the highest counter delivered (restored ones included) */
+    synchronized java.util.SortedMap<String, Long> highestBySender() {
+        TreeMap<String, Long> highest = new TreeMap<>();
+        senders.forEach((id, s) -> highest.put(id, s.highest));
+        return highest;
+    }
+
     synchronized ApplyCounters counters() {
         return new ApplyCounters(applied, lastSequence, lost, duplicated, reordered, rejected,
                 java.util.HexFormat.of().formatHex(chain));

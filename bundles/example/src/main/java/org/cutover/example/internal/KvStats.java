@@ -12,9 +12,13 @@ package org.cutover.example.internal;
  * @param entries    keys in this member's map
  * @param counters   what the map applied and what the writes' counters revealed
  * @param load       the background loader's progress
+ * @param acknowledged per member this store has been (it joins again after a removal), its highest counter whose
+ *                     send was acknowledged
+ * @param delivered  per sender, the highest counter this member's map has delivered
  */
 public record KvStats(String member, String joinStatus, int level, long epoch, int members, long sent, int entries,
-                      ApplyCounters counters, LoadProgress load) {
+                      ApplyCounters counters, LoadProgress load, java.util.SortedMap<String, Long> acknowledged,
+                      java.util.SortedMap<String, Long> delivered) {
 
     public boolean joined() {
         return joinStatus == null;

@@ -63,6 +63,8 @@ public final class KvStoreComponent implements KvStore {
     private volatile String joinStatus = "joining";
     private long nextCounter = 1;
     private long sent;
+    /** per member this store has been, its highest acknowledged counter (guarded by sendLock) */
+    private final java.util.TreeMap<String, Long> acknowledged = new java.util.TreeMap<>();
 
     @Activate
     public KvStoreComponent(@Reference GroupService groupService, BundleContext context) {
@@ -181,6 +183,7 @@ public final class KvStoreComponent implements KvStore {
             g.send(new Write(counter, key, value).encode());
             nextCounter = counter + 1;
             sent++;
+            acknowledged.put(g.self().id(), counter);
         }
     }
 
@@ -199,6 +202,7 @@ public final class KvStoreComponent implements KvStore {
             batches.send(g, writes);
             nextCounter = counter;
             sent += writes.size();
+            acknowledged.put(g.self().id(), counter - 1);
         }
     }
 
@@ -239,14 +243,17 @@ public final class KvStoreComponent implements KvStore {
     public KvStats stats() {
         Group g = group;
         long sentNow;
+        java.util.SortedMap<String, Long> acked;
         synchronized (sendLock) {
             sentNow = sent;
+            acked = new java.util.TreeMap<>(acknowledged);
         }
         if (g == null) {
-            return new KvStats(null, joinStatus, 0, 0, 0, sentNow, map.size(), map.counters(), loader.progress());
+            return new KvStats(null, joinStatus, 0, 0, 0, sentNow, map.size(), map.counters(), loader.progress(),
+                    acked, map.highestBySender());
         }
         return new KvStats(g.self().id(), null, g.level(), g.epoch(), g.members().size(), sentNow, map.size(),
-                map.counters(), loader.progress());
+                map.counters(), loader.progress(), acked, map.highestBySender());
     }
 
     @Override

@@ -16,8 +16,11 @@ final class ClusterTables {
     private ClusterTables() {
     }
 
-    /** {@code voters}: the nodes that vote in the cluster log; the others are learners */
-    static ShellTable nodes(List<DefinedNode> nodes, List<String> voters) {
+    /**
+     * {@code voters}: the nodes that vote in the cluster log; the others are learners. {@code leader}: the log's
+     * leader as this node knows it, empty if none
+     */
+    static ShellTable nodes(List<DefinedNode> nodes, List<String> voters, String leader) {
         ShellTable table = new ShellTable().emptyTableText("no defined nodes");
         table.column("Node");
         table.column("Status");
@@ -26,7 +29,8 @@ final class ClusterTables {
         table.column("Votes");
         for (DefinedNode node : nodes) {
             table.addRow().addContent(node.name(), node.status(), node.address(), Formats.list(node.levels()),
-                    voters.contains(node.name()) ? "yes" : "no (learner)");
+                    (voters.contains(node.name()) ? "yes" : "no (learner)")
+                            + (node.name().equals(leader) ? ", leader" : ""));
         }
         return table;
     }

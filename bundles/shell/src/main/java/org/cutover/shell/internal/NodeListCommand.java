@@ -7,7 +7,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.cutover.api.ClusterService;
 
-@Command(scope = "cluster", name = "node-list", description = "Lists the defined nodes with their status, address, infrastructure levels and whether they vote in the cluster log")
+@Command(scope = "cluster", name = "node-list", description = "Lists the defined nodes with their status, address, infrastructure levels and whether they vote in the cluster log (and which one leads it, as this node knows)")
 @Service
 public class NodeListCommand implements Action {
 
@@ -19,7 +19,8 @@ public class NodeListCommand implements Action {
 
     @Override
     public Object execute() {
-        ClusterTables.nodes(clusterService.definedNodes(), clusterService.voters()).print(System.out, !noFormat);
+        ClusterTables.nodes(clusterService.definedNodes(), clusterService.voters(),
+                clusterService.logStatus().leader()).print(System.out, !noFormat);
         return null;
     }
 }

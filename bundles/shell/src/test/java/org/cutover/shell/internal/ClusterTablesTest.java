@@ -32,7 +32,7 @@ public class ClusterTablesTest {
 
     @Test
     public void nodeListHasTheFiveColumnsInOrder() {
-        List<String> lines = print(ClusterTables.nodes(NODES, VOTERS), true);
+        List<String> lines = print(ClusterTables.nodes(NODES, VOTERS, ""), true);
         assertEquals(List.of("Node", "Status", "Address", "Levels", "Votes"), cells(lines.get(0)));
         assertEquals(List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2", "yes"), cells(lines.get(2)));
         assertEquals(List.of("node3", "INACTIVE", "127.0.0.1:7802", "-", "no (learner)"), cells(lines.get(4)));
@@ -42,10 +42,10 @@ public class ClusterTablesTest {
     @Test
     public void nodeListWithoutFormatIsTabSeparatedWithoutHeaders() {
         assertEquals(List.of(
-                List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2", "yes"),
+                List.of("node1", "ACTIVE", "127.0.0.1:7800", "1, 2", "yes, leader"),
                 List.of("node2", "PARTITIONED", "127.0.0.1:7801", "1", "yes"),
                 List.of("node3", "INACTIVE", "127.0.0.1:7802", "-", "no (learner)")),
-                tabSeparated(ClusterTables.nodes(NODES, VOTERS)));
+                tabSeparated(ClusterTables.nodes(NODES, VOTERS, "node1")));
     }
 
     @Test
@@ -79,7 +79,7 @@ public class ClusterTablesTest {
 
     @Test
     public void emptyTablesSaySo() {
-        assertTrue(String.join("\n", print(ClusterTables.nodes(List.of(), List.of()), true)).contains("no defined nodes"));
+        assertTrue(String.join("\n", print(ClusterTables.nodes(List.of(), List.of(), ""), true)).contains("no defined nodes"));
         assertTrue(String.join("\n", print(ClusterTables.groups(List.of()), true)).contains("no groups"));
         assertTrue(String.join("\n", print(ClusterTables.history(List.of()), true)).contains("no adjusts yet"));
     }

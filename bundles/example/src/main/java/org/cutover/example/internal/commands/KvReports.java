@@ -21,6 +21,11 @@ final class KvReports {
     }
 
     static List<String> stats(KvStats s) {
+        return stats(s, false);
+    }
+
+    /** with {@code senders}: "acknowledged MEMBER: N" and "delivered SENDER: N" lines after the counters */
+    static List<String> stats(KvStats s, boolean senders) {
         List<String> lines = new ArrayList<>();
         if (s.joined()) {
             lines.add("group:         " + KvStore.GROUP + " as " + s.member() + ", level " + s.level() + ", epoch "
@@ -41,6 +46,10 @@ final class KvReports {
             lines.add("not writes:    " + c.rejected());
         }
         lines.add("load:          " + load(s.load()));
+        if (senders) {
+            s.acknowledged().forEach((member, n) -> lines.add("acknowledged " + member + ": " + n));
+            s.delivered().forEach((sender, n) -> lines.add("delivered " + sender + ": " + n));
+        }
         return lines;
     }
 

@@ -303,4 +303,26 @@ public class CommandsTest {
                 "reordered:     0",
                 "load:          none") + "\n", printed());
     }
+
+    /** --senders: what each member had acknowledged, and what every member delivered of each sender */
+    @Test
+    public void statsWithSendersShowsAcknowledgedAndDeliveredCounters() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        put(a, "k", "1").execute();
+        put(a, "k", "2").execute();
+        put(b, "j", "1").execute();
+        printed();
+        StatsCommand stats = new StatsCommand();
+        stats.store = b;
+        stats.senders = true;
+        stats.execute();
+        String out = printed();
+        String memberA = a.stats().member();
+        String memberB = b.stats().member();
+        assertTrue(out, out.endsWith("load:          none\n"
+                + "acknowledged " + memberB + ": 1\n"
+                + "delivered " + memberA + ": 2\n"
+                + "delivered " + memberB + ": 1\n"));
+    }
 }
