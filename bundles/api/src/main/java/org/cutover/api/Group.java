@@ -33,8 +33,10 @@ public interface Group extends AutoCloseable {
      * order and is applied on this node (a read through this node sees it).
      *
      * @throws GroupException if this member has left the group, or the message
-     *         could not be committed ({@link ReasonCode#GROUP_PARTITIONED} on a
-     *         side without a majority)
+     *         was not sent ({@link ReasonCode#GROUP_PARTITIONED} on a side
+     *         without a majority), or its outcome is unknown
+     *         ({@link ReasonCode#NOT_CONNECTED}: not applied in time; it may
+     *         still be, once, in its place, so a retry can deliver it twice)
      */
     void send(byte[] payload);
 

@@ -223,6 +223,17 @@ final class KvMap {
         return highest;
     }
 
+    /** per sender with a gap, the counters skipped and not delivered since */
+    synchronized java.util.SortedMap<String, java.util.SortedSet<Long>> missingBySender() {
+        TreeMap<String, java.util.SortedSet<Long>> missing = new TreeMap<>();
+        senders.forEach((id, s) -> {
+            if (!s.missing.isEmpty()) {
+                missing.put(id, new TreeSet<>(s.missing));
+            }
+        });
+        return missing;
+    }
+
     synchronized ApplyCounters counters() {
         return new ApplyCounters(applied, lastSequence, lost, duplicated, reordered, rejected,
                 java.util.HexFormat.of().formatHex(chain));

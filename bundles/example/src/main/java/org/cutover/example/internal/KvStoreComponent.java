@@ -17,9 +17,11 @@ import java.util.concurrent.TimeoutException;
 import org.cutover.api.Delivery;
 import org.cutover.api.Group;
 import org.cutover.api.GroupListener;
+import org.cutover.api.GroupException;
 import org.cutover.api.GroupService;
 import org.cutover.api.Member;
 import org.cutover.api.MembershipChange;
+import org.cutover.api.ReasonCode;
 import org.cutover.api.RequestResult;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -65,6 +67,12 @@ public final class KvStoreComponent implements KvStore {
     private long sent;
     /** per member this store has been, its highest acknowledged counter (guarded by sendLock) */
     private final java.util.TreeMap<String, Long> acknowledged = new java.util.TreeMap<>();
+    /**
+     * per member, the counters of writes whose send failed without a definite answer (the cluster's NOT_CONNECTED:
+     * "it may still be" applied): never used again, so a late commit cannot repeat a counter; a member that
+     * misses one of them lost nothing acknowledged (guarded by sendLock)
+     */
+    private final java.util.TreeMap<String, java.util.TreeSet<Long>> inDoubt = new java.util.TreeMap<>();
 
     @Activate
     public KvStoreComponent(@Reference GroupService groupService, BundleContext context) {
@@ -180,7 +188,12 @@ public final class KvStoreComponent implements KvStore {
         synchronized (sendLock) {
             // counters leave this member in the order they were given: one send at a time
             long counter = nextCounter;
-            g.send(new Write(counter, key, value).encode());
+            try {
+                g.send(new Write(counter, key, value).encode());
+            } catch (GroupException e) {
+                consumeIfInDoubt(g, e, counter, counter + 1);
+                throw e;
+            }
             nextCounter = counter + 1;
             sent++;
             acknowledged.put(g.self().id(), counter);
@@ -199,11 +212,32 @@ public final class KvStoreComponent implements KvStore {
             for (Map.Entry<String, String> e : entries.entrySet()) {
                 writes.add(new Write(counter++, e.getKey(), e.getValue()).encode());
             }
-            batches.send(g, writes);
+            try {
+                batches.send(g, writes);
+            } catch (GroupException e) {
+                consumeIfInDoubt(g, e, nextCounter, counter);
+                throw e;
+            }
             nextCounter = counter;
             sent += writes.size();
             acknowledged.put(g.self().id(), counter - 1);
         }
+    }
+
+    /**
+     * A refusal (GROUP_PARTITIONED: "nothing is sent", not a member, a function the level lacks) leaves the
+     * counters free. NOT_CONNECTED (not applied in time, "it may still be") may still be applied: counters
+     * {@code from} to {@code to - 1} are used up and noted as in doubt.
+     */
+    private void consumeIfInDoubt(Group g, GroupException e, long from, long to) {
+        if (e.code() != ReasonCode.NOT_CONNECTED) {
+            return;
+        }
+        java.util.TreeSet<Long> doubts = inDoubt.computeIfAbsent(g.self().id(), m -> new java.util.TreeSet<>());
+        for (long c = from; c < to; c++) {
+            doubts.add(c);
+        }
+        nextCounter = to;
     }
 
     @Override
@@ -244,16 +278,18 @@ public final class KvStoreComponent implements KvStore {
         Group g = group;
         long sentNow;
         java.util.SortedMap<String, Long> acked;
+        java.util.SortedMap<String, java.util.SortedSet<Long>> doubts = new java.util.TreeMap<>();
         synchronized (sendLock) {
             sentNow = sent;
             acked = new java.util.TreeMap<>(acknowledged);
+            inDoubt.forEach((m, c) -> doubts.put(m, new java.util.TreeSet<>(c)));
         }
         if (g == null) {
             return new KvStats(null, joinStatus, 0, 0, 0, sentNow, map.size(), map.counters(), loader.progress(),
-                    acked, map.highestBySender());
+                    acked, doubts, map.highestBySender(), map.missingBySender());
         }
         return new KvStats(g.self().id(), null, g.level(), g.epoch(), g.members().size(), sentNow, map.size(),
-                map.counters(), loader.progress(), acked, map.highestBySender());
+                map.counters(), loader.progress(), acked, doubts, map.highestBySender(), map.missingBySender());
     }
 
     @Override

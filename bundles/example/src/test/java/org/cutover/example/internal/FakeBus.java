@@ -34,10 +34,19 @@ import org.cutover.api.RequestResult;
 public final class FakeBus {
 
     public volatile int level = 2;
+    /** the next send fails with this; {@link #failedSendApplied} says whether its message is delivered anyway */
+    private volatile GroupException nextSendFails;
+    private volatile boolean failedSendApplied;
     volatile long epoch = 1;
     private final List<FakeGroup> members = new ArrayList<>();
     private final AtomicInteger memberIds = new AtomicInteger();
     private long logPosition;
+
+    /** the next send throws {@code e}; with {@code appliedAnyway} its message is in the order all the same */
+    public void failNextSend(GroupException e, boolean appliedAnyway) {
+        failedSendApplied = appliedAnyway;
+        nextSendFails = e;
+    }
 
     public FakeGroupService node(String name) {
         return new FakeGroupService(name);
@@ -235,6 +244,14 @@ public final class FakeBus {
         public void send(byte[] payload) {
             if (left) {
                 throw new GroupException(ReasonCode.UNKNOWN_GROUP, self + " is not a member of group " + name);
+            }
+            GroupException failure = nextSendFails;
+            if (failure != null) {
+                nextSendFails = null;
+                if (failedSendApplied) {
+                    FakeBus.this.send(self, payload);
+                }
+                throw failure;
             }
             FakeBus.this.send(self, payload);
         }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
+import org.cutover.api.GroupException;
+import org.cutover.api.ReasonCode;
 import org.cutover.api.FunctionUnavailableException;
 import org.cutover.api.InfraFunction;
 import org.cutover.api.Member;
@@ -233,5 +235,35 @@ public class KvStoreComponentTest {
         assertTrue("the late join was left", node.last.left);
         assertEquals(List.of(), bus.members());
         assertFalse(a.stats().joined());
+    }
+
+    /**
+     * A send that failed without a definite answer may still be applied (the cluster's NOT_CONNECTED says "it may
+     * still be"): its counter is used up and noted as in doubt, so a late commit never repeats a counter. A refusal
+     * before sending (GROUP_PARTITIONED) leaves the counter free.
+     */
+    @Test
+    public void aSendWithoutADefiniteAnswerUsesUpItsCounterAndARefusalDoesNot() throws Exception {
+        KvStoreComponent a = joined("node1");
+        KvStoreComponent b = joined("node2");
+        a.put("x", "1");
+        bus.failNextSend(new GroupException(ReasonCode.NOT_CONNECTED, "not applied within 10 s; it may still be"),
+                true);
+        assertThrows(GroupException.class, () -> a.put("x", "2"));
+        bus.failNextSend(new GroupException(ReasonCode.NOT_CONNECTED, "not applied within 10 s; it may still be"),
+                false);
+        assertThrows(GroupException.class, () -> a.put("x", "3"));
+        bus.failNextSend(new GroupException(ReasonCode.GROUP_PARTITIONED, "nothing is sent"), false);
+        assertThrows(GroupException.class, () -> a.put("x", "4"));
+        a.put("x", "5");
+
+        String member = a.stats().member();
+        KvStats seen = b.stats();
+        assertEquals("no counter repeated", 0, seen.counters().duplicated());
+        assertEquals("the unapplied one in doubt is the only gap", 1, seen.counters().lost());
+        assertEquals(java.util.Map.of(member, new java.util.TreeSet<>(List.of(3L))), seen.missing());
+        assertEquals(java.util.Map.of(member, new java.util.TreeSet<>(List.of(2L, 3L))), a.stats().inDoubt());
+        assertEquals(java.util.Map.of(member, 4L), a.stats().acknowledged());
+        assertEquals(Optional.of("5"), b.get("x"));
     }
 }

@@ -24,7 +24,10 @@ final class KvReports {
         return stats(s, false);
     }
 
-    /** with {@code senders}: "acknowledged MEMBER: N" and "delivered SENDER: N" lines after the counters */
+    /**
+     * with {@code senders}, after the counters: "acknowledged MEMBER: N", "in doubt MEMBER: C C …", "delivered
+     * SENDER: N" and "missing SENDER: C C …" lines
+     */
     static List<String> stats(KvStats s, boolean senders) {
         List<String> lines = new ArrayList<>();
         if (s.joined()) {
@@ -48,9 +51,15 @@ final class KvReports {
         lines.add("load:          " + load(s.load()));
         if (senders) {
             s.acknowledged().forEach((member, n) -> lines.add("acknowledged " + member + ": " + n));
+            s.inDoubt().forEach((member, doubts) -> lines.add("in doubt " + member + ": " + numbers(doubts)));
             s.delivered().forEach((sender, n) -> lines.add("delivered " + sender + ": " + n));
+            s.missing().forEach((sender, skipped) -> lines.add("missing " + sender + ": " + numbers(skipped)));
         }
         return lines;
+    }
+
+    private static String numbers(java.util.Collection<Long> counters) {
+        return counters.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(" "));
     }
 
     static String load(LoadProgress p) {
