@@ -62,10 +62,41 @@ public class PrivateNetworkProcessIT {
             net.heal();
             assertEquals("heal ends the loss", 0.0, net.loss("b"), 0.0);
             assertTrue("nothing lost after the heal", datagramsArriving(net, "b", 1000) >= 995);
+
+            // delay: a connect from the host to a closed port of b is answered by b's reset, which b sends
+            long direct = medianRefusalMillis(net.address("b"));
+            net.delay("b", 20, 0, 0);
+            assertEquals("20 ms ± 0", net.delay("b"));
+            assertTrue(net.status(), net.status().contains("delays the packets it sends 20 ms ± 0"));
+            long delayed = medianRefusalMillis(net.address("b"));
+            assertTrue("b's answer 20 ms later: " + direct + " ms, then " + delayed + " ms",
+                    delayed >= 20 && delayed < direct + 35);
+            net.heal();
+            assertEquals("heal ends the delay", "", net.delay("b"));
+            long healed = medianRefusalMillis(net.address("b"));
+            System.out.printf("PrivateNetworkProcessIT: a reset from b after %d ms, with 20 ms delay %d ms, healed %d"
+                    + " ms; with 20 %% loss %d of 1000 datagrams arrived%n", direct, delayed, healed, arrived);
+            assertTrue("no delay after the heal: " + healed + " ms", healed < 15);
         }
         assertFalse("namespaces left: " + run("ip", "netns", "list"),
                 namespaces.stream().anyMatch(ns -> run("ip", "netns", "list").contains(ns)));
         assertFalse("bridge left", run("ip", "link", "show").contains(bridge + ":"));
+    }
+
+    /** the median time of 15 connects from the host to port 9 of {@code address}, refused by the reset it sends */
+    private static long medianRefusalMillis(String address) throws Exception {
+        List<Long> millis = new java.util.ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            long t = System.nanoTime();
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(address, NOBODY), 5000);
+                throw new AssertionError("something listens on " + address + ":" + NOBODY);
+            } catch (java.net.ConnectException refused) {
+                millis.add((System.nanoTime() - t) / 1_000_000);
+            }
+        }
+        java.util.Collections.sort(millis);
+        return millis.get(millis.size() / 2);
     }
 
     /** sends {@code count} UDP datagrams from {@code node}'s namespace to the host; how many arrived */

@@ -28,8 +28,10 @@ public final class Cutover {
             "  net partition A,B C[,D] ...  cut the private network between the sides (nodes by number or",
             "                               name; a node on no side keeps every path)",
             "  net loss NODE PCT            drop PCT % of NODE's packets each way, at random (0 ends it)",
-            "  net heal                     remove every cut and every loss",
-            "  net status                   each node's address, what it is cut off from, its loss",
+            "  net delay NODE MS [JITTER]   hold the packets NODE sends MS ms (+- JITTER), in order (0 ends it)",
+            "  net reorder NODE PCT [MS]    send PCT % of NODE's packets at once, the rest MS ms later (10)",
+            "  net heal                     remove every cut, loss and delay",
+            "  net status                   each node's address, what it is cut off from, its loss and delay",
             "  status                       per node: running, pid, ports; node and group list",
             "  shell NODE 'COMMAND'         run a Karaf command on NODE (node1, 2, ...) over ssh;",
             "                               the exit status is the command's",
@@ -163,10 +165,20 @@ public final class Cutover {
         return 0;
     }
 
+    private static final String NET_USAGE = "net: partition A,B C | loss NODE PCT | delay NODE MS [JITTER]"
+            + " | reorder NODE PCT [MS] | heal | status";
+
+    private static int number(String arg, String what) {
+        if (!arg.matches("\\d{1,6}")) {
+            throw new UsageException(what + ": " + arg + " is not a whole number");
+        }
+        return Integer.parseInt(arg);
+    }
+
     /** partitions, heals and shows the private network of nodes started with --hosts */
     private int net(List<String> args) throws IOException {
         if (args.isEmpty()) {
-            throw new UsageException("net: partition A,B C | loss NODE PCT | heal | status");
+            throw new UsageException(NET_USAGE);
         }
         PrivateNetwork network = cluster.network().orElseThrow(() -> new UsageException("net: the nodes in "
                 + cluster.root() + " run on loopback; ./cutover start N --hosts puts them on a private network"));
@@ -210,8 +222,35 @@ public final class Cutover {
                 out.println("healed: every node reaches every node, nothing lost");
             }
             case "status" -> out.print(network.status());
-            default -> throw new UsageException("net: partition A,B C | loss NODE PCT | heal | status, not "
-                    + args.get(0));
+            case "delay" -> {
+                if (args.size() < 3 || args.size() > 4) {
+                    throw new UsageException("net delay: name a node and milliseconds, e.g. delay 2 20 5");
+                }
+                int millis = number(args.get(2), "net delay");
+                int jitter = args.size() == 4 ? number(args.get(3), "net delay") : 0;
+                if (jitter > millis) {
+                    throw new UsageException("net delay: the jitter (" + jitter + ") exceeds the delay (" + millis
+                            + ")");
+                }
+                String node = cluster.node(args.get(1)).name;
+                network.delay(node, millis, jitter, 0);
+                out.println(millis == 0 ? "delay ended: " + node : "delay: " + node + " holds its packets "
+                        + network.delay(node));
+            }
+            case "reorder" -> {
+                if (args.size() < 3 || args.size() > 4) {
+                    throw new UsageException("net reorder: name a node and a percentage, e.g. reorder 2 10");
+                }
+                int percent = number(args.get(2), "net reorder");
+                int millis = args.size() == 4 ? number(args.get(3), "net reorder") : 10;
+                if (percent > 100 || millis == 0) {
+                    throw new UsageException("net reorder: 0 to 100 %, and a delay of 1 ms or more for the rest");
+                }
+                String node = cluster.node(args.get(1)).name;
+                network.delay(node, millis, 0, percent);
+                out.println("reorder: " + node + " " + network.delay(node));
+            }
+            default -> throw new UsageException(NET_USAGE + ", not " + args.get(0));
         }
         return 0;
     }

@@ -14,15 +14,19 @@ import java.util.concurrent.TimeUnit;
  * with an address of the host, and per node a network namespace with its own address, joined to the bridge by a
  * veth pair. Nothing is routed or forwarded off the bridge, so traffic never leaves it. Faults come from the
  * kernel, below the code under test: a partition is a blackhole route in each namespace for the addresses of the
- * other side; loss is a netfilter rule in the node's namespace that drops packets at random (the statistic match).
- * (Delay would be {@code tc netem} on the node's end of its veth; this machine's kernel has no netem qdisc,
- * 2026-12-02, so it is not offered.) Everything it made is removed by {@link #close()}, also after a failure halfway.
- * Needs root, iproute2 and iptables (Debian: iproute2 iptables).
+ * other side; loss is a netfilter rule in the node's namespace that drops packets at random (the statistic match);
+ * delay and reordering hold the node's outgoing packets in the kernel's NFQUEUE until a small program in its
+ * namespace lets them go (this machine's kernel has no netem qdisc, 2026-12-02). Everything it made is removed by
+ * {@link #close()}, also after a failure halfway. Needs root, iproute2, iptables and python3.
  */
 public final class PrivateNetwork implements AutoCloseable {
 
     /** the comment on the netfilter rules of a node's loss, by which they are found again */
     private static final String LOSS_TAG = "cutover-loss";
+    /** the comment on a node's delay rule, and the argument that marks its delay program */
+    private static final String DELAY_TAG = "cutover-netdelay";
+    /** queue numbers are per namespace: each node has its own queue 0 */
+    private static final int DELAY_QUEUE = 0;
 
     private final String id;
     private final int subnet;
@@ -162,6 +166,100 @@ public final class PrivateNetwork implements AutoCloseable {
         }
     }
 
+    /**
+     * Holds each packet {@code node} sends for {@code millis} ± {@code jitterMillis} ms, in order, except {@code
+     * reorderPercent} % of them, sent at once (they overtake); 0 ms ends its delay. Replaces the node's earlier
+     * delay. A netfilter rule hands the packets to the kernel's NFQUEUE, and a small Python program in the node's
+     * namespace gives each its verdict when due (netdelay.py: this kernel has no netem qdisc). Debian: python3.
+     */
+    public void delay(String node, int millis, int jitterMillis, int reorderPercent) throws IOException {
+        if (millis < 0 || jitterMillis < 0 || jitterMillis > millis || reorderPercent < 0 || reorderPercent > 100) {
+            throw new IllegalArgumentException("delay 0 ms or more, jitter 0 to the delay, reorder 0 to 100 %");
+        }
+        String ns = namespace(node);
+        address(node);
+        endDelay(ns);
+        if (millis == 0) {
+            return;
+        }
+        byte[] program;
+        try (var in = PrivateNetwork.class.getResourceAsStream("netdelay.py")) {
+            program = in.readAllBytes();
+        }
+        List<String> cmd = List.of("setsid", "ip", "netns", "exec", ns, "python3", "-", DELAY_TAG,
+                Integer.toString(DELAY_QUEUE), Integer.toString(millis), Integer.toString(jitterMillis),
+                Integer.toString(reorderPercent));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new IOException("cannot run python3 for the delay (Debian: apt-get install python3): "
+                    + e.getMessage(), e);
+        }
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(program);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (delayers(ns).isEmpty()) {
+            if (!p.isAlive() && p.exitValue() != 0 || System.nanoTime() > deadline) {
+                throw new IOException("the delay of " + node + " did not start (python3 " + DELAY_TAG + ")");
+            }
+            sleepMillis(50);
+        }
+        sleepMillis(200); // its queue bound before the rule sends packets there (--queue-bypass meanwhile)
+        iptables(ns, "-A", "OUTPUT", "-o", "eth0", "-m", "comment", "--comment", DELAY_TAG, "-j", "NFQUEUE",
+                "--queue-num", Integer.toString(DELAY_QUEUE), "--queue-bypass");
+    }
+
+    /** the node's delay as its program was started ("20 ms ± 5, 10 % reordered"), empty without */
+    public String delay(String node) throws IOException {
+        for (ProcessHandle h : delayers(namespace(node))) {
+            String[] args = h.info().arguments().orElse(new String[0]);
+            int i = java.util.Arrays.asList(args).indexOf(DELAY_TAG);
+            if (i >= 0 && args.length >= i + 5) {
+                return args[i + 2] + " ms ± " + args[i + 3] + (args[i + 4].equals("0") ? "" : ", " + args[i + 4]
+                        + " % reordered");
+            }
+        }
+        return "";
+    }
+
+    /** the delay programs running in namespace {@code ns} */
+    private static List<ProcessHandle> delayers(String ns) throws IOException {
+        List<ProcessHandle> found = new ArrayList<>();
+        for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
+            if (pid.matches("\\d+")) {
+                ProcessHandle.of(Long.parseLong(pid)).filter(h -> h.info().arguments()
+                        .map(a -> java.util.Arrays.asList(a).contains(DELAY_TAG)).orElse(false)).ifPresent(found::add);
+            }
+        }
+        return found;
+    }
+
+    private static void endDelay(String ns) throws IOException {
+        for (String rule : iptables(ns, "-S").split("\\R")) {
+            if (rule.startsWith("-A ") && rule.contains(DELAY_TAG)) {
+                List<String> args = new ArrayList<>(List.of(rule.strip().split("\\s+")));
+                args.set(0, "-D");
+                iptables(ns, args.toArray(String[]::new));
+            }
+        }
+        for (ProcessHandle h : delayers(ns)) {
+            h.destroy();
+            h.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(x -> null).join();
+        }
+    }
+
+    private static void sleepMillis(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
     /** the loss a node has now, in % (0 without) */
     public double loss(String node) throws IOException {
         for (String rule : iptables(namespace(node), "-S", "OUTPUT").split("\\R")) {
@@ -193,10 +291,11 @@ public final class PrivateNetwork implements AutoCloseable {
         return run(cmd);
     }
 
-    /** removes every blackhole route and every loss of every node */
+    /** removes every blackhole route, every loss and every delay of every node */
     public void heal() throws IOException {
         for (String node : addresses.keySet()) {
             endLoss(namespace(node));
+            endDelay(namespace(node));
         }
         for (String node : addresses.keySet()) {
             for (String route : run(List.of("ip", "-n", namespace(node), "route", "show", "type", "blackhole"))
@@ -219,6 +318,10 @@ public final class PrivateNetwork implements AutoCloseable {
             if (loss > 0) {
                 out.append("  loses ").append(loss).append(" % of its packets each way\n");
             }
+            String delay = delay(node);
+            if (!delay.isEmpty()) {
+                out.append("  delays the packets it sends ").append(delay).append('\n');
+            }
             for (String line : run(List.of("ip", "-n", ns, "route", "show", "type", "blackhole")).split("\\R")) {
                 if (!line.isBlank()) {
                     out.append("  cut off from ").append(line.strip().split("\\s+")[1]).append('\n');
@@ -233,6 +336,13 @@ public final class PrivateNetwork implements AutoCloseable {
     public void close() throws IOException {
         List<String> failures = new ArrayList<>();
         for (String ns : namespaces) {
+            try {
+                for (ProcessHandle h : delayers(ns)) {
+                    h.destroyForcibly();
+                }
+            } catch (IOException e) {
+                failures.add(e.getMessage());
+            }
             String out = run(List.of("ip", "netns", "del", ns), true);
             if (!out.isEmpty()) {
                 failures.add(out);

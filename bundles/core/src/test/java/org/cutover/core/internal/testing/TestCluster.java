@@ -446,8 +446,8 @@ public final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * Failure detection and merging faster than shipped (15 s, 10-30 s), so fault tests finish in seconds; the
-     * protocols and everything else are the shipped ones.
+     * Failure detection and merging faster than shipped (FD_ALL3 15 s, MERGE3 max_interval 5 s), so fault tests
+     * finish in seconds; the protocols and everything else are the shipped ones.
      */
     static void withTestTimings(JChannel ch) {
         org.jgroups.stack.ProtocolStack st = ch.getProtocolStack();
