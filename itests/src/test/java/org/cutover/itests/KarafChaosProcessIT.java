@@ -17,7 +17,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -366,30 +365,9 @@ public class KarafChaosProcessIT {
     }
 
     /** runs {@code f} on every live node at once; results by node name */
-    private <T> Map<String, T> parallel(NodeCall<T> f) {
-        Map<String, Future<T>> futures = new TreeMap<>();
-        for (KarafNode node : nodes) {
-            if (!down.contains(node.name)) {
-                futures.put(node.name, pool.submit(() -> f.call(node)));
-            }
-        }
-        Map<String, T> results = new TreeMap<>();
-        for (Map.Entry<String, Future<T>> e : futures.entrySet()) {
-            try {
-                results.put(e.getKey(), e.getValue().get());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(ex);
-            } catch (java.util.concurrent.ExecutionException ex) {
-                throw new IllegalStateException(e.getKey() + ": " + ex.getCause(), ex.getCause());
-            }
-        }
-        return results;
-    }
-
-    @FunctionalInterface
-    private interface NodeCall<T> {
-        T call(KarafNode node) throws Exception;
+    private <T> Map<String, T> parallel(OnEveryNode.NodeCall<T> f) {
+        return OnEveryNode.run(pool, nodes.stream().filter(n -> !down.contains(n.name)).collect(Collectors.toList()),
+                f);
     }
 
     private static void assertRefused(String out, String code) {

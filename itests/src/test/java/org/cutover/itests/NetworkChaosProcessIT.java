@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
 import org.cutover.launcher.ClusterTables;
@@ -35,8 +34,8 @@ import org.junit.Test;
 /**
  * Issue 14's chaos run: five real Karaf processes, each in a network namespace of its own on a private bridge
  * (found by DNS), under kv load from three of them, while the kernel cuts the network (2|3, 1|4, and a bridge: two
- * pairs that reach only a fifth node), drops 1-20 % of one node's packets, and the test kills the log's leader or
- * another node with SIGKILL and starts it again. Group kv is held, so its level moves only when the test adjusts
+ * pairs that reach only a fifth node), drops 1-20 % of one node's packets, holds another's 5-50 ms (with jitter,
+ * sometimes reordered), and the test kills the log's leader or another node with SIGKILL and starts it again. Group kv is held, so its level moves only when the test adjusts
  * it, up and down, after every step; during a fault every adjust must be refused on whichever side it is asked
  * (the cluster is not whole), with nothing sent; across a bridge it may also pass or end without an answer.
  *
@@ -50,7 +49,8 @@ import org.junit.Test;
  * exactly the adjusts the test saw succeed (or, for one asked across a bridge that ended without an answer, that
  * the history shows), the same on every node.
  *
- * <p>CI runs three steps of a fixed seed (a 2|3 cut with loss on a majority node, the leader's kill -9, a bridge).
+ * <p>CI runs three steps of a fixed seed (a 2|3 cut with loss on a majority node and delay on another, the leader's
+ * kill -9, a bridge).
  * Longer: {@code mvn -B -pl itests verify -Dit.test=NetworkChaosProcessIT -Dtest=none
  * -Dsurefire.failIfNoSpecifiedTests=false -Dchaos.steps=40 -Dchaos.seed=random} (re-run one with
  * {@code -Dchaos.seed=S}).
@@ -74,7 +74,7 @@ public class NetworkChaosProcessIT {
     /** FD_ALL3's 15 s and VERIFY_SUSPECT2's 1.5 s, and some */
     private static final Duration BRIDGE_SPELL = Duration.ofSeconds(20);
 
-    private enum Fault { CUT_TWO_THREE, KILL_LEADER, BRIDGE, LOSS, CUT_ONE_FOUR, KILL_OTHER }
+    private enum Fault { CUT_TWO_THREE, KILL_LEADER, BRIDGE, LOSS, CUT_ONE_FOUR, KILL_OTHER, DELAY }
 
     private final Path root = CutoverKarafOptions.itestDir().toPath().resolve("netchaos-run").toAbsolutePath();
     private final LocalCluster cluster = new LocalCluster(root, CutoverKarafOptions.distribution(),
@@ -97,6 +97,7 @@ public class NetworkChaosProcessIT {
     private int partitions;
     private int bridges;
     private int lossSpells;
+    private int delaySpells;
     private long longestHealMillis;
     /** adjusts that ended without an answer: committed or not, the history told */
     private int uncertain;
@@ -149,9 +150,13 @@ public class NetworkChaosProcessIT {
                 case CUT_ONE_FOUR -> cut(random, 1);
                 case BRIDGE -> bridge(random);
                 case LOSS -> loss(random);
-                case KILL_LEADER -> killAndRestart(leader(), random);
-                case KILL_OTHER -> killAndRestart(pick(random, liveNames().stream()
-                        .filter(n -> !n.equals(leader())).collect(Collectors.toList())), random);
+                case DELAY -> delay(random);
+                case KILL_LEADER -> killAndRestart(leader(), true, random);
+                case KILL_OTHER -> {
+                    String leader = leader();
+                    yield killAndRestart(pick(random, liveNames().stream().filter(n -> !n.equals(leader))
+                            .collect(Collectors.toList())), false, random);
+                }
             };
             restartFailedLoads();
             what += "; " + adjust(random);
@@ -206,12 +211,13 @@ public class NetworkChaosProcessIT {
         int historyAdjusts = histories.values().iterator().next().size();
         long acknowledgedWrites = acknowledged.values().stream().mapToLong(Long::longValue).sum();
         String report = String.format("NetworkChaosProcessIT: seed %d: steps %d, switches %d, refusals %d, kills %d"
-                        + " (leader %d), partitions %d (bridges %d), loss spells %d, writes acknowledged %d, last"
+                        + " (leader %d), partitions %d (bridges %d), loss spells %d, delay spells %d, writes"
+                        + " acknowledged %d, last"
                         + " sequence %s, delivery chains %d, histories %d (%d adjusts, %d without an answer), writes"
                         + " in doubt %d (gaps %d), lost %d, duplicated %d, reordered %d, acknowledged but undelivered"
                         + " %d, longest heal %.1f s, %d s",
                 seed, STEPS, switches, refusals, kills, leaderKills, partitions, bridges, lossSpells,
-                acknowledgedWrites,
+                delaySpells, acknowledgedWrites,
                 stats.values().iterator().next().get("last sequence"), chains, historyVersions, historyAdjusts,
                 uncertain, doubts, gaps, lostAcknowledged, duplicated, reordered, undelivered, longestHealMillis / 1000.0, seconds(t0));
         System.out.println(report);
@@ -237,18 +243,26 @@ public class NetworkChaosProcessIT {
         int percent = 1 + random.nextInt(20);
         net.loss(lossy, percent);
         lossSpells++;
+        String slow = pick(random, majority.stream().filter(n -> !n.equals(lossy)).collect(Collectors.toList()));
+        int millis = 5 + random.nextInt(26);
+        net.delay(slow, millis, millis / 4, 0);
+        delaySpells++;
         // both sides see it: the majority shows the cut nodes PARTITIONED, each cut node sees no majority
+        long cutAt = System.nanoTime();
         Await.until("the majority " + majority + " seeing " + minority + " PARTITIONED", DETECT,
                 () -> parallel(majority, KarafNode::nodeList), seen -> seen.values().stream().allMatch(
                         list -> minority.stream().allMatch(n -> list.getOrDefault(n, "").startsWith("PARTITIONED"))));
         Await.until("the cut nodes " + minority + " seeing the majority gone", DETECT,
                 () -> parallel(minority, KarafNode::nodeList), seen -> seen.values().stream().allMatch(
                         list -> majority.stream().anyMatch(n -> !list.getOrDefault(n, "").startsWith("ACTIVE"))));
+        long seenMillis = (System.nanoTime() - cutAt) / 1_000_000;
         refusedEverywhere(List.of(pick(random, minority), pick(random, majority)));
         sleep(FAULT_SPELL);
         net.heal();
-        return "cut " + minority + " | " + majority + " with " + percent + " % loss on " + lossy + ", adjusts refused"
-                + " on both sides, healed in " + awaitHealed("the heal of " + minority + " | " + majority) + " ms";
+        return "cut " + minority + " | " + majority + " with " + percent + " % loss on " + lossy + " and "
+                + millis + " ms ± " + millis / 4 + " delay on " + slow + ", seen on both sides"
+                + " in " + seenMillis + " ms, adjusts refused on both sides, healed in " + awaitHealed("the heal of "
+                + minority + " | " + majority) + " ms";
     }
 
     /**
@@ -318,8 +332,23 @@ public class NetworkChaosProcessIT {
         return percent + " % loss on " + lossy + ": " + adjusted;
     }
 
-    private String killAndRestart(String victim, Random random) throws Exception {
-        boolean leader = victim.equals(leader());
+    /** one node's packets held 1-50 ms (± a quarter), a tenth of the time with 10 % reordered, while an adjust runs */
+    private String delay(Random random) throws Exception {
+        String slow = pick(random, liveNames());
+        int millis = 1 + random.nextInt(50);
+        int reorder = random.nextInt(10) == 0 ? 10 : 0;
+        net.delay(slow, millis, millis / 4, reorder);
+        delaySpells++;
+        String shown = net.delay(slow);
+        String adjusted = adjust(random);
+        sleep(FAULT_SPELL);
+        net.delay(slow, 0, 0, 0);
+        converge("after the delay on " + slow);
+        return shown + " delay on " + slow + ": " + adjusted;
+    }
+
+    /** {@code leader}: whether the victim leads the log as the nodes show it just before */
+    private String killAndRestart(String victim, boolean leader, Random random) throws Exception {
         KarafNode node = byName.get(victim);
         if (writers.contains(victim)) {
             // what this incarnation had acknowledged is read now: a dead node cannot be asked
@@ -502,34 +531,13 @@ public class NetworkChaosProcessIT {
         return list.get(random.nextInt(list.size()));
     }
 
-    private <T> Map<String, T> parallel(NodeCall<T> f) {
+    private <T> Map<String, T> parallel(OnEveryNode.NodeCall<T> f) {
         return parallel(liveNames(), f);
     }
 
     /** runs {@code f} on each of {@code names} at once; results by node name */
-    private <T> Map<String, T> parallel(java.util.Collection<String> names, NodeCall<T> f) {
-        Map<String, Future<T>> futures = new TreeMap<>();
-        for (String name : names) {
-            KarafNode node = byName.get(name);
-            futures.put(name, pool.submit(() -> f.call(node)));
-        }
-        Map<String, T> results = new TreeMap<>();
-        for (Map.Entry<String, Future<T>> e : futures.entrySet()) {
-            try {
-                results.put(e.getKey(), e.getValue().get());
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(ex);
-            } catch (java.util.concurrent.ExecutionException ex) {
-                throw new IllegalStateException(e.getKey() + ": " + ex.getCause(), ex.getCause());
-            }
-        }
-        return results;
-    }
-
-    @FunctionalInterface
-    private interface NodeCall<T> {
-        T call(KarafNode node) throws Exception;
+    private <T> Map<String, T> parallel(java.util.Collection<String> names, OnEveryNode.NodeCall<T> f) {
+        return OnEveryNode.run(pool, names.stream().map(byName::get).collect(Collectors.toList()), f);
     }
 
     private static void sleep(Duration d) throws InterruptedException {

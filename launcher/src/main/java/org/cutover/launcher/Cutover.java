@@ -168,6 +168,14 @@ public final class Cutover {
     private static final String NET_USAGE = "net: partition A,B C | loss NODE PCT | delay NODE MS [JITTER]"
             + " | reorder NODE PCT [MS] | heal | status";
 
+    /** a delay in ms, to the microsecond: 20, 0.2 */
+    private static double milliseconds(String arg, String what) {
+        if (!arg.matches("\\d{1,6}(\\.\\d{1,3})?")) {
+            throw new UsageException(what + ": " + arg + " is not a number of milliseconds (20, 0.2)");
+        }
+        return Double.parseDouble(arg);
+    }
+
     private static int number(String arg, String what) {
         if (!arg.matches("\\d{1,6}")) {
             throw new UsageException(what + ": " + arg + " is not a whole number");
@@ -226,8 +234,8 @@ public final class Cutover {
                 if (args.size() < 3 || args.size() > 4) {
                     throw new UsageException("net delay: name a node and milliseconds, e.g. delay 2 20 5");
                 }
-                int millis = number(args.get(2), "net delay");
-                int jitter = args.size() == 4 ? number(args.get(3), "net delay") : 0;
+                double millis = milliseconds(args.get(2), "net delay");
+                double jitter = args.size() == 4 ? milliseconds(args.get(3), "net delay") : 0;
                 if (jitter > millis) {
                     throw new UsageException("net delay: the jitter (" + jitter + ") exceeds the delay (" + millis
                             + ")");

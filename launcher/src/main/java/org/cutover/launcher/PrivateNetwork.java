@@ -172,8 +172,9 @@ public final class PrivateNetwork implements AutoCloseable {
      * delay. A netfilter rule hands the packets to the kernel's NFQUEUE, and a small Python program in the node's
      * namespace gives each its verdict when due (netdelay.py: this kernel has no netem qdisc). Debian: python3.
      */
-    public void delay(String node, int millis, int jitterMillis, int reorderPercent) throws IOException {
-        if (millis < 0 || jitterMillis < 0 || jitterMillis > millis || reorderPercent < 0 || reorderPercent > 100) {
+    public void delay(String node, double millis, double jitterMillis, int reorderPercent) throws IOException {
+        if (!(millis >= 0 && jitterMillis >= 0 && jitterMillis <= millis) || reorderPercent < 0
+                || reorderPercent > 100) {
             throw new IllegalArgumentException("delay 0 ms or more, jitter 0 to the delay, reorder 0 to 100 %");
         }
         String ns = namespace(node);
@@ -187,8 +188,7 @@ public final class PrivateNetwork implements AutoCloseable {
             program = in.readAllBytes();
         }
         List<String> cmd = List.of("setsid", "ip", "netns", "exec", ns, "python3", "-", DELAY_TAG,
-                Integer.toString(DELAY_QUEUE), Integer.toString(millis), Integer.toString(jitterMillis),
-                Integer.toString(reorderPercent));
+                Integer.toString(DELAY_QUEUE), plain(millis), plain(jitterMillis), Integer.toString(reorderPercent));
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -210,6 +210,11 @@ public final class PrivateNetwork implements AutoCloseable {
         sleepMillis(200); // its queue bound before the rule sends packets there (--queue-bypass meanwhile)
         iptables(ns, "-A", "OUTPUT", "-o", "eth0", "-m", "comment", "--comment", DELAY_TAG, "-j", "NFQUEUE",
                 "--queue-num", Integer.toString(DELAY_QUEUE), "--queue-bypass");
+    }
+
+    /** 0.2 as "0.2", 20.0 as "20" */
+    private static String plain(double number) {
+        return java.math.BigDecimal.valueOf(number).stripTrailingZeros().toPlainString();
     }
 
     /** the node's delay as its program was started ("20 ms ± 5, 10 % reordered"), empty without */
@@ -238,13 +243,7 @@ public final class PrivateNetwork implements AutoCloseable {
     }
 
     private static void endDelay(String ns) throws IOException {
-        for (String rule : iptables(ns, "-S").split("\\R")) {
-            if (rule.startsWith("-A ") && rule.contains(DELAY_TAG)) {
-                List<String> args = new ArrayList<>(List.of(rule.strip().split("\\s+")));
-                args.set(0, "-D");
-                iptables(ns, args.toArray(String[]::new));
-            }
-        }
+        deleteRules(ns, DELAY_TAG);
         for (ProcessHandle h : delayers(ns)) {
             h.destroy();
             h.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(x -> null).join();
@@ -276,8 +275,13 @@ public final class PrivateNetwork implements AutoCloseable {
     }
 
     private static void endLoss(String ns) throws IOException {
+        deleteRules(ns, LOSS_TAG);
+    }
+
+    /** deletes the netfilter rules of namespace {@code ns} that carry the comment {@code tag} */
+    private static void deleteRules(String ns, String tag) throws IOException {
         for (String rule : iptables(ns, "-S").split("\\R")) {
-            if (rule.startsWith("-A ") && rule.contains(LOSS_TAG)) {
+            if (rule.startsWith("-A ") && rule.contains(tag)) {
                 List<String> args = new ArrayList<>(List.of(rule.strip().split("\\s+")));
                 args.set(0, "-D");
                 iptables(ns, args.toArray(String[]::new));

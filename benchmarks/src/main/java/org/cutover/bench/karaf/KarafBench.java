@@ -33,7 +33,8 @@ import org.cutover.launcher.ShellResult;
  * <li>the resident memory of an idle node; the adjust latency of the probe bundle beside its raw round trip.</li>
  * </ul>
  * Options: {@code --nodes 3,5 --rounds 7 (idle) --loaded-rounds 3 --baseline 10 --rate 400 --parts upgrade,adjust
- * --out FILE}.
+ * --out FILE}; for the adjust part {@code --groups 1,10,100 --switches 200 --warmup 40 --delays 0,0.2,20} (delays:
+ * nodes in namespaces, every packet held that long).
  */
 public final class KarafBench {
 
@@ -89,8 +90,15 @@ public final class KarafBench {
             results.put("upgrade", sizes);
         }
         if (parts.contains("adjust")) {
+            List<Double> delays = new java.util.ArrayList<>();
+            for (String d : o.getOrDefault("delays", "").split(",")) {
+                if (!d.isBlank()) {
+                    delays.add(Double.parseDouble(d));
+                }
+            }
             results.put("adjust_latency", bench.adjust(o.getOrDefault("groups", "1,10,100"),
-                    Integer.parseInt(o.getOrDefault("switches", "200")), Integer.parseInt(o.getOrDefault("warmup", "40"))));
+                    Integer.parseInt(o.getOrDefault("switches", "200")), Integer.parseInt(o.getOrDefault("warmup", "40")),
+                    delays));
         }
         String loadEnd = loadAverage();
         results.put("load_average_start", loadStart).put("load_average_end", loadEnd);
@@ -311,11 +319,18 @@ public final class KarafBench {
         return out;
     }
 
-    private Json.Obj adjust(String groups, int switches, int warmup) throws Exception {
+    /**
+     * The probe's adjust latency on 3 nodes; with {@code delays} the nodes run in namespaces of their own
+     * ({@code --hosts}) and each delay in turn holds every packet every node sends that long (0: no queue), so a
+     * message between two nodes takes it once and a round trip twice
+     */
+    private Json.Obj adjust(String groups, int switches, int warmup, List<Double> delays) throws Exception {
         LocalCluster cluster = cluster("adjust");
         try {
-            log("adjust latency: 3 nodes with cutover-infra/2.0.0 and the probe");
-            List<KarafNode> nodes = cluster.start(3, KarafBench::log);
+            boolean hosts = !delays.isEmpty();
+            log("adjust latency: 3 nodes with cutover-infra/2.0.0 and the probe" + (hosts ? ", on hosts of their own,"
+                    + " packets delayed " + delays + " ms" : ""));
+            List<KarafNode> nodes = cluster.start(3, hosts, KarafBench::log);
             nodes.get(0).shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow("node1");
             Path probe = project.resolve("benchmarks/karaf-probe/target/org.cutover.bench.probe-1.0.0-SNAPSHOT.jar");
             for (KarafNode n : nodes) {
@@ -325,14 +340,28 @@ public final class KarafBench {
                 LocalCluster.await(n.name + ": bench:timeline", WAIT, () -> n.shell("bench:timeline").succeeded(),
                         () -> n.shell("bench:timeline").output());
             }
-            Path file = project.resolve("benchmarks/target/karaf-adjust-latency.json");
-            Files.deleteIfExists(file);
-            ShellResult r = nodes.get(2).shell("bench:adjust-latency --groups " + groups + " --switches " + switches
-                    + " --warmup " + warmup + " --out " + file, Duration.ofMinutes(20));
-            String out = r.orThrow("node3");
-            int from = out.indexOf("Adjust latency on");
-            table.append(System.lineSeparator()).append(from >= 0 ? out.substring(from) : out);
-            return new Json.Obj().put("file", file.toString()).put("nodes", 3);
+            Json.Arr runs = new Json.Arr();
+            for (Double delay : hosts ? delays : java.util.Collections.<Double>singletonList(null)) {
+                String suffix = delay == null ? "" : "-delay-" + delay;
+                if (delay != null) {
+                    org.cutover.launcher.PrivateNetwork net = cluster.network().orElseThrow();
+                    for (KarafNode n : nodes) {
+                        net.delay(n.name, delay, 0, 0);
+                    }
+                    log("every node's packets delayed " + delay + " ms; load " + awaitCalm(Duration.ofMinutes(2)));
+                }
+                Path file = project.resolve("benchmarks/target/karaf-adjust-latency" + suffix + ".json");
+                Files.deleteIfExists(file);
+                ShellResult r = nodes.get(2).shell("bench:adjust-latency --groups " + groups + " --switches "
+                        + switches + " --warmup " + warmup + " --out " + file, Duration.ofMinutes(20));
+                String out = r.orThrow("node3");
+                int from = out.indexOf("Adjust latency on");
+                table.append(System.lineSeparator()).append(delay == null ? "" : "every packet delayed " + delay
+                        + " ms (--hosts, NFQUEUE)" + System.lineSeparator())
+                        .append(from >= 0 ? out.substring(from) : out);
+                runs.add(new Json.Obj().put("file", file.toString()).put("delay_ms", delay == null ? -1 : delay));
+            }
+            return new Json.Obj().put("runs", runs).put("nodes", 3);
         } finally {
             cluster.clean(KarafBench::log);
         }
