@@ -33,8 +33,8 @@ import org.cutover.launcher.ShellResult;
  * <li>the resident memory of an idle node; the adjust latency of the probe bundle beside its raw round trip.</li>
  * </ul>
  * Options: {@code --nodes 3,5 --rounds 7 (idle) --loaded-rounds 3 --baseline 10 --rate 400 --parts upgrade,adjust
- * --out FILE}; for the adjust part {@code --groups 1,10,100 --switches 200 --warmup 40 --delays 0,0.2,20} (delays:
- * nodes in namespaces, every packet held that long).
+ * --out FILE}; for the adjust part {@code --groups 1,10,100 --switches 200 --warmup 40}; part {@code delay} (not by
+ * default: root, iptables, python3) {@code --delays 0,0.2,20 --delay-switches 60}.
  */
 public final class KarafBench {
 
@@ -90,15 +90,16 @@ public final class KarafBench {
             results.put("upgrade", sizes);
         }
         if (parts.contains("adjust")) {
-            List<Double> delays = new java.util.ArrayList<>();
-            for (String d : o.getOrDefault("delays", "").split(",")) {
-                if (!d.isBlank()) {
-                    delays.add(Double.parseDouble(d));
-                }
-            }
             results.put("adjust_latency", bench.adjust(o.getOrDefault("groups", "1,10,100"),
-                    Integer.parseInt(o.getOrDefault("switches", "200")), Integer.parseInt(o.getOrDefault("warmup", "40")),
-                    delays));
+                    Integer.parseInt(o.getOrDefault("switches", "200")), Integer.parseInt(o.getOrDefault("warmup", "40"))));
+        }
+        if (parts.contains("delay")) {
+            List<Double> delays = new java.util.ArrayList<>();
+            for (String d : o.getOrDefault("delays", "0,0.2,20").split(",")) {
+                delays.add(Double.parseDouble(d));
+            }
+            results.put("adjust_under_delay", bench.adjustUnderDelay(delays,
+                    Integer.parseInt(o.getOrDefault("delay-switches", "60"))));
         }
         String loadEnd = loadAverage();
         results.put("load_average_start", loadStart).put("load_average_end", loadEnd);
@@ -319,18 +320,11 @@ public final class KarafBench {
         return out;
     }
 
-    /**
-     * The probe's adjust latency on 3 nodes; with {@code delays} the nodes run in namespaces of their own
-     * ({@code --hosts}) and each delay in turn holds every packet every node sends that long (0: no queue), so a
-     * message between two nodes takes it once and a round trip twice
-     */
-    private Json.Obj adjust(String groups, int switches, int warmup, List<Double> delays) throws Exception {
+    private Json.Obj adjust(String groups, int switches, int warmup) throws Exception {
         LocalCluster cluster = cluster("adjust");
         try {
-            boolean hosts = !delays.isEmpty();
-            log("adjust latency: 3 nodes with cutover-infra/2.0.0 and the probe" + (hosts ? ", on hosts of their own,"
-                    + " packets delayed " + delays + " ms" : ""));
-            List<KarafNode> nodes = cluster.start(3, hosts, KarafBench::log);
+            log("adjust latency: 3 nodes with cutover-infra/2.0.0 and the probe");
+            List<KarafNode> nodes = cluster.start(3, KarafBench::log);
             nodes.get(0).shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow("node1");
             Path probe = project.resolve("benchmarks/karaf-probe/target/org.cutover.bench.probe-1.0.0-SNAPSHOT.jar");
             for (KarafNode n : nodes) {
@@ -340,31 +334,94 @@ public final class KarafBench {
                 LocalCluster.await(n.name + ": bench:timeline", WAIT, () -> n.shell("bench:timeline").succeeded(),
                         () -> n.shell("bench:timeline").output());
             }
-            Json.Arr runs = new Json.Arr();
-            for (Double delay : hosts ? delays : java.util.Collections.<Double>singletonList(null)) {
-                String suffix = delay == null ? "" : "-delay-" + delay;
-                if (delay != null) {
-                    org.cutover.launcher.PrivateNetwork net = cluster.network().orElseThrow();
-                    for (KarafNode n : nodes) {
-                        net.delay(n.name, delay, 0, 0);
-                    }
-                    log("every node's packets delayed " + delay + " ms; load " + awaitCalm(Duration.ofMinutes(2)));
-                }
-                Path file = project.resolve("benchmarks/target/karaf-adjust-latency" + suffix + ".json");
-                Files.deleteIfExists(file);
-                ShellResult r = nodes.get(2).shell("bench:adjust-latency --groups " + groups + " --switches "
-                        + switches + " --warmup " + warmup + " --out " + file, Duration.ofMinutes(20));
-                String out = r.orThrow("node3");
-                int from = out.indexOf("Adjust latency on");
-                table.append(System.lineSeparator()).append(delay == null ? "" : "every packet delayed " + delay
-                        + " ms (--hosts, NFQUEUE)" + System.lineSeparator())
-                        .append(from >= 0 ? out.substring(from) : out);
-                runs.add(new Json.Obj().put("file", file.toString()).put("delay_ms", delay == null ? -1 : delay));
+            Path file = project.resolve("benchmarks/target/karaf-adjust-latency.json");
+            Files.deleteIfExists(file);
+            ShellResult r = nodes.get(2).shell("bench:adjust-latency --groups " + groups + " --switches " + switches
+                    + " --warmup " + warmup + " --out " + file, Duration.ofMinutes(20));
+            String out = r.orThrow("node3");
+            int from = out.indexOf("Adjust latency on");
+            table.append(System.lineSeparator()).append(from >= 0 ? out.substring(from) : out);
+            return new Json.Obj().put("file", file.toString()).put("nodes", 3);
+        } finally {
+            cluster.clean(KarafBench::log);
+        }
+    }
+
+    /**
+     * Adjust latency across a network with delay (issue 14 item 4): 3 nodes in namespaces of their own (as
+     * {@code ./cutover start --hosts}), kv held, infrastructure 2.0.0 on all; for each delay every packet every
+     * node sends is held that long ({@code ./cutover net delay}; 0: no queue), so a message between two nodes takes
+     * it once and a round trip twice; then {@code switches} adjusts of kv up and down from node3, each timed by the
+     * node from sending to every member's confirmation (the history's Duration). The probe bundle binds a raw
+     * channel of its own that does not find its peers by DNS, so this part does without it.
+     */
+    private Json.Obj adjustUnderDelay(List<Double> delays, int switches) throws Exception {
+        LocalCluster cluster = cluster("delay");
+        try {
+            log("adjust latency under delay " + delays + " ms: 3 nodes on hosts of their own");
+            List<KarafNode> nodes = cluster.start(3, true, KarafBench::log);
+            for (KarafNode n : nodes) {
+                n.installFeature("cutover-example");
             }
+            KarafNode n1 = nodes.get(0);
+            KarafNode n3 = nodes.get(2);
+            LocalCluster.await("kv with a member on every node", WAIT, () -> LocalCluster.group(n1, "kv")
+                    .map(g -> g.members().size() == 3).orElse(false), () -> LocalCluster.groups(n1).toString());
+            n1.shell("cluster:version-hold on kv").orThrow(n1.name);
+            n1.shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
+            org.cutover.launcher.PrivateNetwork net = cluster.network().orElseThrow();
+            table.append(String.format(Locale.ROOT, "%nAdjust of kv across a delayed network (3 nodes in namespaces,"
+                    + " %d adjusts per delay, from sending to every member's confirmation)%n%-12s %10s %10s %10s %10s"
+                    + "  %s%n", switches, "delay", "p50 ms", "p90 ms", "max ms", "mean ms", "load (1, 5, 15 min)"));
+            Json.Arr runs = new Json.Arr();
+            int level = LocalCluster.group(n3, "kv").orElseThrow().level();
+            for (double delay : delays) {
+                for (KarafNode n : nodes) {
+                    net.delay(n.name, delay, 0, 0);
+                }
+                String load = awaitCalm(Duration.ofMinutes(2));
+                int before = adjustMillis(n3).size();
+                for (int i = 0; i < switches; i++) {
+                    int to = level == 1 ? 2 : 1;
+                    n3.shell("cluster:version-adjust --to " + to + (to == 1 ? " --downgrade" : "") + " kv")
+                            .orThrow(n3.name);
+                    level = to;
+                }
+                List<Double> ms = new java.util.ArrayList<>(adjustMillis(n3));
+                ms = new java.util.ArrayList<>(ms.subList(before, ms.size()));
+                java.util.Collections.sort(ms);
+                double mean = ms.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+                double p50 = ms.get(ms.size() / 2);
+                double p90 = ms.get((int) Math.ceil(ms.size() * 0.9) - 1);
+                double max = ms.get(ms.size() - 1);
+                String endLoad = loadAverage();
+                table.append(String.format(Locale.ROOT, "%-12s %10.2f %10.2f %10.2f %10.2f  %s .. %s%n",
+                        delay + " ms", p50, p90, max, mean, load, endLoad));
+                runs.add(new Json.Obj().put("delay_ms", delay).put("adjusts", ms.size()).put("p50_ms", p50)
+                        .put("p90_ms", p90).put("max_ms", max).put("mean_ms", mean).put("load_start", load)
+                        .put("load_end", endLoad));
+                log("delay " + delay + " ms: adjust p50 " + p50 + " ms, p90 " + p90 + " ms");
+            }
+            net.heal();
             return new Json.Obj().put("runs", runs).put("nodes", 3);
         } finally {
             cluster.clean(KarafBench::log);
         }
+    }
+
+    /** the durations of the applied kv adjusts in the node's history, oldest first, in ms */
+    private static List<Double> adjustMillis(KarafNode node) {
+        List<Double> ms = new java.util.ArrayList<>();
+        for (String line : node.shell("cluster:version-history --no-format").orThrow(node.name).split("\\R")) {
+            String[] f = line.split("\t");
+            if (f.length >= 8 && f[2].strip().equals("kv") && f[7].strip().equals("APPLIED")) {
+                String[] d = f[6].strip().split(" ");
+                if (d.length == 2) {
+                    ms.add(Double.parseDouble(d[0]) * (d[1].equals("s") ? 1000 : 1));
+                }
+            }
+        }
+        return ms;
     }
 
     private static long residentMb(KarafNode node) throws IOException {

@@ -23,7 +23,9 @@ import java.util.TreeSet;
  * highest counter seen and the counters skipped so far: a jump ahead counts
  * the skipped ones as {@code lost}; a counter at or below the highest one is
  * {@code reordered} if it was one of the skipped (it is then no longer lost),
- * else {@code duplicated}. Every write is applied whatever its counter says:
+ * else {@code duplicated}. A counter the sender has named in doubt (its send
+ * ended without an answer) and that has not come is neither lost nor, if it
+ * comes after all, late. Every write is applied whatever its counter says:
  * the order of delivery, not the counter, decides the map, so the maps stay
  * identical even when the counters reveal a fault.
  *
@@ -61,25 +63,38 @@ final class KvMap {
     private static final class Sender {
         long highest;
         final TreeSet<Long> missing = new TreeSet<>();
+        /** counters the sender noted in doubt and that have not come (yet): neither lost nor late when they do */
+        final TreeSet<Long> inDoubt = new TreeSet<>();
     }
 
     /** applies one delivered write of {@code senderId} at position {@code sequence} of the delivery stream */
     synchronized void apply(String senderId, long sequence, Write write) {
         Sender s = senders.computeIfAbsent(senderId, id -> new Sender());
         long c = write.counter();
+        for (long doubt : write.inDoubt()) {
+            // only one not delivered yet: a counter already here stays here, so a second copy still counts
+            if (s.missing.remove(doubt)) {
+                lost--;
+                s.inDoubt.add(doubt);
+            } else if (doubt > s.highest && doubt < c && s.inDoubt.size() < MAX_MISSING_PER_SENDER) {
+                s.inDoubt.add(doubt);
+            }
+        }
         if (c > s.highest) {
             long gap = c - s.highest - 1;
             if (gap > 0) {
-                lost += gap;
+                lost += gap - s.inDoubt.subSet(s.highest + 1, c).size();
                 for (long m = s.highest + 1; m < c && s.missing.size() < MAX_MISSING_PER_SENDER; m++) {
-                    s.missing.add(m);
+                    if (!s.inDoubt.contains(m)) {
+                        s.missing.add(m);
+                    }
                 }
             }
             s.highest = c;
         } else if (s.missing.remove(c)) {
             reordered++;
             lost--;
-        } else {
+        } else if (!s.inDoubt.remove(c)) {
             duplicated++;
         }
         entries.put(write.key(), new Value(write.value(), sequence));

@@ -73,6 +73,11 @@ public final class KvStoreComponent implements KvStore {
      * misses one of them lost nothing acknowledged (guarded by sendLock)
      */
     private final java.util.TreeMap<String, java.util.TreeSet<Long>> inDoubt = new java.util.TreeMap<>();
+    /**
+     * the current member's counters in doubt that no acknowledged write has named yet: the next write carries
+     * them, so the members count them neither lost nor late (guarded by sendLock)
+     */
+    private final java.util.TreeSet<Long> unannounced = new java.util.TreeSet<>();
 
     @Activate
     public KvStoreComponent(@Reference GroupService groupService, BundleContext context) {
@@ -126,6 +131,7 @@ public final class KvStoreComponent implements KvStore {
                 }
                 synchronized (sendLock) {
                     nextCounter = 1; // a new member: its writes count from 1 again
+                    unannounced.clear();
                 }
                 LOG.log(System.Logger.Level.INFO, "joined group " + GROUP + " as " + g.self() + " at level "
                         + g.level() + ", epoch " + g.epoch());
@@ -188,12 +194,14 @@ public final class KvStoreComponent implements KvStore {
         synchronized (sendLock) {
             // counters leave this member in the order they were given: one send at a time
             long counter = nextCounter;
+            List<Long> notice = List.copyOf(unannounced);
             try {
-                g.send(new Write(counter, key, value).encode());
+                g.send(new Write(counter, key, value, notice).encode());
             } catch (GroupException e) {
                 consumeIfInDoubt(g, e, counter, counter + 1);
                 throw e;
             }
+            unannounced.removeAll(notice);
             nextCounter = counter + 1;
             sent++;
             acknowledged.put(g.self().id(), counter);
@@ -208,9 +216,12 @@ public final class KvStoreComponent implements KvStore {
         Group g = joined();
         synchronized (sendLock) {
             long counter = nextCounter;
+            List<Long> notice = List.copyOf(unannounced);
             List<byte[]> writes = new ArrayList<>(entries.size());
             for (Map.Entry<String, String> e : entries.entrySet()) {
-                writes.add(new Write(counter++, e.getKey(), e.getValue()).encode());
+                writes.add(new Write(counter, e.getKey(), e.getValue(), counter == nextCounter ? notice : List.of())
+                        .encode());
+                counter++;
             }
             try {
                 batches.send(g, writes);
@@ -218,6 +229,7 @@ public final class KvStoreComponent implements KvStore {
                 consumeIfInDoubt(g, e, nextCounter, counter);
                 throw e;
             }
+            unannounced.removeAll(notice);
             nextCounter = counter;
             sent += writes.size();
             acknowledged.put(g.self().id(), counter - 1);
@@ -236,6 +248,7 @@ public final class KvStoreComponent implements KvStore {
         java.util.TreeSet<Long> doubts = inDoubt.computeIfAbsent(g.self().id(), m -> new java.util.TreeSet<>());
         for (long c = from; c < to; c++) {
             doubts.add(c);
+            unannounced.add(c);
         }
         nextCounter = to;
     }

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 
+import java.util.List;
 import java.util.Optional;
 
 import org.junit.Test;
@@ -212,5 +213,34 @@ public class KvMapTest {
         assertEquals(d, MapDigest.decode(d.encode()));
         assertArrayEquals(d.sha256(), MapDigest.decode(d.encode()).sha256());
         assertThrows(IllegalArgumentException.class, () -> MapDigest.decode(new byte[0]));
+    }
+
+    /** a counter named in doubt is neither lost if it never comes nor late if it comes after the notice */
+    @Test
+    public void countersNamedInDoubtAreNeitherLostNorLate() {
+        KvMap m = new KvMap();
+        seq = 0;
+        put(m, "n1#1", 1, "k", "1");
+        m.apply("n1#1", ++seq, new Write(4, "k", "4", List.of(2L, 3L)));
+        assertEquals("2 and 3 skipped, both in doubt", 0, m.counters().lost());
+        m.apply("n1#1", ++seq, new Write(2, "k", "2"));
+        assertEquals("2 came after all", 0, m.counters().reordered());
+        assertEquals(0, m.counters().duplicated());
+        m.apply("n1#1", ++seq, new Write(2, "k", "2"));
+        assertEquals("a second copy of it is a duplicate", 1, m.counters().duplicated());
+        m.apply("n1#1", ++seq, new Write(7, "k", "7", List.of(1L, 5L)));
+        assertEquals("1 had come: naming it excuses nothing; 6 is lost", 1, m.counters().lost());
+        assertEquals(java.util.Map.of("n1#1", new java.util.TreeSet<>(List.of(6L))), m.missingBySender());
+    }
+
+    @Test
+    public void aWriteWithCountersInDoubtSurvivesTheWireAndAPlainOneKeepsFormatOne() {
+        Write w = new Write(9, "k", "v", List.of(7L, 8L));
+        assertEquals(w, Write.decode(w.encode()));
+        assertEquals(Write.FORMAT_WITH_DOUBTS, w.encode()[0]);
+        assertEquals(Write.FORMAT, new Write(9, "k", "v").encode()[0]);
+        byte[] bad = w.encode();
+        bad[bad.length - 20] = 0x7f; // the count of counters in doubt far beyond the bytes left
+        assertThrows(IllegalArgumentException.class, () -> Write.decode(bad));
     }
 }
