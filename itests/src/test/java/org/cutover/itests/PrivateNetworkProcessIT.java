@@ -71,6 +71,13 @@ public class PrivateNetworkProcessIT {
             long delayed = medianRefusalMillis(net.address("b"));
             assertTrue("b's answer 20 ms later: " + direct + " ms, then " + delayed + " ms",
                     delayed >= 20 && delayed < direct + 35);
+            // a cut, and its end, leave the delay in place
+            net.partition(List.of(Set.of("a"), Set.of("b", "c")));
+            assertEquals("a cut from b", "cut", probe(net, "a", net.address("b")).outcome);
+            assertEquals("the delay outlives a cut", "20 ms ± 0", net.delay("b"));
+            net.endPartition();
+            assertEquals("a reaches b once the cut ends", "refused", probe(net, "a", net.address("b")).outcome);
+            assertEquals("the delay outlives the cut's end", "20 ms ± 0", net.delay("b"));
             net.heal();
             assertEquals("heal ends the delay", "", net.delay("b"));
             long healed = medianRefusalMillis(net.address("b"));

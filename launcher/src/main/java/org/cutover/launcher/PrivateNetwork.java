@@ -128,10 +128,10 @@ public final class PrivateNetwork implements AutoCloseable {
     /**
      * Cuts the network between the sides: each node of a side gets a blackhole route for every address of the
      * other sides, so its packets to them are dropped at once (and theirs to it). A node named on no side keeps
-     * every path. Heals what an earlier partition made first.
+     * every path. Ends an earlier partition first; loss and delay stay.
      */
     public void partition(List<? extends Collection<String>> sides) throws IOException {
-        heal();
+        endPartition();
         for (Collection<String> side : sides) {
             for (Collection<String> other : sides) {
                 if (other == side) {
@@ -301,6 +301,11 @@ public final class PrivateNetwork implements AutoCloseable {
             endLoss(namespace(node));
             endDelay(namespace(node));
         }
+        endPartition();
+    }
+
+    /** removes every blackhole route (the partition); loss and delay stay */
+    public void endPartition() throws IOException {
         for (String node : addresses.keySet()) {
             for (String route : run(List.of("ip", "-n", namespace(node), "route", "show", "type", "blackhole"))
                     .split("\\R")) {
