@@ -30,7 +30,9 @@ import org.junit.Test;
  * upgrade to infrastructure 2.0.0. The kernel cuts node3 off ({@code net partition 1,2 3}: blackhole routes): the
  * majority sees it PARTITIONED and goes on writing, node3's write is refused GROUP_PARTITIONED. After {@code net
  * heal} every node is ACTIVE again, node3's store joins group kv again, and every member holds the same map with
- * nothing acknowledged lost. {@code clean} leaves no process, namespace or bridge.
+ * nothing acknowledged lost. Bad network input on the running node3 ({@code config:property-set}: a dns.query
+ * that names no one, a bind.address that is node1's) stops its cluster node, which does not start again: its log
+ * names the setting and the others see it gone. {@code clean} leaves no process, namespace or bridge.
  */
 public class MultiHostProcessIT {
 
@@ -123,6 +125,18 @@ public class MultiHostProcessIT {
         String verified = shell(2, "kv:verify");
         assertTrue(verified, verified.contains("all 3 members agree"));
 
+        // bad network input on a running process, set as an operator would: node3 leaves and does not start its
+        // cluster node again, its log names the setting, the others see it gone; put back, it joins again
+        String query = shell(3, "config:property-get -p org.cutover.node dns.query").strip();
+        refusedSetting(3, "config:property-set dns.wait.ms 2000; config:property-set dns.query nosuch.cutover.test",
+                "dns.query 'nosuch.cutover.test' (SRV) has no records at dns.address");
+        shell(3, "config:edit org.cutover.node; config:property-set dns.query " + query + "; config:update");
+        Await.until("node1 seeing node3 ACTIVE again", WAIT, () -> nodes(1),
+                rows -> rows.get("node3").startsWith("ACTIVE"));
+        refusedSetting(3, "config:property-set bind.address 10.213." + subnet + ".11", "bind.address '10.213."
+                + subnet + ".11' (etc/org.cutover.node.cfg, or the system property cutover.bind_addr) is 10.213."
+                + subnet + ".11, not an address of this machine");
+
         CutoverScript.Result clean = script.run("clean");
         assertEquals(clean.output(), 0, clean.status());
         assertFalse("clean removed " + run, Files.exists(run));
@@ -137,6 +151,27 @@ public class MultiHostProcessIT {
         if (Files.exists(run)) {
             script.run("clean");
         }
+    }
+
+    /**
+     * {@code settings} (config:property-set commands) applied at once to org.cutover.node on the node: its cluster
+     * node stops and fails to start again with {@code message} in its log, and node1 sees it gone
+     */
+    private void refusedSetting(int node, String settings, String message) throws IOException, InterruptedException {
+        Path log = run.resolve("node" + node + "/data/log/karaf.log");
+        long logged = Files.size(log);
+        shell(node, "config:edit org.cutover.node; " + settings + "; config:update");
+        Await.until("node" + node + "'s log naming the setting", WAIT, () -> {
+            try {
+                return Files.readString(log, StandardCharsets.UTF_8).substring((int) logged);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, text -> text.contains(message));
+        Await.until("node1 seeing node" + node + " gone", WAIT, () -> nodes(1),
+                rows -> !rows.getOrDefault("node" + node, "").startsWith("ACTIVE"));
+        String list = script.run("shell", String.valueOf(node), "cluster:node-list").output();
+        assertFalse("node" + node + " has no cluster node of its own: " + list, list.contains("ACTIVE"));
     }
 
     private String shell(int node, String command) {
