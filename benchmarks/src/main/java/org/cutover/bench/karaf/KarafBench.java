@@ -34,7 +34,7 @@ import org.cutover.launcher.ShellResult;
  * </ul>
  * Options: {@code --nodes 3,5 --rounds 7 (idle) --loaded-rounds 3 --baseline 10 --rate 400 --parts upgrade,adjust
  * --out FILE}; for the adjust part {@code --groups 1,10,100 --switches 200 --warmup 40}; part {@code delay} (not by
- * default: root, iptables, python3) {@code --delays 0,0.2,20 --delay-switches 60}.
+ * default: root, iptables, python3) {@code --delays 0,0.2,20 --delay-switches 100 --stream-count 5000}.
  */
 public final class KarafBench {
 
@@ -98,8 +98,9 @@ public final class KarafBench {
             for (String d : o.getOrDefault("delays", "0,0.2,20").split(",")) {
                 delays.add(Double.parseDouble(d));
             }
-            results.put("adjust_under_delay", bench.adjustUnderDelay(delays,
-                    Integer.parseInt(o.getOrDefault("delay-switches", "60"))));
+            results.put("across_delay", bench.acrossDelay(delays,
+                    Integer.parseInt(o.getOrDefault("delay-switches", "100")),
+                    Long.parseLong(o.getOrDefault("stream-count", "5000"))));
         }
         String loadEnd = loadAverage();
         results.put("load_average_start", loadStart).put("load_average_end", loadEnd);
@@ -348,38 +349,60 @@ public final class KarafBench {
     }
 
     /**
-     * Adjust latency across a network with delay (issue 14 item 4): 3 nodes in namespaces of their own (as
-     * {@code ./cutover start --hosts}), kv held, infrastructure 2.0.0 on all; for each delay every packet every
-     * node sends is held that long ({@code ./cutover net delay}; 0: no queue), so a message between two nodes takes
-     * it once and a round trip twice; then {@code switches} adjusts of kv up and down from node3, each timed by the
-     * node from sending to every member's confirmation (the history's Duration). The probe bundle binds a raw
-     * channel of its own that does not find its peers by DNS, so this part does without it.
+     * The cluster across a network with delay (issue 14 item 4): 3 nodes in namespaces of their own (as
+     * {@code ./cutover start --hosts}), kv held, infrastructure 2.0.0 and the probe bundle on all. For each delay
+     * every packet every node sends is held that long ({@code ./cutover net delay}; 0: no queue), so a message
+     * between two nodes takes it once and a round trip twice; then, in this order:
+     * <ul>
+     * <li>{@code switches} adjusts of kv up and down from node3, each timed by the node from sending to every
+     * member's confirmation (the history's Duration);</li>
+     * <li>throughput at 1 KB: each node streams {@code streamCount} messages to group stream-1k with
+     * {@code Group.sendAsync} at once; msgs/s = all 3N over the time from the first node's start to the last
+     * delivery on any node (the nodes' own clocks, one monotonic clock on this machine);</li>
+     * <li>a cut: node2 cut off from node1 and node3 (the delays stay), timed until node1 and node3 show it not
+     * ACTIVE and it shows them not ACTIVE (failure detection by heartbeats: FD_ALL3); then the cut's end, timed until
+     * every node shows every node ACTIVE and kv with 3 members (the merge);</li>
+     * <li>a dead node: node2's kill -9, timed until node1 and node3 show it not ACTIVE (its closed sockets: FD_SOCK2);
+     * then it starts again.</li>
+     * </ul>
+     * Times seen from outside are polls over ssh, one every 0.1-0.5 s. Each figure's baseline is its own 0 ms row,
+     * and the 0.001 ms row (the queue without delay) separates what the delay program costs from the delay. The
+     * probe's {@code bench:adjust-latency} (with its raw baseline) is left out: it wants the bench groups alone in
+     * the cluster and adjusts them all with {@code --all}, while kv and stream-1k live here.
      */
-    private Json.Obj adjustUnderDelay(List<Double> delays, int switches) throws Exception {
+    private Json.Obj acrossDelay(List<Double> delays, int switches, long streamCount) throws Exception {
         LocalCluster cluster = cluster("delay");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
         try {
-            log("adjust latency under delay " + delays + " ms: 3 nodes on hosts of their own");
-            List<KarafNode> nodes = cluster.start(3, true, KarafBench::log);
+            log("the cluster under delay " + delays + " ms: 3 nodes on hosts of their own");
+            List<KarafNode> nodes = new ArrayList<>(cluster.start(3, true, KarafBench::log));
+            Path probe = project.resolve("benchmarks/karaf-probe/target/org.cutover.bench.probe-1.0.0-SNAPSHOT.jar");
             for (KarafNode n : nodes) {
                 n.installFeature("cutover-example");
+                n.shell("bundle:install -s file:" + probe).orThrow(n.name);
             }
             KarafNode n1 = nodes.get(0);
-            KarafNode n3 = nodes.get(2);
             LocalCluster.await("kv with a member on every node", WAIT, () -> LocalCluster.group(n1, "kv")
                     .map(g -> g.members().size() == 3).orElse(false), () -> LocalCluster.groups(n1).toString());
             n1.shell("cluster:version-hold on kv").orThrow(n1.name);
             n1.shell("cluster:upgrade cutover-infra/2.0.0", Duration.ofMinutes(5)).orThrow(n1.name);
             org.cutover.launcher.PrivateNetwork net = cluster.network().orElseThrow();
-            table.append(String.format(Locale.ROOT, "%nAdjust of kv across a delayed network (3 nodes in namespaces,"
-                    + " %d adjusts per delay, from sending to every member's confirmation)%n%-12s %10s %10s %10s %10s"
-                    + "  %s%n", switches, "delay", "p50 ms", "p90 ms", "max ms", "mean ms", "load (1, 5, 15 min)"));
+            StringBuilder adjustTable = new StringBuilder(String.format(Locale.ROOT, "%nAdjust of kv across a delayed"
+                    + " network (3 nodes in namespaces, %d adjusts per delay, from sending to every member's"
+                    + " confirmation)%n%-10s %9s %9s %9s %9s %9s  %s%n", switches, "delay", "p50 ms", "p90 ms",
+                    "p99 ms", "max ms", "mean ms", "load (1, 5, 15 min) before .. after"));
+            StringBuilder otherTable = new StringBuilder(String.format(Locale.ROOT, "%nThe same cluster: throughput"
+                    + " of 1 KB messages (each node streams %d with sendAsync), failure detection, merge%n%-10s %10s"
+                    + " %8s %14s %14s %14s  %s%n", streamCount, "delay", "msgs/s", "MB/s", "cut seen s",
+                    "merged s", "dead seen s", "load before .. after"));
             Json.Arr runs = new Json.Arr();
-            int level = LocalCluster.group(n3, "kv").orElseThrow().level();
+            int level = LocalCluster.group(nodes.get(2), "kv").orElseThrow().level();
             for (double delay : delays) {
                 for (KarafNode n : nodes) {
                     net.delay(n.name, delay, 0, 0);
                 }
-                String load = awaitCalm(Duration.ofMinutes(2));
+                String load = awaitCalm(Duration.ofMinutes(3));
+                KarafNode n3 = nodes.get(2);
                 int before = adjustMillis(n3).size();
                 for (int i = 0; i < switches; i++) {
                     int to = level == 1 ? 2 : 1;
@@ -387,26 +410,162 @@ public final class KarafBench {
                             .orThrow(n3.name);
                     level = to;
                 }
-                List<Double> ms = new java.util.ArrayList<>(adjustMillis(n3));
-                ms = new java.util.ArrayList<>(ms.subList(before, ms.size()));
+                List<Double> ms = new ArrayList<>(adjustMillis(n3));
+                ms = new ArrayList<>(ms.subList(before, ms.size()));
                 java.util.Collections.sort(ms);
                 double mean = ms.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
                 double p50 = ms.get(ms.size() / 2);
                 double p90 = ms.get((int) Math.ceil(ms.size() * 0.9) - 1);
+                double p99 = ms.get((int) Math.ceil(ms.size() * 0.99) - 1);
                 double max = ms.get(ms.size() - 1);
+                String adjustLoad = loadAverage();
+                adjustTable.append(String.format(Locale.ROOT, "%-10s %9.2f %9.2f %9.2f %9.2f %9.2f  %s .. %s%n",
+                        delay + " ms", p50, p90, p99, max, mean, load, adjustLoad));
+                log("delay " + delay + " ms: adjust p50 " + p50 + " ms, p99 " + p99 + " ms");
+
+                double perSecond;
+                String streamFailure = "";
+                try {
+                    perSecond = stream(nodes, pool, streamCount);
+                    log("delay " + delay + " ms: " + Math.round(perSecond) + " msgs/s at 1 KB");
+                } catch (RuntimeException e) {
+                    // the row says it; the cut and the dead node are still measured
+                    perSecond = Double.NaN;
+                    streamFailure = e.getMessage();
+                    log("delay " + delay + " ms: the stream FAILED: " + streamFailure);
+                }
+                String streamLoad = loadAverage();
+
+                // a cut of node2, then its end
+                KarafNode n2 = nodes.get(1);
+                List<KarafNode> others = List.of(nodes.get(0), n3);
+                long t = System.nanoTime();
+                net.partition(List.of(List.of(n2.name), List.of(nodes.get(0).name, n3.name)));
+                LocalCluster.await("node1 and node3 seeing node2 gone, node2 seeing them gone", Duration.ofMinutes(2),
+                        () -> others.stream().allMatch(n -> !n.nodeList().getOrDefault(n2.name, "").startsWith(
+                                "ACTIVE")) && others.stream().allMatch(n -> !n2.nodeList().getOrDefault(n.name, "")
+                                .startsWith("ACTIVE")), () -> views(nodes));
+                double cutSeen = (System.nanoTime() - t) / 1e9;
+                t = System.nanoTime();
+                net.endPartition();
+                awaitWhole(nodes, Duration.ofMinutes(2));
+                double merged = (System.nanoTime() - t) / 1e9;
+                log("delay " + delay + " ms: cut seen in " + cutSeen + " s, merged in " + merged + " s");
+
+                // a dead node, then its restart
+                t = System.nanoTime();
+                n2.kill9();
+                LocalCluster.await("node1 and node3 seeing the killed node2 gone", Duration.ofMinutes(2),
+                        () -> others.stream().allMatch(n -> !n.nodeList().getOrDefault(n2.name, "").startsWith(
+                                "ACTIVE")), () -> views(others));
+                double deadSeen = (System.nanoTime() - t) / 1e9;
+                log("delay " + delay + " ms: dead node seen in " + deadSeen + " s");
                 String endLoad = loadAverage();
-                table.append(String.format(Locale.ROOT, "%-12s %10.2f %10.2f %10.2f %10.2f  %s .. %s%n",
-                        delay + " ms", p50, p90, max, mean, load, endLoad));
+                List<KarafNode> restarted = cluster.start(3, true, KarafBench::log);
+                nodes.clear();
+                nodes.addAll(restarted);
+                awaitWhole(nodes, Duration.ofMinutes(3));
+                otherTable.append(String.format(Locale.ROOT, "%-10s %10.0f %8.1f %14.1f %14.1f %14.2f  %s .. %s%n",
+                        delay + " ms", perSecond, perSecond * 1024 / 1e6, cutSeen, merged, deadSeen, adjustLoad,
+                        endLoad)).append(streamFailure.isEmpty() ? "" : "    the stream FAILED: " + streamFailure
+                        + System.lineSeparator());
                 runs.add(new Json.Obj().put("delay_ms", delay).put("adjusts", ms.size()).put("p50_ms", p50)
-                        .put("p90_ms", p90).put("max_ms", max).put("mean_ms", mean).put("load_start", load)
-                        .put("load_end", endLoad));
-                log("delay " + delay + " ms: adjust p50 " + p50 + " ms, p90 " + p90 + " ms");
+                        .put("p90_ms", p90).put("p99_ms", p99).put("max_ms", max).put("mean_ms", mean)
+                        .put("stream_msgs_per_s", Double.isNaN(perSecond) ? null : perSecond)
+                        .put("stream_failure", streamFailure).put("cut_seen_s", cutSeen).put("merged_s", merged)
+                        .put("dead_seen_s", deadSeen).put("load_start", load).put("load_after_adjusts", adjustLoad)
+                        .put("load_after_stream", streamLoad).put("load_end", endLoad));
             }
             net.heal();
-            return new Json.Obj().put("runs", runs).put("nodes", 3);
+            table.append(adjustTable).append(otherTable);
+            return new Json.Obj().put("runs", runs).put("nodes", 3).put("stream_messages_per_node", streamCount);
+        } catch (Exception | AssertionError e) {
+            keepEvidence(cluster, "delay");
+            throw e;
         } finally {
+            pool.shutdownNow();
             cluster.clean(KarafBench::log);
         }
+    }
+
+    /** each node's log and, if it runs, its threads, to benchmarks/target/failed-PART/ before the folder goes */
+    private void keepEvidence(LocalCluster cluster, String part) {
+        Path to = project.resolve("benchmarks/target/failed-" + part);
+        try {
+            Files.createDirectories(to);
+            for (KarafNode n : cluster.nodes()) {
+                if (n.isAlive()) {
+                    Path threads = n.dumpThreads();
+                    Files.copy(threads, to.resolve(n.name + "-threads.txt"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                Path log = n.home.resolve("data/log/karaf.log");
+                if (Files.exists(log)) {
+                    Files.copy(log, to.resolve(n.name + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            log("the nodes' logs and threads are in " + to);
+        } catch (IOException | RuntimeException e) {
+            log("could not keep the nodes' logs and threads in " + to + ": " + e);
+        }
+    }
+
+    /**
+     * Every node streams {@code count} 1 KB messages to stream-1k at once; msgs/s over all of them, from the first
+     * start to the last delivery, once every member has delivered all
+     */
+    private static double stream(List<KarafNode> nodes, java.util.concurrent.ExecutorService pool, long count)
+            throws Exception {
+        for (KarafNode n : nodes) {
+            n.shell("bench:stream-join").orThrow(n.name);
+        }
+        LocalCluster.await("stream-1k with a member on every node", WAIT, () -> nodes.stream().allMatch(
+                n -> LocalCluster.group(n, "stream-1k").map(g -> g.members().size() == nodes.size()).orElse(false)),
+                () -> LocalCluster.groups(nodes.get(0)).toString());
+        List<java.util.concurrent.Future<String>> started = new ArrayList<>();
+        for (KarafNode n : nodes) {
+            started.add(pool.submit(() -> n.shell("bench:stream-send --count " + count + " --size 1024")
+                    .orThrow(n.name)));
+        }
+        long firstStart = Long.MAX_VALUE;
+        for (java.util.concurrent.Future<String> f : started) {
+            firstStart = Math.min(firstStart, Long.parseLong(f.get().strip().split("\\s+")[1]));
+        }
+        long total = count * nodes.size();
+        String[] last = new String[nodes.size()];
+        LocalCluster.await("every member delivering all " + total + " streamed messages", Duration.ofMinutes(5),
+                () -> {
+                    for (int i = 0; i < nodes.size(); i++) {
+                        last[i] = nodes.get(i).shell("bench:stream-count").orThrow(nodes.get(i).name).strip();
+                        if (last[i].contains("failed ") && !last[i].contains("failed 0")) {
+                            throw new IllegalStateException(nodes.get(i).name + ": " + last[i]);
+                        }
+                    }
+                    return java.util.Arrays.stream(last).allMatch(l -> l.startsWith("delivered " + total + " "));
+                }, () -> String.join("; ", last));
+        long lastDelivery = java.util.Arrays.stream(last).mapToLong(l -> Long.parseLong(l.split(" ")[5])).max()
+                .orElseThrow();
+        return total / ((lastDelivery - firstStart) / 1e9);
+    }
+
+    /** until every node shows every node ACTIVE and kv with a member on each */
+    private static void awaitWhole(List<KarafNode> nodes, Duration max) {
+        LocalCluster.await("every node ACTIVE on every node, kv with " + nodes.size() + " members", max,
+                () -> nodes.stream().allMatch(n -> n.nodeList().values().stream().filter(v -> v.startsWith("ACTIVE"))
+                        .count() == nodes.size() && LocalCluster.group(n, "kv").map(g -> g.members().size()
+                        == nodes.size()).orElse(false)), () -> views(nodes));
+    }
+
+    private static String views(List<KarafNode> nodes) {
+        StringBuilder b = new StringBuilder();
+        for (KarafNode n : nodes) {
+            try {
+                b.append(n.name).append(": ").append(n.nodeList()).append("; ");
+            } catch (RuntimeException e) {
+                b.append(n.name).append(": ").append(e.getMessage()).append("; ");
+            }
+        }
+        return b.toString();
     }
 
     /** the durations of the applied kv adjusts in the node's history, oldest first, in ms */

@@ -99,7 +99,7 @@ public class AdjustProbe {
                 : Path.of(config.stack_file());
         // ./cutover starts every node with these system properties (EXTRA_JAVA_OPTS)
         int port = Integer.parseInt(required("cutover.bind_port")) + config.raw_port_offset();
-        String hosts = RawProbeChannel.shiftPorts(required("cutover.initial_hosts"), config.raw_port_offset());
+        String hosts = RawProbeChannel.shiftPorts(peers(), config.raw_port_offset());
         String cluster = System.getProperty("cutover.cluster.name", "cutover") + "-bench-raw";
         // the node's mutual TLS context is core's, inside its bundle: the raw baseline runs the same stack on
         // plain TCP (docs/performance.md gives the TLS cost measured in one JVM, BENCH_TLS=1)
@@ -116,6 +116,31 @@ public class AdjustProbe {
         }, "cutover-bench-probe-connect");
         connector.setDaemon(true);
         connector.start();
+    }
+
+    /**
+     * every node's JGroups host[port]: the TCPPING list ./cutover sets, or, for nodes that find each other by DNS
+     * (./cutover start --hosts), the SRV records of their query, asked as DNS_PING asks
+     */
+    private static String peers() throws javax.naming.NamingException {
+        String hosts = System.getProperty("cutover.initial_hosts", "");
+        if (!hosts.isBlank()) {
+            return hosts;
+        }
+        String query = required("cutover.dns_query");
+        String server = System.getProperty("cutover.dns_address", "").strip();
+        String factory = "com.sun.jndi.dns.DnsContextFactory";
+        org.jgroups.protocols.dns.DefaultDNSResolver resolver = server.isEmpty()
+                ? new org.jgroups.protocols.dns.DefaultDNSResolver(factory, null)
+                : new org.jgroups.protocols.dns.AddressedDNSResolver(factory, server);
+        try {
+            return resolver.resolveIps(query, org.jgroups.protocols.dns.DNSResolver.DNSRecordType.SRV).stream()
+                    .map(a -> (org.jgroups.stack.IpAddress) a)
+                    .map(a -> a.getIpAddress().getHostAddress() + "[" + a.getPort() + "]")
+                    .collect(Collectors.joining(","));
+        } finally {
+            resolver.close();
+        }
     }
 
     private static String required(String property) {
