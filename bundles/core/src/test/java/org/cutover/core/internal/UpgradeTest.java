@@ -187,7 +187,11 @@ public class UpgradeTest {
             assertEquals("node2 went on without the starter: " + waiting, Map.of("node1", Phase.CAPABLE, "node2",
                     Phase.CAPABLE, "node3", Phase.WAITING), phases(waiting));
             assertEquals(State.RUNNING, waiting.state());
-            assertEquals("any node sees it", waiting, nodes.get(1).node.read(ClusterState::upgrade).orElseThrow());
+            // node2 applies the entry that made it capable when the log tells it of the commit, after node1 may have
+            UpgradeStatus seenOnNode1 = waiting;
+            Await.until("node2 sees what node1 sees: " + seenOnNode1, TestCluster.WAIT,
+                    () -> seenOnNode1.equals(nodes.get(1).node.read(ClusterState::upgrade).orElseThrow()),
+                    () -> nodes.get(1).node.read(ClusterState::upgrade));
 
             TestNode back = cluster.launch(2, 1);
             upgraders.add(new NodeUpgrader(back.node, installer(back, 50, null)).start());
