@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -66,18 +69,18 @@ public final class KvStoreComponent implements KvStore {
     private long nextCounter = 1;
     private long sent;
     /** per member this store has been, its highest acknowledged counter (guarded by sendLock) */
-    private final java.util.TreeMap<String, Long> acknowledged = new java.util.TreeMap<>();
+    private final TreeMap<String, Long> acknowledged = new TreeMap<>();
     /**
      * per member, the counters of writes whose send failed without a definite answer (the cluster's NOT_CONNECTED:
      * "it may still be" applied): never used again, so a late commit cannot repeat a counter; a member that
      * misses one of them lost nothing acknowledged (guarded by sendLock)
      */
-    private final java.util.TreeMap<String, java.util.TreeSet<Long>> inDoubt = new java.util.TreeMap<>();
+    private final TreeMap<String, TreeSet<Long>> inDoubt = new TreeMap<>();
     /**
      * the current member's counters in doubt that no acknowledged write has named yet: the next write carries
      * them, so the members count them neither lost nor late (guarded by sendLock)
      */
-    private final java.util.TreeSet<Long> unannounced = new java.util.TreeSet<>();
+    private final TreeSet<Long> unannounced = new TreeSet<>();
 
     @Activate
     public KvStoreComponent(@Reference GroupService groupService, BundleContext context) {
@@ -245,7 +248,7 @@ public final class KvStoreComponent implements KvStore {
         if (e.code() != ReasonCode.NOT_CONNECTED) {
             return;
         }
-        java.util.TreeSet<Long> doubts = inDoubt.computeIfAbsent(g.self().id(), m -> new java.util.TreeSet<>());
+        TreeSet<Long> doubts = inDoubt.computeIfAbsent(g.self().id(), m -> new TreeSet<>());
         for (long c = from; c < to; c++) {
             doubts.add(c);
             unannounced.add(c);
@@ -290,12 +293,12 @@ public final class KvStoreComponent implements KvStore {
     public KvStats stats() {
         Group g = group;
         long sentNow;
-        java.util.SortedMap<String, Long> acked;
-        java.util.SortedMap<String, java.util.SortedSet<Long>> doubts = new java.util.TreeMap<>();
+        SortedMap<String, Long> acked;
+        SortedMap<String, SortedSet<Long>> doubts = new TreeMap<>();
         synchronized (sendLock) {
             sentNow = sent;
-            acked = new java.util.TreeMap<>(acknowledged);
-            inDoubt.forEach((m, c) -> doubts.put(m, new java.util.TreeSet<>(c)));
+            acked = new TreeMap<>(acknowledged);
+            inDoubt.forEach((m, c) -> doubts.put(m, new TreeSet<>(c)));
         }
         if (g == null) {
             return new KvStats(null, joinStatus, 0, 0, 0, sentNow, map.size(), map.counters(), loader.progress(),
