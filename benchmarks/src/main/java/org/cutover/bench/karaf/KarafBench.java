@@ -442,9 +442,15 @@ public final class KarafBench {
                 long t = System.nanoTime();
                 net.partition(List.of(List.of(n2.name), List.of(nodes.get(0).name, n3.name)));
                 LocalCluster.await("node1 and node3 seeing node2 gone, node2 seeing them gone", Duration.ofMinutes(2),
-                        () -> others.stream().allMatch(n -> !n.nodeList().getOrDefault(n2.name, "").startsWith(
-                                "ACTIVE")) && others.stream().allMatch(n -> !n2.nodeList().getOrDefault(n.name, "")
-                                .startsWith("ACTIVE")), () -> views(nodes));
+                        () -> {
+                            if (others.stream().anyMatch(n -> n.nodeList().getOrDefault(n2.name, "").startsWith(
+                                    "ACTIVE"))) {
+                                return false;
+                            }
+                            Map<String, String> seenByN2 = n2.nodeList(); // one ssh round per poll
+                            return others.stream().noneMatch(n -> seenByN2.getOrDefault(n.name, "")
+                                    .startsWith("ACTIVE"));
+                        }, () -> views(nodes));
                 double cutSeen = (System.nanoTime() - t) / 1e9;
                 t = System.nanoTime();
                 net.endPartition();
