@@ -168,16 +168,33 @@ public final class TestCluster implements AutoCloseable {
      * @param faults protocol XML elements put above the transport, e.g. {@code <SHUFFLE up="true" down="false"/>}
      */
     public TestCluster(String name, int maxNodes, String faults) throws IOException {
-        this.clusterName = name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        this.stateDir = Path.of("target", "test-state", name);
-        this.faults = faults;
+        this(name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), Path.of("target", "test-state",
+                name), java.util.stream.IntStream.range(0, maxNodes).map(i -> FreePorts.next()).toArray(), faults);
         deleteRecursively(stateDir);
         Files.createDirectories(stateDir);
-        ports = new int[maxNodes];
-        for (int i = 0; i < maxNodes; i++) {
+    }
+
+    private TestCluster(String clusterName, Path stateDir, int[] ports, String faults) {
+        this.clusterName = clusterName;
+        this.stateDir = stateDir;
+        this.faults = faults;
+        this.ports = ports;
+        for (int i = 0; i < ports.length; i++) {
             members.add("node" + (i + 1));
-            ports[i] = FreePorts.next();
         }
+    }
+
+    /** the cluster as a node in another process sees it ({@link NodeProcess}): the same name, folder and ports */
+    static TestCluster attach(String clusterName, Path stateDir, int[] ports) {
+        return new TestCluster(clusterName, stateDir, ports, "");
+    }
+
+    String clusterName() {
+        return clusterName;
+    }
+
+    int[] ports() {
+        return ports.clone();
     }
 
     public TestCluster(String name, int maxNodes) throws IOException {
