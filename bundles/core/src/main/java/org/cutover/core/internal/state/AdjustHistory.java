@@ -12,8 +12,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.cutover.api.version.AdjustRecord;
 
@@ -29,21 +31,19 @@ final class AdjustHistory {
     }
 
     private final List<Entry> entries = new ArrayList<>();
+    /** the entries' request ids: every replica asks at every adjust (a scan of the 500 was 5 % of the CPU samples) */
+    private final Set<String> ids = new HashSet<>();
 
     void record(String requestId, AdjustRecord record) {
         if (entries.size() >= MAX) {
-            entries.remove(0);
+            ids.remove(entries.remove(0).requestId);
         }
         entries.add(new Entry(requestId, record));
+        ids.add(requestId);
     }
 
     boolean applied(String requestId) {
-        for (int i = entries.size() - 1; i >= 0; i--) {
-            if (entries.get(i).requestId.equals(requestId)) {
-                return true;
-            }
-        }
-        return false;
+        return ids.contains(requestId);
     }
 
     /** how the adjust ended, reported by its asker after the confirmations */
@@ -90,6 +90,7 @@ final class AdjustHistory {
                 entries.add(new Entry(e.requestId, new AdjustRecord(r.when(), r.requestedBy(), r.groups(),
                         r.fromLevel(), r.toLevel(), r.epoch(), r.duration(), r.outcome() + " (imported from "
                         + node + ")")));
+                ids.add(e.requestId);
                 taken++;
             }
         }
@@ -130,6 +131,8 @@ final class AdjustHistory {
     void readFrom(DataInput in) throws IOException {
         entries.clear();
         entries.addAll(read(in));
+        ids.clear();
+        entries.forEach(e -> ids.add(e.requestId));
     }
 
     private static List<Entry> read(DataInput in) throws IOException {
