@@ -218,6 +218,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** the channel with this node's RAFT, and the collaborators that use it; not yet connected */
     private JChannel build(Optional<String> lost, List<GroupVersion> legacyVersions, byte[] legacyHistory)
             throws Exception {
+        JGroupsLogging.install();
         JChannel ch = channelFactory.create();
         ch.setName(settings.nodeName());
         RAFT protocol = RaftSetup.configure(ch, settings, lost);
