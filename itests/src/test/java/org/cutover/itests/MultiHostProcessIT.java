@@ -30,7 +30,7 @@ import org.junit.Test;
  * upgrade to infrastructure 2.0.0. The kernel cuts node3 off ({@code net partition 1,2 3}: blackhole routes): the
  * majority sees it PARTITIONED and goes on writing, node3's write is refused GROUP_PARTITIONED. After {@code net
  * heal} every node is ACTIVE again, node3's store joins group kv again, and every member holds the same map with
- * nothing acknowledged lost. Bad network input on the running node3 ({@code config:property-set}: a dns.query
+ * nothing acknowledged lost. Bad network input on the running node3 (etc/org.cutover.node.cfg edited: a dns.query
  * that names no one, a bind.address that is node1's) stops its cluster node, which does not start again: its log
  * names the setting and the others see it gone. {@code clean} leaves no process, namespace or bridge.
  */
@@ -128,12 +128,12 @@ public class MultiHostProcessIT {
         // bad network input on a running process, set as an operator would: node3 leaves and does not start its
         // cluster node again, its log names the setting, the others see it gone; put back, it joins again
         String query = shell(3, "config:property-get -p org.cutover.node dns.query").strip();
-        refusedSetting(3, "config:property-set dns.wait.ms 2000; config:property-set dns.query nosuch.cutover.test",
+        refusedSetting(3, Map.of("dns.wait.ms", "2000", "dns.query", "nosuch.cutover.test"),
                 "dns.query 'nosuch.cutover.test' (SRV) has no records at dns.address");
-        shell(3, "config:edit org.cutover.node; config:property-set dns.query " + query + "; config:update");
+        editSettings(3, Map.of("dns.query", query));
         Await.until("node1 seeing node3 ACTIVE again", WAIT, () -> nodes(1),
                 rows -> rows.get("node3").startsWith("ACTIVE"));
-        refusedSetting(3, "config:property-set bind.address 10.213." + subnet + ".11", "bind.address '10.213."
+        refusedSetting(3, Map.of("bind.address", "10.213." + subnet + ".11"), "bind.address '10.213."
                 + subnet + ".11' (etc/org.cutover.node.cfg, or the system property cutover.bind_addr) is 10.213."
                 + subnet + ".11, not an address of this machine");
 
@@ -154,13 +154,14 @@ public class MultiHostProcessIT {
     }
 
     /**
-     * {@code settings} (config:property-set commands) applied at once to org.cutover.node on the node: its cluster
-     * node stops and fails to start again with {@code message} in its log, and node1 sees it gone
+     * {@code settings} applied at once to org.cutover.node on the node: its cluster node stops and fails to start
+     * again with {@code message} in its log, and node1 sees it gone
      */
-    private void refusedSetting(int node, String settings, String message) throws IOException, InterruptedException {
+    private void refusedSetting(int node, Map<String, String> settings, String message)
+            throws IOException, InterruptedException {
         Path log = run.resolve("node" + node + "/data/log/karaf.log");
         long logged = Files.size(log);
-        shell(node, "config:edit org.cutover.node; " + settings + "; config:update");
+        editSettings(node, settings);
         Await.until("node" + node + "'s log naming the setting", WAIT, () -> {
             try {
                 return Files.readString(log, StandardCharsets.UTF_8).substring((int) logged);
@@ -172,6 +173,24 @@ public class MultiHostProcessIT {
                 rows -> !rows.getOrDefault("node" + node, "").startsWith("ACTIVE"));
         String list = script.run("shell", String.valueOf(node), "cluster:node-list").output();
         assertFalse("node" + node + " has no cluster node of its own: " + list, list.contains("ACTIVE"));
+    }
+
+    /**
+     * The node's etc/org.cutover.node.cfg with {@code settings} in place of its lines, replaced in one rename.
+     * Not config:edit / config:update: Karaf rewrites the file in place, and fileinstall read it empty in one CI
+     * run (FELIX-6515), which handed the node a configuration without any key.
+     */
+    private void editSettings(int node, Map<String, String> settings) throws IOException {
+        Path cfg = run.resolve("node" + node + "/etc/org.cutover.node.cfg");
+        String text = Files.readString(cfg, StandardCharsets.UTF_8);
+        for (Map.Entry<String, String> s : settings.entrySet()) {
+            Matcher line = Pattern.compile("(?m)^" + Pattern.quote(s.getKey()) + " = .*$").matcher(text);
+            assertTrue(s.getKey() + " in " + cfg, line.find());
+            text = line.replaceFirst(Matcher.quoteReplacement(s.getKey() + " = " + s.getValue()));
+        }
+        Path next = cfg.resolveSibling("org.cutover.node.cfg.next");
+        Files.writeString(next, text, StandardCharsets.UTF_8);
+        Files.move(next, cfg, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     private String shell(int node, String command) {

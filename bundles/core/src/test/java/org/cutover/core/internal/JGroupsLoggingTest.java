@@ -2,6 +2,7 @@ package org.cutover.core.internal;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,6 +43,19 @@ public class JGroupsLoggingTest {
 
         log.warn("%s: a warning names %s", "node1", arg);
         assertEquals("a warning is logged", 1, arg.formatted.get());
+    }
+
+    /** JGroups 5.4's AddressedDNSResolver traces a failed lookup with "%a" and an exception */
+    @Test
+    public void aFormatThatDoesNotFitItsArgumentsIsLoggedAsItIs() {
+        JGroupsLogging.install();
+        Log log = LogFactory.getLog(RAFT.class);
+        Exception cause = new javax.naming.NameNotFoundException("nosuch.cutover.test");
+        log.warn("no records for %s (%a)", "nosuch.cutover.test", cause);
+        assertEquals("no records for %s (%a) [nosuch.cutover.test, " + cause + "]",
+                JGroupsLogging.unformatted("no records for %s (%a)", "nosuch.cutover.test", cause));
+        assertThrows("JGroups' own logger throws into the caller", java.util.IllegalFormatException.class,
+                () -> new Slf4jLogImpl(RAFT.class).warn("no records for %s (%a)", "nosuch.cutover.test", cause));
     }
 
     @Test

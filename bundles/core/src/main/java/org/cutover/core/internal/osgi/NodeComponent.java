@@ -23,6 +23,7 @@ import org.cutover.api.version.VersionService;
 import org.cutover.core.internal.ClusterNode;
 import org.cutover.core.internal.EventSink;
 import org.cutover.core.internal.InfraLevels;
+import org.cutover.core.internal.JGroupsLogging;
 import org.cutover.core.internal.NodeSettings;
 import org.cutover.core.internal.jmx.MBeanRegistrations;
 import org.cutover.core.internal.state.ClusterState;
@@ -155,6 +156,9 @@ public final class NodeComponent {
     public NodeComponent(Config config, BundleContext context,
                          @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
                          EventAdmin eventAdmin) throws Exception {
+        JGroupsLogging.install(); // before NetworkPreflight's DNS lookups load JGroups classes
+        requireSet("node.name", config.node_name());
+        requireSet("stack.file", config.stack_file());
         String data = context.getProperty("karaf.data");
         Path stateFile = config.state_file().isBlank()
                 ? Path.of(data == null ? "data" : data, "cutover", "cluster-state.bin")
@@ -219,6 +223,18 @@ public final class NodeComponent {
                         "karaf.default.repository", "system")))).start();
         LOG.log(System.Logger.Level.INFO, "Cutover node " + config.node_name() + " started, levels " + infra.levels()
                 + ", mutual TLS with " + NodeTls.describe(tls.certificate()) + " from " + tlsDir);
+    }
+
+    /**
+     * The two settings without a default. A configuration without them is most often a torn read: Karaf's
+     * config:update rewrites etc/org.cutover.node.cfg in place, and fileinstall can read it empty in between
+     * (FELIX-6515); it then hands this component a configuration with no keys at all.
+     */
+    static void requireSet(String key, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException(key + " is not set in the configuration " + PID + " (etc/" + PID
+                    + ".cfg); if the file holds it, it was read while being written: save the file again");
+        }
     }
 
     /** what an operator reads when this node's JGroups port is taken: which port, and which key sets it */

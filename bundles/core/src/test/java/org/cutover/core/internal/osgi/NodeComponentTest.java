@@ -68,6 +68,22 @@ public class NodeComponentTest {
         }
     }
 
+    /** fileinstall can hand over an empty configuration (a torn read of the .cfg): refused by name, not an NPE */
+    @Test
+    public void aConfigurationWithoutNodeNameIsRefusedByName() throws Exception {
+        Map<String, Object> torn = new java.util.HashMap<>();
+        torn.put("node_name", null);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new NodeComponent(config(freePort(), torn), context(), null));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("node.name is not set in the configuration"
+                + " org.cutover.node (etc/org.cutover.node.cfg)"));
+        torn.put("node_name", "cfg-test");
+        torn.put("stack_file", null);
+        e = assertThrows(IllegalStateException.class,
+                () -> new NodeComponent(config(freePort(), torn), context(), null));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("stack.file is not set"));
+    }
+
     /** the same configuration on a free port starts: the failure above is the port's, not the setup's */
     @Test
     public void theSameSetupOnAFreePortStarts() throws Exception {
