@@ -80,6 +80,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private volatile JChannel channel;
     private volatile RaftHandle raft;
     private volatile LogLink log;
+    /** checks entry signatures as they arrive, ahead of the applier; null with a stack of plain RAFT */
+    private volatile EntryPrecheck precheck;
     private volatile LogLossCheck logLoss;
     private volatile LogVoters logVoters;
     private volatile Announcements announcements;
@@ -224,14 +226,18 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         RAFT protocol = RaftSetup.configure(ch, settings, lost);
         LogCompaction compaction = new LogCompaction(protocol, settings.logCompactBytes());
         protocol.logPrefix(settings.nodeName());
-        RaftHandle handle = new RaftHandle(ch, new LogApplier(replica, applier));
+        RaftHandle handle = new RaftHandle(ch, new LogApplier(replica, applier, tls.known()));
+        if (protocol.getClass().getName().equals(RaftSetup.CHECKED_RAFT)) {
+            precheck = new EntryPrecheck(settings.nodeName(), replica, tls.known());
+            protocol.setValue("entry_arrivals", precheck);
+        }
         raft = handle;
         logVoters = new LogVoters(ch, handle, settings.opTimeout());
         log = new LogLink(handle, settings.nodeName(), settings.opTimeout(), () -> {
             synchronized (replica) {
                 return replica.authors.sessionOf(settings.nodeName());
             }
-        }, tls::sign, this::pendingIdentity);
+        }, tls::signEntry, this::pendingIdentity);
         announcements = new Announcements(settings, replica, infra, () -> channel, handle, log, compaction,
                 () -> view, incarnation, legacyVersions, legacyHistory, () -> !pendingIdentity().isEmpty());
         handle.addRoleListener(role -> {
@@ -286,6 +292,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         } finally {
             timer.shutdownNow();
             log.close();
+            if (precheck != null) {
+                precheck.close();
+            }
             ch.close();
             try {
                 logLoss.stopped();

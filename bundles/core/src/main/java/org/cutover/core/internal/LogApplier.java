@@ -9,6 +9,7 @@ import java.util.Map;
 import org.cutover.api.ReasonCode;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.tls.EntryVerifier;
+import org.cutover.core.internal.tls.KnownSignatures;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.LogBatch;
 import org.cutover.core.internal.wire.WireFormat;
@@ -45,12 +46,14 @@ final class LogApplier implements StateMachine {
     private final Replica replica;
     private final Target target;
     /** run by RAFT's one applier thread only, like everything here */
-    private final EntryVerifier verifier = new EntryVerifier();
+    private final EntryVerifier verifier;
     private final java.util.Set<String> refusalsLogged = new java.util.HashSet<>();
 
-    LogApplier(Replica replica, Target target) {
+    /** @param known the signatures of this node's own entries: decided without a check */
+    LogApplier(Replica replica, Target target, KnownSignatures known) {
         this.replica = replica;
         this.target = target;
+        this.verifier = new EntryVerifier(known);
     }
 
     @Override

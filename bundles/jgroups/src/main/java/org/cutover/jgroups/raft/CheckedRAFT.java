@@ -1,8 +1,11 @@
 package org.cutover.jgroups.raft;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.jgroups.Address;
 import org.jgroups.View;
@@ -21,6 +24,7 @@ import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.protocols.raft.RaftImpl;
 import org.jgroups.protocols.raft.Role;
+import org.jgroups.raft.Options;
 import org.jgroups.raft.StateMachine;
 import org.jgroups.raft.util.CommitTable;
 import org.jgroups.raft.util.Utils;
@@ -118,6 +122,15 @@ public class CheckedRAFT extends RAFT {
     @Property(description = "the most one resend carries (at least one entry): a follower far behind gets the rest"
             + " once it has answered", type = AttributeType.BYTES)
     protected long max_resend_bytes = 4 * 1024 * 1024;
+
+    /**
+     * Told of each entry as it reaches this node's RAFT, before it is committed: on the leader when it is asked
+     * to append it, on a follower as it appends it. The node checks an entry's signature there, while the commit
+     * travels, instead of in the applier after it. It must only hand the bytes on (it runs on RAFT's threads) and
+     * must not change them. Set by the node with {@code setValue("entry_arrivals", ...)}: this class is not
+     * exported.
+     */
+    protected volatile Consumer<ByteBuffer> entry_arrivals;
 
     /** used on the processing thread only; started afresh in every term this node leads */
     private ResendPacing pacing;
@@ -423,9 +436,33 @@ public class CheckedRAFT extends RAFT {
         return entry != null && entry.term() == currentTerm() ? onMajority : commitIndex();
     }
 
+    @Override
+    public CompletableFuture<byte[]> setAsync(byte[] buf, int offset, int length, boolean internal, Options options) {
+        if (!internal) {
+            arrived(buf, offset, length);
+        }
+        return super.setAsync(buf, offset, length, internal, options);
+    }
+
+    private void arrived(byte[] buf, int offset, int length) {
+        Consumer<ByteBuffer> arrivals = entry_arrivals;
+        if (arrivals != null && buf != null) {
+            try {
+                arrivals.accept(ByteBuffer.wrap(buf, offset, length));
+            } catch (RuntimeException e) {
+                log.warn("%s: entry_arrivals failed: %s", local_addr, e);
+            }
+        }
+    }
+
     // RAFT's protected log operations, for the checked follower (another package)
 
     boolean appendAt(long index, LogEntries entries) {
+        for (LogEntry e : entries) {
+            if (!e.internal()) {
+                arrived(e.command(), e.offset(), e.length());
+            }
+        }
         return append(index, entries);
     }
 

@@ -42,6 +42,16 @@ public final class EntryVerifier {
     private final Map<List<byte[]>, String> printsOf = new java.util.IdentityHashMap<>();
     /** the public keys of leaf certificates by their chain's fingerprint */
     private final Map<String, AsymmetricKeyParameter> keys = lru();
+    private final KnownSignatures known;
+
+    /** @param known signatures good without a check (this node's own); none for a node's direct messages */
+    public EntryVerifier(KnownSignatures known) {
+        this.known = known;
+    }
+
+    public EntryVerifier() {
+        this(new KnownSignatures());
+    }
 
     /** @return null when {@code chain} is a certificate of {@code author} from one of {@code trust}, else why not */
     public String chainRefusal(String author, List<byte[]> chain, List<byte[]> trust) {
@@ -65,29 +75,48 @@ public final class EntryVerifier {
     public String signatureRefusal(List<byte[]> chain, byte[] buf, int offset, int length, byte[] signature) {
         try {
             String print = prints(chain);
-            AsymmetricKeyParameter key = keys.get(print);
-            if (key == null) {
-                key = PublicKeyFactory.createKey(certificate(chain.get(0)).getPublicKey().getEncoded());
-                keys.put(print, key);
-            }
             byte[] digest = digest(buf, offset, length);
-            boolean good;
-            if (key instanceof Ed25519PublicKeyParameters ed) {
-                Ed25519Signer s = new Ed25519Signer();
-                s.init(false, ed);
-                s.update(digest, 0, digest.length);
-                good = s.verifySignature(signature);
-            } else {
-                java.security.PublicKey jdk = certificate(chain.get(0)).getPublicKey();
-                Signature s = Signature.getInstance(algorithm(jdk));
-                s.initVerify(jdk);
-                s.update(digest);
-                good = s.verify(signature);
+            if (known.take(print, digest, signature)) {
+                return null;
             }
-            return good ? null : "the signature is not that of the author's certificate";
+            return verify(chain, print, digest, signature) ? null
+                    : "the signature is not that of the author's certificate";
         } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
             return "the signature cannot be checked: " + e.getMessage();
         }
+    }
+
+    /** checks ahead of {@link #signatureRefusal}: a good signature goes into the known ones, a bad one nowhere */
+    public void remember(List<byte[]> chain, byte[] buf, int offset, int length, byte[] signature) {
+        try {
+            String print = prints(chain);
+            byte[] digest = digest(buf, offset, length);
+            if (!known.contains(print, digest, signature) && verify(chain, print, digest, signature)) {
+                known.add(print, digest, signature);
+            }
+        } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
+            // decided where it is applied
+        }
+    }
+
+    private boolean verify(List<byte[]> chain, String print, byte[] digest, byte[] signature)
+            throws GeneralSecurityException, java.io.IOException {
+        AsymmetricKeyParameter key = keys.get(print);
+        if (key == null) {
+            key = PublicKeyFactory.createKey(certificate(chain.get(0)).getPublicKey().getEncoded());
+            keys.put(print, key);
+        }
+        if (key instanceof Ed25519PublicKeyParameters ed) {
+            Ed25519Signer s = new Ed25519Signer();
+            s.init(false, ed);
+            s.update(digest, 0, digest.length);
+            return s.verifySignature(signature);
+        }
+        java.security.PublicKey jdk = certificate(chain.get(0)).getPublicKey();
+        Signature s = Signature.getInstance(algorithm(jdk));
+        s.initVerify(jdk);
+        s.update(digest);
+        return s.verify(signature);
     }
 
     /**
@@ -97,7 +126,10 @@ public final class EntryVerifier {
      * about 1.2 to 8.8 ms p50 in one JVM). Other keys sign with the JDK.
      */
     static byte[] sign(Object signingKey, byte[] buf, int offset, int length) throws GeneralSecurityException {
-        byte[] digest = digest(buf, offset, length);
+        return signDigest(signingKey, digest(buf, offset, length));
+    }
+
+    static byte[] signDigest(Object signingKey, byte[] digest) throws GeneralSecurityException {
         if (signingKey instanceof Ed25519PrivateKeyParameters ed) {
             Ed25519Signer s = new Ed25519Signer();
             s.init(true, ed);

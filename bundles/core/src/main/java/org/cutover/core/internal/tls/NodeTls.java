@@ -56,6 +56,7 @@ public final class NodeTls {
     private final String nodeName;
     private final Duration pollInterval;
     private volatile NodeCertificate current;
+    private final KnownSignatures known = new KnownSignatures();
     /** the certificate and the key {@link #sign} signs with for it */
     private volatile Object[] signingKey;
     /** {@link #identity()} of {@link #identityOf} */
@@ -104,19 +105,60 @@ public final class NodeTls {
         return channel;
     }
 
-    /** signs the node's log entries with the key of its certificate as it is now */
+    /** signs the node's direct messages with the key of its certificate as it is now */
     public byte[] sign(byte[] buf, int offset, int length) {
-        NodeCertificate c = current;
+        Object[] k = signingKey();
         try {
-            Object[] k = signingKey;
-            if (k == null || k[0] != c) {
-                k = new Object[] {c, EntryVerifier.signingKey(c.key())};
-                signingKey = k;
-            }
             return EntryVerifier.sign(k[1], buf, offset, length);
-        } catch (GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Signs one of the node's log entries, as {@link #sign}, and remembers the signature in {@link #known} with
+     * the chain it was made under (the key and the chain of one certificate, read once).
+     */
+    public byte[] signEntry(byte[] buf, int offset, int length) {
+        Object[] k = signingKey();
+        try {
+            byte[] digest = EntryVerifier.digest(buf, offset, length);
+            byte[] signature = EntryVerifier.signDigest(k[1], digest);
+            known.add((String) k[2], digest, signature);
+            return signature;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(), e);
+        }
+    }
+
+    /** the signatures of this node's own entries, for the check where they are applied */
+    public KnownSignatures known() {
+        return known;
+    }
+
+    /** {certificate, its signing key, the fingerprint of its chain as entries carry it} */
+    private Object[] signingKey() {
+        NodeCertificate c = current;
+        Object[] k = signingKey;
+        if (k == null || k[0] != c) {
+            try {
+                k = new Object[] {c, EntryVerifier.signingKey(c.key()), EntryVerifier.fingerprint(ders(List.of(c.chain())))};
+            } catch (IOException | java.security.cert.CertificateEncodingException e) {
+                throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(),
+                        e);
+            }
+            signingKey = k;
+        }
+        return k;
+    }
+
+    private static List<byte[]> ders(Iterable<X509Certificate> certificates)
+            throws java.security.cert.CertificateEncodingException {
+        List<byte[]> ders = new ArrayList<>();
+        for (X509Certificate x : certificates) {
+            ders.add(x.getEncoded());
+        }
+        return List.copyOf(ders);
     }
 
     /** what the node's entries say about it until the cluster state holds it: its chain and the CAs it trusts */
@@ -124,19 +166,11 @@ public final class NodeTls {
         NodeCertificate c = current;
         org.cutover.core.internal.wire.LogBatch.Identity id = identity;
         if (id == null || identityOf != c) {
-            List<byte[]> chain = new ArrayList<>();
-            List<byte[]> cas = new ArrayList<>();
             try {
-                for (X509Certificate x : c.chain()) {
-                    chain.add(x.getEncoded());
-                }
-                for (X509Certificate x : c.authorities()) {
-                    cas.add(x.getEncoded());
-                }
+                id = new org.cutover.core.internal.wire.LogBatch.Identity(ders(List.of(c.chain())), ders(c.authorities()));
             } catch (java.security.cert.CertificateEncodingException e) {
                 throw new IllegalStateException(e);
             }
-            id = new org.cutover.core.internal.wire.LogBatch.Identity(List.copyOf(chain), List.copyOf(cas));
             identity = id;
             identityOf = c;
         }

@@ -31,7 +31,7 @@ import org.jgroups.util.ByteArrayDataOutputStream;
  */
 public final class LogBatch {
 
-    static final byte MAGIC = (byte) 0xC9;
+    public static final byte MAGIC = (byte) 0xC9;
     /** no entry is bigger than the largest frame JGroups' FRAG4 and our decoders accept */
     public static final int MAX_BYTES = 8 << 20;
     private static final int MAX_CERTIFICATES = 8;
