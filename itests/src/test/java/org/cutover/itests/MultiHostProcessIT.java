@@ -162,17 +162,52 @@ public class MultiHostProcessIT {
         Path log = run.resolve("node" + node + "/data/log/karaf.log");
         long logged = Files.size(log);
         editSettings(node, settings);
-        Await.until("node" + node + "'s log naming the setting", WAIT, () -> {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8).substring((int) logged);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, text -> text.contains(message));
+        if (!handedOver(node, settings, Duration.ofSeconds(15))) {
+            // fileinstall writes every configuration it is handed back into its file, in place and after the
+            // event: a write-back still pending when the edit lands puts the old values over it (seen once in CI,
+            // the node restarted on its old dns.query). That is Karaf's race, not the node's: write it again
+            System.out.println("MultiHostProcessIT: node" + node + "'s configuration does not hold " + settings
+                    + " 15 s after the edit; written again. The file held: "
+                    + Files.readString(run.resolve("node" + node + "/etc/org.cutover.node.cfg")));
+            editSettings(node, settings);
+            assertTrue("node" + node + "'s configuration holds " + settings + " after a second edit: "
+                    + shell(node, "config:property-list -p org.cutover.node"),
+                    handedOver(node, settings, Duration.ofSeconds(30)));
+        }
+        try {
+            Await.until("node" + node + "'s log naming the setting", WAIT, () -> {
+                try {
+                    return Files.readString(log, StandardCharsets.UTF_8).substring((int) logged);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, text -> text.contains(message));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\nwith the configuration: "
+                    + shell(node, "config:property-list -p org.cutover.node"), e);
+        }
         Await.until("node1 seeing node" + node + " gone", WAIT, () -> nodes(1),
                 rows -> !rows.getOrDefault("node" + node, "").startsWith("ACTIVE"));
         String list = script.run("shell", String.valueOf(node), "cluster:node-list").output();
         assertFalse("node" + node + " has no cluster node of its own: " + list, list.contains("ACTIVE"));
+    }
+
+    /** whether the node's Configuration Admin holds {@code settings} for org.cutover.node within {@code wait} */
+    private boolean handedOver(int node, Map<String, String> settings, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            boolean all = true;
+            for (Map.Entry<String, String> s : settings.entrySet()) {
+                all &= shell(node, "config:property-get -p org.cutover.node " + s.getKey()).strip().equals(s.getValue());
+            }
+            if (all) {
+                return true;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            Thread.sleep(500);
+        }
     }
 
     /**
