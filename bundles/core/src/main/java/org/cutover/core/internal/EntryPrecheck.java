@@ -25,6 +25,7 @@ final class EntryPrecheck implements Consumer<ByteBuffer>, AutoCloseable {
     /** entries waiting for a check; past this they are checked where applied */
     private static final int QUEUE = 1024;
 
+    private final String nodeName;
     private final Replica replica;
     /** used by the one thread of {@link #checks} only */
     private final EntryVerifier verifier;
@@ -32,6 +33,7 @@ final class EntryPrecheck implements Consumer<ByteBuffer>, AutoCloseable {
     private volatile long checked;
 
     EntryPrecheck(String nodeName, Replica replica, KnownSignatures known) {
+        this.nodeName = nodeName;
         this.replica = replica;
         this.verifier = new EntryVerifier(known);
         this.checks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -58,6 +60,9 @@ final class EntryPrecheck implements Consumer<ByteBuffer>, AutoCloseable {
             batch = LogBatch.decode(data, offset, length);
         } catch (IOException e) {
             return; // the applier skips it too
+        }
+        if (batch.author().equals(nodeName)) {
+            return; // this node signed it: known already, no digest to take (NodeTls.signEntry)
         }
         List<byte[]> chain;
         synchronized (replica) {

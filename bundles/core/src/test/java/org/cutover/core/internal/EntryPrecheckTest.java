@@ -57,6 +57,7 @@ public class EntryPrecheckTest {
             byte[] marker = LogBatch.encode("node3", 9, 3, node3.identity(), List.of(leave), node3::sign).toArray();
             precheck.accept(ByteBuffer.wrap(marker));
             Await.until("the marker checked", Duration.ofSeconds(10), () -> known.size() == 2, known::size);
+            assertEquals("node1's entry and the marker", 2, precheck.checked());
 
             // the applier takes the two good ones without a check; the forged one it checks and refuses
             EntryVerifier applier = new EntryVerifier(known);
@@ -64,6 +65,31 @@ public class EntryPrecheckTest {
             assertNull(refusal(applier, marker, node3));
             assertEquals(0, known.size());
             assertEquals("the signature is not that of the author's certificate", refusal(applier, forged, node1));
+        }
+    }
+
+    @Test
+    public void aNodesOwnEntriesAreNotCheckedAgainOnArrival() throws Exception {
+        Path ca = TestCertificates.ca(tmp.getRoot().toPath().resolve("ca"));
+        NodeTls node2 = NodeTls.load(TestCertificates.node(ca, "node2", tmp.getRoot().toPath().resolve("n2")),
+                "node2", Duration.ofHours(1));
+        NodeTls node3 = NodeTls.load(TestCertificates.node(ca, "node3", tmp.getRoot().toPath().resolve("n3")),
+                "node3", Duration.ofHours(1));
+        Replica replica = new Replica(); // node2's
+        Envelope leave = new Envelope.Leave("g", "node2#1");
+        try (EntryPrecheck precheck = new EntryPrecheck("node2", replica, node2.known())) {
+            byte[] own = LogBatch.encode("node2", 1, 1, node2.identity(), List.of(leave), node2::signEntry).toArray();
+            precheck.accept(ByteBuffer.wrap(own));
+            byte[] marker = LogBatch.encode("node3", 1, 1, node3.identity(), List.of(leave), node3::sign).toArray();
+            precheck.accept(ByteBuffer.wrap(marker));
+            // known: node2's own (from its signing) and, once checked, the marker behind it in the one queue
+            Await.until("the marker checked", Duration.ofSeconds(10), () -> node2.known().size() == 2,
+                    node2.known()::size);
+            assertEquals("the marker alone was checked", 1, precheck.checked());
+            // node2's own entry is known from its signing, taken once where applied
+            EntryVerifier applier = new EntryVerifier(node2.known());
+            assertNull(refusal(applier, own, node2));
+            assertEquals(1, node2.known().taken());
         }
     }
 
