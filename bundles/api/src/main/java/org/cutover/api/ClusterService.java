@@ -90,4 +90,26 @@ public interface ClusterService {
      *                        without a majority
      */
     void setAcl(String operation, List<String> roles);
+
+    /**
+     * Revokes a node's certificate, in the cluster's order: the one the cluster state holds for the node (its latest
+     * log entry was signed with it). From that point of the log every node refuses entries and messages signed
+     * with it, and its TLS refuses it, so the node is cut off until it has a new certificate. For a stolen or leaked
+     * node key; ruled by the ACL (operation {@code cert-revoke}); the history records who did it.
+     *
+     * @return the revoked certificate's SHA-256 fingerprint (of its DER encoding, hex)
+     * @throws GroupException {@code UNKNOWN_NODE} if the cluster holds no certificate of the node,
+     *                        {@code NOT_AUTHORIZED} if the caller's roles may not revoke, {@code GROUP_PARTITIONED}
+     *                        without a majority
+     * @since 1.6
+     */
+    String revokeCertificate(String node);
+
+    /**
+     * The revoked certificates, the same on every node once it has applied the same log.
+     *
+     * @return SHA-256 fingerprint → the node it was issued to, sorted by fingerprint
+     * @since 1.6
+     */
+    Map<String, String> revokedCertificates();
 }

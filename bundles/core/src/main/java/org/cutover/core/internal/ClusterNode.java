@@ -149,7 +149,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 stateTransfer, membership);
         this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
                 adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made,
-                () -> levelWatchers.forEach(Runnable::run));
+                () -> levelWatchers.forEach(Runnable::run), tls::revoked);
     }
 
     // ---- lifecycle ----
@@ -390,6 +390,17 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         Names.requirePrintable("the operation", operation);
         roles.forEach(r -> Names.requirePrintable("a role", r));
         membership.setAcl(operation, roles);
+    }
+
+    @Override
+    public String revokeCertificate(String node) {
+        Names.requirePrintable("the node name", node);
+        return membership.revokeCertificate(node);
+    }
+
+    @Override
+    public Map<String, String> revokedCertificates() {
+        return replica.read(ClusterState::revoked);
     }
 
     // ---- GroupService ----

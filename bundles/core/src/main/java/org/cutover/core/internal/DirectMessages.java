@@ -125,9 +125,14 @@ final class DirectMessages {
         }
         List<byte[]> chain;
         List<byte[]> trust;
+        String revoked;
         synchronized (replica) {
             chain = u.chain().isEmpty() ? replica.keys.chainOf(u.from()) : u.chain();
             trust = replica.keys.trust();
+            revoked = replica.revocation(chain);
+        }
+        if (revoked != null) {
+            return revoked;
         }
         EntryVerifier verifier = VERIFIER.get();
         String why = verifier.chainRefusal(u.from(), chain, trust);

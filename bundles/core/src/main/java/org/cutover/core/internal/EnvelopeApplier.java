@@ -48,12 +48,14 @@ final class EnvelopeApplier implements LogApplier.Target {
     private final Predicate<String> madeByThisIncarnation;
     /** after an entry that may let a group's level rise; hands off at once */
     private final Runnable levelsMayRise;
+    /** the revoked certificates' fingerprints, each time they change: this node's TLS refuses them */
+    private final java.util.function.Consumer<Set<String>> revocations;
 
     EnvelopeApplier(String nodeName, Replica replica, EventSink events, LocalMembers locals,
                     GroupMessaging messaging, StateTransfer stateTransfer, PendingAdjusts adjusts,
                     BiConsumer<String, Envelope> unicast, Supplier<LogLink> log, Supplier<RaftHandle> raft,
                     Supplier<LogVoters> logVoters, Predicate<String> madeByThisIncarnation,
-                    Runnable levelsMayRise) {
+                    Runnable levelsMayRise, java.util.function.Consumer<Set<String>> revocations) {
         this.nodeName = nodeName;
         this.replica = replica;
         this.events = events;
@@ -67,6 +69,7 @@ final class EnvelopeApplier implements LogApplier.Target {
         this.logVoters = logVoters;
         this.madeByThisIncarnation = madeByThisIncarnation;
         this.levelsMayRise = levelsMayRise;
+        this.revocations = revocations;
     }
 
     @Override
@@ -91,6 +94,7 @@ final class EnvelopeApplier implements LogApplier.Target {
 
     @Override
     public void snapshotInstalled() {
+        revocations.accept(replica.state.revoked().keySet());
         // a member here missed what the snapshot covers: it cannot stay (it would see a gap)
         for (LocalMember lm : locals.all()) {
             if (lm.isJoined()) {
@@ -169,6 +173,12 @@ final class EnvelopeApplier implements LogApplier.Target {
             return replica.state.addNode(a);
         } else if (e instanceof SetAcl a) {
             return replica.state.setAcl(a);
+        } else if (e instanceof RevokeCertificate c) {
+            ClusterState.Result r = replica.state.revokeCertificate(c);
+            if (r.accepted()) {
+                revocations.accept(replica.state.revoked().keySet());
+            }
+            return r;
         } else if (e instanceof Hold h) {
             return replica.state.hold(h);
         } else if (e instanceof UpgradeStart u) {

@@ -74,15 +74,19 @@ final class LogApplier implements StateMachine {
         LogBatch.Identity identity = batch.identity();
         List<byte[]> chain;
         List<byte[]> trust;
+        String refusal;
         synchronized (replica) {
             if (!replica.authors.wouldAccept(author, batch.session(), batch.number())) {
                 return null; // a copy, or behind a gap: its author sends again from the first one not applied
             }
             chain = identity.chain().isEmpty() ? replica.keys.chainOf(author) : identity.chain();
             trust = replica.keys.trustWith(author, identity.authorities());
+            refusal = replica.revocation(chain);
         }
         // outside the monitor (a signature check takes a few hundred µs): only this thread changes the replica
-        String refusal = verifier.chainRefusal(author, chain, trust);
+        if (refusal == null) {
+            refusal = verifier.chainRefusal(author, chain, trust);
+        }
         if (refusal == null) {
             refusal = verifier.signatureRefusal(chain, data, offset, batch.signedLength(), batch.signature());
         }

@@ -159,6 +159,29 @@ final class LogMembership {
     }
 
     /**
+     * Revokes the certificate the cluster state holds for {@code node} (the one its latest entry was signed with), in
+     * the cluster's order.
+     *
+     * @return its fingerprint
+     */
+    String revokeCertificate(String node) {
+        Envelope.Asker asker = CallingUser.current();
+        requireSynced.run();
+        List<byte[]> chain = replica.read(s -> replica.keys.chainOf(node));
+        if (chain.isEmpty()) {
+            throw new GroupException(ReasonCode.UNKNOWN_NODE, "the cluster state holds no certificate of a node named '"
+                    + node + "' (a node's first entry brings it)");
+        }
+        String fingerprint = org.cutover.core.internal.tls.EntryVerifier.fingerprint(List.of(chain.get(0)));
+        ClusterState.Result r = callers.appendAndWait(new Envelope.RevokeCertificate(node, fingerprint,
+                settings.nodeName(), System.currentTimeMillis(), asker), "revoking the certificate of " + node);
+        if (!r.accepted()) {
+            throw new GroupException(r.refused(), r.why());
+        }
+        return fingerprint;
+    }
+
+    /**
      * Recovers a cluster that lost the majority of its voters for good: the voters in this node's view become the
      * only voters, so they can elect a leader and commit again; the log then records the recovery, and the other
      * defined nodes are dropped. Forced: what the lost nodes committed and no survivor holds is gone. Refused

@@ -4,6 +4,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -52,6 +53,19 @@ final class Replica {
             wait(left);
         }
         return true;
+    }
+
+    /**
+     * Why what is signed with {@code chain} is refused because its certificate was revoked, or null; the caller
+     * holds the monitor. Decided by the replicated state alone, so alike on every node at the same position.
+     */
+    String revocation(List<byte[]> chain) {
+        if (chain.isEmpty() || !state.anyRevoked()) {
+            return null;
+        }
+        String fingerprint = org.cutover.core.internal.tls.EntryVerifier.fingerprint(List.of(chain.get(0)));
+        String node = state.revokedFrom(fingerprint);
+        return node == null ? null : "the certificate of " + node + " (SHA-256 " + fingerprint + ") is revoked";
     }
 
     /** back to a node that has applied nothing: RAFT replays the log into it again */

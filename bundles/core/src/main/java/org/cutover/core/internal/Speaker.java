@@ -54,6 +54,8 @@ final class Speaker {
             return a.requestedBy();
         } else if (e instanceof SetAcl a) {
             return a.requestedBy();
+        } else if (e instanceof RevokeCertificate r) {
+            return r.requestedBy();
         } else if (e instanceof Hold h) {
             return h.requestedBy();
         } else if (e instanceof UpgradeStart u) {

@@ -69,6 +69,15 @@ final class ClusterTables {
         return table;
     }
 
+    /** fingerprint → node */
+    static ShellTable revoked(Map<String, String> certificates) {
+        ShellTable table = new ShellTable().emptyTableText("no certificate revoked");
+        table.column("Node");
+        table.column("SHA-256");
+        certificates.forEach((fingerprint, node) -> table.addRow().addContent(node, fingerprint));
+        return table;
+    }
+
     static ShellTable acl(Map<String, List<String>> rules) {
         ShellTable table = new ShellTable().emptyTableText("no rules");
         table.column("Operation");

@@ -252,6 +252,31 @@ public class CommandsTest {
     }
 
     @Test
+    public void certRevokeHandsTheNodeToTheClusterServiceAndCertRevokedListsIt() {
+        FakeClusterService cluster = new FakeClusterService(
+                new DefinedNode("node1", NodeStatus.ACTIVE, "a", new TreeSet<>(Set.of(1))),
+                new DefinedNode("node2", NodeStatus.ACTIVE, "b", new TreeSet<>(Set.of(1))));
+        CertRevokedCommand list = new CertRevokedCommand();
+        list.clusterService = cluster;
+        list.noFormat = true;
+        list.execute();
+        assertEquals("", printed());
+        CertRevokeCommand revoke = new CertRevokeCommand();
+        revoke.clusterService = cluster;
+        revoke.node = "node2";
+        revoke.execute();
+        String fingerprint = cluster.revoked.keySet().iterator().next();
+        assertEquals("revoked the certificate of node2 (SHA-256 " + fingerprint + ") on every node; it is cut off"
+                + " until it has a new one (bin/cutover-certs node)\n", printed());
+        printed.reset();
+        list.execute();
+        assertEquals("node2\t" + fingerprint + "\n", printed().replaceAll(" +\t", "\t"));
+        revoke.node = "node9";
+        GroupException refused = assertThrows(GroupException.class, revoke::execute);
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("UNKNOWN_NODE: "));
+    }
+
+    @Test
     public void aclSetOfAnUnknownOperationFailsWithTheServicesReason() {
         AclSetCommand set = new AclSetCommand();
         set.clusterService = new FakeClusterService(
@@ -276,6 +301,8 @@ public class CommandsTest {
                 Map.entry(MajorityRecoverCommand.class, "majority-recover"),
                 Map.entry(AclListCommand.class, "acl-list"),
                 Map.entry(AclSetCommand.class, "acl-set"),
+                Map.entry(CertRevokeCommand.class, "cert-revoke"),
+                Map.entry(CertRevokedCommand.class, "cert-revoked"),
                 Map.entry(VersionHoldCommand.class, "version-hold"));
         for (Map.Entry<Class<?>, String> command : names.entrySet()) {
             Command annotation = command.getKey().getAnnotation(Command.class);
@@ -289,7 +316,7 @@ public class CommandsTest {
             assertTrue(versionCommand.getDeclaredField("groups").getAnnotation(Argument.class).multiValued());
         }
         for (Class<?> listCommand : List.of(NodeListCommand.class, GroupListCommand.class, VersionHistoryCommand.class,
-                AclListCommand.class)) {
+                AclListCommand.class, CertRevokedCommand.class)) {
             assertEquals("--no-format", listCommand.getDeclaredField("noFormat").getAnnotation(Option.class).name());
         }
     }

@@ -17,6 +17,7 @@ final class FakeClusterService implements ClusterService {
     final List<String> voters = new ArrayList<>();
     final Map<String, List<String>> acl = new LinkedHashMap<>(Map.of("adjust", List.of("admin")));
     GroupException removeRefusal;
+    final Map<String, String> revoked = new java.util.TreeMap<>();
 
     FakeClusterService(DefinedNode... nodes) {
         this.nodes.addAll(List.of(nodes));
@@ -94,5 +95,21 @@ final class FakeClusterService implements ClusterService {
     @Override
     public org.cutover.api.LogStatus logStatus() {
         return new org.cutover.api.LogStatus(true, localNode(), 1, 1);
+    }
+
+    @Override
+    public String revokeCertificate(String node) {
+        if (definedNode(node).isEmpty()) {
+            throw new GroupException(org.cutover.api.ReasonCode.UNKNOWN_NODE, "the cluster state holds no"
+                    + " certificate of a node named '" + node + "'");
+        }
+        String fingerprint = String.format("%064x", node.hashCode() & 0xffffffffL);
+        revoked.put(fingerprint, node);
+        return fingerprint;
+    }
+
+    @Override
+    public Map<String, String> revokedCertificates() {
+        return new java.util.TreeMap<>(revoked);
     }
 }

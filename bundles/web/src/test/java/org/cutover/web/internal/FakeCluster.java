@@ -141,6 +141,16 @@ final class FakeCluster implements ClusterService, GroupService, VersionService,
     }
 
     @Override
+    public String revokeCertificate(String node) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Map<String, String> revokedCertificates() {
+        return Map.of();
+    }
+
+    @Override
     public Group join(String group, GroupListener listener) {
         throw new UnsupportedOperationException();
     }

@@ -32,9 +32,10 @@ public final class ClusterAcl {
     public static final String ACL_SET = "acl-set";
     public static final String HOLD = "hold";
     public static final String UPGRADE = "upgrade";
+    public static final String CERT_REVOKE = "cert-revoke";
     /** every operation the ACL rules, in the order the shell lists them */
     public static final List<String> OPERATIONS = List.of(ADJUST, HOLD, UPGRADE, NODE_ADD, NODE_REMOVE,
-            MAJORITY_RECOVER, ACL_SET);
+            MAJORITY_RECOVER, CERT_REVOKE, ACL_SET);
 
     private static final int MAX_ROLES = 64;
 

@@ -75,6 +75,8 @@ public final class ClusterState {
     private Kar rolloutKar;
     /** the KARs the cluster's features came in, by feature: a node healed later takes its feature from them */
     private final Map<String, Kar> clusterKars = new TreeMap<>();
+    /** revoked node certificates: SHA-256 of the DER (hex) → the node it was issued to */
+    private final TreeMap<String, String> revoked = new TreeMap<>();
     /** the largest KAR an upgrade may bring: it travels in one log entry and stays in every snapshot */
     public static final int MAX_KAR_BYTES = 8 * 1024 * 1024;
 
@@ -422,6 +424,45 @@ public final class ClusterState {
                 Instant.ofEpochMilli(a.atMillis()), a.asker().describe(a.requestedBy()), List.of(), 0, 0, 0, null,
                 "ACL_SET: " + a.operation() + " needs one of " + acl.rules().get(a.operation())));
         return Result.NOTHING;
+    }
+
+    /**
+     * An operator revokes a node certificate (operation {@code cert-revoke}): from this entry on, entries and
+     * unicasts signed with it are refused on every node; the history says who did it. Revoking one already revoked
+     * changes nothing.
+     */
+    public Result revokeCertificate(RevokeCertificate r) {
+        String denied = acl.refusal(ClusterAcl.CERT_REVOKE, r.asker());
+        if (denied != null) {
+            return Result.refuse(ReasonCode.NOT_AUTHORIZED, denied);
+        }
+        if (!r.fingerprint().matches("[0-9a-f]{64}")) {
+            return Result.refuse(ReasonCode.UNKNOWN_NODE, "a certificate is named by the SHA-256 of its DER"
+                    + " encoding, 64 hex digits in lower case, not '" + r.fingerprint() + "'");
+        }
+        if (r.node().isBlank() || r.node().length() > 200 || !printable(r.node())) {
+            return Result.refuse(ReasonCode.UNKNOWN_NODE, "a node name is 1 to 200 printable characters");
+        }
+        if (revoked.putIfAbsent(r.fingerprint(), r.node()) == null) {
+            history.record("cert-revoke-" + r.requestedBy() + "-" + r.atMillis(), new AdjustRecord(
+                    Instant.ofEpochMilli(r.atMillis()), r.asker().describe(r.requestedBy()), List.of(), 0, 0, 0, null,
+                    "CERT_REVOKED: the certificate of " + r.node() + " with SHA-256 " + r.fingerprint()));
+        }
+        return Result.NOTHING;
+    }
+
+    /** the node a revoked certificate was issued to, or null when {@code fingerprint} is not revoked */
+    public String revokedFrom(String fingerprint) {
+        return revoked.get(fingerprint);
+    }
+
+    /** revoked certificates: fingerprint → node, sorted by fingerprint */
+    public Map<String, String> revoked() {
+        return Collections.unmodifiableMap(new TreeMap<>(revoked));
+    }
+
+    public boolean anyRevoked() {
+        return !revoked.isEmpty();
     }
 
     /** an operator holds groups at their level or releases them (none named: every group); the history says who */
@@ -886,6 +927,11 @@ public final class ClusterState {
             out.writeUTF(e.getKey());
             writeKar(out, e.getValue());
         }
+        out.writeInt(revoked.size());
+        for (Map.Entry<String, String> e : revoked.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
     }
 
     private static void writeKar(DataOutput out, Kar kar) throws IOException {
@@ -957,6 +1003,21 @@ public final class ClusterState {
         int kars = StateCodec.boundedCount(in);
         for (int i = 0; i < kars; i++) {
             s.clusterKars.put(in.readUTF(), readKar(in));
+        }
+        int revocations;
+        try {
+            revocations = StateCodec.boundedCount(in);
+        } catch (java.io.EOFException written) {
+            // a state written before certificates could be revoked ends here
+            return s;
+        }
+        for (int i = 0; i < revocations; i++) {
+            String fingerprint = in.readUTF();
+            String node = in.readUTF();
+            if (!fingerprint.matches("[0-9a-f]{64}") || !printable(node)) {
+                throw new IOException("the snapshot holds a revoked certificate that is not one");
+            }
+            s.revoked.put(fingerprint, node);
         }
         return s;
     }

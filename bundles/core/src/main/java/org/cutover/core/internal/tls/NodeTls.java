@@ -8,6 +8,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -64,6 +65,9 @@ public final class NodeTls {
     private volatile NodeCertificate identityOf;
     private volatile X509ExtendedTrustManager trust;
     private List<Object> stamp;
+    /** the cluster's revoked certificates (SHA-256 of the DER, hex), as this node has applied them */
+    private volatile Set<String> revoked = Set.of();
+    private volatile TCP transport;
 
     private NodeTls(Path dir, String nodeName, Duration pollInterval, NodeCertificate first) throws IOException {
         this.dir = dir;
@@ -100,6 +104,7 @@ public final class NodeTls {
                     + tls.getClientAuth() + ")");
         }
         tls.setSSLContext(context());
+        this.transport = tcp;
         long ms = pollInterval.toMillis();
         tcp.getTimer().scheduleWithFixedDelay(() -> poll(tcp), ms, ms, TimeUnit.MILLISECONDS, false);
         return channel;
@@ -190,6 +195,47 @@ public final class NodeTls {
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JVM has no TLS 1.3: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The revoked certificates, each time the cluster state's list changes. A handshake with one of them fails from
+     * now on; when the list grew, every connection closes, so each peer shows its certificate again (the revoked
+     * one cannot). A node that has not applied the revocation yet accepts it until it does.
+     */
+    public void revoked(Set<String> fingerprints) {
+        Set<String> before = revoked;
+        revoked = Set.copyOf(fingerprints);
+        if (before.containsAll(fingerprints)) {
+            return;
+        }
+        String mine = fingerprintOf(current.certificate());
+        if (fingerprints.contains(mine)) {
+            LOG.log(System.Logger.Level.ERROR, "the cluster revoked this node's certificate " + describe(current)
+                    + " (SHA-256 " + mine + "): no node accepts it any more. Issue a new one (bin/cutover-certs node)"
+                    + " into " + dir + "; the node takes it within " + pollInterval.toSeconds() + " s");
+        }
+        TCP tcp = transport;
+        if (tcp != null) {
+            // not on the log's applier thread, which called: closing connections takes locks of the transport
+            tcp.getTimer().execute(tcp::clearConnections);
+        }
+    }
+
+    private void refuseRevoked(X509Certificate[] chain) throws CertificateException {
+        Set<String> r = revoked;
+        if (!r.isEmpty() && chain != null && chain.length > 0 && r.contains(fingerprintOf(chain[0]))) {
+            throw new CertificateException("the certificate of " + chain[0].getSubjectX500Principal().getName()
+                    + " (serial " + chain[0].getSerialNumber().toString(16) + ") is revoked by the cluster");
+        }
+    }
+
+    /** what the cluster names a certificate by: the SHA-256 of its DER encoding, hex */
+    public static String fingerprintOf(X509Certificate certificate) {
+        try {
+            return EntryVerifier.fingerprint(List.of(certificate.getEncoded()));
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("a certificate that cannot be encoded: " + e.getMessage(), e);
         }
     }
 
@@ -345,34 +391,40 @@ public final class NodeTls {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
+            refuseRevoked(chain);
             trust.checkClientTrusted(chain, authType);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
                 throws CertificateException {
+            refuseRevoked(chain);
             trust.checkServerTrusted(chain, authType);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
+            refuseRevoked(chain);
             trust.checkClientTrusted(chain, authType);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
                 throws CertificateException {
+            refuseRevoked(chain);
             trust.checkServerTrusted(chain, authType);
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            refuseRevoked(chain);
             trust.checkClientTrusted(chain, authType);
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            refuseRevoked(chain);
             trust.checkServerTrusted(chain, authType);
         }
 

@@ -230,6 +230,15 @@ public sealed interface Envelope {
     record UpgradeAbort(String id, String requestedBy, long atMillis, Asker asker) implements Envelope {
     }
 
+    /**
+     * An operator revokes a node's certificate, named by the SHA-256 of its DER encoding (as {@code openssl x509
+     * -fingerprint -sha256} prints it, without the colons): from this entry on no node applies an entry or takes a
+     * unicast signed with it, and no node's TLS accepts it.
+     */
+    record RevokeCertificate(String node, String fingerprint, String requestedBy, long atMillis, Asker asker)
+            implements Envelope {
+    }
+
     /** a node of the pre-log format brings its adjust history (the snapshot's encoding of it), once */
     record ImportHistory(String node, byte[] history) implements Envelope {
     }

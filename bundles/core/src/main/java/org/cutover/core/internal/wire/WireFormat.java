@@ -66,6 +66,8 @@ public final class WireFormat {
             grows += utfLength(u.detail());
         } else if (e instanceof UpgradeAbort u) {
             grows += utfLength(u.asker().user()) + stringsLength(u.asker().roles());
+        } else if (e instanceof RevokeCertificate r) {
+            grows += utfLength(r.fingerprint()) + utfLength(r.asker().user()) + stringsLength(r.asker().roles());
         } else if (e instanceof Hello h) {
             grows += versionsLength(h.groups());
             for (Map.Entry<String, List<String>> m : h.members().entrySet()) {
@@ -249,6 +251,13 @@ public final class WireFormat {
                 out.writeUTF(a.requestedBy());
                 out.writeLong(a.atMillis());
                 writeAsker(out, a.asker());
+            } else if (e instanceof RevokeCertificate r) {
+                out.writeByte(26);
+                out.writeUTF(r.node());
+                out.writeUTF(r.fingerprint());
+                out.writeUTF(r.requestedBy());
+                out.writeLong(r.atMillis());
+                writeAsker(out, r.asker());
             }
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -313,6 +322,8 @@ public final class WireFormat {
                     ? new Kar(in.readUTF(), in.readUTF(), readBytes(in, length), readBytes(in, length)) : null);
             case 23 -> new UpgradeProgress(in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), in.readLong());
             case 24 -> new UpgradeAbort(in.readUTF(), in.readUTF(), in.readLong(), readAsker(in, length));
+            case 26 -> new RevokeCertificate(in.readUTF(), in.readUTF(), in.readUTF(), in.readLong(),
+                    readAsker(in, length));
             default -> throw new IOException("unknown envelope kind " + kind);
         };
         if (in.available() > 0) {

@@ -30,6 +30,7 @@ import org.cutover.core.internal.wire.Envelope.ImportHistory;
 import org.cutover.core.internal.wire.Envelope.Join;
 import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
+import org.cutover.core.internal.wire.Envelope.RevokeCertificate;
 import org.cutover.core.internal.wire.Envelope.SetAcl;
 import org.cutover.core.internal.wire.Envelope.ViewChanged;
 import org.junit.Test;
@@ -253,12 +254,35 @@ public class ClusterStateTest {
      * rules. A rule for an operation nobody knows, or with no role, changes nothing.
      */
     @Test
+    public void aRevocationTravelsInTheSnapshotAndAnOlderSnapshotReadsWithNone() throws IOException {
+        ClusterState s = threeNodes();
+        String fingerprint = "0123456789abcdef".repeat(4);
+        assertEquals(ReasonCode.UNKNOWN_NODE, s.revokeCertificate(new RevokeCertificate("n3", "AB", "n1", 1_000L,
+                Asker.NODE)).refused());
+        assertTrue(s.revokeCertificate(new RevokeCertificate("n3", fingerprint, "n1", 1_000L, Asker.NODE))
+                .accepted());
+        assertTrue("again: nothing changes", s.revokeCertificate(new RevokeCertificate("n3", fingerprint, "n1",
+                2_000L, Asker.NODE)).accepted());
+        assertEquals(1, s.history(java.util.Optional.empty()).stream()
+                .filter(r -> r.outcome().startsWith("CERT_REVOKED")).count());
+        byte[] bytes = snapshot(s);
+        assertEquals(java.util.Map.of(fingerprint, "n3"), ClusterState.readFrom(new java.io.DataInputStream(
+                new java.io.ByteArrayInputStream(bytes))).revoked());
+        ClusterState empty = threeNodes();
+        byte[] full = snapshot(empty);
+        byte[] before = java.util.Arrays.copyOf(full, full.length - Integer.BYTES);
+        assertEquals(java.util.Map.of(), ClusterState.readFrom(new java.io.DataInputStream(
+                new java.io.ByteArrayInputStream(before))).revoked());
+    }
+
+    @Test
     public void theAclChangesOnlyThroughAnAllowedEntryAndTravelsInTheSnapshot() throws IOException {
         Asker vera = new Asker("vera", List.of("viewer"));
         Asker otto = new Asker("otto", List.of("viewer", "operator"));
         Asker ada = new Asker("ada", List.of("admin"));
         ClusterState s = threeNodes();
-        assertEquals(List.of("adjust", "hold", "upgrade", "node-add", "node-remove", "majority-recover", "acl-set"),
+        assertEquals(List.of("adjust", "hold", "upgrade", "node-add", "node-remove", "majority-recover", "cert-revoke",
+                "acl-set"),
                 List.copyOf(s.acl().keySet()));
         s.acl().values().forEach(roles -> assertEquals(List.of("admin"), roles));
 

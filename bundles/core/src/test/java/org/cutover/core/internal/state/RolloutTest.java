@@ -287,8 +287,8 @@ public class RolloutTest {
         s.upgradeStart(start("u1", 1, false));
         runThrough(s, "u1");
         byte[] snapshot = ClusterStateTest.snapshot(s);
-        // the old format ended after the cluster's features: no KAR flag, no KAR count
-        byte[] old = java.util.Arrays.copyOf(snapshot, snapshot.length - 1 - Integer.BYTES);
+        // the old format ended after the cluster's features: no KAR flag, no KAR count (nor revocations after them)
+        byte[] old = java.util.Arrays.copyOf(snapshot, snapshot.length - 1 - 2 * Integer.BYTES);
         ClusterState copy = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(old)));
         assertEquals(java.util.Set.of("cutover-infra/2.0.0"), copy.clusterFeatures());
         assertEquals(java.util.Optional.empty(), copy.karFor("cutover-infra/2.0.0"));

@@ -51,7 +51,8 @@ public class WireFormatTest {
                     new Envelope.Kar("cutover-infra-3.kar", Envelope.Kar.sha256Of(new byte[] {5, 6}), new byte[] {5, 6})),
             new UpgradeProgress("u-1", "node2", "CAPABLE", "installed cutover-infra/2.0.0 in 210 ms; runs levels [1, 2]",
                     49L),
-            new UpgradeAbort("u-1", "node3", 50L, new Asker("ada", List.of("admin"))));
+            new UpgradeAbort("u-1", "node3", 50L, new Asker("ada", List.of("admin"))),
+            new RevokeCertificate("node3", "ab".repeat(32), "node1", 51L, new Asker("ada", List.of("admin"))));
 
     @Test
     public void everyKindSurvivesARoundTrip() throws IOException {
