@@ -73,6 +73,14 @@ final class LogLink implements AutoCloseable {
         }
     }
 
+    /**
+     * How long an envelope appended with {@link #appendLater} waits for an entry to ride with. The 3-node adjust
+     * benchmark, adjusts back to back: p50 2.48x the raw log round trip with each adjust's outcome in an entry of
+     * its own (a second entry signed, checked by two nodes and committed beside the next adjust on two cores),
+     * 2.3x without that entry (2026-12-02).
+     */
+    static final long LATER_MILLIS = 100;
+
     /** an entry not applied this long is sent again, with every later one, in order (a commit takes ~1 ms) */
     static final long RETRY_MILLIS = 1000;
 
@@ -86,6 +94,10 @@ final class LogLink implements AutoCloseable {
     private final java.util.function.LongSupplier lastSession;
     private final Duration commitTimeout;
     private final BlockingQueue<Queued> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
+    /** appended with {@link #appendLater}: they go with the next entry, or alone after {@link #LATER_MILLIS} */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Queued> later =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile long laterSinceNanos;
     private final java.util.concurrent.ConcurrentSkipListMap<Long, Sent> inFlight =
             new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Semaphore window = new Semaphore(WINDOW);
@@ -143,6 +155,23 @@ final class LogLink implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Like {@link #append}, for an envelope nobody waits for (an adjust's outcome for the history): it rides with
+     * the next entry this node sends, or goes alone within {@link #LATER_MILLIS}.
+     */
+    CompletableFuture<ClusterState.Result> appendLater(Envelope e) {
+        CompletableFuture<ClusterState.Result> f = new CompletableFuture<>();
+        if (closed) {
+            f.completeExceptionally(closedException());
+            return f;
+        }
+        if (later.isEmpty()) {
+            laterSinceNanos = System.nanoTime();
+        }
+        later.add(new Queued(e, WireFormat.sizeHint(e), f));
+        return f;
+    }
+
     GroupException noLeader() {
         return new GroupException(ReasonCode.GROUP_PARTITIONED, "node " + author + " is not in the cluster's primary"
                 + " component: the log has no leader here (a majority of the defined nodes must see each other);"
@@ -168,8 +197,13 @@ final class LogLink implements AutoCloseable {
         List<Queued> batch = new ArrayList<>();
         while (!closed) {
             try {
-                Queued first = queue.poll(RETRY_MILLIS / 4, TimeUnit.MILLISECONDS);
+                Queued first = queue.poll(later.isEmpty() ? RETRY_MILLIS / 4 : LATER_MILLIS / 4,
+                        TimeUnit.MILLISECONDS);
                 retryIfStalled();
+                if (first == null && !later.isEmpty() && System.nanoTime() - laterSinceNanos
+                        > TimeUnit.MILLISECONDS.toNanos(LATER_MILLIS)) {
+                    first = later.poll(); // nothing came to ride with
+                }
                 if (first == null) {
                     continue;
                 }
@@ -186,6 +220,10 @@ final class LogLink implements AutoCloseable {
                     batch.add(next);
                     bytes += next.size();
                 }
+                while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
+                    batch.add(next);
+                    bytes += next.size();
+                }
                 send(List.copyOf(batch));
                 batch.clear();
             } catch (InterruptedException e) {
@@ -194,6 +232,7 @@ final class LogLink implements AutoCloseable {
         }
         batch.forEach(q -> q.result().completeExceptionally(closedException()));
         queue.forEach(q -> q.result().completeExceptionally(closedException()));
+        later.forEach(q -> q.result().completeExceptionally(closedException()));
     }
 
     private void send(List<Queued> batch) {

@@ -48,10 +48,10 @@ final class PendingAdjusts {
         });
     }
 
-    /** records how the adjust ended in the replicated history; off the caller's path */
+    /** records how the adjust ended in the replicated history; off the caller's path, with the node's next entry */
     void finish(AdjustDone done) {
         byRequest.remove(done.requestId());
-        log.get().append(done).whenComplete((r, e) -> {
+        log.get().appendLater(done).whenComplete((r, e) -> {
             if (e != null) {
                 LOG.log(System.Logger.Level.DEBUG, "adjust outcome not recorded: " + e);
             }

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.cutover.api.FunctionUnavailableException;
 import org.cutover.api.Group;
 import org.cutover.api.GroupException;
+import org.cutover.api.GroupInfo;
 import org.cutover.api.MembershipChange;
 import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.ReasonCode;
@@ -250,6 +251,38 @@ public class VersionAdjustTest {
             assertTrue(down.check().failures().toString(), down.complete());
             Await.until("member at level 1", TestCluster.WAIT, () -> g.level() == 1, g::level);
             assertEquals(2, g.epoch());
+        }
+    }
+
+    /**
+     * An adjust's outcome is recorded with the asking node's next entry, not in an entry of its own: two adjusts
+     * back to back take three entries (the first, the second with the first's outcome, the second's outcome
+     * alone once nothing else came), and every history says how both ended.
+     */
+    @Test
+    public void anAdjustsOutcomeRidesWithTheNextEntry() throws Exception {
+        try (TestCluster cluster = new TestCluster("claims-outcome", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            Group g = nodes.get(0).node.join("g", new RecordingListener());
+            nodes.get(0).node.hold(true, List.of("g")); // no automatic adjust back up between the two
+            for (TestNode n : nodes) {
+                Await.until(n.name + " knowing g held", TestCluster.WAIT,
+                        () -> n.node.group("g").map(GroupInfo::held).orElse(false), () -> n.node.groups());
+                Await.until(n.name + " applying everything committed", TestCluster.WAIT,
+                        () -> n.node.logStatus().appliedIndex() >= n.commitIndex(), () -> n.node.logStatus());
+            }
+            TestNode asker = nodes.get(1);
+            long before = asker.commitIndex();
+            assertTrue(asker.versions.adjust(VersionRequest.of(1, "g").withDowngrade()).complete());
+            assertTrue(asker.versions.adjust(VersionRequest.of(2, "g")).complete());
+            for (TestNode n : nodes) {
+                Await.until(n.name + "'s history saying how both ended", TestCluster.WAIT,
+                        () -> n.node.read(s -> s.history(Optional.of("g"))).stream()
+                                .filter(r -> r.outcome().equals("APPLIED") && r.duration() != null).count() == 2,
+                        () -> n.node.read(s -> s.history(Optional.of("g"))));
+            }
+            assertEquals("entries for two adjusts and their outcomes", 3, asker.commitIndex() - before);
+            assertEquals(2, g.level());
         }
     }
 
