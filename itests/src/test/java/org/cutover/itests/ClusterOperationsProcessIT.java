@@ -19,6 +19,7 @@ import org.junit.Test;
 import org.junit.runners.MethodSorters;
 import org.cutover.launcher.KarafNode;
 import org.cutover.launcher.KvStats;
+import org.cutover.launcher.NodeCertificates;
 
 /**
  * Operating a cluster of three real Karaf processes (booted once; the scenarios
@@ -28,7 +29,8 @@ import org.cutover.launcher.KvStats;
  * leave, it boots with infrastructure 2.0.0, they rejoin, the group keeps
  * serving); a full stop and start of every node that keeps level 2 and the
  * history; the automatic revert of an adjust after which a check of kv turns
- * critical; the automatic adjust once kv's hold is released. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
+ * critical; the automatic adjust once kv's hold is released; a cluster-wide upgrade whose starter is killed; a
+ * revoked node certificate. MultiNodeProcessIT covers the hot-swap rolling upgrade under load.
  * Group kv is held from the start: these are an operator's adjusts, and no
  * automatic adjust may move kv when n3 comes back with level 2 (an operator's
  * adjust still moves a held group).
@@ -337,6 +339,48 @@ public class ClusterOperationsProcessIT {
         assertFalse("n3 still has 1.0.0: " + n3Features,
                 Pattern.compile("(?m)^cutover-infra\\s*\\t\\s*1\\.0\\.0").matcher(n3Features).find());
         awaitKvMembers(n1, "n1", "n2", "n3");
+    }
+
+    /**
+     * Issue 11: n3's key leaked. An admin revokes its certificate from n1; every node lists it, n3 is cut off (no
+     * node accepts its handshake) and the history says who did it. bin/cutover-certs gives n3 a new certificate of
+     * the same CA, which n3 reads within 10 s: it is ACTIVE again and its kv member back, without a restart.
+     */
+    @Test
+    public void i_aRevokedCertificateCutsItsNodeOffUntilItHasANewOne() throws Exception {
+        String fingerprint = fingerprint(n3.home.resolve("etc/cutover-tls/node.crt"));
+        String revoked = n1.client("cluster:cert-revoke n3");
+        assertTrue(revoked, revoked.contains("revoked the certificate of n3 (SHA-256 " + fingerprint + ")"));
+        for (KarafNode node : List.of(n1, n2)) {
+            String list = node.client("cluster:cert-revoked --no-format");
+            assertTrue(node.name + ": " + list, list.lines().anyMatch(l -> l.matches("n3\\s*\\t" + fingerprint)));
+        }
+        long cut = System.nanoTime();
+        Await.until("n1 seeing n3 gone", STATUS_TIMEOUT, n1::nodeList, rows -> !rows.get("n3").startsWith("ACTIVE"));
+        long gone = Duration.ofNanos(System.nanoTime() - cut).toMillis();
+        String history = n2.client("cluster:version-history --no-format");
+        assertTrue(history, history.contains("CERT_REVOKED: the certificate of n3 with SHA-256 " + fingerprint));
+
+        NodeCertificates.issue(n3.home.resolve("bin/cutover-certs"), n1.home.getParent(), "n3",
+                n3.home.resolve("etc/cutover-tls"));
+        long reissued = System.nanoTime();
+        Map<String, String> active = Map.of("n1", "ACTIVE 1, 2", "n2", "ACTIVE 1, 2", "n3", "ACTIVE 1, 2");
+        Await.until("n3 ACTIVE again as n1 sees it", FORM_TIMEOUT, n1::nodeList, active::equals);
+        awaitKvMembers(n1, "n1", "n2", "n3");
+        System.out.printf("ClusterOperationsProcessIT: n3 gone on n1 %d ms after its certificate was revoked; ACTIVE"
+                + " with its kv member %d ms after it had a new one%n", gone,
+                Duration.ofNanos(System.nanoTime() - reissued).toMillis());
+        assertFalse(fingerprint(n3.home.resolve("etc/cutover-tls/node.crt")).equals(fingerprint));
+    }
+
+    /** SHA-256 of the DER of the PEM certificate in {@code file}, hex: how the cluster names a certificate */
+    private static String fingerprint(Path file) throws Exception {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            java.security.cert.Certificate c = java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(c.getEncoded()));
+        }
     }
 
     private static void assertRefused(String out, String code) {
