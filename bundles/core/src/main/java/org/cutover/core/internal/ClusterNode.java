@@ -144,7 +144,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         this.membership = new LogMembership(settings, replica, () -> channel, () -> raft, () -> view, () -> log,
                 () -> logVoters, this::nodesInView, this::viewHoldsMajority, this::definedNode, this::requireSynced,
                 callers);
-        this.direct = new DirectMessages(settings.nodeName(), tls::sign, () -> pendingIdentity().chain(),
+        this.direct = new DirectMessages(settings.nodeName(), tls::sign, tls.macs(), () -> pendingIdentity().chain(),
                 () -> channel, () -> connected, () -> view, replica, adjusts, messaging,
                 stateTransfer, membership);
         this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,

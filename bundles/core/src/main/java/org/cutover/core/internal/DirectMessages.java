@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.cutover.core.internal.tls.EntryVerifier;
+import org.cutover.core.internal.tls.UnicastMacs;
 import org.cutover.core.internal.wire.Envelope;
 import org.cutover.core.internal.wire.Envelope.AdjustConfirm;
 import org.cutover.core.internal.wire.Envelope.ForceVoters;
@@ -25,9 +26,10 @@ import org.jgroups.util.UUID;
 /**
  * The unicasts beside the log: confirmations, replies, a joiner's state, and
  * the forced voters after a lost majority. A node is addressed by its name: the
- * replicated state has its uuid, the current view its address. Each unicast is
- * signed by its sender ({@link SignedUnicast}); the receiver checks the
- * signature against the sender's certificate in the replicated state (or the
+ * replicated state has its uuid, the current view its address. Each unicast
+ * carries its sender's MAC under the pair's key ({@link UnicastMacs}), or its
+ * signature where the pair has no key ({@link SignedUnicast}); the receiver
+ * checks it against the sender's certificate in the replicated state (or the
  * chain the unicast carries, checked against the CAs the cluster trusts), and
  * only then lets the sender speak for itself and its members.
  */
@@ -40,6 +42,7 @@ final class DirectMessages {
 
     private final String nodeName;
     private final LogBatch.Signer signer;
+    private final UnicastMacs macs;
     /** this node's certificate chain while the cluster state does not hold it yet, else empty */
     private final Supplier<List<byte[]>> pendingChain;
     private final Supplier<JChannel> channel;
@@ -52,12 +55,13 @@ final class DirectMessages {
     private final StateTransfer stateTransfer;
     private final LogMembership membership;
 
-    DirectMessages(String nodeName, LogBatch.Signer signer, Supplier<List<byte[]>> pendingChain,
+    DirectMessages(String nodeName, LogBatch.Signer signer, UnicastMacs macs, Supplier<List<byte[]>> pendingChain,
                    Supplier<JChannel> channel, BooleanSupplier connected, Supplier<View> view, Replica replica,
                    PendingAdjusts adjusts, GroupMessaging messaging, StateTransfer stateTransfer,
                    LogMembership membership) {
         this.nodeName = nodeName;
         this.signer = signer;
+        this.macs = macs;
         this.pendingChain = pendingChain;
         this.channel = channel;
         this.connected = connected;
@@ -109,8 +113,15 @@ final class DirectMessages {
             return;
         }
         addressOf(node).ifPresent(to -> {
+            List<byte[]> peerChain;
+            synchronized (replica) {
+                peerChain = replica.keys.chainOf(node);
+            }
+            LogBatch.Signer mac = macs.macFor(peerChain);
             try {
-                ch.send(new BytesMessage(to, SignedUnicast.encode(nodeName, node, pendingChain.get(), e, signer)));
+                ch.send(new BytesMessage(to, mac != null
+                        ? SignedUnicast.encodeWithMac(nodeName, node, pendingChain.get(), e, mac)
+                        : SignedUnicast.encode(nodeName, node, pendingChain.get(), e, signer)));
             } catch (Exception ex) {
                 LOG.log(System.Logger.Level.DEBUG, "could not send " + e.getClass().getSimpleName() + " to " + node
                         + ": " + ex);
@@ -136,8 +147,12 @@ final class DirectMessages {
         }
         EntryVerifier verifier = VERIFIER.get();
         String why = verifier.chainRefusal(u.from(), chain, trust);
-        return why != null ? why : verifier.signatureRefusal(chain, msg.getArray(), msg.getOffset(), u.signedLength(),
-                u.signature());
+        if (why != null || !u.mac()) {
+            return why != null ? why : verifier.signatureRefusal(chain, msg.getArray(), msg.getOffset(),
+                    u.signedLength(), u.signature());
+        }
+        return macs.matches(chain, msg.getArray(), msg.getOffset(), u.signedLength(), u.signature()) ? null
+                : "the MAC is not that of the key this node shares with " + u.from();
     }
 
     /** under lock or not: reads the state's uuid for the node and finds it in the view */

@@ -110,7 +110,8 @@ public class SignedUnicastsTest {
     /**
      * The security review's forged confirmation: node2, which hosts a member of g, hears nothing, so it neither
      * applies node1's adjust nor confirms it; node1 and node3 commit it. node3 then confirms it in node2's name the
-     * same five ways; node1's adjust counts none of them, and counts the confirmation node2 signed for node1.
+     * same five ways, and three more with MACs (its own pair key with node1; node2's MAC for node3, re-addressed
+     * and as it was); node1's adjust counts none of them, and counts the confirmation node2 MAC'd for node1.
      */
     @Test
     public void anAdjustConfirmationCountsOnlyWithTheConfirmingNodesSignatureForTheAsker() throws Exception {
@@ -149,12 +150,21 @@ public class SignedUnicastsTest {
             send(node3, to, node2Address, WireFormat.encode(confirm));
             send(node3, to, node2Address, SignedUnicast.encode("node2", "node3", List.of(), confirm,
                     node2.tls::sign));
+            List<byte[]> node1Chain = node1.tls.identity().chain();
+            List<byte[]> node3Chain = node3.tls.identity().chain();
+            // the MAC'd form: node3's own pair key with node1, and node2's MAC for node3 (a capture) re-addressed
+            send(node3, to, node2Address, SignedUnicast.encodeWithMac("node2", "node1", List.of(), confirm,
+                    node3.tls.macs().macFor(node1Chain)));
+            send(node3, to, node2Address, SignedUnicast.encodeWithMac("node2", "node1", List.of(), confirm,
+                    node2.tls.macs().macFor(node3Chain)));
+            send(node3, to, node2Address, SignedUnicast.encodeWithMac("node2", "node3", List.of(), confirm,
+                    node2.tls.macs().macFor(node3Chain)));
             Thread.sleep(1000);
             assertFalse("a forged confirmation counted: " + waiter.confirmedNanos(),
                     waiter.confirmedNanos().containsKey("node2"));
 
-            send(node3, to, node2Address, SignedUnicast.encode("node2", "node1", List.of(), confirm,
-                    node2.tls::sign));
+            send(node3, to, node2Address, SignedUnicast.encodeWithMac("node2", "node1", List.of(), confirm,
+                    node2.tls.macs().macFor(node1Chain)));
             Await.until("node2's own confirmation counted", TestCluster.WAIT,
                     () -> waiter.confirmedNanos().containsKey("node2"), waiter::confirmedNanos);
             node2.discard().setUpDiscardRate(0);

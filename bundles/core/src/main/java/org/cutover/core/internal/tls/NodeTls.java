@@ -58,6 +58,7 @@ public final class NodeTls {
     private final Duration pollInterval;
     private volatile NodeCertificate current;
     private final KnownSignatures known = new KnownSignatures();
+    private final UnicastMacs macs = new UnicastMacs(() -> signingKey()[1]);
     /** the certificate and the key {@link #sign} signs with for it */
     private volatile Object[] signingKey;
     /** {@link #identity()} of {@link #identityOf} */
@@ -134,6 +135,11 @@ public final class NodeTls {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(), e);
         }
+    }
+
+    /** the keys of the MACs on this node's unicasts, one per peer, from its certificate's key as it is now */
+    public UnicastMacs macs() {
+        return macs;
     }
 
     /** the signatures of this node's own entries, for the check where they are applied */

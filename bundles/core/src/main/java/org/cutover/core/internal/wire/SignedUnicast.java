@@ -17,23 +17,39 @@ import org.jgroups.util.ByteArrayDataOutputStream;
  *
  * <p>Layout: magic, sender and receiver (UTF-8, length-prefixed), the sender's certificate chain (count and DER
  * certificates; empty once the cluster state holds it), the envelope's length and {@link WireFormat} bytes, then
- * the signature's length and the signature over every byte before it.
+ * the signature's length and the signature over every byte before it. Between two nodes with Ed25519 keys the
+ * signature is a MAC under their pair's key, marked by its own magic byte.
  */
 public final class SignedUnicast {
 
     static final byte MAGIC = (byte) 0xCB;
+    /** the same frame with a MAC under the pair's key in place of the signature ({@code UnicastMacs}) */
+    static final byte MAGIC_MAC = (byte) 0xCC;
 
-    /** who sent it to whom, its chain if it carries one, and where the envelope and the signed bytes are */
+    /**
+     * who sent it to whom, its chain if it carries one, where the envelope and the signed bytes are, and whether
+     * {@code signature} is the pair's MAC rather than the sender's signature
+     */
     public record View(String from, String to, List<byte[]> chain, int envelopeOffset, int envelopeLength,
-                       int signedLength, byte[] signature) {
+                       int signedLength, byte[] signature, boolean mac) {
     }
 
     private SignedUnicast() {
     }
 
     public static byte[] encode(String from, String to, List<byte[]> chain, Envelope e, LogBatch.Signer signer) {
+        return encode(MAGIC, from, to, chain, e, signer);
+    }
+
+    /** as {@link #encode}, with {@code mac} making the pair's MAC instead of a signature */
+    public static byte[] encodeWithMac(String from, String to, List<byte[]> chain, Envelope e, LogBatch.Signer mac) {
+        return encode(MAGIC_MAC, from, to, chain, e, mac);
+    }
+
+    private static byte[] encode(byte magic, String from, String to, List<byte[]> chain, Envelope e,
+                                 LogBatch.Signer signer) {
         ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(WireFormat.sizeHint(e) + 256, true);
-        out.writeByte(MAGIC);
+        out.writeByte(magic);
         writeName(out, from);
         writeName(out, to);
         LogBatch.writeAll(out, chain);
@@ -56,7 +72,8 @@ public final class SignedUnicast {
     public static View decode(byte[] buf, int offset, int length) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(buf, offset, length);
         try {
-            if (b.get() != MAGIC) {
+            byte magic = b.get();
+            if (magic != MAGIC && magic != MAGIC_MAC) {
                 throw new IOException("not a signed Cutover unicast (bad magic byte)");
             }
             String from = readName(b);
@@ -77,7 +94,7 @@ public final class SignedUnicast {
             }
             byte[] signature = new byte[signatureLength];
             b.get(signature);
-            return new View(from, to, chain, envelopeOffset, n, signedLength, signature);
+            return new View(from, to, chain, envelopeOffset, n, signedLength, signature, magic == MAGIC_MAC);
         } catch (BufferUnderflowException e) {
             throw new IOException("unicast truncated", e);
         }
