@@ -20,7 +20,8 @@ import org.cutover.api.version.VersionService;
 
 /**
  * What the page shows, as this node sees it: the log, the defined nodes, the groups with their levels and holds,
- * the newest adjusts, the running or last cluster-wide upgrade and this node's health checks. The same for every login: what a user may do is in the
+ * the newest adjusts, the revoked node certificates, the running or last cluster-wide upgrade and this node's health
+ * checks. The same for every login: what a user may do is in the
  * session's document, not here, so one document serves every open page.
  */
 final class ClusterDocument {
@@ -86,6 +87,14 @@ final class ClusterDocument {
             history.add(m);
         }
         doc.put("history", history);
+        List<Object> revoked = new ArrayList<>();
+        for (Map.Entry<String, String> r : cluster.revokedCertificates().entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("node", r.getValue());
+            m.put("fingerprint", r.getKey());
+            revoked.add(m);
+        }
+        doc.put("revoked", revoked);
         doc.put("upgrade", upgrades.status().map(ClusterDocument::upgrade).orElse(null));
         doc.put("health", health);
         return doc;

@@ -45,6 +45,7 @@ final class FakeCluster implements ClusterService, GroupService, VersionService,
     private final List<String> nodes = new ArrayList<>();
     private final TreeMap<String, GroupInfo> groups = new TreeMap<>();
     private final List<AdjustRecord> history = new ArrayList<>();
+    private final TreeMap<String, String> revoked = new TreeMap<>();
     private final int potential;
     private long commit = 10;
     private UpgradeStatus upgrade;
@@ -146,8 +147,13 @@ final class FakeCluster implements ClusterService, GroupService, VersionService,
     }
 
     @Override
-    public Map<String, String> revokedCertificates() {
-        return Map.of();
+    public synchronized Map<String, String> revokedCertificates() {
+        return new TreeMap<>(revoked);
+    }
+
+    /** as if the cluster had applied a revocation of the node's certificate with this fingerprint */
+    synchronized void revoked(String node, String fingerprint) {
+        revoked.put(fingerprint, node);
     }
 
     @Override

@@ -109,6 +109,16 @@ public class WebPageBrowserTest {
     }
 
     @Test
+    public void b3_aRevokedCertificateShowsWithItsNode() throws Exception {
+        assertFalse("no revocations, no section", browser.driver.findElement(By.id("revoked")).isDisplayed());
+        String fingerprint = "5e1f".repeat(16);
+        cluster.revoked("node4", fingerprint);
+        browser.waiting(Duration.ofSeconds(3)).until(d -> d.findElement(By.id("revoked")).isDisplayed());
+        assertEquals("node4", browser.text("#revoked-certificates tbody tr .node"));
+        assertEquals(fingerprint, browser.text("#revoked-certificates tbody tr .fingerprint"));
+    }
+
+    @Test
     public void c_aViewerHasNoControlAndItsForgedAdjustIsRefused() throws Exception {
         assertFalse("the adjust form", browser.driver.findElement(By.id("actions")).isDisplayed());
         assertEquals("hold buttons", 0, browser.driver.findElements(By.cssSelector(".hold-toggle")).size());

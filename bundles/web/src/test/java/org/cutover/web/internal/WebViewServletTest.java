@@ -96,6 +96,15 @@ public class WebViewServletTest {
         assertEquals(hold.body(), 403, hold.statusCode());
         assertEquals(1, cluster.level("kv"));
         assertTrue(get("/cutover/api/state").body().contains("\"name\":\"kv\",\"level\":1,\"potential\":2,\"epoch\":1,\"held\":false"));
+        assertTrue(get("/cutover/api/state").body().contains("\"revoked\":[]"));
+        cluster.revoked("node3", "ab".repeat(32));
+        String revoked = "\"revoked\":[{\"node\":\"node3\",\"fingerprint\":\"" + "ab".repeat(32) + "\"}]";
+        String body = "";
+        for (long end = System.nanoTime() + 5_000_000_000L; !body.contains(revoked) && System.nanoTime() < end; ) {
+            Thread.sleep(50); // the document is built again on the feed's next turn
+            body = get("/cutover/api/state").body();
+        }
+        assertTrue("a viewer reads the revoked certificates within 5 s: " + body, body.contains(revoked));
     }
 
     @Test

@@ -76,4 +76,10 @@ public final class NodeBean extends StandardMBean implements NodeMBean {
     public String[] getVoters() {
         return node.voters().toArray(String[]::new);
     }
+
+    @Override
+    public String[] getRevokedCertificates() {
+        return node.revokedCertificates().entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
+                .toArray(String[]::new);
+    }
 }

@@ -31,4 +31,7 @@ public interface NodeMBean {
     String[] getDefinedNodes();
 
     String[] getVoters();
+
+    /** the certificates the cluster revoked, "NODE SHA-256-FINGERPRINT" each, sorted by fingerprint */
+    String[] getRevokedCertificates();
 }

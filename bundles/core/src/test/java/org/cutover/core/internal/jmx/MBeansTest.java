@@ -92,6 +92,14 @@ public class MBeansTest {
                     () -> List.of((String[]) attribute(server, versions, "History")));
             String[] history = (String[]) server.getAttribute(versions, "History");
             assertTrue(history[history.length - 1], history[history.length - 1].contains("[g] 2 -> 1"));
+
+            assertArrayEquals(new String[0], (String[]) server.getAttribute(nodeName, "RevokedCertificates"));
+            String fingerprint = nodes.get(1).node.revokeCertificate("node3");
+            Await.until("node1 applied the revocation", TestCluster.WAIT,
+                    () -> ((String[]) attribute(server, nodeName, "RevokedCertificates")).length == 1,
+                    () -> List.of((String[]) attribute(server, nodeName, "RevokedCertificates")));
+            assertArrayEquals(new String[] {"node3 " + fingerprint},
+                    (String[]) server.getAttribute(nodeName, "RevokedCertificates"));
         }
     }
 

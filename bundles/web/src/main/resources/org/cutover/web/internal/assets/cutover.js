@@ -80,6 +80,7 @@ function render(doc) {
   if (changed('nodes', doc.nodes)) renderNodes(doc.nodes);
   if (changed('groups', doc.groups)) renderGroups(doc.groups);
   if (changed('history', doc.history)) renderHistory(doc.history);
+  if (changed('revoked', doc.revoked)) renderRevoked(doc.revoked);
   if (changed('upgrade', doc.upgrade)) renderUpgrade(doc.upgrade);
   if (changed('health', doc.health)) renderHealth(doc.health);
 }
@@ -135,6 +136,17 @@ function renderHistory(history) {
     cell(row, String(h.epoch), 'num');
     cell(row, h.millis == null ? '-' : h.millis.toFixed(1) + ' ms', 'num');
     cell(row, h.outcome, 'outcome');
+  }
+}
+
+function renderRevoked(revoked) {
+  $('revoked').hidden = revoked.length === 0;
+  const body = $('revoked-certificates').tBodies[0];
+  body.replaceChildren();
+  for (const r of revoked) {
+    const row = body.insertRow();
+    cell(row, r.node, 'node');
+    cell(row, r.fingerprint, 'fingerprint');
   }
 }
 
