@@ -58,7 +58,7 @@ public final class NodeTls {
     private final Duration pollInterval;
     private volatile NodeCertificate current;
     private final KnownSignatures known = new KnownSignatures();
-    private final UnicastMacs macs = new UnicastMacs(() -> signingKey()[1]);
+    private final UnicastMacs macs = new UnicastMacs(() -> (UnicastMacs.Own) signingKey()[3], () -> this.revoked);
     /** the certificate and the key {@link #sign} signs with for it */
     private volatile Object[] signingKey;
     /** {@link #identity()} of {@link #identityOf} */
@@ -147,13 +147,15 @@ public final class NodeTls {
         return known;
     }
 
-    /** {certificate, its signing key, the fingerprint of its chain as entries carry it} */
+    /** {certificate, its signing key, the fingerprint of its chain as entries carry it, the key for MACs} */
     private Object[] signingKey() {
         NodeCertificate c = current;
         Object[] k = signingKey;
         if (k == null || k[0] != c) {
             try {
-                k = new Object[] {c, EntryVerifier.signingKey(c.key()), EntryVerifier.fingerprint(ders(List.of(c.chain())))};
+                Object key = EntryVerifier.signingKey(c.key());
+                k = new Object[] {c, key, EntryVerifier.fingerprint(ders(List.of(c.chain()))),
+                        new UnicastMacs.Own(key, fingerprintOf(c.certificate()))};
             } catch (IOException | java.security.cert.CertificateEncodingException e) {
                 throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(),
                         e);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -48,21 +49,31 @@ public final class UnicastMacs {
     /** peers' certificates seen: a cluster's nodes and their re-issued certificates; past this, computed again */
     private static final int LIMIT = 1024;
 
-    /** this node's signing key as it is now: Bouncy Castle's Ed25519, or a JDK key (then no MACs) */
-    private final Supplier<Object> ownKey;
+    /** this node's key and certificate as they are now */
+    private final Supplier<Own> own;
+    /** the cluster's revoked certificates (SHA-256 of the DER, hex): a revoked own key checks no MAC */
+    private final Supplier<Set<String>> revoked;
     private volatile Keys current = new Keys(null);
     /** the keys under this node's previous certificate: peers that have not seen the new one yet use them */
     private volatile Keys previous = new Keys(null);
 
+    /**
+     * A node's signing key (Bouncy Castle's Ed25519, or a JDK key: then no MACs) and the fingerprint of its
+     * certificate (SHA-256 of the DER, hex, as revocations name it).
+     */
+    public record Own(Object key, String fingerprint) {
+    }
+
     /** pair keys under one own key, by the peer's leaf certificate (DER) */
-    private record Keys(Object own, Map<ByteBuffer, byte[]> byPeer) {
-        Keys(Object own) {
+    private record Keys(Own own, Map<ByteBuffer, byte[]> byPeer) {
+        Keys(Own own) {
             this(own, new ConcurrentHashMap<>());
         }
     }
 
-    public UnicastMacs(Supplier<Object> ownKey) {
-        this.ownKey = ownKey;
+    public UnicastMacs(Supplier<Own> own, Supplier<Set<String>> revoked) {
+        this.own = own;
+        this.revoked = revoked;
     }
 
     /** what MACs unicasts for the node of {@code peerChain}; null when the pair has no key (then sign) */
@@ -71,27 +82,35 @@ public final class UnicastMacs {
         return key == null ? null : (buf, offset, length) -> mac(key, buf, offset, length);
     }
 
-    /** true when {@code mac} is that of the bytes under the pair's key, with this node's current or previous key */
+    /**
+     * true when {@code mac} is that of the bytes under the pair's key, with this node's current or previous key,
+     * unless the cluster revoked that key's certificate. Whoever holds a node's key can compute that node's key
+     * with every peer, so after a leak the old key must check nothing: a revoked one does not.
+     */
     public boolean matches(List<byte[]> peerChain, byte[] buf, int offset, int length, byte[] mac) {
-        return matchesUnder(keys(), peerChain, buf, offset, length, mac)
-                || matchesUnder(previous, peerChain, buf, offset, length, mac);
+        Set<String> r = revoked.get();
+        return matchesUnder(keys(), r, peerChain, buf, offset, length, mac)
+                || matchesUnder(previous, r, peerChain, buf, offset, length, mac);
     }
 
-    private static boolean matchesUnder(Keys k, List<byte[]> peerChain, byte[] buf, int offset, int length,
-                                        byte[] mac) {
+    private static boolean matchesUnder(Keys k, Set<String> revoked, List<byte[]> peerChain, byte[] buf,
+                                        int offset, int length, byte[] mac) {
+        if (k.own() == null || revoked.contains(k.own().fingerprint())) {
+            return false;
+        }
         byte[] key = keyFor(k, peerChain);
         return key != null && MessageDigest.isEqual(mac(key, buf, offset, length), mac);
     }
 
     private Keys keys() {
-        Object own = ownKey.get();
+        Own now = own.get();
         Keys k = current;
-        if (k.own() != own) {
+        if (k.own() != now) {
             synchronized (this) {
                 k = current;
-                if (k.own() != own) {
+                if (k.own() != now) {
                     previous = k;
-                    k = new Keys(own);
+                    k = new Keys(now);
                     current = k;
                 }
             }
@@ -100,7 +119,7 @@ public final class UnicastMacs {
     }
 
     private static byte[] keyFor(Keys k, List<byte[]> peerChain) {
-        if (!(k.own() instanceof Ed25519PrivateKeyParameters own) || peerChain.isEmpty()) {
+        if (k.own() == null || !(k.own().key() instanceof Ed25519PrivateKeyParameters own) || peerChain.isEmpty()) {
             return null;
         }
         ByteBuffer leaf = ByteBuffer.wrap(peerChain.get(0));

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
@@ -87,26 +89,54 @@ public class UnicastMacsTest {
                 n1.macs.matches(n2.chain, BYTES, 0, BYTES.length, underFirst));
     }
 
+    /**
+     * Whoever holds a node's key computes that node's pair key with every peer, so a leaked key could MAC
+     * unicasts to the node in any peer's name: once the cluster revoked its certificate, that key checks nothing,
+     * neither as the node's previous key nor as its current one.
+     */
+    @Test
+    public void aRevokedOwnKeyChecksNoMac() throws Exception {
+        Path ca = TestCertificates.ca(tmp.getRoot().toPath().resolve("ca"));
+        Node n1 = node(ca, "node1", "n1");
+        Node n2 = node(ca, "node2", "n2");
+        byte[] underLeaked = n2.macs.macFor(n1.chain).sign(BYTES, 0, BYTES.length);
+        assertTrue(n1.macs.matches(n2.chain, BYTES, 0, BYTES.length, underLeaked));
+        UnicastMacs.Own leaked = n1.key.get();
+        Node reissued = node(ca, "node1", "n1-again");
+        n1.key.set(reissued.key.get());
+        assertTrue("the previous key, not revoked", n1.macs.matches(n2.chain, BYTES, 0, BYTES.length, underLeaked));
+        n1.revoked.add(leaked.fingerprint());
+        assertFalse("the previous key, revoked", n1.macs.matches(n2.chain, BYTES, 0, BYTES.length, underLeaked));
+        byte[] underNew = n2.macs.macFor(reissued.chain).sign(BYTES, 0, BYTES.length);
+        assertTrue(n1.macs.matches(n2.chain, BYTES, 0, BYTES.length, underNew));
+        n1.revoked.add(n1.key.get().fingerprint());
+        assertFalse("the current key, revoked", n1.macs.matches(n2.chain, BYTES, 0, BYTES.length, underNew));
+    }
+
     @Test
     public void aNodeWhoseKeyIsNotEd25519SignsItsUnicasts() throws Exception {
         Path ca = TestCertificates.ca(tmp.getRoot().toPath().resolve("ca"));
         Node n2 = node(ca, "node2", "n2");
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
-        UnicastMacs withEcdsa = new UnicastMacs(() -> ec.generateKeyPair().getPrivate());
+        UnicastMacs.Own ecdsa = new UnicastMacs.Own(ec.generateKeyPair().getPrivate(), "ec");
+        UnicastMacs withEcdsa = new UnicastMacs(() -> ecdsa, Set::of);
         assertNull(withEcdsa.macFor(n2.chain));
         assertFalse(withEcdsa.matches(n2.chain, BYTES, 0, BYTES.length, new byte[UnicastMacs.MAC_BYTES]));
         assertNotNull(n2.macs.macFor(n2.chain));
     }
 
-    private record Node(AtomicReference<Object> key, List<byte[]> chain, UnicastMacs macs) {
+    private record Node(AtomicReference<UnicastMacs.Own> key, List<byte[]> chain, UnicastMacs macs,
+                        Set<String> revoked) {
     }
 
     private Node node(Path ca, String name, String folder) throws Exception {
         Path dir = tmp.getRoot().toPath().resolve(folder);
         TestCertificates.node(ca, name, dir);
         NodeCertificate c = NodeCertificate.load(dir, name);
-        AtomicReference<Object> key = new AtomicReference<>(EntryVerifier.signingKey(c.key()));
+        AtomicReference<UnicastMacs.Own> key = new AtomicReference<>(new UnicastMacs.Own(
+                EntryVerifier.signingKey(c.key()), NodeTls.fingerprintOf(c.certificate())));
         List<byte[]> chain = NodeTls.load(dir, name, java.time.Duration.ofHours(1)).identity().chain();
-        return new Node(key, chain, new UnicastMacs(key::get));
+        Set<String> revoked = ConcurrentHashMap.newKeySet();
+        return new Node(key, chain, new UnicastMacs(key::get, () -> revoked), revoked);
     }
 }
