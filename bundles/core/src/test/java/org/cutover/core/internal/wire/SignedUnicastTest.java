@@ -34,6 +34,21 @@ public class SignedUnicastTest {
     }
 
     @Test
+    public void theMacdFormIsMarkedAndItsMacCoversTheMarkToo() throws IOException {
+        Envelope e = new AdjustConfirm("req-1", "node2");
+        byte[] signed = SignedUnicast.encode("node2", "node1", List.of(), e, FAKE);
+        byte[] macd = SignedUnicast.encodeWithMac("node2", "node1", List.of(), e, FAKE);
+        SignedUnicast.View s = SignedUnicast.decode(signed, 0, signed.length);
+        SignedUnicast.View m = SignedUnicast.decode(macd, 0, macd.length);
+        assertEquals(false, s.mac());
+        assertEquals(true, m.mac());
+        assertEquals(e, WireFormat.decode(macd, m.envelopeOffset(), m.envelopeLength()));
+        assertArrayEquals("what is MAC'd starts with the form's own byte", FAKE.sign(macd, 0, m.signedLength()),
+                m.signature());
+        assertEquals(SignedUnicast.MAGIC_MAC, macd[0]);
+    }
+
+    @Test
     public void truncatedOrDamagedUnicastsAreRefusedWithIOExceptionOnly() {
         byte[] bytes = SignedUnicast.encode("node2", "node1", List.of(new byte[] {7}),
                 new AdjustConfirm("req-1", "node2"), FAKE);
