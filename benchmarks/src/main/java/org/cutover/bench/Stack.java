@@ -140,6 +140,11 @@ final class Stack {
         } else if (!x.contains("tls.enabled=\"true\"")) {
             throw new IllegalStateException("the shipped stack " + SHIPPED + " no longer runs TLS");
         }
+        // BENCH_BLOCKING_SENDS=1: JGroups' blocking sends in place of the shipped non_blocking_sends, to measure
+        // what the per-connection sender thread costs (docs/performance.md, "TLS and non-blocking sends")
+        if ("1".equals(System.getenv("BENCH_BLOCKING_SENDS"))) {
+            x = x.replaceFirst("\\s+non_blocking_sends=\"true\"", "");
+        }
         x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
         x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", PORT);
         x = replaceOnce(x, "\\$\\{cutover.initial_hosts:[^}]*}", HOSTS);
