@@ -30,7 +30,8 @@ import org.cutover.core.internal.wire.LogBatch;
  * MACs for the unicasts between two nodes, in place of Ed25519 signatures. An adjust waits for every node's
  * confirmation, and with signatures the asker checked them one after the other (87 µs each; ~0.35× of the bare
  * log round trip, measured by taking them out). A unicast is read only by the node it is for, so a MAC under a
- * key only the two nodes hold proves its sender as well, at about 1 µs.
+ * key only the two nodes hold proves its sender as well, in 1.6 µs (HMAC-SHA256 of a 120-byte unicast, measured
+ * here).
  *
  * <p>The key needs no message: each node turns its certificate's Ed25519 key into an X25519 key (the birational
  * map of RFC 7748 section 4.1, what libsodium's {@code crypto_sign_ed25519_*_to_curve25519} do), and X25519 of its
