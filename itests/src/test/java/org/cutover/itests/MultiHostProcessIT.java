@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -130,7 +131,7 @@ public class MultiHostProcessIT {
         String query = shell(3, "config:property-get -p org.cutover.node dns.query").strip();
         refusedSetting(3, Map.of("dns.wait.ms", "2000", "dns.query", "nosuch.cutover.test"),
                 "dns.query 'nosuch.cutover.test' (SRV) has no records at dns.address");
-        editSettings(3, Map.of("dns.query", query));
+        edit(3, Map.of("dns.query", query));
         Await.until("node1 seeing node3 ACTIVE again", WAIT, () -> nodes(1),
                 rows -> rows.get("node3").startsWith("ACTIVE"));
         refusedSetting(3, Map.of("bind.address", "10.213." + subnet + ".11"), "bind.address '10.213."
@@ -149,6 +150,14 @@ public class MultiHostProcessIT {
     @After
     public void removeWhatWasStarted() throws Exception {
         if (Files.exists(run)) {
+            Path logs = CutoverKarafOptions.itestDir().toPath().resolve("hosts-logs");
+            Files.createDirectories(logs);
+            for (int i = 1; i <= 3; i++) {
+                Path log = run.resolve("node" + i + "/data/log/karaf.log");
+                if (Files.exists(log)) {
+                    Files.copy(log, logs.resolve("node" + i + ".log"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
             script.run("clean");
         }
     }
@@ -161,19 +170,7 @@ public class MultiHostProcessIT {
             throws IOException, InterruptedException {
         Path log = run.resolve("node" + node + "/data/log/karaf.log");
         long logged = Files.size(log);
-        editSettings(node, settings);
-        if (!handedOver(node, settings, Duration.ofSeconds(15))) {
-            // fileinstall writes every configuration it is handed back into its file, in place and after the
-            // event: a write-back still pending when the edit lands puts the old values over it (seen once in CI,
-            // the node restarted on its old dns.query). That is Karaf's race, not the node's: write it again
-            System.out.println("MultiHostProcessIT: node" + node + "'s configuration does not hold " + settings
-                    + " 15 s after the edit; written again. The file held: "
-                    + Files.readString(run.resolve("node" + node + "/etc/org.cutover.node.cfg")));
-            editSettings(node, settings);
-            assertTrue("node" + node + "'s configuration holds " + settings + " after a second edit: "
-                    + shell(node, "config:property-list -p org.cutover.node"),
-                    handedOver(node, settings, Duration.ofSeconds(30)));
-        }
+        edit(node, settings);
         try {
             Await.until("node" + node + "'s log naming the setting", WAIT, () -> {
                 try {
@@ -190,6 +187,23 @@ public class MultiHostProcessIT {
                 rows -> !rows.getOrDefault("node" + node, "").startsWith("ACTIVE"));
         String list = script.run("shell", String.valueOf(node), "cluster:node-list").output();
         assertFalse("node" + node + " has no cluster node of its own: " + list, list.contains("ACTIVE"));
+    }
+
+    /** {@link #editSettings}, and again if the node's Configuration Admin does not hold them within 15 s */
+    private void edit(int node, Map<String, String> settings) throws IOException, InterruptedException {
+        editSettings(node, settings);
+        if (!handedOver(node, settings, Duration.ofSeconds(15))) {
+            // fileinstall writes every configuration it is handed back into its file, in place and after the
+            // event: a write-back still pending when the edit lands puts the old values over it (seen once in CI,
+            // the node restarted on its old dns.query). That is Karaf's race, not the node's: write it again
+            System.out.println("MultiHostProcessIT: node" + node + "'s configuration does not hold " + settings
+                    + " 15 s after the edit; written again. The file held: "
+                    + Files.readString(run.resolve("node" + node + "/etc/org.cutover.node.cfg")));
+            editSettings(node, settings);
+            assertTrue("node" + node + "'s configuration holds " + settings + " after a second edit: "
+                    + shell(node, "config:property-list -p org.cutover.node"),
+                    handedOver(node, settings, Duration.ofSeconds(30)));
+        }
     }
 
     /** whether the node's Configuration Admin holds {@code settings} for org.cutover.node within {@code wait} */
