@@ -90,6 +90,48 @@ public class PrivateNetworkProcessIT {
         assertFalse("bridge left", run("ip", "link", "show").contains(bridge + ":"));
     }
 
+    /**
+     * A run killed before its clean leaves its bridge and namespaces; the folder's next start must not fail on them
+     * ("File exists") nor take a network a live process still uses. 250 and 251 stand for two folders' networks.
+     */
+    @Test
+    public void aNetworkLeftByAKilledRunIsRemovedAndOneInUseIsKept() throws Exception {
+        PrivateNetwork live = new PrivateNetwork("cut250", 250).create();
+        PrivateNetwork left = new PrivateNetwork("cut251", 251).create();
+        Process inLive = null;
+        PrivateNetwork claimed = null;
+        try {
+            live.addNode("node1", 1);
+            left.addNode("node1", 1);
+            left.addNode("node2", 2);
+            inLive = new ProcessBuilder(live.inside("node1", List.of("sleep", "300"))).start();
+            assertTrue("sleep runs in " + live.namespace("node1"), run("ip", "netns", "pids", "cut250-node1")
+                    .contains(Long.toString(inLive.pid())));
+            List<String> said = new java.util.ArrayList<>();
+
+            claimed = PrivateNetwork.claim(250, said::add);
+
+            assertEquals("the live network is skipped, the leftover one taken: " + said, "cut251", claimed.id());
+            assertTrue(said.toString(), said.get(0).contains("cbr-cut250 is in use"));
+            assertTrue(said.toString(), said.get(1).startsWith("removed network cbr-cut251 and namespaces"));
+            String namespaces = run("ip", "netns", "list");
+            assertFalse("the leftover namespaces are gone: " + namespaces, namespaces.contains("cut251-"));
+            assertTrue("the live namespace is kept: " + namespaces, namespaces.contains("cut250-node1"));
+            assertTrue("its process runs on", inLive.isAlive());
+            assertEquals("the new network has its host address", "refused",
+                    probe(live, "node1", live.hostAddress()).outcome);
+            assertTrue(run("ip", "addr", "show", "cbr-cut251"), run("ip", "addr", "show", "cbr-cut251")
+                    .contains(claimed.hostAddress() + "/24"));
+        } finally {
+            if (inLive != null) {
+                inLive.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            live.close();
+            (claimed != null ? claimed : left).close();
+        }
+        assertFalse("nothing left: " + run("ip", "netns", "list"), run("ip", "netns", "list").contains("cut25"));
+    }
+
     /** the median time of 15 connects from the host to port 9 of {@code address}, refused by the reset it sends */
     private static long medianRefusalMillis(String address) throws Exception {
         List<Long> millis = new java.util.ArrayList<>();

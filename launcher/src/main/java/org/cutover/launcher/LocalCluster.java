@@ -358,13 +358,16 @@ public final class LocalCluster {
         Files.deleteIfExists(pidFile);
     }
 
-    /** a bridge of its own for this folder's nodes: subnet 10.213.X.0/24 with X from the folder, id cutX */
+    /**
+     * a bridge of its own for this folder's nodes: subnet 10.213.X.0/24, id cutX, X from the folder's path (the next
+     * free one when another network uses it); what a killed run left under that name is removed first
+     */
     private PrivateNetwork createNetwork(Progress out) throws IOException {
-        int subnet = 100 + Math.floorMod(root.toAbsolutePath().normalize().toString().hashCode(), 100);
-        PrivateNetwork net = new PrivateNetwork("cut" + subnet, subnet).create();
-        Files.write(root.resolve(NETWORK_FILE), List.of("id=cut" + subnet, "subnet=" + subnet),
+        PrivateNetwork net = PrivateNetwork.claim(
+                100 + Math.floorMod(root.toAbsolutePath().normalize().toString().hashCode(), 100), out::line);
+        Files.write(root.resolve(NETWORK_FILE), List.of("id=" + net.id(), "subnet=" + net.subnet()),
                 StandardCharsets.UTF_8);
-        out.line("network " + net.bridge() + ": 10.213." + subnet + ".0/24, this machine at " + net.hostAddress());
+        out.line("network " + net.bridge() + ": 10.213." + net.subnet() + ".0/24, this machine at " + net.hostAddress());
         return net;
     }
 

@@ -73,6 +73,15 @@ public final class PrivateNetwork implements AutoCloseable {
         return "10.213." + subnet + ".1";
     }
 
+    public String id() {
+        return id;
+    }
+
+    /** X of 10.213.X.0/24 */
+    public int subnet() {
+        return subnet;
+    }
+
     public String bridge() {
         return "cbr-" + id;
     }
@@ -87,6 +96,67 @@ public final class PrivateNetwork implements AutoCloseable {
             throw new IllegalArgumentException("no node " + node + " in network " + id);
         }
         return a;
+    }
+
+    /**
+     * The network {@code cutX} for the first X from {@code first} on (wrapping within {@code first - first % 100}
+     * .. +99) that no running process uses. A bridge or namespaces of that name with no process in them (or only
+     * our delay programs) were left by a run that was killed before it removed them: they are removed first,
+     * and {@code said} is told. One with a process in it belongs to a live network (another folder whose name hashed
+     * to the same X, or a killed run whose nodes still run): it is left alone and the next X is tried.
+     */
+    public static PrivateNetwork claim(int first, java.util.function.Consumer<String> said) throws IOException {
+        int base = first - first % 100;
+        for (int k = 0; k < 100; k++) {
+            int subnet = base + (first - base + k) % 100;
+            if (subnet < 1 || subnet > 254) {
+                continue;
+            }
+            PrivateNetwork net = new PrivateNetwork("cut" + subnet, subnet);
+            List<String> found = net.leftNamespaces();
+            boolean bridge = run(List.of("ip", "link", "show", net.bridge()), true).isEmpty();
+            if (!found.isEmpty() || bridge) {
+                if (found.stream().anyMatch(PrivateNetwork::inUse)) {
+                    said.accept("network " + net.bridge() + " is in use (a process runs in " + found + "): trying"
+                            + " the next");
+                    continue;
+                }
+                net.namespaces.addAll(found);
+                net.bridgeMade = bridge;
+                net.close();
+                said.accept("removed network " + net.bridge() + (found.isEmpty() ? "" : " and namespaces " + found)
+                        + ", left with no process in it by a run that was stopped before it cleaned");
+            }
+            return net.create();
+        }
+        throw new IOException("no free network from 10.213." + first + ".0/24 on: every bridge cbr-cutX is in use");
+    }
+
+    /** the namespaces named {@code ID-*} */
+    private List<String> leftNamespaces() throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String line : run(List.of("ip", "netns", "list")).split("\\R")) {
+            String name = line.strip().split("\\s+")[0];
+            if (name.startsWith(id + "-")) {
+                found.add(name);
+            }
+        }
+        return found;
+    }
+
+    /** whether a process other than our delay program runs in namespace {@code ns} */
+    private static boolean inUse(String ns) {
+        try {
+            for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
+                if (pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).filter(h -> !h.info().arguments()
+                        .map(a -> java.util.Arrays.asList(a).contains(DELAY_TAG)).orElse(false)).isPresent()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** the bridge with the host's address on it, up */
