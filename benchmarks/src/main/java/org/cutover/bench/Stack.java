@@ -145,6 +145,11 @@ final class Stack {
         if ("1".equals(System.getenv("BENCH_BLOCKING_SENDS"))) {
             x = x.replaceFirst("\\s+non_blocking_sends=\"true\"", "");
         }
+        // BENCH_JGROUPS_SENDER=1: JGroups' TCP in place of CoalescingTCP, whose non-blocking sender flushes after
+        // every buffer
+        if ("1".equals(System.getenv("BENCH_JGROUPS_SENDER"))) {
+            x = replaceOnce(x, "<org\\.cutover\\.jgroups\\.tcp\\.CoalescingTCP\\b", "<TCP");
+        }
         x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
         x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", PORT);
         x = replaceOnce(x, "\\$\\{cutover.initial_hosts:[^}]*}", HOSTS);

@@ -67,6 +67,29 @@ public final class TlsCostBench {
             asker = cluster.versions.get(AdjustBench.follower(cluster));
         }
 
+        /**
+         * what the transport dropped and the layers above sent again, over the side's channels: a non-blocking
+         * connection drops a buffer that finds its queue full, and NAKACK2 or UNICAST3 send it again later
+         */
+        String resent() {
+            long dropped = 0;
+            long multicasts = 0;
+            long unicasts = 0;
+            for (org.jgroups.JChannel ch : cluster.channels) {
+                org.jgroups.stack.ProtocolStack stack = ch.getProtocolStack();
+                if (stack.getTransport() instanceof org.cutover.jgroups.tcp.CoalescingTCP t) {
+                    dropped += t.droppedBuffers();
+                }
+                org.jgroups.protocols.pbcast.NAKACK2 nakack = stack.findProtocol(
+                        org.jgroups.protocols.pbcast.NAKACK2.class);
+                org.jgroups.protocols.UNICAST3 unicast = stack.findProtocol(org.jgroups.protocols.UNICAST3.class);
+                multicasts += nakack == null ? 0 : nakack.getXmitResponsesSent();
+                unicasts += unicast == null ? 0 : unicast.getNumXmits();
+            }
+            return String.format(Locale.ROOT, "%,d buffers dropped by CoalescingTCP's connections open now, %,d"
+                    + " multicasts and %,d unicasts sent again", dropped, multicasts, unicasts);
+        }
+
         /** every member sends {@code burst} at once; msgs/s until every member delivered all */
         double burst(byte[] payload, long burst) throws Exception {
             return bursts.burst(members, payload, burst);
@@ -195,6 +218,10 @@ public final class TlsCostBench {
                                 .put("tls", arr(tls.pacedRates))));
             }
             json.put("payloads", per);
+            for (Side s : sides) {
+                String resent = s.resent();
+                table.append(String.format(Locale.ROOT, "%s: %s%n", s.name, resent));
+            }
         } finally {
             tls.cluster.close();
             plain.cluster.close();

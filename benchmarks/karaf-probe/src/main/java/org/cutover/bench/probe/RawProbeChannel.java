@@ -37,7 +37,7 @@ final class RawProbeChannel implements AutoCloseable {
     private static final byte HOLD_GROUPS = 3;
     private static final byte HOLD_GROUPS_DONE = 4;
 
-    private static final Pattern BIND_PORT = Pattern.compile("(<TCP\\b[^>]*?\\bbind_port=\")[^\"]*(\")", Pattern.DOTALL);
+    private static final Pattern BIND_PORT = Pattern.compile("(<org\\.cutover\\.jgroups\\.tcp\\.CoalescingTCP\\b[^>]*?\\bbind_port=\")[^\"]*(\")", Pattern.DOTALL);
     private static final Pattern INITIAL_HOSTS =
             Pattern.compile("(<TCPPING\\b[^>]*?\\binitial_hosts=\")[^\"]*(\")", Pattern.DOTALL);
     /**
@@ -72,7 +72,7 @@ final class RawProbeChannel implements AutoCloseable {
     RawProbeChannel(String stackXml, int port, String hosts, String nodeName, IntFunction<String> holdGroups)
             throws Exception {
         this.holdGroups = holdGroups;
-        String xml = replaceOnce(BIND_PORT, stackXml, Integer.toString(port), "TCP bind_port");
+        String xml = replaceOnce(BIND_PORT, stackXml, Integer.toString(port), "CoalescingTCP bind_port");
         xml = replaceOnce(INITIAL_HOSTS, xml, hosts, "TCPPING initial_hosts");
         xml = sequencerInPlaceOfRaft(xml);
         channel = new JChannel(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));

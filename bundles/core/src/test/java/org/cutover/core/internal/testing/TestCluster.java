@@ -455,7 +455,8 @@ public final class TestCluster implements AutoCloseable {
                 .replaceAll("\\$\\{cutover\\.initial_hosts:[^}]*}", java.util.regex.Matcher.quoteReplacement(hosts))
                 .replaceAll("\\$\\{cutover\\.join_timeout_ms:[^}]*}", "1500")
                 .replace("tls.enabled=\"true\"", "tls.enabled=\"" + tls + "\"")
-                .replaceFirst("(?s)(<TCP\\s.*?/>)", "$1" + java.util.regex.Matcher.quoteReplacement(faults));
+                .replaceFirst("(?s)(<org\\.cutover\\.jgroups\\.tcp\\.CoalescingTCP\\s.*?/>)",
+                        "$1" + java.util.regex.Matcher.quoteReplacement(faults));
         if (xml.contains("${")) {
             throw new IllegalStateException("the shipped stack has a property the tests do not set: " + xml);
         }
