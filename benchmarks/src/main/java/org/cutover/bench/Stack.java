@@ -149,6 +149,7 @@ final class Stack {
         // every buffer
         if ("1".equals(System.getenv("BENCH_JGROUPS_SENDER"))) {
             x = replaceOnce(x, "<org\\.cutover\\.jgroups\\.tcp\\.CoalescingTCP\\b", "<TCP");
+            x = x.replaceFirst("\\s+send_queue_bytes=\"[^\"]*\"", "").replaceFirst("\\s+send_stall=\"[^\"]*\"", "");
         }
         x = replaceOnce(x, "\\$\\{cutover.bind_addr:[^}]*}", "127.0.0.1");
         x = replaceOnce(x, "\\$\\{cutover.bind_port:[^}]*}", PORT);
