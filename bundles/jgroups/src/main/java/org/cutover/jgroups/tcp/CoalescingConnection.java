@@ -104,7 +104,8 @@ final class CoalescingConnection extends TcpConnection {
             if (!isClosed()) {
                 // JGroups' sender only tells the listeners and leaves the connection in place, where later sends
                 // queue for a thread that is gone; closed and removed, the next send opens a new one
-                server.log().debug("%s: sending to %s failed: %s", server.localAddress(), peerAddress(), e);
+                server.log().warn("%s: sending to %s failed, closing the connection: %s", server.localAddress(),
+                        peerAddress(), e);
                 server.closeConnection(this);
             }
         }
