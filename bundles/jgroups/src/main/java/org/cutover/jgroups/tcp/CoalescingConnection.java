@@ -65,6 +65,7 @@ final class CoalescingConnection extends TcpConnection {
     @Override
     public void close() throws IOException {
         super.close();
+        queue.close();
         Thread t = sender;
         if (t != null) {
             t.interrupt();
@@ -88,6 +89,9 @@ final class CoalescingConnection extends TcpConnection {
         try {
             while (isConnected()) {
                 queue.takeAll(batch);
+                if (batch.isEmpty()) {
+                    return; // closed
+                }
                 // only this thread writes once the connection has started
                 for (ByteArray b : batch) {
                     doSend(b.getArray(), b.getOffset(), b.getLength(), false);

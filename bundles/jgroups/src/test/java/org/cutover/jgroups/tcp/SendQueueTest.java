@@ -73,4 +73,39 @@ public class SendQueueTest {
         q.takeAll(batch);
         assertEquals(KB.length, batch.get(0).getLength());
     }
+
+    /** the sender thread between two takes, or gone with its connection: nothing is being written */
+    @Test
+    public void aSendWaitsAtMostTheStallWhenNothingIsBeingWritten() throws Exception {
+        SendQueue q = new SendQueue(3000, 200, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(q.offer(KB, 0, KB.length));
+        }
+        long t0 = System.nanoTime();
+        CompletableFuture<Boolean> fourth = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
+        assertFalse("dropped", fourth.get(5, TimeUnit.SECONDS));
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue("waited " + waited + " ms", waited >= 150 && waited < 1000);
+        assertEquals(1, q.dropped());
+    }
+
+    @Test
+    public void closingDropsWaitingAndLaterSendsAtOnceAndEndsTheSender() throws Exception {
+        SendQueue q = new SendQueue(3000, 10, TimeUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(q.offer(KB, 0, KB.length));
+        }
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
+        Thread.sleep(100);
+        assertFalse("waits for room", waiting.isDone());
+        long t0 = System.nanoTime();
+        q.close();
+        assertFalse("the waiting send is dropped", waiting.get(1, TimeUnit.SECONDS));
+        assertFalse("a later send too", q.offer(KB, 0, KB.length));
+        assertTrue("at once", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 1000);
+        List<ByteArray> batch = new ArrayList<>();
+        q.takeAll(batch);
+        assertTrue("the sender gets nothing more: " + batch.size(), batch.isEmpty());
+        assertEquals(2, q.dropped());
+    }
 }
