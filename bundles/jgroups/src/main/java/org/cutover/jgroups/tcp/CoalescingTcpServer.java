@@ -56,8 +56,18 @@ final class CoalescingTcpServer extends TcpServer {
             CoalescingConnection conn = null;
             try {
                 conn = new CoalescingConnection(socket, CoalescingTcpServer.this, newQueue(), factory);
-                // keeps an existing connection to the same peer unless this side's address is the smaller
-                addConnection(conn.peerAddress(), conn);
+                // as JGroups' own acceptor, and not BaseServer.addConnection: that takes the server's lock, which a
+                // thread holds for a whole connect (over TLS, its handshake) to a peer whose acceptor may wait for
+                // its own lock in turn; three nodes started together deadlocked that way for good
+                Address peer = conn.peerAddress();
+                boolean exists = hasConnection(peer);
+                // an existing connection to the same peer stays unless this side's address is the smaller
+                if (!exists || use_peer_connections && local_addr.compareTo(peer) < 0) {
+                    replaceConnection(peer, conn);
+                    conn.start();
+                } else {
+                    Util.close(conn);
+                }
             } catch (Exception e) {
                 Util.close(conn);
                 throw e;
