@@ -19,10 +19,7 @@ public class SendQueueTest {
 
     @Test
     public void aFullQueueMakesTheSenderWaitWhileThePeerReads() throws Exception {
-        SendQueue q = new SendQueue(3000, 2, TimeUnit.SECONDS);
-        for (int i = 0; i < 3; i++) {
-            assertTrue(q.offer(KB, 0, KB.length));
-        }
+        SendQueue q = full(2, TimeUnit.SECONDS);
         CompletableFuture<Boolean> fourth = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
         Thread.sleep(100);
         assertFalse("waits for room", fourth.isDone());
@@ -41,10 +38,7 @@ public class SendQueueTest {
 
     @Test
     public void aWriteLongerThanTheStallDropsAtOnce() throws Exception {
-        SendQueue q = new SendQueue(3000, 200, TimeUnit.MILLISECONDS);
-        for (int i = 0; i < 3; i++) {
-            assertTrue(q.offer(KB, 0, KB.length));
-        }
+        SendQueue q = full(200, TimeUnit.MILLISECONDS);
         q.takeAll(new ArrayList<>()); // the sender's write starts and never ends: the peer stopped reading
         // what is being written counts against the queue's bytes, but an empty queue takes one buffer anyway
         assertTrue(q.offer(KB, 0, KB.length));
@@ -77,10 +71,7 @@ public class SendQueueTest {
     /** the sender thread between two takes, or gone with its connection: nothing is being written */
     @Test
     public void aSendWaitsAtMostTheStallWhenNothingIsBeingWritten() throws Exception {
-        SendQueue q = new SendQueue(3000, 200, TimeUnit.MILLISECONDS);
-        for (int i = 0; i < 3; i++) {
-            assertTrue(q.offer(KB, 0, KB.length));
-        }
+        SendQueue q = full(200, TimeUnit.MILLISECONDS);
         long t0 = System.nanoTime();
         CompletableFuture<Boolean> fourth = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
         assertFalse("dropped", fourth.get(5, TimeUnit.SECONDS));
@@ -91,10 +82,7 @@ public class SendQueueTest {
 
     @Test
     public void closingDropsWaitingAndLaterSendsAtOnceAndEndsTheSender() throws Exception {
-        SendQueue q = new SendQueue(3000, 10, TimeUnit.SECONDS);
-        for (int i = 0; i < 3; i++) {
-            assertTrue(q.offer(KB, 0, KB.length));
-        }
+        SendQueue q = full(10, TimeUnit.SECONDS);
         CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
         Thread.sleep(100);
         assertFalse("waits for room", waiting.isDone());
@@ -107,5 +95,14 @@ public class SendQueueTest {
         q.takeAll(batch);
         assertTrue("the sender gets nothing more: " + batch.size(), batch.isEmpty());
         assertEquals(2, q.dropped());
+    }
+
+    /** a queue of 3,000 bytes holding three buffers of 1,000 */
+    private static SendQueue full(long stall, TimeUnit unit) {
+        SendQueue q = new SendQueue(3000, stall, unit);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(q.offer(KB, 0, KB.length));
+        }
+        return q;
     }
 }
