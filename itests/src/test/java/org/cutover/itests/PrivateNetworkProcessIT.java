@@ -118,7 +118,7 @@ public class PrivateNetworkProcessIT {
             assertFalse("the leftover namespaces are gone: " + namespaces, namespaces.contains("cut251-"));
             assertTrue("the live namespace is kept: " + namespaces, namespaces.contains("cut250-node1"));
             assertTrue("its process runs on", inLive.isAlive());
-            assertEquals("the new network has its host address", "refused",
+            assertEquals("the live network still carries packets", "refused",
                     probe(live, "node1", live.hostAddress()).outcome);
             assertTrue(run("ip", "addr", "show", "cbr-cut251"), run("ip", "addr", "show", "cbr-cut251")
                     .contains(claimed.hostAddress() + "/24"));

@@ -147,13 +147,7 @@ public final class PrivateNetwork implements AutoCloseable {
     /** whether a process other than our delay program runs in namespace {@code ns} */
     private static boolean inUse(String ns) {
         try {
-            for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
-                if (pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).filter(h -> !h.info().arguments()
-                        .map(a -> java.util.Arrays.asList(a).contains(DELAY_TAG)).orElse(false)).isPresent()) {
-                    return true;
-                }
-            }
-            return false;
+            return processesIn(ns).stream().anyMatch(h -> !isDelayer(h));
         } catch (IOException e) {
             return true;
         }
@@ -302,14 +296,22 @@ public final class PrivateNetwork implements AutoCloseable {
 
     /** the delay programs running in namespace {@code ns} */
     private static List<ProcessHandle> delayers(String ns) throws IOException {
+        return processesIn(ns).stream().filter(PrivateNetwork::isDelayer).toList();
+    }
+
+    /** the processes running in namespace {@code ns} */
+    private static List<ProcessHandle> processesIn(String ns) throws IOException {
         List<ProcessHandle> found = new ArrayList<>();
         for (String pid : run(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
             if (pid.matches("\\d+")) {
-                ProcessHandle.of(Long.parseLong(pid)).filter(h -> h.info().arguments()
-                        .map(a -> java.util.Arrays.asList(a).contains(DELAY_TAG)).orElse(false)).ifPresent(found::add);
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(found::add);
             }
         }
         return found;
+    }
+
+    private static boolean isDelayer(ProcessHandle h) {
+        return h.info().arguments().map(a -> java.util.Arrays.asList(a).contains(DELAY_TAG)).orElse(false);
     }
 
     private static void endDelay(String ns) throws IOException {

@@ -20,9 +20,7 @@ public class SendQueueTest {
     @Test
     public void aFullQueueMakesTheSenderWaitWhileThePeerReads() throws Exception {
         SendQueue q = full(2, TimeUnit.SECONDS);
-        CompletableFuture<Boolean> fourth = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
-        Thread.sleep(100);
-        assertFalse("waits for room", fourth.isDone());
+        CompletableFuture<Boolean> fourth = waitingSend(q);
         List<ByteArray> batch = new ArrayList<>();
         q.takeAll(batch);
         assertEquals(3, batch.size());
@@ -83,9 +81,7 @@ public class SendQueueTest {
     @Test
     public void closingDropsWaitingAndLaterSendsAtOnceAndEndsTheSender() throws Exception {
         SendQueue q = full(10, TimeUnit.SECONDS);
-        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
-        Thread.sleep(100);
-        assertFalse("waits for room", waiting.isDone());
+        CompletableFuture<Boolean> waiting = waitingSend(q);
         long t0 = System.nanoTime();
         q.close();
         assertFalse("the waiting send is dropped", waiting.get(1, TimeUnit.SECONDS));
@@ -104,5 +100,13 @@ public class SendQueueTest {
             assertTrue(q.offer(KB, 0, KB.length));
         }
         return q;
+    }
+
+    /** a send that waits for room in {@code q}, seen waiting after 100 ms */
+    private static CompletableFuture<Boolean> waitingSend(SendQueue q) throws InterruptedException {
+        CompletableFuture<Boolean> send = CompletableFuture.supplyAsync(() -> q.offer(KB, 0, KB.length));
+        Thread.sleep(100);
+        assertFalse("waits for room", send.isDone());
+        return send;
     }
 }
