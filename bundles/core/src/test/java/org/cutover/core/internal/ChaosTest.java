@@ -74,6 +74,11 @@ public class ChaosTest {
     /** the kinds of step; -Dchaos.faults=split,deaf (say) runs only those, the others' turns stay quiet */
     static final List<String> FAULTS = List.of("kill", "deaf", "split", "bridge", "quiet");
     private static final int NODES = 5;
+    /**
+     * Every node cuts its log above this (-Dchaos.compact.kb): a node that comes back from a crash or a long
+     * deafness then finds the leader's log cut after it, and catches up from a snapshot, not from entries.
+     */
+    private static final long COMPACT_KB = 256;
     private static final String GROUP = "chaos";
     /** the writers all write these keys: conflicting writes must still be seen in one order everywhere */
     private static final int KEYS = 4;
@@ -369,7 +374,8 @@ public class ChaosTest {
         System.out.println("chaos seed " + seed + ", " + steps + " steps (reproduce: -Dchaos.seed=" + seed + ")");
         long t0 = System.nanoTime();
         Random random = new Random(seed);
-        try (TestCluster cluster = new TestCluster("chaos", NODES, "<DISCARD/>")) {
+        long compactKb = Long.getLong("chaos.compact.kb", COMPACT_KB);
+        try (TestCluster cluster = new TestCluster("chaos", NODES, "<DISCARD/>").compactLogAbove(compactKb * 1024)) {
             current = cluster;
             cluster.startAll(NODES, 1, 2);
             for (TestNode n : cluster.running()) {
@@ -400,6 +406,7 @@ public class ChaosTest {
             }
             sendMarkers(cluster);
             awaitEverythingDelivered(cluster);
+            awaitOneReplicatedState(cluster);
             stallWatch.interrupt();
             for (Writer w : writers) {
                 w.checkStall(System.nanoTime());
@@ -566,6 +573,36 @@ public class ChaosTest {
             long max = cluster.running().stream().mapToLong(TestNode::commitIndex).max().orElse(0);
             return cluster.running().stream().allMatch(n -> n.commitIndex() == max);
         }, cluster::raftStates);
+    }
+
+    /**
+     * Every live node's whole replicated state (nodes, groups, levels, epochs, history, ACL, authors' keys), byte
+     * for byte as a snapshot would hold it, at one commit index. Not a digest of what the members saw: a node
+     * whose state the log's repair got wrong (a snapshot of the wrong index, an entry applied twice) shows here.
+     */
+    private void awaitOneReplicatedState(TestCluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + TestCluster.WAIT.toNanos();
+        List<TestCluster.ReplicatedState> states = List.of();
+        while (System.nanoTime() < deadline) {
+            states = new ArrayList<>();
+            for (TestNode n : cluster.running()) {
+                try {
+                    states.add(n.replicatedState());
+                } catch (Exception e) {
+                    throw new AssertionError("the state of " + n.name + " could not be written", e);
+                }
+            }
+            TestCluster.ReplicatedState first = states.get(0);
+            if (states.stream().allMatch(x -> x.commitIndex() >= 0 && x.commitIndex() == first.commitIndex()
+                    && x.firstDifference(first) < 0)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        TestCluster.ReplicatedState first = states.get(0);
+        throw new AssertionError("the nodes' replicated states differ: " + states.stream()
+                .map(x -> x + (x == first ? "" : ", first difference at byte " + x.firstDifference(first)))
+                .collect(Collectors.joining("; ")) + "; " + cluster.raftStates());
     }
 
     /** every live node has the same level, epoch and members for the group */

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.jgroups.Address;
+import org.jgroups.BytesMessage;
 import org.jgroups.View;
 import org.jgroups.annotations.Property;
 import org.jgroups.conf.AttributeType;
@@ -17,6 +18,7 @@ import org.jgroups.Message;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
+import org.jgroups.protocols.raft.InstallSnapshotRequest;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.Leader;
 import org.jgroups.protocols.raft.LogEntry;
@@ -28,6 +30,7 @@ import org.jgroups.raft.Options;
 import org.jgroups.raft.StateMachine;
 import org.jgroups.raft.util.CommitTable;
 import org.jgroups.raft.util.Utils;
+import org.jgroups.util.Util;
 
 /**
  * jgroups-raft 1.1.4's RAFT with a follower that commits only entries it knows
@@ -296,6 +299,30 @@ public class CheckedRAFT extends RAFT {
             return;
         }
         super.takeSnapshot();
+    }
+
+    /**
+     * RAFT's snapshot to a follower behind the log's start: the snapshot the log starts with, under that index.
+     * RAFT 1.1.4 takes a snapshot first and labels what it sends with the commit index; with the cut deferred
+     * ({@link #takeSnapshot()}, and the follower it sends to is behind) it sent the older snapshot under the newer
+     * index, and the follower skipped every entry between the two (CheckedSnapshotTest).
+     */
+    @Override
+    protected void sendSnapshotTo(Address dest) throws Exception {
+        ByteBuffer snapshot = log().getSnapshot();
+        long index = log().firstAppended();
+        LogEntry first = log().get(index);
+        if (snapshot == null || first == null) {
+            // no snapshot the log starts with: one of the commit index, as RAFT takes it, which the cut makes so
+            index = commitIndex();
+            first = log().get(index);
+            super.takeSnapshot();
+            snapshot = log().getSnapshot();
+        }
+        log.debug("%s: sending the snapshot at %d (%s) to %s", local_addr, index,
+                Util.printBytes(snapshot.remaining()), dest);
+        down_prot.down(new BytesMessage(dest, snapshot.duplicate())
+                .putHeader(id, new InstallSnapshotRequest(currentTerm(), leader(), index, first.term())));
     }
 
     /** RAFT's own cut at {@code max_log_size}, which does not wait for anyone (RAFT 1.1.4's rule, unchanged) */

@@ -10,12 +10,18 @@ import java.util.List;
 import java.util.Map;
 
 import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.Message;
+import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.PersistentState;
 import org.jgroups.raft.StateMachine;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.ByteArrayDataOutputStream;
 import org.jgroups.util.UUID;
 import org.junit.Before;
 import org.junit.Test;
@@ -113,6 +119,34 @@ public class CheckedFollowerTest {
         assertEquals(1, raft.commitIndex());
     }
 
+    /**
+     * A second copy of a snapshot the node installed, arriving after the entries behind it were acknowledged:
+     * RAFT 1.1.4's follower installs it and drops its log back to the snapshot's index, taking back what it
+     * acknowledged; the checked one keeps its log and reports it.
+     */
+    @Test
+    public void aSnapshotThisLogAlreadyHoldsIsNotInstalled() throws Exception {
+        append(newLeader, 1, 1, 2, 4, "b2", "b3", "b4");
+        List<AppendResult> answers = new ArrayList<>();
+        raft.setDownProtocol(new Protocol() {
+            @Override
+            public Object down(Message msg) {
+                answers.add(result((AppendEntriesResponse) msg.getHeader(raft.getId())));
+                return null;
+            }
+        });
+        ByteArrayDataOutputStream snapshot = new ByteArrayDataOutputStream();
+        PersistentState members = new PersistentState();
+        members.setMembers(List.of("me", "b", "c"));
+        members.writeTo(snapshot);
+        raft.impl().handleInstallSnapshotRequest(new BytesMessage(raft.getAddress(), snapshot.buffer(), 0,
+                snapshot.position()).setSrc(newLeader), newLeader, 2, 2);
+        assertEquals("the log after a snapshot of index 2", List.of("1:a1", "2:b2", "2:b3", "2:b4"), log());
+        assertEquals(List.of("a1", "b2", "b3", "b4"), applied);
+        assertEquals("answered", 1, answers.size());
+        assertEquals("what it acknowledged before", 4, answers.get(0).index());
+    }
+
     private AppendResult append(Address leader, long prevIndex, long prevTerm, long term, long leaderCommit,
                                 String... commands) {
         LogEntries entries = new LogEntries();
@@ -126,9 +160,24 @@ public class CheckedFollowerTest {
         List<String> out = new ArrayList<>();
         for (long i = 1; i <= raft.lastAppended(); i++) {
             LogEntry e = raft.log().get(i);
+            if (e == null || e.command() == null) {
+                out.add("none at " + i);
+                continue;
+            }
             out.add(e.term() + ":" + new String(e.command(), e.offset(), e.length(), StandardCharsets.UTF_8));
         }
         return out;
+    }
+
+    /** the response's result (the header has no getter) */
+    private static AppendResult result(AppendEntriesResponse response) {
+        try {
+            java.lang.reflect.Field f = AppendEntriesResponse.class.getDeclaredField("result");
+            f.setAccessible(true);
+            return (AppendResult) f.get(response);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static AppendResult.Result result(AppendResult r) {

@@ -4,6 +4,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.fail;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -18,6 +23,7 @@ import org.jgroups.protocols.SHARED_LOOPBACK_PING;
 import org.jgroups.protocols.UNICAST3;
 import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.protocols.raft.FileBasedLog;
 import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
 import org.junit.After;
@@ -34,13 +40,23 @@ public class CheckedSnapshotTest {
 
     private static final long WAIT_MS = 10_000;
 
+    /** FileBasedLog's folders, each named by its log prefix (InMemoryLog keeps its logs in memory by name) */
+    private static final Path LOG_DIR = Path.of("target", "checked-snapshot-logs");
+
     private final String prefix = "checked-snapshot-" + UUID.randomUUID();
+    private String logClass = InMemoryLog.class.getName();
     private final List<JChannel> channels = new ArrayList<>();
     private final List<RecordingStateMachine> machines = new ArrayList<>();
 
     @After
-    public void close() {
+    public void close() throws IOException {
         channels.forEach(JChannel::close);
+        if (Files.isDirectory(LOG_DIR)) {
+            try (Stream<Path> files = Files.walk(LOG_DIR)) {
+                files.filter(f -> f.toString().contains(prefix)).sorted(Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     @Test
@@ -78,17 +94,83 @@ public class CheckedSnapshotTest {
         assertEquals("the leader's log starts at its commit index", lead.commitIndex(), lead.log().firstAppended());
     }
 
+    /**
+     * A follower that was out of the view while the leader cut its log, and comes back after more commits: it
+     * gets the leader's snapshot, and from it and the entries after it the same sequence as everyone else.
+     */
+    @Test
+    public void aFollowerBackAfterTheCutGetsASnapshotOfTheIndexItIsLabelledWith() throws Exception {
+        followerBackAfterTheCut();
+    }
+
+    /** the same on the log the shipped stack uses (RAFT's default), in files */
+    @Test
+    public void aFollowerBackAfterTheCutOfAFileLog() throws Exception {
+        logClass = FileBasedLog.class.getName();
+        followerBackAfterTheCut();
+    }
+
+    private void followerBackAfterTheCut() throws Exception {
+        for (String id : List.of("a", "b", "c")) {
+            start(id);
+        }
+        await("a leader", () -> leaderIndex() >= 0, this::roles);
+        int leader = leaderIndex();
+        int gone = (leader + 1) % 3;
+        RAFT lead = raft(leader);
+        commit(lead, "before", 5);
+        await(raft(gone).raftId() + " has everything", () -> raft(gone).commitIndex() == lead.commitIndex(),
+                this::roles);
+        String goneId = raft(gone).raftId();
+        channels.get(gone).close();
+        await("a view without " + goneId, () -> channels.get(leader).getView().size() == 2, this::roles);
+
+        commit(lead, "while-away", 10);
+        lead.snapshotAsync().get(WAIT_MS, TimeUnit.MILLISECONDS);
+        assertEquals("the leader cut its log while " + goneId + " was away", 1, lead.numSnapshots());
+        commit(lead, "after-cut", 5);
+
+        restart(gone, goneId);
+        commit(lead, "back", 3);
+        // a commit returns when the entry is applied; RAFT moves its commit index after the whole batch
+        RecordingStateMachine leaders = machines.get(leader);
+        RecordingStateMachine back = machines.get(gone);
+        await(goneId + " applied the same sequence as the leader", () -> back.seen().equals(leaders.seen()),
+                () -> goneId + " read " + back.snapshotsRead() + " snapshot(s) and applied " + back.seen()
+                        + "; the leader applied " + leaders.seen() + "; " + roles());
+    }
+
+    private static void commit(RAFT lead, String prefix, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            byte[] entry = (prefix + i).getBytes(StandardCharsets.UTF_8);
+            lead.setAsync(entry, 0, entry.length).get(WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** the node comes back with an empty log: a new machine in its place */
+    private void restart(int index, String id) throws Exception {
+        RecordingStateMachine machine = new RecordingStateMachine();
+        JChannel ch = channel(id, machine, prefix + "-" + id + "-again");
+        channels.set(index, ch);
+        machines.set(index, machine);
+        ch.connect(prefix);
+    }
+
     private void start(String id) throws Exception {
         RecordingStateMachine machine = new RecordingStateMachine();
-        CheckedRAFT raft = new CheckedRAFT();
-        raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
-                .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(100);
-        JChannel ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
-                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new DISCARD(), new CheckedELECTION2(),
-                raft).name(id);
+        JChannel ch = channel(id, machine, prefix + "-" + id);
         channels.add(ch);
         machines.add(machine);
         ch.connect(prefix);
+    }
+
+    private JChannel channel(String id, RecordingStateMachine machine, String logName) throws Exception {
+        CheckedRAFT raft = new CheckedRAFT();
+        raft.raftId(id).members(List.of("a", "b", "c")).logClass(logClass).logDir(LOG_DIR.toString())
+                .logPrefix(logName).stateMachine(machine).resendInterval(100);
+        return new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
+                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new DISCARD(), new CheckedELECTION2(),
+                raft).name(id);
     }
 
     private RAFT raft(int i) {

@@ -74,6 +74,25 @@ public class OrderInvariantTest {
                 OrderInvariant.checkByPosition(swapped).mismatches().size());
     }
 
+    /**
+     * c stops following the stream after @8 (its node caught up from a snapshot) and is told so on its node alone;
+     * the others see its leave later, where the log puts it. Its own notice ends its log. Anyone else's removal
+     * there is a change the others do not have.
+     */
+    @Test
+    public void aMembersOwnRemovalEndsItsLogWhereItStopped() {
+        List<Entry> stopped = order(7, 9);
+        stopped.add(Entry.change(Kind.FAILURE, List.of("c#1")));
+        List<MemberLog> logs = faithful();
+        logs.set(2, log("c#1", stopped, false));
+        assertEquals(List.of(), OrderInvariant.checkByPosition(logs).mismatches());
+
+        List<Entry> wrong = order(7, 9);
+        wrong.add(Entry.change(Kind.FAILURE, List.of("a#1")));
+        logs.set(2, log("c#1", wrong, false));
+        assertEquals(1, OrderInvariant.checkByPosition(logs).mismatches().size());
+    }
+
     private static MemberLog log(String member, List<Entry> entries, boolean stillMember) {
         return new MemberLog(member, "g", entries, stillMember);
     }

@@ -121,6 +121,25 @@ public final class TestCluster implements AutoCloseable {
             return raft == null ? -1 : raft.commitIndex();
         }
 
+        /**
+         * This node's replicated state as a snapshot of it holds it (the log's state machine writes it), with the
+         * commit index it was written at, or -1 if the commit index moved meanwhile.
+         */
+        public ReplicatedState replicatedState() throws Exception {
+            JChannel ch = channel;
+            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
+                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            if (raft == null) {
+                return new ReplicatedState(name, -1, new byte[0]);
+            }
+            long before = raft.commitIndex();
+            org.jgroups.util.ByteArrayDataOutputStream out = new org.jgroups.util.ByteArrayDataOutputStream(4096, true);
+            raft.stateMachine().writeContentTo(out);
+            long after = raft.commitIndex();
+            return new ReplicatedState(name, before == after ? after : -1,
+                    java.util.Arrays.copyOf(out.buffer(), out.position()));
+        }
+
         /** the DISCARD put into the stack by the cluster's faults */
         public DISCARD discard() {
             DISCARD discard = channel.getProtocolStack().findProtocol(DISCARD.class);
@@ -141,6 +160,20 @@ public final class TestCluster implements AutoCloseable {
             autoAdjuster.close();
             node.close();
             running.remove(name);
+        }
+    }
+
+    /** a node's replicated state, written as its snapshot would be, at a commit index (-1: it moved meanwhile) */
+    public record ReplicatedState(String node, long commitIndex, byte[] bytes) {
+        /** where the two differ first, -1 if they are equal */
+        public int firstDifference(ReplicatedState other) {
+            return java.util.Arrays.mismatch(bytes, other.bytes);
+        }
+
+        @Override
+        public String toString() {
+            return node + " at " + commitIndex + ": " + bytes.length + " bytes, hash "
+                    + Integer.toHexString(java.util.Arrays.hashCode(bytes));
         }
     }
 
