@@ -76,6 +76,9 @@ import org.jgroups.util.Util;
  * timer thread before, a 12 MB stream under CPU load lost two of three members
  * that way: LogCompactionTest in core). The cut RAFT makes by itself when the
  * log passes {@code max_log_size} still goes ahead: that is the bound on disk.
+ * A follower behind the log's start gets the snapshot the log starts with,
+ * under that index ({@link #sendSnapshotTo}), and one whose log already holds a
+ * snapshot's last entry keeps its log.
  * Everything else is RAFT's own.
  */
 public class CheckedRAFT extends RAFT {
