@@ -580,11 +580,11 @@ public class ChaosTest {
      * for byte as a snapshot would hold it, at one commit index. Not a digest of what the members saw: a node
      * whose state the log's repair got wrong (a snapshot of the wrong index, an entry applied twice) shows here.
      */
-    private void awaitOneReplicatedState(TestCluster cluster) throws InterruptedException {
-        long deadline = System.nanoTime() + TestCluster.WAIT.toNanos();
-        List<TestCluster.ReplicatedState> states = List.of();
-        while (System.nanoTime() < deadline) {
-            states = new ArrayList<>();
+    private void awaitOneReplicatedState(TestCluster cluster) {
+        java.util.concurrent.atomic.AtomicReference<List<TestCluster.ReplicatedState>> last =
+                new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        Await.until("every live node with one replicated state", TestCluster.WAIT, () -> {
+            List<TestCluster.ReplicatedState> states = new ArrayList<>();
             for (TestNode n : cluster.running()) {
                 try {
                     states.add(n.replicatedState());
@@ -592,16 +592,13 @@ public class ChaosTest {
                     throw new AssertionError("the state of " + n.name + " could not be written", e);
                 }
             }
+            last.set(states);
             TestCluster.ReplicatedState first = states.get(0);
-            if (states.stream().allMatch(x -> x.commitIndex() >= 0 && x.commitIndex() == first.commitIndex()
-                    && x.firstDifference(first) < 0)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        TestCluster.ReplicatedState first = states.get(0);
-        throw new AssertionError("the nodes' replicated states differ: " + states.stream()
-                .map(x -> x + (x == first ? "" : ", first difference at byte " + x.firstDifference(first)))
+            return states.stream().allMatch(x -> x.commitIndex() >= 0 && x.commitIndex() == first.commitIndex()
+                    && x.firstDifference(first) < 0);
+        }, () -> last.get().stream()
+                .map(x -> x + (x == last.get().get(0) ? "" : ", first difference at byte "
+                        + x.firstDifference(last.get().get(0))))
                 .collect(Collectors.joining("; ")) + "; " + cluster.raftStates());
     }
 

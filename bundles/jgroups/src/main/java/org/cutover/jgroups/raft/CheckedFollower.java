@@ -70,7 +70,11 @@ class CheckedFollower extends Follower {
         }
         checkedRaft.commitTo(Math.min(leaderCommit, checked));
         checkedRaft.caughtUpWith(leaderCommit);
-        // only what was checked: RAFT counts an OK as a vote for every entry up to its index
+        return checkedOk(checked);
+    }
+
+    /** only what was checked: RAFT counts an OK as a vote for every entry up to its index */
+    private AppendResult checkedOk(long checked) {
         return new AppendResult(OK, Math.min(checked, raft.lastAppended())).commitIndex(raft.commitIndex());
     }
 
@@ -92,11 +96,9 @@ class CheckedFollower extends Follower {
         }
         raft.leader(leader);
         long checked = checkedRaft.checkedUpTo(lastIncludedIndex);
-        checkedRaft.commitTo(Math.min(lastIncludedIndex, checked));
-        AppendResult result = new AppendResult(OK, Math.min(checked, raft.lastAppended()))
-                .commitIndex(raft.commitIndex());
+        checkedRaft.commitTo(lastIncludedIndex);
         raft.getDownProtocol().down(new EmptyMessage(leader).putHeader(raft.getId(),
-                new AppendEntriesResponse(raft.currentTerm(), result)));
+                new AppendEntriesResponse(raft.currentTerm(), checkedOk(checked))));
     }
 
     /** null if the entry before the request's is the leader's, else the refusal that makes the leader go back */

@@ -93,6 +93,26 @@ public class OrderInvariantTest {
         assertEquals(1, OrderInvariant.checkByPosition(logs).mismatches().size());
     }
 
+    /**
+     * The group made again: x joins first and leaves before any message, b joins after it; nobody else saw x's
+     * join. x's log ends where b's begins, so it is placed there; one whose end b's log does not begin with is not.
+     */
+    @Test
+    public void aLogWithoutMessagesIsPlacedWhereAnotherLogBegins() {
+        Entry joinX = Entry.change(Kind.JOIN, List.of("x#1"));
+        List<MemberLog> logs = List.of(
+                log("x#1", List.of(joinX, JOIN_B), false),
+                log("b#1", List.of(JOIN_B, Entry.change(Kind.LEAVE, List.of("x#1")), Entry.message("b#1", "1", 1)),
+                        true));
+        assertEquals(List.of(), OrderInvariant.checkByPosition(logs).mismatches());
+
+        List<MemberLog> elsewhere = List.of(
+                log("x#1", List.of(joinX, JOIN_C), false),
+                log("b#1", List.of(JOIN_B, Entry.change(Kind.LEAVE, List.of("x#1")), Entry.message("b#1", "1", 1)),
+                        true));
+        assertEquals(1, OrderInvariant.checkByPosition(elsewhere).mismatches().size());
+    }
+
     private static MemberLog log(String member, List<Entry> entries, boolean stillMember) {
         return new MemberLog(member, "g", entries, stillMember);
     }

@@ -97,27 +97,27 @@ public final class TestCluster implements AutoCloseable {
             discard.discardAll(true);
         }
 
+        /** this node's RAFT, null once its channel is gone */
+        private org.jgroups.protocols.raft.RAFT raft() {
+            JChannel ch = channel;
+            return ch == null ? null : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        }
+
         /** the voters of this node's log */
         public List<String> voters() {
-            JChannel ch = channel;
-            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
-                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            org.jgroups.protocols.raft.RAFT raft = raft();
             return raft == null ? List.of() : raft.members();
         }
 
         /** whether this node leads the cluster log now */
         public boolean isLeader() {
-            JChannel ch = channel;
-            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
-                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            org.jgroups.protocols.raft.RAFT raft = raft();
             return raft != null && raft.isLeader();
         }
 
         /** this node's commit index in the cluster log (entries up to it may still be applying) */
         public long commitIndex() {
-            JChannel ch = channel;
-            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
-                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            org.jgroups.protocols.raft.RAFT raft = raft();
             return raft == null ? -1 : raft.commitIndex();
         }
 
@@ -126,9 +126,7 @@ public final class TestCluster implements AutoCloseable {
          * commit index it was written at, or -1 if the commit index moved meanwhile.
          */
         public ReplicatedState replicatedState() throws Exception {
-            JChannel ch = channel;
-            org.jgroups.protocols.raft.RAFT raft = ch == null ? null
-                    : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+            org.jgroups.protocols.raft.RAFT raft = raft();
             if (raft == null) {
                 return new ReplicatedState(name, -1, new byte[0]);
             }
