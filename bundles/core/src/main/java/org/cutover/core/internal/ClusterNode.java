@@ -132,7 +132,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 Runtime.getRuntime().availableProcessors());
         this.incarnation = new Incarnation(settings.nodeName());
         this.callers = new CallerAppends(settings.opTimeout(), () -> log, () -> connected, this::viewHoldsMajority);
-        this.locals = new LocalMembers(settings.nodeName(), replica, events, leave -> {
+        this.locals = new LocalMembers(settings.nodeName(), replica, events, deliveries, leave -> {
             if (connected) {
                 log.append(leave);
             }

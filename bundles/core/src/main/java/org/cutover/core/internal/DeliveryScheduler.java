@@ -1,5 +1,7 @@
 package org.cutover.core.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -55,11 +57,39 @@ final class DeliveryScheduler {
         this.parallelism = parallelism;
     }
 
+    /** the thread inside {@link #together}, whose ready members wait in {@link #held} until it ends */
+    private volatile Thread holder;
+    private final List<MemberQueue> held = new ArrayList<>();
+
     /** the member has deliveries to run; it is not ready already (MemberQueue makes sure) */
     void ready(MemberQueue member) {
+        if (holder == Thread.currentThread()) {
+            held.add(member);
+            return;
+        }
         ready.add(member);
         if (free.get() == 0) {
             more();
+        }
+    }
+
+    /**
+     * Runs {@code queueing} (on one thread, the applier); the members it makes ready are handed to the runners
+     * at its end, in one step, in the order they became ready. Not nested.
+     */
+    void together(Runnable queueing) {
+        holder = Thread.currentThread();
+        try {
+            queueing.run();
+        } finally {
+            holder = null;
+            if (!held.isEmpty()) {
+                ready.addAll(held);
+                held.clear();
+                if (free.get() == 0) {
+                    more();
+                }
+            }
         }
     }
 

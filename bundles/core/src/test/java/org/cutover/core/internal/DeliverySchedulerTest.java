@@ -78,6 +78,54 @@ public class DeliverySchedulerTest {
         assertTrue(threadsStarted.get() + " threads for 1,000 members", threadsStarted.get() <= 4);
     }
 
+    /**
+     * What one applied entry queues to many members starts only once the last is queued, and then each member in
+     * its order: a member already running takes the new task after its own earlier ones.
+     */
+    @Test
+    public void membersQueuedTogetherStartWhenTheLastIsQueued() throws Exception {
+        int members = 200;
+        List<MemberQueue> queues = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            queues.add(new MemberQueue(scheduler, "m" + i));
+        }
+        Log log = new Log(members);
+        CountDownLatch done = new CountDownLatch(members * 2);
+        CountDownLatch firstRan = new CountDownLatch(1);
+        queues.get(0).execute(() -> {
+            firstRan.countDown();
+            log.task(0, 0, done).run();
+        });
+        assertTrue(firstRan.await(10, TimeUnit.SECONDS));
+        AtomicInteger ranWhileQueueing = new AtomicInteger(-1);
+        scheduler.together(() -> {
+            for (int i = 1; i < members; i++) {
+                queues.get(i).execute(log.task(i, 0, done));
+            }
+            for (int i = 0; i < members; i++) {
+                queues.get(i).execute(log.task(i, 1, done));
+            }
+            try {
+                Thread.sleep(100); // long enough for the runners to take what had been handed to them
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            int ran = 0;
+            for (List<Integer> r : log.ran) {
+                synchronized (r) {
+                    ran += r.size();
+                }
+            }
+            ranWhileQueueing.set(ran);
+        });
+        assertEquals("tasks that ran before the last was queued (member 0's first ran before)", 1,
+                ranWhileQueueing.get());
+        assertTrue("every task ran", done.await(30, TimeUnit.SECONDS));
+        for (int i = 0; i < members; i++) {
+            assertEquals("member " + i, List.of(0, 1), log.ran.get(i));
+        }
+    }
+
     @Test
     public void listenersStuckOnEveryRunnerDoNotHoldUpAnotherMember() throws Exception {
         CountDownLatch release = new CountDownLatch(1);

@@ -77,7 +77,7 @@ final class StateCodec {
             for (int m = 0; m < members; m++) {
                 g.members.put(in.readUTF(), in.readUTF());
             }
-            s.groups.put(g.name, g);
+            s.putGroup(g);
         }
         s.history.readFrom(in);
         return s;

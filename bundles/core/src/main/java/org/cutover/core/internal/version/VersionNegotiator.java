@@ -26,7 +26,6 @@ import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.Asker;
 import org.cutover.core.internal.wire.Envelope.AdjustDone;
-import org.cutover.core.internal.wire.Envelope.GroupVersion;
 
 /**
  * Checks, then switches groups with one ordered ADJUST_VERSION membership
@@ -83,15 +82,8 @@ public final class VersionNegotiator implements VersionService {
         Adjust adjust;
         CheckResult check;
         synchronized (this) { // one adjust at a time from this node; other nodes race through the epochs
-            var prepared = node.read(state -> {
-                CheckResult c = VersionChecks.run(state, node.nodesInView(), request);
-                List<GroupVersion> from = new ArrayList<>();
-                if (c.passed()) {
-                    from.addAll(VersionChecks.groupsToSwitch(state, c));
-                }
-                return Map.entry(c, from);
-            });
-            check = prepared.getKey();
+            VersionChecks.Checked prepared = node.read(state -> VersionChecks.check(state, node.nodesInView(), request));
+            check = prepared.result();
             if (!check.passed()) {
                 return AdjustResult.refused(check);
             }
@@ -100,7 +92,7 @@ public final class VersionNegotiator implements VersionService {
                         + atEpoch.getAsLong() + " (now " + check.fromEpochs() + ")");
             }
             adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), check.targetLevel(),
-                    prepared.getValue(), System.currentTimeMillis(), asker, cause,
+                    prepared.toSwitch(), System.currentTimeMillis(), asker, cause,
                     revertable && check.fromLevels().values().stream().anyMatch(l -> l < check.targetLevel()));
         }
         AdjustWaiter waiter = new AdjustWaiter();
@@ -129,10 +121,11 @@ public final class VersionNegotiator implements VersionService {
             Map<Member, String> unconfirmed = new LinkedHashMap<>();
             for (Map.Entry<String, List<String>> e : waiter.expected().entrySet()) {
                 Long nanos = confirmed.get(e.getKey());
+                Duration took = nanos == null ? null : Duration.ofNanos(nanos); // a node confirms for its members
                 for (String id : e.getValue()) {
                     Member m = new Member(e.getKey(), id);
-                    if (nanos != null) {
-                        confirmations.add(new MemberConfirmation(m, Duration.ofNanos(nanos)));
+                    if (took != null) {
+                        confirmations.add(new MemberConfirmation(m, took));
                     } else {
                         unconfirmed.put(m, describe(e.getKey()));
                     }

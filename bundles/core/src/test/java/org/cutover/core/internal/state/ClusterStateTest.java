@@ -249,6 +249,25 @@ public class ClusterStateTest {
     }
 
     /**
+     * A replica read from a snapshot finds its groups where entries look them up (they are indexed apart from the
+     * sorted table the snapshot is written from), and goes on exactly as the replica it was taken from.
+     */
+    @Test
+    public void aReplicaReadFromASnapshotGoesOnLikeTheOneItWasTakenFrom() throws IOException {
+        ClusterState a = threeNodes();
+        assertTrue(a.join(new Join("h", "n2#1.2", "n2")).accepted());
+        ClusterState back = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot(a))));
+        for (ClusterState s : List.of(a, back)) {
+            assertTrue(s.adjust(adjust("a1", 1, "g", 1)).accepted());
+            assertTrue(s.join(new Join("h", "n3#1.2", "n3")).accepted());
+            assertTrue(s.leave(new Envelope.Leave("g", "n1#1.1")).accepted());
+        }
+        assertEquals(1, back.group("g").orElseThrow().level());
+        assertEquals(2, back.group("h").orElseThrow().members().size());
+        assertArrayEquals(snapshot(a), snapshot(back));
+    }
+
+    /**
      * The ACL is state like any other: it changes only through an acl-set entry that the ACL itself allows, every
      * replica takes the same branch, and a snapshot carries it, so a joiner or a restarted node checks the same
      * rules. A rule for an operation nobody knows, or with no role, changes nothing.
