@@ -112,6 +112,11 @@ final class EnvelopeApplier implements LogApplier.Target {
     }
 
     @Override
+    public void applyingEntry(Runnable envelopes) {
+        locals.together(envelopes);
+    }
+
+    @Override
     public void entryApplied() {
         LogLink l = log.get();
         RaftHandle h = raft.get();

@@ -106,7 +106,12 @@ final class LocalMembers {
      * @param revertable an adjust the member nodes watch and revert when a check of the group turns critical
      */
     void dispatch(List<MembershipChange> changes, boolean revertable) {
-        deliveries.together(() -> changes.forEach(c -> dispatch(c, revertable)));
+        together(() -> changes.forEach(c -> dispatch(c, revertable)));
+    }
+
+    /** what {@code queueing} hands the members goes to the runners at its end, together */
+    void together(Runnable queueing) {
+        deliveries.together(queueing);
     }
 
     private void dispatch(MembershipChange c, boolean revertable) {

@@ -41,6 +41,11 @@ final class LogApplier implements StateMachine {
 
         /** after each entry, outside the monitor */
         void entryApplied();
+
+        /** runs the application of one entry's envelopes, so that what they hand the members goes out together */
+        default void applyingEntry(Runnable envelopes) {
+            envelopes.run();
+        }
     }
 
     private final Replica replica;
@@ -98,6 +103,12 @@ final class LogApplier implements StateMachine {
             replica.authors.accept(author, batch.session(), batch.number());
             replica.keys.record(author, identity);
         }
+        target.applyingEntry(() -> applyEnvelopes(data, batch));
+        target.entryApplied();
+        return null;
+    }
+
+    private void applyEnvelopes(byte[] data, LogBatch.View batch) {
         for (int i = 0; i < batch.offsets().length; i++) {
             ClusterState.Result r;
             try {
@@ -114,8 +125,6 @@ final class LogApplier implements StateMachine {
             }
             target.applied(batch.author(), batch.session(), batch.number(), i, r);
         }
-        target.entryApplied();
-        return null;
     }
 
     /**
