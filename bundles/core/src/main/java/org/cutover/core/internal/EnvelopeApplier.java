@@ -141,7 +141,7 @@ final class EnvelopeApplier implements LogApplier.Target {
         } else if (e instanceof CapabilityChanged c) {
             ClusterState.Result r = changed(replica.state.capabilityChanged(c));
             if (r.accepted()) {
-                events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, Map.of("node", c.node(), "levels",
+                events.post(ClusterService.TOPIC_CAPABILITY_CHANGED, () -> Map.of("node", c.node(), "levels",
                         c.levels().stream().mapToInt(Integer::intValue).toArray()));
             }
             return r;

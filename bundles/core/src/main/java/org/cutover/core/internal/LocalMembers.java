@@ -132,9 +132,8 @@ final class LocalMembers {
         }
         List<LocalMember> targets = of(c.group());
         targets.addAll(removed);
-        if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty() && events != EventSink.NONE) {
-            // posted where the group has members; not even built where no one takes events (a plain JVM)
-            events.post(VersionService.TOPIC_VERSION_ADJUSTED, Map.of("group", c.group(), "from", c.fromLevel(),
+        if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
+            events.post(VersionService.TOPIC_VERSION_ADJUSTED, () -> Map.of("group", c.group(), "from", c.fromLevel(),
                     "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName,
                     VersionService.EVENT_REVERTABLE, revertable));
         }

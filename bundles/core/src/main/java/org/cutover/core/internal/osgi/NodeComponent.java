@@ -193,7 +193,7 @@ public final class NodeComponent {
                 StackFile.DNS_ADDRESS, config.dns_address(),
                 StackFile.DNS_RECORD_TYPE, config.dns_record_type());
         EventSink events = eventAdmin == null ? EventSink.NONE
-                : (topic, props) -> eventAdmin.postEvent(new Event(topic, props));
+                : (topic, props) -> eventAdmin.postEvent(new Event(topic, props.get()));
         this.node = new ClusterNode(settings, tls, () -> tls.secure(StackFile.channel(stack, stackValues)), infra,
                 events);
         try {

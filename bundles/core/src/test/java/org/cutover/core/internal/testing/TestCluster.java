@@ -79,7 +79,7 @@ public final class TestCluster implements AutoCloseable {
                             org.jgroups.protocols.UNICAST3.class).setXmitInterval(xmitMillis);
                 }
                 return channel;
-            }, infra, (topic, props) -> events.add(topic + " " + props));
+            }, infra, (topic, props) -> events.add(topic + " " + props.get()));
             versions = new VersionNegotiator(node);
             autoAdjuster = new AutoAdjuster(node, versions);
         }
