@@ -188,15 +188,23 @@ public final class ClusterState {
 
     /** nodes that host members of the groups, with those members; a group named twice counts once */
     public Map<String, List<String>> membersByNode(List<GroupVersion> groupsNamed) {
-        Map<String, List<String>> byNode = new TreeMap<>();
-        Set<String> seen = new HashSet<>();
+        // by hash while collecting (a few nodes, one lookup per member of 1,000 groups), sorted at the end
+        Map<String, List<String>> byNode = new HashMap<>();
+        Set<GroupRecord> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (GroupVersion v : groupsNamed) {
             GroupRecord g = groupIndex.get(v.group());
-            if (g != null && seen.add(v.group())) {
-                g.members.forEach((member, node) -> byNode.computeIfAbsent(node, k -> new ArrayList<>()).add(member));
+            if (g != null && seen.add(g)) {
+                for (Map.Entry<String, String> m : g.members.entrySet()) {
+                    List<String> ids = byNode.get(m.getValue());
+                    if (ids == null) {
+                        ids = new ArrayList<>();
+                        byNode.put(m.getValue(), ids);
+                    }
+                    ids.add(m.getKey());
+                }
             }
         }
-        return byNode;
+        return new TreeMap<>(byNode);
     }
 
     /** whether {@code node} hosts a member of any of the groups */
