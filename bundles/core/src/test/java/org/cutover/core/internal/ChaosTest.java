@@ -406,7 +406,7 @@ public class ChaosTest {
             }
             sendMarkers(cluster);
             awaitEverythingDelivered(cluster);
-            awaitOneReplicatedState(cluster);
+            cluster.awaitOneReplicatedState();
             stallWatch.interrupt();
             for (Writer w : writers) {
                 w.checkStall(System.nanoTime());
@@ -573,33 +573,6 @@ public class ChaosTest {
             long max = cluster.running().stream().mapToLong(TestNode::commitIndex).max().orElse(0);
             return cluster.running().stream().allMatch(n -> n.commitIndex() == max);
         }, cluster::raftStates);
-    }
-
-    /**
-     * Every live node's whole replicated state (nodes, groups, levels, epochs, history, ACL, authors' keys), byte
-     * for byte as a snapshot would hold it, at one commit index. Not a digest of what the members saw: a node
-     * whose state the log's repair got wrong (a snapshot of the wrong index, an entry applied twice) shows here.
-     */
-    private void awaitOneReplicatedState(TestCluster cluster) {
-        java.util.concurrent.atomic.AtomicReference<List<TestCluster.ReplicatedState>> last =
-                new java.util.concurrent.atomic.AtomicReference<>(List.of());
-        Await.until("every live node with one replicated state", TestCluster.WAIT, () -> {
-            List<TestCluster.ReplicatedState> states = new ArrayList<>();
-            for (TestNode n : cluster.running()) {
-                try {
-                    states.add(n.replicatedState());
-                } catch (Exception e) {
-                    throw new AssertionError("the state of " + n.name + " could not be written", e);
-                }
-            }
-            last.set(states);
-            TestCluster.ReplicatedState first = states.get(0);
-            return states.stream().allMatch(x -> x.commitIndex() >= 0 && x.commitIndex() == first.commitIndex()
-                    && x.firstDifference(first) < 0);
-        }, () -> last.get().stream()
-                .map(x -> x + (x == last.get().get(0) ? "" : ", first difference at byte "
-                        + x.firstDifference(last.get().get(0))))
-                .collect(Collectors.joining("; ")) + "; " + cluster.raftStates());
     }
 
     /** every live node has the same level, epoch and members for the group */

@@ -88,6 +88,51 @@ public class LogCompactionTest {
     }
 
     /**
+     * A node that was away while the leader cut its log comes back with its old log, catches up from the
+     * snapshot the leader's log starts with, and holds the same replicated state as the others, byte for byte.
+     * RAFT 1.1.4 sent such a node the log's older snapshot under the commit index (CheckedRAFT.sendSnapshotTo):
+     * it skipped every entry between the two and kept an older state for good.
+     */
+    @Test
+    public void aNodeAwayWhileTheLogWasCutComesBackWithTheSameState() throws Exception {
+        byte[] kilobyte = new byte[1024];
+        try (TestCluster cluster = new TestCluster("cut-away", 3).compactLogAbove(256 * 1024)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            Await.until("a leader", TestCluster.WAIT, () -> cluster.leader().isPresent(), cluster::raftStates);
+            TestNode away = nodes.stream().filter(n -> !n.isLeader()).findFirst().orElseThrow();
+            List<TestNode> staying = nodes.stream().filter(n -> n != away).toList();
+            Group before = staying.get(0).node.join("before", new RecordingListener());
+            before.send(kilobyte);
+            away.crash();
+            // while it is away: members come and go, and a stream several times the cut size passes the log
+            Group stream = staying.get(0).node.join("stream", new RecordingListener());
+            Group other = staying.get(1).node.join("stream", new RecordingListener());
+            List<CompletableFuture<Void>> sent = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                sent.add((i % 2 == 0 ? stream : other).sendAsync(kilobyte).toCompletableFuture());
+            }
+            CompletableFuture.allOf(sent.toArray(new CompletableFuture[0]))
+                    .get(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            for (TestNode n : staying) {
+                RAFT raft = n.channel().getProtocolStack().findProtocol(RAFT.class);
+                Await.until(n.name + " cut its log", TestCluster.WAIT, () -> raft.numSnapshots() > 0,
+                        cluster::raftStates);
+            }
+            // entries after the cut: the snapshot the log starts with is older than the commit index
+            other.leave();
+            staying.get(1).node.join("after", new RecordingListener());
+            int index = Integer.parseInt(away.name.substring(4)) - 1;
+            TestNode back = cluster.start(index, 1, 2);
+            RAFT raft = back.channel().getProtocolStack().findProtocol(RAFT.class);
+            // its own log was never cut (a few entries): one that starts later came from the leader's snapshot
+            Await.until(back.name + " caught up from a snapshot", TestCluster.WAIT,
+                    () -> raft.log().firstAppended() > 1, cluster::raftStates);
+            staying.get(0).node.join("back", new RecordingListener()); // an entry after the catch-up
+            cluster.awaitOneReplicatedState();
+        }
+    }
+
+    /**
      * RAFT's log size, read from the test's thread: while RAFT cuts the log its file is closed for a moment, and
      * the read fails ("fileSize cannot be retrieved if closed", once in a fresh-clone CI run)
      */

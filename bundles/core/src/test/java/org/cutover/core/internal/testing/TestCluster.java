@@ -289,6 +289,33 @@ public final class TestCluster implements AutoCloseable {
         return ch;
     }
 
+    /**
+     * Every live node's whole replicated state (nodes, groups, levels, epochs, history, ACL, authors' keys), byte
+     * for byte as a snapshot would hold it, at one commit index. Not a digest of what the members saw: a node
+     * whose state the log's repair got wrong (a snapshot of the wrong index, an entry applied twice) shows here.
+     */
+    public void awaitOneReplicatedState() {
+        java.util.concurrent.atomic.AtomicReference<List<ReplicatedState>> last =
+                new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        Await.until("every live node with one replicated state", WAIT, () -> {
+            List<ReplicatedState> states = new ArrayList<>();
+            for (TestNode n : running()) {
+                try {
+                    states.add(n.replicatedState());
+                } catch (Exception e) {
+                    throw new AssertionError("the state of " + n.name + " could not be written", e);
+                }
+            }
+            last.set(states);
+            ReplicatedState first = states.get(0);
+            return states.stream().allMatch(x -> x.commitIndex() >= 0 && x.commitIndex() == first.commitIndex()
+                    && x.firstDifference(first) < 0);
+        }, () -> last.get().stream()
+                .map(x -> x + (x == last.get().get(0) ? "" : ", first difference at byte "
+                        + x.firstDifference(last.get().get(0))))
+                .collect(Collectors.joining("; ")) + "; " + raftStates());
+    }
+
     public void awaitSynced(TestNode n) throws InterruptedException {
         if (!n.node.awaitSynced(WAIT)) {
             throw new AssertionError(n.name + " did not join the cluster log within " + WAIT + " (leader: "
