@@ -35,6 +35,14 @@ public class DeliverySchedulerTest {
         timer.shutdownNow();
     }
 
+    private List<MemberQueue> queues(int members) {
+        List<MemberQueue> queues = new ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            queues.add(new MemberQueue(scheduler, "m" + i));
+        }
+        return queues;
+    }
+
     /** what each member ran, in the order it ran */
     private static final class Log {
         final List<List<Integer>> ran = new ArrayList<>();
@@ -59,10 +67,7 @@ public class DeliverySchedulerTest {
     public void aBurstForAThousandMembersRunsEachInOrderOnAFewThreads() throws Exception {
         int members = 1000;
         int each = 10;
-        List<MemberQueue> queues = new ArrayList<>();
-        for (int i = 0; i < members; i++) {
-            queues.add(new MemberQueue(scheduler, "m" + i));
-        }
+        List<MemberQueue> queues = queues(members);
         Log log = new Log(members);
         CountDownLatch done = new CountDownLatch(members * each);
         for (int n = 0; n < each; n++) {
@@ -85,10 +90,7 @@ public class DeliverySchedulerTest {
     @Test
     public void membersQueuedTogetherStartWhenTheLastIsQueued() throws Exception {
         int members = 200;
-        List<MemberQueue> queues = new ArrayList<>();
-        for (int i = 0; i < members; i++) {
-            queues.add(new MemberQueue(scheduler, "m" + i));
-        }
+        List<MemberQueue> queues = queues(members);
         Log log = new Log(members);
         CountDownLatch done = new CountDownLatch(members * 2);
         CountDownLatch firstRan = new CountDownLatch(1);
@@ -133,10 +135,7 @@ public class DeliverySchedulerTest {
     public void batchesRacingTheRunnersKeepEachMembersOrder() throws Exception {
         int members = 50;
         int rounds = 2000;
-        List<MemberQueue> queues = new ArrayList<>();
-        for (int i = 0; i < members; i++) {
-            queues.add(new MemberQueue(scheduler, "m" + i));
-        }
+        List<MemberQueue> queues = queues(members);
         Log log = new Log(members);
         int[] next = new int[members];
         Random random = new Random(7);
@@ -237,10 +236,7 @@ public class DeliverySchedulerTest {
         int members = 50;
         int producers = 4;
         int perProducer = 20_000;
-        List<MemberQueue> queues = new ArrayList<>();
-        for (int i = 0; i < members; i++) {
-            queues.add(new MemberQueue(scheduler, "m" + i));
-        }
+        List<MemberQueue> queues = queues(members);
         CountDownLatch done = new CountDownLatch(producers * perProducer);
         List<Thread> started = new ArrayList<>();
         for (int p = 0; p < producers; p++) {
