@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.cutover.api.ClusterService;
 import org.cutover.api.GroupInfo;
 import org.cutover.api.Member;
+import org.cutover.api.MembershipChange;
 import org.cutover.api.MembershipChange.Reason;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
@@ -283,8 +284,10 @@ final class EnvelopeApplier implements LogApplier.Target {
 
     /** @param revertable an adjust the member nodes watch and revert (the adjust event says so) */
     private ClusterState.Result changed(ClusterState.Result r, boolean revertable) {
-        if (r.accepted() && !r.changes().isEmpty()) {
-            locals.dispatch(r.changes(), revertable);
+        if (r.accepted()) {
+            for (MembershipChange c : r.changes()) {
+                locals.dispatch(c, revertable);
+            }
         }
         return r;
     }
