@@ -118,6 +118,15 @@ public class NetworkChaosProcessIT {
             if (Files.exists(log)) {
                 Files.copy(log, logs.resolve(node.name + ".log"), StandardCopyOption.REPLACE_EXISTING);
             }
+            // the threads of a node that stopped answering, dumped when a command gave up on it
+            if (Files.isDirectory(node.home)) {
+                try (var dumps = Files.newDirectoryStream(node.home, "threads-*.txt")) {
+                    for (Path dump : dumps) {
+                        Files.copy(dump, logs.resolve(node.name + "-" + dump.getFileName()),
+                                StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
         }
         cluster.clean(line -> { });
     }

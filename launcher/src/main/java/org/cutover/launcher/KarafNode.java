@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,6 +59,8 @@ public final class KarafNode implements AutoCloseable {
     /** the admin user commands log in as; the distribution ships none, so {@link #unpack} writes one */
     private final String user = "karaf";
     private String password;
+    /** when {@link #unanswered} last dumped the threads (System.nanoTime; 0: never) */
+    private volatile long lastDump;
     private String extraJavaOpts = "";
     private Process process;
     /** the address the node binds and is reached at: loopback, or its own on a private network */
@@ -441,7 +444,8 @@ public final class KarafNode implements AutoCloseable {
             } catch (IOException e) {
                 // not listening yet while the node boots
                 if (System.nanoTime() > deadline) {
-                    throw new CommandFailedException(name + ": '" + command + "' could not run: " + e, e);
+                    throw new CommandFailedException(name + ": '" + command + "' could not run: " + e + " ("
+                            + unanswered() + ")", e);
                 }
                 sleep(Duration.ofSeconds(1));
             }
@@ -492,6 +496,62 @@ public final class KarafNode implements AutoCloseable {
     /** the node's data/log/karaf.log as it is now */
     public String log() throws IOException {
         return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * what can be seen of a node whose ssh server does not answer: its JVM ({@link #describeJvm}) and, at most once
+     * a minute, its threads dumped into its folder, counted by state
+     */
+    private String unanswered() {
+        Optional<Long> pid = pid();
+        if (pid.isEmpty()) {
+            return "no JVM runs for " + name;
+        }
+        StringBuilder said = new StringBuilder(describeJvm(pid.get()));
+        long now = System.nanoTime();
+        if (lastDump == 0 || now - lastDump > TimeUnit.MINUTES.toNanos(1)) {
+            lastDump = now;
+            try {
+                Path dump = dumpThreads();
+                said.append("; threads by state ").append(threadStates(Files.readAllLines(dump))).append(" in ")
+                        .append(dump);
+            } catch (IOException | RuntimeException e) {
+                said.append("; no thread dump: ").append(e);
+            }
+        }
+        return said.toString();
+    }
+
+    /** a process as /proc shows it: its state, CPU time, threads, resident memory and open files */
+    static String describeJvm(long pid) {
+        StringBuilder said = new StringBuilder("JVM ").append(pid);
+        Path proc = Path.of("/proc", Long.toString(pid));
+        try {
+            // stat: after the name in parentheses, the state, then 10 fields, then user and system CPU ticks
+            String stat = Files.readString(proc.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            said.append(" state ").append(f[0]).append(String.format(java.util.Locale.ROOT, ", cpu %.1f s",
+                    (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0));
+            for (String line : Files.readAllLines(proc.resolve("status"))) {
+                if (line.startsWith("Threads:") || line.startsWith("VmRSS:")) {
+                    said.append(", ").append(line.replaceAll("\\s+", " "));
+                }
+            }
+            try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+                said.append(", ").append(fds.count()).append(" files open");
+            }
+        } catch (IOException | RuntimeException e) {
+            said.append(" (/proc: ").append(e).append(')');
+        }
+        return said.toString();
+    }
+
+    /** how many threads of a {@code jcmd Thread.print} dump are in each state */
+    static Map<String, Long> threadStates(List<String> dump) {
+        String tag = "java.lang.Thread.State: ";
+        return dump.stream().map(String::strip).filter(l -> l.startsWith(tag))
+                .collect(Collectors.groupingBy(l -> l.substring(tag.length()).split(" ")[0], TreeMap::new,
+                        Collectors.counting()));
     }
 
     /** the JVM's threads as {@code jcmd PID Thread.print} gives them, in {@code threads-PID.txt} of its folder */
