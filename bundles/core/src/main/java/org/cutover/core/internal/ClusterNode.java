@@ -132,11 +132,12 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 Runtime.getRuntime().availableProcessors());
         this.incarnation = new Incarnation(settings.nodeName());
         this.callers = new CallerAppends(settings.opTimeout(), () -> log, () -> connected, this::viewHoldsMajority);
-        this.locals = new LocalMembers(settings.nodeName(), replica, events, deliveries, leave -> {
-            if (connected) {
-                log.append(leave);
-            }
-        });
+        OwedLeaves owedLeaves = new OwedLeaves(leave -> {
+            LogLink l = log;
+            return connected && l != null ? l.append(leave) : CompletableFuture.failedFuture(
+                    new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not connected"));
+        }, this::stillListed, () -> channel != null, timer);
+        this.locals = new LocalMembers(settings.nodeName(), replica, events, deliveries, owedLeaves::owe);
         this.messaging = new GroupMessaging(settings.nodeName(), infra, replica, locals, callers::append,
                 this::unicast, timer);
         this.stateTransfer = new StateTransfer(settings.nodeName(), locals, this::unicast, settings.opTimeout());
@@ -272,6 +273,14 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** whether this node's hello is committed: it is part of the cluster and applies the log */
     public boolean isSynced() {
         return incarnation.isSynced();
+    }
+
+    /** whether the replicated state still lists the member of {@code leave} in its group */
+    private boolean stillListed(Envelope.Leave leave) {
+        synchronized (replica) {
+            return replica.state.group(leave.group()).map(g -> g.members().stream()
+                    .anyMatch(m -> m.id().equals(leave.member()))).orElse(false);
+        }
     }
 
     /** Leaves the cluster in an orderly way: a Goodbye in the log, then the channel closes. */
