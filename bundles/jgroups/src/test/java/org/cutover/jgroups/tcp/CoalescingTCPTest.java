@@ -60,7 +60,7 @@ public class CoalescingTCPTest {
             ch.connect("coalescing");
             channels.add(ch);
         }
-        await(() -> channels.stream().allMatch(c -> c.getView().size() == 3), "one view of 3");
+        await(() -> channels.stream().allMatch(c -> c.getView().size() == 3), () -> "one view of 3");
 
         JChannel a = channels.get(0);
         Address b = channels.get(1).getAddress();
@@ -73,7 +73,7 @@ public class CoalescingTCPTest {
             }
         }
         await(() -> received.get(1).size() == MULTICASTS + UNICASTS && received.get(2).size() == MULTICASTS,
-                "every message delivered");
+                () -> "every message delivered");
 
         String src = a.getAddress().toString();
         List<String> multicasts = new ArrayList<>();
@@ -88,10 +88,13 @@ public class CoalescingTCPTest {
         assertEquals(multicasts, received.get(1).stream().filter(s -> s.contains(" m ")).toList());
         assertEquals(unicasts, received.get(1).stream().filter(s -> s.contains(" u ")).toList());
 
+        // the two receivers need not have talked yet (TCP connects on a first send): one unicast between them
+        channels.get(1).send(new BytesMessage(channels.get(2).getAddress(), payload(0)));
         for (JChannel ch : channels) {
             CoalescingTCP tcp = (CoalescingTCP) ch.getProtocolStack().getTransport();
             // each node has one connection to each of the two others: those it opened and those it accepted
-            assertEquals(ch.getAddress() + ": " + tcp.printConnections(), 2, tcp.getOpenConnections());
+            await(() -> tcp.getOpenConnections() == 2,
+                    () -> ch.getAddress() + " with 2 connections: " + tcp.printConnections());
             assertEquals(ch.getAddress() + ": " + tcp.printConnections(), 2, tcp.coalescingConnections());
         }
         CoalescingTCP sender = (CoalescingTCP) a.getProtocolStack().getTransport();
@@ -130,11 +133,13 @@ public class CoalescingTCPTest {
         }
     }
 
-    private static void await(java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+    /** waits up to 30 s; fails with what it waited for as it stood last */
+    private static void await(java.util.function.BooleanSupplier done, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!done.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after 30 s waiting for " + what);
+                throw new AssertionError("timed out after 30 s waiting for " + what.get());
             }
             Thread.sleep(20);
         }
