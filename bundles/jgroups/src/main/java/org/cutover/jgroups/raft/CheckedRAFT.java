@@ -147,6 +147,7 @@ public class CheckedRAFT extends RAFT {
 
     public CheckedRAFT() {
         impl = new CheckedFollower(this);
+        log_class = FileLog.class.getName(); // RAFT's FileBasedLog loses a restarted follower's log (FileLog)
     }
 
     /** what is checked in the current term; another leader's term starts from the commit index */

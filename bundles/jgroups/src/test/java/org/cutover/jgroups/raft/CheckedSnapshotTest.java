@@ -1,6 +1,7 @@
 package org.cutover.jgroups.raft;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,6 @@ import org.jgroups.protocols.SHARED_LOOPBACK_PING;
 import org.jgroups.protocols.UNICAST3;
 import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.STABLE;
-import org.jgroups.protocols.raft.FileBasedLog;
 import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
 import org.junit.After;
@@ -103,14 +103,47 @@ public class CheckedSnapshotTest {
         followerBackAfterTheCut();
     }
 
-    /** the same on the log the shipped stack uses (RAFT's default), in files */
+    /** the same on the log the shipped stack uses (CheckedRAFT's default), in files */
     @Test
     public void aFollowerBackAfterTheCutOfAFileLog() throws Exception {
-        logClass = FileBasedLog.class.getName();
+        logClass = FileLog.class.getName();
         followerBackAfterTheCut();
     }
 
-    private void followerBackAfterTheCut() throws Exception {
+    /**
+     * The follower that installed the snapshot restarts from its files and still holds what it appended after
+     * the snapshot: with RAFT 1.1.4's FileBasedLog it read an empty log (the snapshot's entry was never written)
+     * and failed every later append ({@link FileLog}).
+     */
+    @Test
+    public void aFollowerThatInstalledASnapshotRestartsWithWhatItAppendedAfterIt() throws Exception {
+        logClass = FileLog.class.getName();
+        int gone = followerBackAfterTheCut();
+        int leader = leaderIndex();
+        String goneId = raft(gone).raftId();
+        long appended = raft(gone).lastAppended();
+        channels.get(gone).close();
+        await("a view without " + goneId, () -> channels.get(leader).getView().size() == 2, this::roles);
+
+        RecordingStateMachine machine = new RecordingStateMachine();
+        JChannel ch = channel(goneId, machine, prefix + "-" + goneId + "-again");
+        channels.set(gone, ch);
+        machines.set(gone, machine);
+        ch.connect(prefix);
+        // read from its files when RAFT starts, before the leader has sent it anything
+        assertTrue(goneId + " holds entries up to " + appended + " after its restart, not "
+                + raft(gone).lastAppended() + " (first " + raft(gone).log().firstAppended() + ")",
+                raft(gone).lastAppended() >= appended);
+        commit(raft(leader), "after-restart", 3);
+        RecordingStateMachine leaders = machines.get(leader);
+        await(goneId + " applied the same sequence as the leader after its restart",
+                () -> machine.seen().equals(leaders.seen()),
+                () -> goneId + " read " + machine.snapshotsRead() + " snapshot(s) and applied " + machine.seen()
+                        + "; the leader applied " + leaders.seen() + "; " + roles());
+    }
+
+    /** the index of the follower that was away while the leader cut its log */
+    private int followerBackAfterTheCut() throws Exception {
         for (String id : List.of("a", "b", "c")) {
             start(id);
         }
@@ -138,6 +171,7 @@ public class CheckedSnapshotTest {
         await(goneId + " applied the same sequence as the leader", () -> back.seen().equals(leaders.seen()),
                 () -> goneId + " read " + back.snapshotsRead() + " snapshot(s) and applied " + back.seen()
                         + "; the leader applied " + leaders.seen() + "; " + roles());
+        return gone;
     }
 
     private static void commit(RAFT lead, String prefix, int count) throws Exception {

@@ -1,0 +1,130 @@
+package org.cutover.jgroups.raft;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.jgroups.protocols.raft.FileBasedLog;
+import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.LogEntry;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * A follower's log after it installed a snapshot and appended more, then
+ * restarted: RAFT 1.1.4's FileBasedLog reads it as empty; {@link FileLog}
+ * reads it whole, and repairs a file the former left.
+ */
+public class FileLogTest {
+
+    private final Path dir = Path.of("target", "file-log-test-" + System.nanoTime());
+
+    @After
+    public void delete() throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    public void whatAFollowerAppendedAfterASnapshotIsThereAfterARestart() throws Exception {
+        FileLog log = open(new FileLog());
+        followerWithASnapshot(log);
+        log.close();
+
+        FileLog again = open(new FileLog());
+        assertEquals(500, again.firstAppended());
+        assertEquals(502, again.lastAppended());
+        assertEquals(502, again.commitIndex());
+        assertEquals("the snapshot's entry, with its term", 2, again.get(500).term());
+        assertEquals("after-1", text(again.get(501)));
+        assertEquals("after-2", text(again.get(502)));
+        again.append(503, new LogEntries().add(entry(3, "after-3")));
+        assertEquals("after-3", text(again.get(503)));
+        again.close();
+    }
+
+    /** what this class exists for: if an upgrade of jgroups-raft fixes it, this fails and FileLog can go */
+    @Test
+    public void raftsOwnFileLogReadsItAsEmpty() throws Exception {
+        FileBasedLog log = open(new FileBasedLog());
+        followerWithASnapshot(log);
+        log.close();
+
+        FileBasedLog again = open(new FileBasedLog());
+        assertEquals(0, again.firstAppended());
+        assertEquals(0, again.lastAppended());
+        assertEquals(502, again.commitIndex());
+        again.close();
+    }
+
+    @Test
+    public void aFileLeftByRaftsOwnLogGetsItsFirstEntryBack() throws Exception {
+        FileBasedLog broken = open(new FileBasedLog());
+        followerWithASnapshot(broken);
+        broken.close();
+
+        FileLog repaired = open(new FileLog());
+        assertEquals(500, repaired.firstAppended());
+        assertEquals(502, repaired.lastAppended());
+        LogEntry first = repaired.get(500);
+        assertNotNull(first);
+        assertEquals("the next entry's term: the real one is lost, and is not higher", 2, first.term());
+        assertEquals("after-1", text(repaired.get(501)));
+        assertEquals("after-2", text(repaired.get(502)));
+        repaired.close();
+    }
+
+    @Test
+    public void aLogThatNeverHadASnapshotIsLeftAlone() throws Exception {
+        FileLog log = open(new FileLog());
+        log.append(1, new LogEntries().add(entry(1, "one")).add(entry(1, "two")));
+        log.commitIndex(2);
+        log.close();
+        FileLog again = open(new FileLog());
+        assertEquals(2, again.lastAppended());
+        assertEquals("one", text(again.get(1)));
+        again.close();
+        FileLog empty = open(new FileLog(), dir.resolve("empty"));
+        assertEquals(0, empty.lastAppended());
+        empty.close();
+    }
+
+    /** 100 entries of term 1, then a snapshot at 500 of term 2 is installed, then two more entries are appended */
+    private static void followerWithASnapshot(FileBasedLog log) {
+        for (long i = 1; i <= 100; i++) {
+            log.append(i, new LogEntries().add(entry(1, "before-" + i)));
+        }
+        log.commitIndex(100);
+        log.reinitializeTo(500, new LogEntry(2, null));
+        log.append(501, new LogEntries().add(entry(2, "after-1")));
+        log.append(502, new LogEntries().add(entry(2, "after-2")));
+        log.commitIndex(502);
+    }
+
+    private <L extends FileBasedLog> L open(L log) throws Exception {
+        return open(log, dir);
+    }
+
+    private static <L extends FileBasedLog> L open(L log, Path at) throws Exception {
+        log.useFsync(false);
+        log.init(at.toString(), Map.of());
+        return log;
+    }
+
+    private static LogEntry entry(long term, String text) {
+        return new LogEntry(term, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String text(LogEntry e) {
+        return new String(e.command(), e.offset(), e.length(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
