@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
@@ -36,6 +37,16 @@ import org.jgroups.protocols.raft.LogEntry;
  * takes committed entries as the leader's without comparing terms
  * ({@link CheckedFollower}), so the term is read only when it is the log's
  * last entry, which a repaired log never has it be.
+ *
+ * <p>A kill between RAFT emptying the file and this class writing the entry
+ * would leave an empty file, with nothing to tell the snapshot's index. So
+ * the index and term are first written beside the log ({@value #INSTALLING}),
+ * and removed once the entry is on disk; a log that opens with that file
+ * there finishes the install: the file holds only that entry, and the commit
+ * index is at least its index (the snapshot is of committed entries). RAFT
+ * writes the snapshot before it calls this class; a kill between the two
+ * still leaves the new snapshot beside the old log, which RAFT then applies
+ * on top of it: that window is RAFT's, and the index is not known there.
  */
 public class FileLog extends FileBasedLog {
 
@@ -43,6 +54,8 @@ public class FileLog extends FileBasedLog {
 
     /** RAFT 1.1.4's entries file and the layout of its entry header (LogEntryStorage.Header) */
     static final String ENTRIES_FILE = "entries.raft";
+    /** the snapshot entry being installed: its index and term, while RAFT empties the file and this class writes it */
+    static final String INSTALLING = "installing-snapshot";
     static final int HEADER_SIZE = 26;
     private static final byte MAGIC = 0x01;
 
@@ -52,21 +65,64 @@ public class FileLog extends FileBasedLog {
     public void init(String logName, Map<String, String> args) throws Exception {
         dir = Path.of(logName);
         super.init(logName, args);
-        if (firstAppended() == 0 && lastAppended() == 0 && repairFirstEntry()) {
+        boolean empty = firstAppended() == 0 && lastAppended() == 0;
+        if (finishInstall() || empty && repairFirstEntry()) {
             super.close();
             super.init(logName, args); // reads the file again, now with its first entry
         }
+        Files.deleteIfExists(dir.resolve(INSTALLING));
+        Files.deleteIfExists(dir.resolve(INSTALLING + ".tmp"));
     }
 
     @Override
     public void reinitializeTo(long index, LogEntry entry) {
-        super.reinitializeTo(index, entry);
         try {
+            writeInstalling(index, entry.term());
+            super.reinitializeTo(index, entry);
             writeAt(0, header(index, entry.term(), entry.internal(), entry.length()), entry);
+            Files.delete(dir.resolve(INSTALLING));
         } catch (IOException e) {
             throw new IllegalStateException("could not write the log's first entry (index " + index + ") in " + dir,
                     e);
         }
+    }
+
+    private void writeInstalling(long index, long term) throws IOException {
+        Path tmp = dir.resolve(INSTALLING + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.allocate(16).putLong(index).putLong(term).flip();
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            if (useFsync()) {
+                ch.force(false);
+            }
+        }
+        Files.move(tmp, dir.resolve(INSTALLING), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** true if an install was cut short and is finished now: the file holds only the snapshot's entry */
+    private boolean finishInstall() throws IOException {
+        Path installing = dir.resolve(INSTALLING);
+        if (!Files.exists(installing)) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(installing));
+        if (b.remaining() != 16) {
+            return false; // cut short before the move: RAFT had not touched the log yet
+        }
+        long index = b.getLong();
+        long term = b.getLong();
+        LOG.warn("%s: installing the snapshot at index %d was cut short; its entry is written now", dir, index);
+        Files.write(dir.resolve(ENTRIES_FILE), new byte[0], StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        writeAt(0, header(index, term, false, 0), null);
+        if (commitIndex() < index) {
+            commitIndex(index);
+        }
+        return true;
     }
 
     /** true if the file had RAFT 1.1.4's hole where its first entry belongs and the entry is written back */

@@ -2,6 +2,7 @@ package org.cutover.jgroups.raft;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,6 +97,35 @@ public class FileLogTest {
         FileLog empty = open(new FileLog(), dir.resolve("empty"));
         assertEquals(0, empty.lastAppended());
         empty.close();
+    }
+
+    /**
+     * A process installing snapshots is killed (SIGKILL) at random moments, 12 times over the same log; each
+     * time, the log it left opens with every entry up to its commit index readable, from the snapshot's on.
+     */
+    @Test
+    public void aLogKilledWhileItInstallsSnapshotsOpensWhole() throws Exception {
+        java.util.Random random = new java.util.Random();
+        for (int kill = 0; kill < 12; kill++) {
+            Process target = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), FileLogKillTarget.class.getName(), dir.toString(),
+                    FileLog.class.getName()).redirectErrorStream(true).start();
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(target.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("the target started", "ready", out.readLine());
+            Thread.sleep(20 + random.nextInt(200));
+            target.destroyForcibly().waitFor();
+
+            FileLog log = open(new FileLog());
+            String seen = "after kill " + kill + ": first " + log.firstAppended() + ", last " + log.lastAppended()
+                    + ", commit " + log.commitIndex();
+            assertNotNull(seen + ": the first entry", log.get(Math.max(1, log.firstAppended())));
+            assertTrue(seen, log.lastAppended() >= log.commitIndex());
+            for (long i = Math.max(1, log.firstAppended()); i <= log.lastAppended(); i++) {
+                assertNotNull(seen + ": entry " + i, log.get(i));
+            }
+            log.close();
+        }
     }
 
     /** 100 entries of term 1, then a snapshot at 500 of term 2 is installed, then two more entries are appended */
