@@ -90,6 +90,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private final Incarnation incarnation;
     private final CallerAppends callers;
     private final LocalMembers locals;
+    private final OwedLeaves owedLeaves;
     private final GroupMessaging messaging;
     private final StateTransfer stateTransfer;
     private final PendingAdjusts adjusts;
@@ -132,7 +133,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 Runtime.getRuntime().availableProcessors());
         this.incarnation = new Incarnation(settings.nodeName());
         this.callers = new CallerAppends(settings.opTimeout(), () -> log, () -> connected, this::viewHoldsMajority);
-        OwedLeaves owedLeaves = new OwedLeaves(leave -> {
+        this.owedLeaves = new OwedLeaves(leave -> {
             LogLink l = log;
             return connected && l != null ? l.append(leave) : CompletableFuture.failedFuture(
                     new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not connected"));
@@ -150,7 +151,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 stateTransfer, membership);
         this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
                 adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made,
-                () -> levelWatchers.forEach(Runnable::run), tls::revoked);
+                owedLeaves::owe, () -> levelWatchers.forEach(Runnable::run), tls::revoked);
     }
 
     // ---- lifecycle ----
@@ -443,13 +444,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             }
             return member;
         } catch (RuntimeException e) {
-            locals.remove(id);
-            member.left();
+            undoJoin(member);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            locals.remove(id);
-            member.left();
+            undoJoin(member);
             throw new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while joining group " + group);
         }
     }
@@ -458,8 +457,20 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         try {
             leave(member);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "could not undo the join of " + member + ": " + e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "could not undo the join of " + member + " yet: " + e.getMessage()
+                    + "; its leave is appended again until the log has it");
         }
+    }
+
+    /**
+     * A failed join is out locally, and if its join was committed (or is, later) its leave is owed to the log: a
+     * member in the state that no node runs is asked for every later joiner's state in vain. A join committed
+     * after this is undone where it is applied (EnvelopeApplier).
+     */
+    private void undoJoin(LocalMember member) {
+        locals.remove(member.self().id());
+        member.left();
+        owedLeaves.owe(new Leave(member.name(), member.self().id()));
     }
 
     @Override
