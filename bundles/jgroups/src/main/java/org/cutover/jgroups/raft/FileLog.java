@@ -15,7 +15,8 @@ import org.jgroups.protocols.raft.FileBasedLog;
 import org.jgroups.protocols.raft.LogEntry;
 
 /**
- * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk.
+ * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk,
+ * and snapshots written whole or not at all ({@link #setSnapshot}).
  *
  * <p>A follower that installs a snapshot empties its entries file and writes
  * one entry in its place, at the snapshot's index; RAFT 1.1.4's
@@ -57,6 +58,8 @@ public class FileLog extends FileBasedLog {
     /** the snapshot entry being installed: its index and term, while RAFT empties the file and this class writes it */
     static final String INSTALLING = "installing-snapshot";
     static final int HEADER_SIZE = 26;
+    /** RAFT 1.1.4's snapshot file (FileBasedLog.SNAPSHOT_FILE_NAME) */
+    static final String SNAPSHOT_FILE = "state_snapshot.raft";
     private static final byte MAGIC = 0x01;
 
     private Path dir;
@@ -72,6 +75,33 @@ public class FileLog extends FileBasedLog {
         }
         Files.deleteIfExists(dir.resolve(INSTALLING));
         Files.deleteIfExists(dir.resolve(INSTALLING + ".tmp"));
+        Files.deleteIfExists(dir.resolve(SNAPSHOT_FILE + ".tmp"));
+    }
+
+    /**
+     * The snapshot, written whole or not at all: to a file of its own, forced when the log is, then moved over the
+     * old one. RAFT 1.1.4 writes a node's first snapshot straight into place, unforced, so a kill during that
+     * write left a partial snapshot that the next start cannot read.
+     */
+    @Override
+    public void setSnapshot(ByteBuffer snapshot) {
+        Path tmp = dir.resolve(SNAPSHOT_FILE + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = snapshot.duplicate();
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                if (useFsync()) {
+                    ch.force(false);
+                }
+            }
+            Files.move(tmp, dir.resolve(SNAPSHOT_FILE), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not write the snapshot in " + dir, e);
+        }
     }
 
     @Override

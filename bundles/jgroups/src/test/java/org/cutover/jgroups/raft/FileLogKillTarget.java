@@ -9,7 +9,8 @@ import org.jgroups.protocols.raft.LogEntry;
 /**
  * A follower's log that installs snapshots over and over, with fsync, until
  * it is killed: {@link FileLogTest} kills it with SIGKILL at a random moment
- * and opens what it left. Arguments: the log's folder and its class.
+ * and opens what it left. Arguments: the log's folder and its class, and
+ * {@code first-snapshots} to write first snapshots of new logs instead.
  */
 public final class FileLogKillTarget {
 
@@ -17,6 +18,10 @@ public final class FileLogKillTarget {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 2 && args[2].equals("first-snapshots")) {
+            firstSnapshots(args[0], args[1]);
+            return;
+        }
         FileBasedLog log = (FileBasedLog) Class.forName(args[1]).getDeclaredConstructor().newInstance();
         log.useFsync(true);
         log.init(args[0], Map.of());
@@ -36,4 +41,23 @@ public final class FileLogKillTarget {
             index += 2;
         }
     }
+
+    /** one log after another, in folders 0, 1, 2, ..., each getting its first snapshot: 8 MB of one byte value */
+    private static void firstSnapshots(String base, String logClass) throws Exception {
+        byte[] state = new byte[SNAPSHOT_BYTES];
+        for (int i = 0; ; i++) {
+            java.util.Arrays.fill(state, (byte) (i % 100 + 1));
+            FileBasedLog log = (FileBasedLog) Class.forName(logClass).getDeclaredConstructor().newInstance();
+            log.useFsync(true);
+            log.init(java.nio.file.Path.of(base, Integer.toString(i)).toString(), Map.of());
+            if (i == 0) {
+                System.out.println("ready");
+                System.out.flush();
+            }
+            log.setSnapshot(java.nio.ByteBuffer.wrap(state));
+            log.close();
+        }
+    }
+
+    static final int SNAPSHOT_BYTES = 8 << 20;
 }

@@ -128,6 +128,35 @@ public class FileLogTest {
         }
     }
 
+    /**
+     * A process writing the first snapshot of one new log after another is killed (SIGKILL) at random moments, 6
+     * times; every snapshot it left is whole (8 MB). RAFT's own log left a part of one.
+     */
+    @Test
+    public void aSnapshotIsWrittenWholeOrNotAtAll() throws Exception {
+        java.util.Random random = new java.util.Random();
+        for (int kill = 0; kill < 6; kill++) {
+            Path base = dir.resolve("kill-" + kill);
+            Process target = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), FileLogKillTarget.class.getName(), base.toString(),
+                    FileLog.class.getName(), "first-snapshots").redirectErrorStream(true).start();
+            java.io.BufferedReader out = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(target.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals("the target started", "ready", out.readLine());
+            Thread.sleep(30 + random.nextInt(200));
+            target.destroyForcibly().waitFor();
+            try (Stream<Path> logs = Files.list(base)) {
+                for (Path log : logs.toList()) {
+                    Path snapshot = log.resolve(FileLog.SNAPSHOT_FILE);
+                    if (Files.exists(snapshot)) {
+                        assertEquals("after kill " + kill + ": " + snapshot, FileLogKillTarget.SNAPSHOT_BYTES,
+                                Files.size(snapshot));
+                    }
+                }
+            }
+        }
+    }
+
     /** 100 entries of term 1, then a snapshot at 500 of term 2 is installed, then two more entries are appended */
     private static void followerWithASnapshot(FileBasedLog log) {
         for (long i = 1; i <= 100; i++) {
