@@ -85,20 +85,8 @@ public class FileLog extends FileBasedLog {
      */
     @Override
     public void setSnapshot(ByteBuffer snapshot) {
-        Path tmp = dir.resolve(SNAPSHOT_FILE + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = snapshot.duplicate();
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                if (useFsync()) {
-                    ch.force(false);
-                }
-            }
-            Files.move(tmp, dir.resolve(SNAPSHOT_FILE), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            writeWhole(SNAPSHOT_FILE, snapshot.duplicate());
         } catch (IOException e) {
             throw new IllegalStateException("could not write the snapshot in " + dir, e);
         }
@@ -118,19 +106,22 @@ public class FileLog extends FileBasedLog {
     }
 
     private void writeInstalling(long index, long term) throws IOException {
-        Path tmp = dir.resolve(INSTALLING + ".tmp");
+        writeWhole(INSTALLING, ByteBuffer.allocate(16).putLong(index).putLong(term).flip());
+    }
+
+    /** a file of this log's folder, whole or not at all: written beside it, forced when the log is, moved over it */
+    private void writeWhole(String name, ByteBuffer content) throws IOException {
+        Path tmp = dir.resolve(name + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.allocate(16).putLong(index).putLong(term).flip();
-            while (b.hasRemaining()) {
-                ch.write(b);
+            while (content.hasRemaining()) {
+                ch.write(content);
             }
             if (useFsync()) {
                 ch.force(false);
             }
         }
-        Files.move(tmp, dir.resolve(INSTALLING), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** true if an install was cut short and is finished now: the file holds only the snapshot's entry */
