@@ -39,6 +39,14 @@ class CheckedFollower extends Follower {
     @Override
     public AppendResult handleAppendEntriesRequest(LogEntries entries, Address leader, long prevIndex, long prevTerm,
                                                    long entryTerm, long leaderCommit) {
+        AppendResult result = answer(entries, leader, prevIndex, prevTerm, leaderCommit);
+        checkedRaft.answered(result, leader, () -> "a request after " + prevIndex + " with "
+                + (entries == null ? 0 : entries.size()) + " entries");
+        return result;
+    }
+
+    private AppendResult answer(LogEntries entries, Address leader, long prevIndex, long prevTerm,
+                                long leaderCommit) {
         raft.leader(leader);
         Log log = raft.log();
         long checked = checkedRaft.checked();
@@ -97,8 +105,10 @@ class CheckedFollower extends Follower {
         raft.leader(leader);
         long checked = checkedRaft.checkedUpTo(lastIncludedIndex);
         checkedRaft.commitTo(lastIncludedIndex);
+        AppendResult result = checkedOk(checked);
+        checkedRaft.answered(result, leader, () -> "a snapshot up to " + lastIncludedIndex);
         raft.getDownProtocol().down(new EmptyMessage(leader).putHeader(raft.getId(),
-                new AppendEntriesResponse(raft.currentTerm(), checkedOk(checked))));
+                new AppendEntriesResponse(raft.currentTerm(), result)));
     }
 
     /** null if the entry before the request's is the leader's, else the refusal that makes the leader go back */

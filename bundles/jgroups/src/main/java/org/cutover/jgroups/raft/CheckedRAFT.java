@@ -97,6 +97,9 @@ public class CheckedRAFT extends RAFT {
      */
     private long checkedTerm = -1;
     private long checked;
+    /** the highest index answered as held in {@code answeredTerm}, for {@link #answered} */
+    private long answeredTerm = -1;
+    private long answeredUpTo;
 
     /**
      * Held while RAFT's processing thread handles a batch of requests and while {@link CheckedELECTION2} handles
@@ -165,6 +168,26 @@ public class CheckedRAFT extends RAFT {
         return checked;
     }
 
+    /**
+     * Notes a follower's answer, and logs one that reports less than an earlier answer in the same term: the
+     * leader counted the earlier one as this log holding its entries (its commit-table assertion trips on the step
+     * back, "commit-index=N, match-index=N+3, next-index=N+1").
+     */
+    void answered(AppendResult result, Address leader, java.util.function.Supplier<String> request) {
+        if (answeredTerm != currentTerm()) {
+            answeredTerm = currentTerm();
+            answeredUpTo = 0;
+        }
+        if (result.index() < answeredUpTo) {
+            log.warn("%s: answered %s to %s of %s in term %d, below the %d it answered before; checked %d, last"
+                    + " appended %d, commit %d, first appended %d", local_addr, result, request.get(), leader,
+                    answeredTerm, answeredUpTo, checked, lastAppended(), commitIndex(), log().firstAppended());
+        }
+        if (result.success() || result.nonMatchingTerm() == 0) { // RAFT's leader records both as matched
+            answeredUpTo = Math.max(answeredUpTo, result.index());
+        }
+    }
+
     @Override
     public void init() throws Exception {
         super.init();
@@ -223,8 +246,12 @@ public class CheckedRAFT extends RAFT {
             // the answer's term makes that leader step down: RAFT takes any higher term it hears, leaderless
             log.debug("%s: request of term %d from %s, an older term than %d: answering with this term", local_addr,
                     hdr.currTerm(), msg.src(), term);
-            down_prot.down(new EmptyMessage(msg.src()).putHeader(id, new AppendEntriesResponse(term,
-                    new AppendResult(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, lastAppended()))));
+            // only what is checked in this term: the asker may lead this very term when it reads the answer
+            // (ELECTION2's coordinator picks the leader), and RAFT's leader records this index as matched
+            AppendResult answer = new AppendResult(AppendResult.Result.FAIL_ENTRY_NOT_FOUND,
+                    Math.min(checked(), lastAppended()));
+            answered(answer, msg.src(), () -> "a request of term " + hdr.currTerm());
+            down_prot.down(new EmptyMessage(msg.src()).putHeader(id, new AppendEntriesResponse(term, answer)));
             return;
         }
         super.handleUpRequest(msg, hdr);

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.Message;
+import org.jgroups.ObjectMessage;
+import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.InMemoryLog;
@@ -127,14 +129,7 @@ public class CheckedFollowerTest {
     @Test
     public void aSnapshotThisLogAlreadyHoldsIsNotInstalled() throws Exception {
         append(newLeader, 1, 1, 2, 4, "b2", "b3", "b4");
-        List<AppendResult> answers = new ArrayList<>();
-        raft.setDownProtocol(new Protocol() {
-            @Override
-            public Object down(Message msg) {
-                answers.add(result((AppendEntriesResponse) msg.getHeader(raft.getId())));
-                return null;
-            }
-        });
+        List<AppendResult> answers = answers();
         ByteArrayDataOutputStream snapshot = new ByteArrayDataOutputStream();
         PersistentState members = new PersistentState();
         members.setMembers(List.of("me", "b", "c"));
@@ -145,6 +140,40 @@ public class CheckedFollowerTest {
         assertEquals(List.of("a1", "b2", "b3", "b4"), applied);
         assertEquals("answered", 1, answers.size());
         assertEquals("what it acknowledged before", 4, answers.get(0).index());
+    }
+
+    /**
+     * A vote of term 3 is under way (no leader yet) when the deposed leader of term 1 sends again. The answer
+     * carries term 3, and its index must claim only what was checked: ELECTION2's coordinator may make the asker
+     * the leader of term 3 before the answer reaches it, and RAFT's leader records a FAIL_ENTRY_NOT_FOUND's index
+     * as matched. Claiming the whole log (a2, a3: no leader's) counted this node as holding entries it did not
+     * hold, and its checked answers after that stepped back below the recorded match (the leader's commit-table
+     * assertion in ChaosTest: "commit-index=45419, match-index=45421, next-index=45420").
+     */
+    @Test
+    public void anAnswerToAnOlderTermClaimsOnlyWhatWasChecked() {
+        raft.setLeaderAndTerm(null, 3);
+        List<AppendResult> answers = answers();
+        LogEntries entries = new LogEntries().add(new LogEntry(1, "a4".getBytes(StandardCharsets.UTF_8)));
+        raft.handleUpRequest(new ObjectMessage(raft.getAddress(), entries).setSrc(oldLeader),
+                new AppendEntriesRequest(oldLeader, 1, 3, 1, 1, 1));
+        assertEquals("answered", 1, answers.size());
+        assertEquals(AppendResult.Result.FAIL_ENTRY_NOT_FOUND, result(answers.get(0)));
+        assertEquals("only a1 is checked (committed)", 1, answers.get(0).index());
+        assertEquals("a4 not appended", List.of("1:a1", "1:a2", "1:a3"), log());
+    }
+
+    /** what this node sends down: its answers */
+    private List<AppendResult> answers() {
+        List<AppendResult> answers = new ArrayList<>();
+        raft.setDownProtocol(new Protocol() {
+            @Override
+            public Object down(Message msg) {
+                answers.add(result((AppendEntriesResponse) msg.getHeader(raft.getId())));
+                return null;
+            }
+        });
+        return answers;
     }
 
     private AppendResult append(Address leader, long prevIndex, long prevTerm, long term, long leaderCommit,

@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 
 import org.jgroups.Address;
 import org.jgroups.JChannel;
+import org.jgroups.Message;
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.SHARED_LOOPBACK;
 import org.jgroups.protocols.SHARED_LOOPBACK_PING;
@@ -22,6 +23,8 @@ import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.stack.Protocol;
+import org.jgroups.util.MessageBatch;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -138,13 +141,97 @@ public class CheckedLeaderTest {
         }
     }
 
+    /**
+     * C led term 2 alone (cut off) and appended x1-x5 that no one else has; a vote then raised it to term 3. Back,
+     * it gets A's request of term 1 and answers with term 3 and FAIL_ENTRY_NOT_FOUND. A becomes the leader of term
+     * 3 (ELECTION2's coordinator picks it) before that answer reaches it, and RAFT's leader records the answer's
+     * index as C's match. With C's log end (6) A counted C as holding six of its entries where C held one; C's
+     * checked answers then stepped back below it (the commit-table assertion ChaosTest logged).
+     */
+    @Test
+    public void aStaleAnswerOfAnOlderTermCountsOnlyWhatTheNodeChecked() throws Exception {
+        cut(2, true);
+        lead(2, 2, 2);
+        for (int i = 1; i <= 5; i++) {
+            append(2, "x" + i);
+        }
+        await("x1-x5 in C's log", () -> raft(2).lastAppended() == 6);
+        raft(2).setLeaderAndTerm(null, 3);
+        Hold hold = channels.get(0).getProtocolStack().findProtocol(Hold.class);
+        hold.from(channels.get(2).getAddress());
+        cut(2, false);
+        append(0, "e2");
+        await("C answered A's request of term 1", () -> hold.parked() > 0);
+        await("e2 applied at A and B", () -> machines.get(0).seen().size() == 2 && machines.get(1).seen().size() == 2);
+        lead(0, 3, 0, 1);
+        hold.releaseOne();
+        append(0, "e3"); // queued behind the answer on A's processing thread; C's answers to it stay parked
+        await("A appended e3, so it has read C's answer", () -> raft(0).lastAppended() == 3);
+        assertEquals("what A counts C as holding: only e1 is both A's and C's", 1, matchIndex(0, 2));
+        hold.releaseAll();
+        await("e3 applied everywhere", () -> machines.stream().allMatch(m -> m.seen().size() == 3));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(raft(i).raftId() + " applied", List.of("e1", "e2", "e3"), machines.get(i).seen());
+        }
+    }
+
+    /** parks the messages from one member, in order, until the test lets them up */
+    static final class Hold extends Protocol {
+        private final List<Message> parked = new ArrayList<>();
+        private Address from;
+
+        synchronized void from(Address member) {
+            from = member;
+        }
+
+        synchronized int parked() {
+            return parked.size();
+        }
+
+        void releaseOne() {
+            Message m;
+            synchronized (this) {
+                m = parked.remove(0);
+            }
+            up_prot.up(m);
+        }
+
+        void releaseAll() {
+            List<Message> all;
+            synchronized (this) {
+                all = new ArrayList<>(parked);
+                parked.clear();
+                from = null;
+            }
+            all.forEach(up_prot::up);
+        }
+
+        @Override
+        public Object up(Message msg) {
+            synchronized (this) {
+                if (from != null && from.equals(msg.src())) {
+                    parked.add(msg);
+                    return null;
+                }
+            }
+            return up_prot.up(msg);
+        }
+
+        @Override
+        public void up(MessageBatch batch) {
+            for (Message m : batch) {
+                up(m);
+            }
+        }
+    }
+
     private void start(String id) throws Exception {
         RecordingStateMachine machine = new RecordingStateMachine();
         CheckedRAFT raft = new CheckedRAFT();
         raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
                 .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(50);
         JChannel ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
-                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new DISCARD(), raft).name(id);
+                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new DISCARD(), new Hold(), raft).name(id);
         channels.add(ch);
         machines.add(machine);
         ch.connect(prefix);
