@@ -99,7 +99,17 @@ class CheckedFollower extends Follower {
                                              long lastIncludedTerm) {
         Log log = raft.log();
         if (lastIncludedIndex > raft.commitIndex() && !matches(log, lastIncludedIndex, lastIncludedTerm)) {
-            super.handleInstallSnapshotRequest(msg, leader, lastIncludedIndex, lastIncludedTerm);
+            FileLog file = FileLog.of(log);
+            if (file != null) {
+                file.installing(lastIncludedIndex, lastIncludedTerm); // RAFT's snapshot file does not say it
+            }
+            try {
+                super.handleInstallSnapshotRequest(msg, leader, lastIncludedIndex, lastIncludedTerm);
+            } finally {
+                if (file != null) {
+                    file.installing(-1, 0);
+                }
+            }
             return;
         }
         raft.leader(leader);

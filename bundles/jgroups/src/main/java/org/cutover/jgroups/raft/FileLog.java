@@ -13,6 +13,7 @@ import org.jgroups.logging.Log;
 import org.jgroups.logging.LogFactory;
 import org.jgroups.protocols.raft.FileBasedLog;
 import org.jgroups.protocols.raft.LogEntry;
+import org.jgroups.raft.util.LogCache;
 
 /**
  * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk,
@@ -39,15 +40,24 @@ import org.jgroups.protocols.raft.LogEntry;
  * ({@link CheckedFollower}), so the term is read only when it is the log's
  * last entry, which a repaired log never has it be.
  *
- * <p>A kill between RAFT emptying the file and this class writing the entry
- * would leave an empty file, with nothing to tell the snapshot's index. So
- * the index and term are first written beside the log ({@value #INSTALLING}),
- * and removed once the entry is on disk; a log that opens with that file
- * there finishes the install: the file holds only that entry, and the commit
- * index is at least its index (the snapshot is of committed entries). RAFT
- * writes the snapshot before it calls this class; a kill between the two
- * still leaves the new snapshot beside the old log, which RAFT then applies
- * on top of it: that window is RAFT's, and the index is not known there.
+ * <p>RAFT's snapshot file does not say which index it is of: RAFT takes that
+ * from the log's first entry, and replays the entries after it on top of the
+ * snapshot at a start. RAFT writes the snapshot first and cuts the log (its
+ * own snapshot) or empties it (a leader's, installed) after; a kill between
+ * the two left the new snapshot beside the old log, and the next start
+ * applied entries again that the snapshot already held. And a kill between
+ * RAFT emptying the file and this class writing the entry left an empty
+ * file. So the snapshot's index and term are written beside the log
+ * ({@value #INSTALLING}) after the snapshot is written to a file of its own
+ * and before it is moved into place, and removed once the log is cut or
+ * holds only the snapshot's entry. A log that opens with that file there and
+ * the snapshot moved finishes the step: it cuts at the index if it holds
+ * that entry, else it holds only that entry; the commit index is at least
+ * the index (a snapshot is of committed entries). With the snapshot not yet
+ * moved, the old snapshot and the old log still belong together. The index
+ * of RAFT's own snapshot is the commit index (RAFT snapshots its state
+ * machine there); that of an installed one the follower tells
+ * ({@link #installing}).
  */
 public class FileLog extends FileBasedLog {
 
@@ -55,7 +65,7 @@ public class FileLog extends FileBasedLog {
 
     /** RAFT 1.1.4's entries file and the layout of its entry header (LogEntryStorage.Header) */
     static final String ENTRIES_FILE = "entries.raft";
-    /** the snapshot entry being installed: its index and term, while RAFT empties the file and this class writes it */
+    /** the index and term of the snapshot being put in place, until the log is cut or reinitialized to it */
     static final String INSTALLING = "installing-snapshot";
     static final int HEADER_SIZE = 26;
     /** RAFT 1.1.4's snapshot file (FileBasedLog.SNAPSHOT_FILE_NAME) */
@@ -63,6 +73,9 @@ public class FileLog extends FileBasedLog {
     private static final byte MAGIC = 0x01;
 
     private Path dir;
+    /** the index and term of the next snapshot, told by the follower that installs it; -1: RAFT's own */
+    private long nextSnapshotIndex = -1;
+    private long nextSnapshotTerm;
 
     @Override
     public void init(String logName, Map<String, String> args) throws Exception {
@@ -85,10 +98,46 @@ public class FileLog extends FileBasedLog {
      */
     @Override
     public void setSnapshot(ByteBuffer snapshot) {
+        long index = nextSnapshotIndex;
+        long term = nextSnapshotTerm;
+        nextSnapshotIndex = -1;
+        if (index < 0) { // RAFT's own: of its state machine at the commit index, where it cuts the log next
+            index = commitIndex();
+            LogEntry at = index > 0 ? get(index) : null;
+            term = at == null ? 0 : at.term();
+        }
         try {
-            writeWhole(SNAPSHOT_FILE, snapshot.duplicate());
+            Path written = writeBeside(SNAPSHOT_FILE, snapshot.duplicate());
+            if (index > 0 && term > 0) {
+                writeInstalling(index, term);
+            }
+            Files.move(written, dir.resolve(SNAPSHOT_FILE), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new IllegalStateException("could not write the snapshot in " + dir, e);
+        }
+    }
+
+    /** the next snapshot is a leader's, of {@code index} with {@code term}, installed by this follower; -1: none */
+    void installing(long index, long term) {
+        nextSnapshotIndex = index;
+        nextSnapshotTerm = term;
+    }
+
+    /** the file log under RAFT's log cache, if it is this class */
+    static FileLog of(org.jgroups.protocols.raft.Log log) {
+        org.jgroups.protocols.raft.Log inner = log instanceof LogCache cache ? cache.log() : log;
+        return inner instanceof FileLog f ? f : null;
+    }
+
+    /** RAFT's cut after its own snapshot: the snapshot and the log belong together again */
+    @Override
+    public void truncate(long indexExclusive) {
+        super.truncate(indexExclusive);
+        try {
+            Files.deleteIfExists(dir.resolve(INSTALLING));
+        } catch (IOException e) {
+            throw new IllegalStateException("could not write in " + dir, e);
         }
     }
 
@@ -111,6 +160,12 @@ public class FileLog extends FileBasedLog {
 
     /** a file of this log's folder, whole or not at all: written beside it, forced when the log is, moved over it */
     private void writeWhole(String name, ByteBuffer content) throws IOException {
+        Files.move(writeBeside(name, content), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** the content in a file beside {@code name}, forced when the log is; the caller moves it over {@code name} */
+    private Path writeBeside(String name, ByteBuffer content) throws IOException {
         Path tmp = dir.resolve(name + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -121,28 +176,41 @@ public class FileLog extends FileBasedLog {
                 ch.force(false);
             }
         }
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return tmp;
     }
 
-    /** true if an install was cut short and is finished now: the file holds only the snapshot's entry */
+    /**
+     * Finishes putting a snapshot in place when a kill cut it short after the snapshot was moved: true if the
+     * file now holds only the snapshot's entry (it did not hold that entry), false if nothing was left to do or
+     * the log was cut at the snapshot's entry.
+     */
     private boolean finishInstall() throws IOException {
         Path installing = dir.resolve(INSTALLING);
         if (!Files.exists(installing)) {
             return false;
         }
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(installing));
-        if (b.remaining() != 16) {
-            return false; // cut short before the move: RAFT had not touched the log yet
+        if (b.remaining() != 16 || Files.exists(dir.resolve(SNAPSHOT_FILE + ".tmp"))) {
+            return false; // cut short before the snapshot was moved: the old one and the log belong together
         }
         long index = b.getLong();
         long term = b.getLong();
+        if (firstAppended() >= index) {
+            return false; // done, only this file was left
+        }
+        if (commitIndex() < index) {
+            commitIndex(index);
+        }
+        LogEntry at = get(index);
+        if (at != null && at.term() == term) {
+            LOG.warn("%s: the log was not cut at the snapshot's index %d; it is cut now", dir, index);
+            super.truncate(index);
+            return false;
+        }
         LOG.warn("%s: installing the snapshot at index %d was cut short; its entry is written now", dir, index);
         Files.write(dir.resolve(ENTRIES_FILE), new byte[0], StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         writeAt(0, header(index, term, false, 0), null);
-        if (commitIndex() < index) {
-            commitIndex(index);
-        }
         return true;
     }
 

@@ -7,9 +7,10 @@ import org.jgroups.protocols.raft.LogEntries;
 import org.jgroups.protocols.raft.LogEntry;
 
 /**
- * A follower's log that installs snapshots over and over, with fsync, until
- * it is killed: {@link FileLogTest} kills it with SIGKILL at a random moment
- * and opens what it left. Arguments: the log's folder and its class, and
+ * A follower's log that installs snapshots and takes its own over and over,
+ * with fsync, until it is killed (each snapshot's first 8 bytes are its
+ * index): {@link FileLogTest} kills it with SIGKILL at a random moment and
+ * opens what it left. Arguments: the log's folder and its class, and
  * {@code first-snapshots} to write first snapshots of new logs instead.
  */
 public final class FileLogKillTarget {
@@ -34,11 +35,20 @@ public final class FileLogKillTarget {
         System.out.flush();
         for (long term = 2; ; term++) {
             index += 10;
+            // a leader's snapshot installed as CheckedFollower and RAFT's follower do it
+            if (log instanceof FileLog file) {
+                file.installing(index, term);
+            }
+            log.setSnapshot(FileLogTest.snapshotOf(index));
+            Thread.sleep(1); // RAFT reads the snapshot into the state machine here
             log.reinitializeTo(index, new LogEntry(term, null));
             log.append(index + 1, new LogEntries().add(new LogEntry(term, new byte[100])));
             log.append(index + 2, new LogEntries().add(new LogEntry(term, new byte[100])));
             log.commitIndex(index + 2);
             index += 2;
+            // and a snapshot of its own at the commit index, then the cut, as RAFT's takeSnapshot does
+            log.setSnapshot(FileLogTest.snapshotOf(index));
+            log.truncate(index);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.cutover.jgroups.raft;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
@@ -100,8 +101,9 @@ public class FileLogTest {
     }
 
     /**
-     * A process installing snapshots is killed (SIGKILL) at random moments, 12 times over the same log; each
-     * time, the log it left opens with every entry up to its commit index readable, from the snapshot's on.
+     * A process installing snapshots and taking its own is killed (SIGKILL) at random moments, 12 times over the
+     * same log; each time, the log it left opens with every entry up to its commit index readable, from the
+     * snapshot's on, and starts where the snapshot ends.
      */
     @Test
     public void aLogKilledWhileItInstallsSnapshotsOpensWhole() throws Exception {
@@ -123,6 +125,11 @@ public class FileLogTest {
             assertTrue(seen, log.lastAppended() >= log.commitIndex());
             for (long i = Math.max(1, log.firstAppended()); i <= log.lastAppended(); i++) {
                 assertNotNull(seen + ": entry " + i, log.get(i));
+            }
+            java.nio.ByteBuffer snapshot = log.getSnapshot();
+            if (snapshot != null) {
+                assertEquals(seen + ": RAFT replays the entries after the first on top of the snapshot",
+                        snapshot.getLong(0), log.firstAppended());
             }
             log.close();
         }
@@ -155,6 +162,99 @@ public class FileLogTest {
                 }
             }
         }
+    }
+
+    /**
+     * RAFT's own snapshot: the snapshot is written, then the log is cut at the commit index. Stopped between the
+     * two (as a kill would), RAFT's log opened uncut beside the new snapshot, and RAFT applied entries 2-80 again
+     * on top of a state that held them.
+     */
+    @Test
+    public void aSnapshotWhoseCutWasNotMadeIsCutAtTheNextStart() throws Exception {
+        FileLog log = open(new FileLog());
+        for (long i = 1; i <= 100; i++) {
+            log.append(i, new LogEntries().add(entry(1, "e" + i)));
+        }
+        log.commitIndex(80);
+        log.setSnapshot(snapshotOf(80));
+        log.close(); // stopped before RAFT's truncate(80)
+
+        FileLog again = open(new FileLog());
+        assertEquals("the log starts at the snapshot's index", 80, again.firstAppended());
+        assertEquals(100, again.lastAppended());
+        assertEquals("e81", text(again.get(81)));
+        assertEquals("e100", text(again.get(100)));
+        assertFalse(Files.exists(dir.resolve(FileLog.INSTALLING)));
+        again.close();
+    }
+
+    /**
+     * A leader's snapshot installed by a follower: the snapshot is written, RAFT reads it into the state machine,
+     * then empties the log to the snapshot's entry. Stopped before that, the log opened with its old entries
+     * beside a snapshot of a later index.
+     */
+    @Test
+    public void anInstallStoppedAfterTheSnapshotIsFinishedAtTheNextStart() throws Exception {
+        FileLog log = open(new FileLog());
+        for (long i = 1; i <= 100; i++) {
+            log.append(i, new LogEntries().add(entry(1, "e" + i)));
+        }
+        log.commitIndex(90);
+        log.installing(500, 2);
+        log.setSnapshot(snapshotOf(500));
+        log.close(); // stopped before RAFT's reinitializeTo(500)
+
+        FileLog again = open(new FileLog());
+        assertEquals(500, again.firstAppended());
+        assertEquals(500, again.lastAppended());
+        assertEquals(500, again.commitIndex());
+        assertEquals("the snapshot's entry, with its term", 2, again.get(500).term());
+        again.close();
+    }
+
+    /** a snapshot written but not yet moved into place: the old snapshot and the log still belong together */
+    @Test
+    public void aSnapshotNotYetInPlaceLeavesTheOldOneAndTheLog() throws Exception {
+        FileLog log = open(new FileLog());
+        for (long i = 1; i <= 100; i++) {
+            log.append(i, new LogEntries().add(entry(1, "e" + i)));
+        }
+        log.commitIndex(80);
+        log.setSnapshot(snapshotOf(80));
+        log.truncate(80);
+        log.close();
+        // as a kill leaves it between the index file and the move of the next install's snapshot
+        Files.write(dir.resolve(FileLog.SNAPSHOT_FILE + ".tmp"), snapshotOf(500).array());
+        Files.write(dir.resolve(FileLog.INSTALLING),
+                java.nio.ByteBuffer.allocate(16).putLong(500).putLong(2).array());
+
+        FileLog again = open(new FileLog());
+        assertEquals(80, again.firstAppended());
+        assertEquals(100, again.lastAppended());
+        assertEquals(80, again.getSnapshot().getLong());
+        assertFalse(Files.exists(dir.resolve(FileLog.INSTALLING)));
+        again.close();
+    }
+
+    /** RAFT's own file log: the same stop leaves the log uncut beside the snapshot */
+    @Test
+    public void raftsOwnFileLogLeavesTheLogUncutBesideTheSnapshot() throws Exception {
+        FileBasedLog log = open(new FileBasedLog());
+        for (long i = 1; i <= 100; i++) {
+            log.append(i, new LogEntries().add(entry(1, "e" + i)));
+        }
+        log.commitIndex(80);
+        log.setSnapshot(snapshotOf(80));
+        log.close();
+        FileBasedLog again = open(new FileBasedLog());
+        assertTrue("uncut: first " + again.firstAppended(), again.firstAppended() < 80);
+        assertEquals("e2", text(again.get(2)));
+        again.close();
+    }
+
+    /** a snapshot whose first 8 bytes are the index it is of, as the kill target writes them */
+    static java.nio.ByteBuffer snapshotOf(long index) {
+        return java.nio.ByteBuffer.allocate(64).putLong(0, index);
     }
 
     /** 100 entries of term 1, then a snapshot at 500 of term 2 is installed, then two more entries are appended */
