@@ -172,10 +172,7 @@ public class FileLogTest {
     @Test
     public void aSnapshotWhoseCutWasNotMadeIsCutAtTheNextStart() throws Exception {
         FileLog log = open(new FileLog());
-        for (long i = 1; i <= 100; i++) {
-            log.append(i, new LogEntries().add(entry(1, "e" + i)));
-        }
-        log.commitIndex(80);
+        hundredEntries(log, 80);
         log.setSnapshot(snapshotOf(80));
         log.close(); // stopped before RAFT's truncate(80)
 
@@ -196,10 +193,7 @@ public class FileLogTest {
     @Test
     public void anInstallStoppedAfterTheSnapshotIsFinishedAtTheNextStart() throws Exception {
         FileLog log = open(new FileLog());
-        for (long i = 1; i <= 100; i++) {
-            log.append(i, new LogEntries().add(entry(1, "e" + i)));
-        }
-        log.commitIndex(90);
+        hundredEntries(log, 90);
         log.installing(500, 2);
         log.setSnapshot(snapshotOf(500));
         log.close(); // stopped before RAFT's reinitializeTo(500)
@@ -216,10 +210,7 @@ public class FileLogTest {
     @Test
     public void aSnapshotNotYetInPlaceLeavesTheOldOneAndTheLog() throws Exception {
         FileLog log = open(new FileLog());
-        for (long i = 1; i <= 100; i++) {
-            log.append(i, new LogEntries().add(entry(1, "e" + i)));
-        }
-        log.commitIndex(80);
+        hundredEntries(log, 80);
         log.setSnapshot(snapshotOf(80));
         log.truncate(80);
         log.close();
@@ -240,16 +231,21 @@ public class FileLogTest {
     @Test
     public void raftsOwnFileLogLeavesTheLogUncutBesideTheSnapshot() throws Exception {
         FileBasedLog log = open(new FileBasedLog());
-        for (long i = 1; i <= 100; i++) {
-            log.append(i, new LogEntries().add(entry(1, "e" + i)));
-        }
-        log.commitIndex(80);
+        hundredEntries(log, 80);
         log.setSnapshot(snapshotOf(80));
         log.close();
         FileBasedLog again = open(new FileBasedLog());
         assertTrue("uncut: first " + again.firstAppended(), again.firstAppended() < 80);
         assertEquals("e2", text(again.get(2)));
         again.close();
+    }
+
+    /** entries "e1".."e100" of term 1, committed up to {@code commit} */
+    private static void hundredEntries(FileBasedLog log, long commit) {
+        for (long i = 1; i <= 100; i++) {
+            log.append(i, new LogEntries().add(entry(1, "e" + i)));
+        }
+        log.commitIndex(commit);
     }
 
     /** a snapshot whose first 8 bytes are the index it is of, as the kill target writes them */
