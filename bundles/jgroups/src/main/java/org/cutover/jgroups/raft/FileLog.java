@@ -17,7 +17,9 @@ import org.jgroups.raft.util.LogCache;
 
 /**
  * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk,
- * and snapshots written whole or not at all ({@link #setSnapshot}).
+ * snapshots written whole or not at all ({@link #setSnapshot}) and put in
+ * place together with the log's cut, and no copy left by a cut a kill
+ * interrupted ({@link #init}).
  *
  * <p>A follower that installs a snapshot empties its entries file and writes
  * one entry in its place, at the snapshot's index; RAFT 1.1.4's
@@ -80,6 +82,10 @@ public class FileLog extends FileBasedLog {
     @Override
     public void init(String logName, Map<String, String> args) throws Exception {
         dir = Path.of(logName);
+        // RAFT's cut copies the kept entries into this file and moves it over the log; a kill during the copy left
+        // it behind, and the next cut wrote over it without emptying it first: the log got the old file's tail
+        // after its last entry, which the next start read as more entries
+        Files.deleteIfExists(dir.resolve(ENTRIES_FILE + ".tmp"));
         super.init(logName, args);
         boolean empty = firstAppended() == 0 && lastAppended() == 0;
         if (finishInstall() || empty && repairFirstEntry()) {

@@ -240,6 +240,40 @@ public class FileLogTest {
         again.close();
     }
 
+    /**
+     * A kill during RAFT's cut leaves the copy of the kept entries ({@code entries.raft.tmp}); RAFT 1.1.4's next
+     * cut writes into that file without emptying it and moves it over the log, old tail and all. Entries of one
+     * size line the old tail up with the new entries, and the next start read it as more of the log: it ended at
+     * 150 where it held 300.
+     */
+    @Test
+    public void aCopyLeftByAKilledCutDoesNotGetIntoTheNextOne() throws Exception {
+        FileLog log = open(new FileLog());
+        for (long i = 1; i <= 150; i++) {
+            log.append(i, new LogEntries().add(entry(1, String.format("e%03d", i))));
+        }
+        log.commitIndex(150);
+        log.close();
+        Files.copy(dir.resolve(FileLog.ENTRIES_FILE), dir.resolve(FileLog.ENTRIES_FILE + ".tmp"));
+
+        log = open(new FileLog());
+        for (long i = 151; i <= 200; i++) {
+            log.append(i, new LogEntries().add(entry(1, String.format("e%03d", i))));
+        }
+        log.commitIndex(200);
+        log.truncate(190);
+        for (long i = 201; i <= 300; i++) { // past the zeros RAFT wrote ahead, onto the old tail
+            log.append(i, new LogEntries().add(entry(1, String.format("e%03d", i))));
+        }
+        log.close();
+
+        FileLog again = open(new FileLog());
+        assertEquals(190, again.firstAppended());
+        assertEquals(300, again.lastAppended());
+        assertEquals("e300", text(again.get(300)));
+        again.close();
+    }
+
     /** entries "e1".."e100" of term 1, committed up to {@code commit} */
     private static void hundredEntries(FileBasedLog log, long commit) {
         for (long i = 1; i <= 100; i++) {
