@@ -28,6 +28,14 @@ import org.jgroups.JChannel;
  * mutual TLS with a certificate made by the distribution's bin/cutover-certs (openssl) under target/bench-tls.
  */
 final class Stack {
+
+    static {
+        // every channel logs as a node's does (ClusterNode installs this): the baselines' channels are made first,
+        // and with JGroups' own SLF4J logger, which formats every trace message before it asks for the level, the
+        // raw log's RAFT thread spent 148 of its 298 JFR samples formatting requests nobody logged (2026-12-04)
+        org.cutover.core.internal.JGroupsLogging.install();
+    }
+
     /** the distribution's stack, relative to the benchmarks module (where benchmarks/run starts java) */
     static final Path SHIPPED = Path.of("..", "karaf-assembly", "src", "main", "resources", "assembly", "etc",
             "cutover-jgroups.xml");
