@@ -18,8 +18,9 @@ import org.jgroups.raft.util.LogCache;
 /**
  * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk,
  * snapshots written whole or not at all ({@link #setSnapshot}) and put in
- * place together with the log's cut, and no copy left by a cut a kill
- * interrupted ({@link #init}).
+ * place together with the log's cut, no copy left by a cut a kill
+ * interrupted ({@link #init}), and a current term that never goes down
+ * ({@link #currentTerm(long)}).
  *
  * <p>A follower that installs a snapshot empties its entries file and writes
  * one entry in its place, at the snapshot's index; RAFT 1.1.4's
@@ -147,11 +148,28 @@ public class FileLog extends FileBasedLog {
         }
     }
 
+    /**
+     * The node's current term, which never goes down. RAFT 1.1.4's file log keeps one term for two things: the
+     * node's current term (RAFT's vote state, read back at a start) and the term of the last entry it appended,
+     * which it writes on every append, on a delete at a conflict and on a snapshot's install. A follower that
+     * appended older terms' entries (catching up) had its current term lowered on disk; restarted, it took a term
+     * it had already voted in or left as new, so it could vote twice in one term, and take a deposed leader's
+     * requests as current.
+     */
+    @Override
+    public org.jgroups.protocols.raft.Log currentTerm(long term) {
+        return term < currentTerm() ? this : super.currentTerm(term);
+    }
+
     @Override
     public void reinitializeTo(long index, LogEntry entry) {
+        long term = currentTerm();
         try {
             writeInstalling(index, entry.term());
-            super.reinitializeTo(index, entry);
+            super.reinitializeTo(index, entry); // writes the entry's term as the current one
+            if (currentTerm() < term) {
+                super.currentTerm(term);
+            }
             writeAt(0, header(index, entry.term(), entry.internal(), entry.length()), entry);
             Files.delete(dir.resolve(INSTALLING));
         } catch (IOException e) {

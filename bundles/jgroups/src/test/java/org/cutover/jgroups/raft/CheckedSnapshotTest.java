@@ -142,6 +142,52 @@ public class CheckedSnapshotTest {
                         + "; the leader applied " + leaders.seen() + "; " + roles());
     }
 
+    /**
+     * A follower away while the others moved to a higher term comes back and appends the entries it missed, all
+     * of the older term. The term it reads at its next start must be the higher one: RAFT 1.1.4's file log wrote
+     * the appended entries' term as the node's current term, so a node restarted then had a term it had already
+     * voted in, or left, as its newest.
+     */
+    @Test
+    public void aFollowerThatCaughtUpWithAnOlderTermKeepsTheNewerOneOnDisk() throws Exception {
+        logClass = FileLog.class.getName();
+        for (String id : List.of("a", "b", "c")) {
+            start(id);
+        }
+        await("a leader", () -> leaderIndex() >= 0, this::roles);
+        int leader = leaderIndex();
+        int gone = (leader + 1) % 3;
+        int other = (leader + 2) % 3;
+        commit(raft(leader), "before", 3);
+        String goneId = raft(gone).raftId();
+        await(goneId + " has everything", () -> raft(gone).commitIndex() == raft(leader).commitIndex(),
+                this::roles);
+        channels.get(gone).close();
+        await("a view without " + goneId, () -> channels.get(leader).getView().size() == 2, this::roles);
+        commit(raft(leader), "while-away", 5);
+        long newer = raft(leader).currentTerm() + 5;
+        org.jgroups.Address leaderAddress = channels.get(leader).getAddress();
+        raft(other).setLeaderAndTerm(leaderAddress, newer);
+        raft(leader).setLeaderAndTerm(leaderAddress, newer);
+
+        RecordingStateMachine machine = new RecordingStateMachine();
+        JChannel ch = channel(goneId, machine, prefix + "-" + goneId); // its own files
+        channels.set(gone, ch);
+        machines.set(gone, machine);
+        ch.connect(prefix);
+        await(goneId + " appended what it missed", () -> raft(gone).lastAppended() == raft(leader).lastAppended()
+                && raft(gone).currentTerm() == newer, this::roles);
+        String logName = raft(gone).logName();
+        ch.close();
+        FileLog files = new FileLog();
+        files.init(logName, java.util.Map.of());
+        try {
+            assertEquals(goneId + "'s term on disk", newer, files.currentTerm());
+        } finally {
+            files.close();
+        }
+    }
+
     /** the index of the follower that was away while the leader cut its log */
     private int followerBackAfterTheCut() throws Exception {
         for (String id : List.of("a", "b", "c")) {

@@ -274,6 +274,46 @@ public class FileLogTest {
         again.close();
     }
 
+    /**
+     * A follower at term 5 catches up with entries of terms 2 and 3, deletes a conflicting tail, installs a
+     * snapshot of term 4: its current term stays 5, in memory and after a restart. RAFT 1.1.4's file log wrote the
+     * appended entries' term as the node's current term (3, then 2, then 4), and a node restarted with that term
+     * could vote a second time in a term it had voted in.
+     */
+    @Test
+    public void theCurrentTermNeverGoesDown() throws Exception {
+        FileLog log = open(new FileLog());
+        log.currentTerm(5);
+        log.append(1, new LogEntries().add(entry(2, "a")).add(entry(3, "b")).add(entry(3, "c")));
+        assertEquals("after appending entries of older terms", 5, log.currentTerm());
+        log.deleteAllEntriesStartingFrom(3);
+        assertEquals("after deleting a tail", 5, log.currentTerm());
+        log.close();
+        FileLog again = open(new FileLog());
+        assertEquals("after a restart", 5, again.currentTerm());
+        again.reinitializeTo(40, new LogEntry(4, null));
+        assertEquals("after a snapshot of term 4", 5, again.currentTerm());
+        again.currentTerm(6);
+        assertEquals("a higher term is taken", 6, again.currentTerm());
+        again.close();
+        FileLog last = open(new FileLog());
+        assertEquals(6, last.currentTerm());
+        assertEquals(40, last.firstAppended());
+        last.close();
+    }
+
+    /** RAFT's own file log: appending entries of older terms lowers the term it reads back at a start */
+    @Test
+    public void raftsOwnFileLogLowersTheCurrentTerm() throws Exception {
+        FileBasedLog log = open(new FileBasedLog());
+        log.currentTerm(5);
+        log.append(1, new LogEntries().add(entry(2, "a")).add(entry(3, "b")));
+        log.close();
+        FileBasedLog again = open(new FileBasedLog());
+        assertEquals(3, again.currentTerm());
+        again.close();
+    }
+
     /** entries "e1".."e100" of term 1, committed up to {@code commit} */
     private static void hundredEntries(FileBasedLog log, long commit) {
         for (long i = 1; i <= 100; i++) {
