@@ -178,8 +178,9 @@ public class FileLog extends FileBasedLog {
         }
     }
 
+    /** the snapshot's index and term, and the node's current term, which RAFT's install writes over */
     private void writeInstalling(long index, long term) throws IOException {
-        writeWhole(INSTALLING, ByteBuffer.allocate(16).putLong(index).putLong(term).flip());
+        writeWhole(INSTALLING, ByteBuffer.allocate(24).putLong(index).putLong(term).putLong(currentTerm()).flip());
     }
 
     /** a file of this log's folder, whole or not at all: written beside it, forced when the log is, moved over it */
@@ -214,11 +215,17 @@ public class FileLog extends FileBasedLog {
             return false;
         }
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(installing));
-        if (b.remaining() != 16 || Files.exists(dir.resolve(SNAPSHOT_FILE + ".tmp"))) {
-            return false; // cut short before the snapshot was moved: the old one and the log belong together
+        if (b.remaining() < 16) {
+            return false; // cut short before the file was moved: nothing had started
         }
         long index = b.getLong();
         long term = b.getLong();
+        if (b.remaining() == 8 && currentTerm() < b.getLong(16)) {
+            super.currentTerm(b.getLong(16)); // RAFT's install had written the snapshot entry's term over it
+        }
+        if (Files.exists(dir.resolve(SNAPSHOT_FILE + ".tmp"))) {
+            return false; // cut short before the snapshot was moved: the old one and the log belong together
+        }
         if (firstAppended() >= index) {
             return false; // done, only this file was left
         }

@@ -217,7 +217,7 @@ public class FileLogTest {
         // as a kill leaves it between the index file and the move of the next install's snapshot
         Files.write(dir.resolve(FileLog.SNAPSHOT_FILE + ".tmp"), snapshotOf(500).array());
         Files.write(dir.resolve(FileLog.INSTALLING),
-                java.nio.ByteBuffer.allocate(16).putLong(500).putLong(2).array());
+                java.nio.ByteBuffer.allocate(24).putLong(500).putLong(2).putLong(1).array());
 
         FileLog again = open(new FileLog());
         assertEquals(80, again.firstAppended());
@@ -300,6 +300,31 @@ public class FileLogTest {
         assertEquals(6, last.currentTerm());
         assertEquals(40, last.firstAppended());
         last.close();
+    }
+
+    /**
+     * RAFT's install writes the snapshot entry's term as the node's; FileLog puts the node's back right after, and
+     * a kill between the two left the lower one: it is taken back from the installing-snapshot file at the next
+     * start (the files here are as such a kill leaves them).
+     */
+    @Test
+    public void aTermAnInstallWroteOverIsTakenBackAtTheNextStart() throws Exception {
+        FileLog log = open(new FileLog());
+        hundredEntries(log, 90);
+        log.currentTerm(9);
+        log.close();
+        FileBasedLog raftsOwn = open(new FileBasedLog()); // RAFT's install, as far as the kill let it go
+        raftsOwn.reinitializeTo(500, new LogEntry(2, null));
+        assertEquals(2, raftsOwn.currentTerm());
+        raftsOwn.close();
+        Files.write(dir.resolve(FileLog.INSTALLING),
+                java.nio.ByteBuffer.allocate(24).putLong(500).putLong(2).putLong(9).array());
+
+        FileLog again = open(new FileLog());
+        assertEquals("the node's term", 9, again.currentTerm());
+        assertEquals(500, again.firstAppended());
+        assertEquals(2, again.get(500).term());
+        again.close();
     }
 
     /** RAFT's own file log: appending entries of older terms lowers the term it reads back at a start */
