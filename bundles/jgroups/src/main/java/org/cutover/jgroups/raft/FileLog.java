@@ -19,8 +19,9 @@ import org.jgroups.raft.util.LogCache;
  * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk,
  * snapshots written whole or not at all ({@link #setSnapshot}) and put in
  * place together with the log's cut, no copy left by a cut a kill
- * interrupted ({@link #init}), and a current term that never goes down
- * ({@link #currentTerm(long)}).
+ * interrupted ({@link #init}), a current term that never goes down
+ * ({@link #currentTerm(long)}), and a vote forced to disk when the log is
+ * ({@link #votedFor}).
  *
  * <p>A follower that installs a snapshot empties its entries file and writes
  * one entry in its place, at the snapshot's index; RAFT 1.1.4's
@@ -71,6 +72,8 @@ public class FileLog extends FileBasedLog {
     /** the index and term of the snapshot being put in place, until the log is cut or reinitialized to it */
     static final String INSTALLING = "installing-snapshot";
     static final int HEADER_SIZE = 26;
+    /** RAFT 1.1.4's file of the commit index, the current term and the vote (MetadataStorage) */
+    static final String METADATA_FILE = "metadata.raft";
     /** RAFT 1.1.4's snapshot file (FileBasedLog.SNAPSHOT_FILE_NAME) */
     static final String SNAPSHOT_FILE = "state_snapshot.raft";
     private static final byte MAGIC = 0x01;
@@ -120,6 +123,7 @@ public class FileLog extends FileBasedLog {
             }
             Files.move(written, dir.resolve(SNAPSHOT_FILE), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
+            forceNames();
         } catch (IOException e) {
             throw new IllegalStateException("could not write the snapshot in " + dir, e);
         }
@@ -141,6 +145,7 @@ public class FileLog extends FileBasedLog {
     @Override
     public void truncate(long indexExclusive) {
         super.truncate(indexExclusive);
+        forceNames(); // RAFT moved the kept entries' copy over the log
         try {
             Files.deleteIfExists(dir.resolve(INSTALLING));
         } catch (IOException e) {
@@ -159,6 +164,29 @@ public class FileLog extends FileBasedLog {
     @Override
     public org.jgroups.protocols.raft.Log currentTerm(long term) {
         return term < currentTerm() ? this : super.currentTerm(term);
+    }
+
+    /**
+     * The vote, forced to disk when the log is ({@code log.fsync}): RAFT 1.1.4 writes it without a flush (upstream
+     * flushes it since), so a power cut could take back a vote the node had given, and it could vote again in
+     * that term.
+     */
+    @Override
+    public org.jgroups.protocols.raft.Log votedFor(org.jgroups.Address member) {
+        super.votedFor(member);
+        if (useFsync()) {
+            force(dir.resolve(METADATA_FILE));
+        }
+        return this;
+    }
+
+    /** forces a file of this log's folder, or the folder itself (its names), to disk */
+    void force(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not force " + file + " to disk", e);
+        }
     }
 
     @Override
@@ -187,6 +215,17 @@ public class FileLog extends FileBasedLog {
     private void writeWhole(String name, ByteBuffer content) throws IOException {
         Files.move(writeBeside(name, content), dir.resolve(name), StandardCopyOption.REPLACE_EXISTING,
                 StandardCopyOption.ATOMIC_MOVE);
+        forceNames();
+    }
+
+    /**
+     * The folder's names to disk when the log is forced: a move is a change of the folder, which forcing the file
+     * does not write (RAFT 1.1.4's cut moves its copy over the log without it).
+     */
+    private void forceNames() {
+        if (useFsync()) {
+            force(dir);
+        }
     }
 
     /** the content in a file beside {@code name}, forced when the log is; the caller moves it over {@code name} */

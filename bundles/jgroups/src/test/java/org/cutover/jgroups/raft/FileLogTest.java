@@ -8,7 +8,9 @@ import static org.junit.Assert.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -325,6 +327,40 @@ public class FileLogTest {
         assertEquals(500, again.firstAppended());
         assertEquals(2, again.get(500).term());
         again.close();
+    }
+
+    /**
+     * With log.fsync on, a vote is on disk before RAFT answers with it, and a move (the snapshot's, the cut's) is
+     * in the folder on disk; with it off, nothing is forced.
+     */
+    @Test
+    public void aVoteAndTheMovesAreForcedToDiskWhenTheLogIs() throws Exception {
+        List<String> forced = new ArrayList<>();
+        FileLog log = open(new FileLog() {
+            @Override
+            void force(Path file) {
+                forced.add(file.getFileName().toString());
+                super.force(file);
+            }
+        });
+        log.useFsync(true);
+        log.votedFor(org.jgroups.util.UUID.randomUUID());
+        assertEquals(List.of(FileLog.METADATA_FILE), forced);
+        log.votedFor(null);
+        assertEquals("the vote dropped with a new term", 2, forced.size());
+        forced.clear();
+        hundredEntries(log, 80);
+        log.setSnapshot(snapshotOf(80));
+        log.truncate(80);
+        String folder = dir.getFileName().toString();
+        assertEquals("the snapshot's files and their moves, the cut's move", List.of(folder, folder, folder),
+                forced);
+        log.useFsync(false);
+        log.votedFor(org.jgroups.util.UUID.randomUUID());
+        log.setSnapshot(snapshotOf(80));
+        log.truncate(80);
+        assertEquals(3, forced.size());
+        log.close();
     }
 
     /** RAFT's own file log: appending entries of older terms lowers the term it reads back at a start */
