@@ -386,6 +386,12 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** undoes a {@link #split} between two nodes only */
+    public void heal(TestNode a, TestNode b) {
+        a.discard().removeIgnoredMember(b.channel().getAddress());
+        b.discard().removeIgnoredMember(a.channel().getAddress());
+    }
+
     /** takes every DISCARD fault off the running nodes: ignored members, discard-all and loss rates */
     public void heal() {
         for (TestNode n : running.values()) {
