@@ -20,8 +20,9 @@ import org.jgroups.raft.util.LogCache;
  * snapshots written whole or not at all ({@link #setSnapshot}) and put in
  * place together with the log's cut, no copy left by a cut a kill
  * interrupted ({@link #init}), a current term that never goes down
- * ({@link #currentTerm(long)}), and a vote forced to disk when the log is
- * ({@link #votedFor}).
+ * ({@link #currentTerm(long)}), a vote forced to disk when the log is
+ * ({@link #votedFor}), and no entry cut short by a kill inside its write
+ * ({@link #dropTornEntry}).
  *
  * <p>A follower that installs a snapshot empties its entries file and writes
  * one entry in its place, at the snapshot's index; RAFT 1.1.4's
@@ -96,6 +97,7 @@ public class FileLog extends FileBasedLog {
             super.close();
             super.init(logName, args); // reads the file again, now with its first entry
         }
+        dropTornEntry(logName, args);
         Files.deleteIfExists(dir.resolve(INSTALLING));
         Files.deleteIfExists(dir.resolve(INSTALLING + ".tmp"));
         Files.deleteIfExists(dir.resolve(SNAPSHOT_FILE + ".tmp"));
@@ -282,6 +284,36 @@ public class FileLog extends FileBasedLog {
                 StandardOpenOption.TRUNCATE_EXISTING);
         writeAt(0, header(index, term, false, 0), null);
         return true;
+    }
+
+    /**
+     * Drops a last entry whose bytes the file does not hold whole. A SIGKILL inside RAFT's write of an entry of a
+     * few pages left its header and the first part of its bytes (the kernel stops copying at the signal, at a
+     * page's end: {@code FileLogTest}); RAFT 1.1.4 counts an entry as appended from its header alone and cannot
+     * read it, so the node answered for an entry it did not hold and stopped at it when it applied. The write had
+     * not returned, so the entry was never acknowledged. Only the last entry can be cut: RAFT appends each batch
+     * with one write at the file's end.
+     */
+    private void dropTornEntry(String logName, Map<String, String> args) throws Exception {
+        long last = lastAppended();
+        boolean removable = last == 1 || last > Math.max(firstAppended(), 1);
+        if (!removable || get(last) != null) {
+            return;
+        }
+        LOG.warn("%s: the log's last entry (index %d) was cut short by a kill inside its write; it is dropped",
+                dir, last);
+        if (commitIndex() >= last) {
+            // only a lost page cache keeps a commit and loses part of its entry (LogLossCheck's case); RAFT's file
+            // log never lowers the commit index, so it is written beside it, and the log read again
+            super.close();
+            org.jgroups.raft.filelog.MetadataStorage metadata = new org.jgroups.raft.filelog.MetadataStorage(
+                    dir.toFile(), useFsync());
+            metadata.open();
+            metadata.setCommitIndex(last - 1);
+            metadata.close();
+            super.init(logName, args);
+        }
+        deleteAllEntriesStartingFrom(last);
     }
 
     /** true if the file had RAFT 1.1.4's hole where its first entry belongs and the entry is written back */

@@ -23,6 +23,10 @@ public final class FileLogKillTarget {
             firstSnapshots(args[0], args[1]);
             return;
         }
+        if (args.length > 2 && args[2].equals("large-entries")) {
+            largeEntries(args[0], args[1]);
+            return;
+        }
         FileBasedLog log = (FileBasedLog) Class.forName(args[1]).getDeclaredConstructor().newInstance();
         log.useFsync(true);
         log.init(args[0], Map.of());
@@ -69,5 +73,40 @@ public final class FileLogKillTarget {
         }
     }
 
+    /**
+     * Entries of {@value #LARGE_ENTRY_BYTES} bytes appended one by one without fsync (a write to the page cache
+     * is then most of the loop, so a kill lands inside one), the log cut back to its first entry every 20; each
+     * entry's bytes are {@link #largeEntry its index's}.
+     */
+    private static void largeEntries(String dir, String logClass) throws Exception {
+        FileBasedLog log = (FileBasedLog) Class.forName(logClass).getDeclaredConstructor().newInstance();
+        log.useFsync(false);
+        log.init(dir, Map.of());
+        if (log.lastAppended() == 0) {
+            log.append(1, new LogEntries().add(new LogEntry(1, largeEntry(1))));
+        }
+        byte[][] entries = new byte[22][];
+        for (int index = 2; index <= 21; index++) {
+            entries[index] = largeEntry(index);
+        }
+        System.out.println("ready");
+        System.out.flush();
+        while (true) {
+            for (long index = log.lastAppended() + 1; index <= 21; index++) {
+                log.append(index, new LogEntries().add(new LogEntry(1, entries[(int) index])));
+            }
+            log.deleteAllEntriesStartingFrom(2);
+        }
+    }
+
+    /** the bytes of the large entry at {@code index}: the index, then one byte value */
+    static byte[] largeEntry(long index) {
+        byte[] b = new byte[LARGE_ENTRY_BYTES];
+        java.util.Arrays.fill(b, (byte) (index % 100 + 1));
+        java.nio.ByteBuffer.wrap(b).putLong(0, index);
+        return b;
+    }
+
     static final int SNAPSHOT_BYTES = 8 << 20;
+    static final int LARGE_ENTRY_BYTES = 4 << 20;
 }
