@@ -290,7 +290,7 @@ public class FileLog extends FileBasedLog {
      * Drops a last entry whose bytes the file does not hold whole. A SIGKILL inside RAFT's write of an entry of a
      * few pages left its header and the first part of its bytes (the kernel stops copying at the signal, at a
      * page's end: {@code FileLogTest}); RAFT 1.1.4 counts an entry as appended from its header alone and cannot
-     * read it, so the node answered for an entry it did not hold and stopped at it when it applied. The write had
+     * read it, so the node would answer for an entry it did not hold and fail to apply it. The write had
      * not returned, so the entry was never acknowledged. Only the last entry can be cut: RAFT appends each batch
      * with one write at the file's end.
      */
