@@ -88,12 +88,16 @@ public final class LoadedAdjustBench {
             SwitchSeries loaded = new SwitchSeries(false, "t", 2);
             long m0 = System.nanoTime();
             long d0 = delivered[0].get();
+            long e0 = c.nodes.get(0).commitIndex();
+            long cpu0 = processCpuNanos();
             for (int i = 0; i < switches && !loaded.failing(); i++) {
                 loaded.switchOnce(v::adjust, true);
                 Thread.sleep(5); // a switch now and then, not back to back: the traffic is what is measured
             }
             long m1 = System.nanoTime();
             long d1 = delivered[0].get();
+            long e1 = c.nodes.get(0).commitIndex();
+            double coresUsed = (processCpuNanos() - cpu0) / (double) (m1 - m0);
             long behind = load.stop();
             long sent = load.sent.get();
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -112,6 +116,9 @@ public final class LoadedAdjustBench {
             table.append(String.format(Locale.ROOT, "maximum (bursts, best of 3): %.0f msgs/s delivered per member;"
                     + " offered %.0f msgs/s (%.0f%%), delivered per member while switching %.0f msgs/s%n", max,
                     offered, fraction * 100, achieved));
+            double entries = (e1 - e0) / ((m1 - m0) / 1e9);
+            table.append(String.format(Locale.ROOT, "log entries committed while switching: %.0f/s, %.1f messages"
+                    + " per entry; the JVM used %.2f cores%n", entries, entries == 0 ? 0 : achieved / entries, coresUsed));
             table.append(String.format(Locale.ROOT, "sends behind their schedule when the load stopped: %d of %d;"
                     + " all %d delivered on node1: %s%n", behind, sent, sent, delivered[0].get() - before >= sent));
             table.append(String.format(Locale.ROOT, "senders: %s; a switch is timed as the adjust call (check, entry,"
@@ -128,6 +135,12 @@ public final class LoadedAdjustBench {
         Files.writeString(Path.of("target", "loaded-adjust-table.txt"), table.toString(), StandardCharsets.UTF_8);
         System.out.println("load average at end " + ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.exit(0);
+    }
+
+    /** the CPU time of this JVM, all its threads (the three nodes, the senders, the switches) */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void row(StringBuilder table, String what, SwitchSeries s) {

@@ -1,0 +1,137 @@
+package org.cutover.core.internal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.cutover.core.internal.state.ClusterState;
+import org.cutover.core.internal.wire.Envelope;
+import org.cutover.core.internal.wire.LogBatch;
+import org.cutover.core.internal.wire.Slice;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.SHARED_LOOPBACK;
+import org.jgroups.protocols.SHARED_LOOPBACK_PING;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.protocols.raft.InMemoryLog;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.REDIRECT;
+import org.jgroups.raft.RaftHandle;
+import org.jgroups.raft.StateMachine;
+import org.junit.Test;
+
+/**
+ * How a node packs what it sends into log entries while one of its entries is in flight: a log of one node,
+ * whose state machine holds the first entry until the test lets it go.
+ */
+public class LogLinkBatchingTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /** small envelopes that come one by one while an entry is in flight go out together after it */
+    @Test
+    public void smallSendsWaitForTheEntryInFlightAndGoTogether() throws Exception {
+        try (OneNodeLog log = new OneNodeLog()) {
+            CompletableFuture<ClusterState.Result> first = log.link.append(data(100));
+            log.firstArrived.await(5, TimeUnit.SECONDS);
+            List<CompletableFuture<ClusterState.Result>> rest = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                rest.add(log.link.append(data(100)));
+                Thread.sleep(20); // the sender has time to send each on its own
+            }
+            assertEquals("entries in flight while the first is held", 1, log.link.entriesInFlight());
+            log.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            for (CompletableFuture<ClusterState.Result> f : rest) {
+                f.get(5, TimeUnit.SECONDS);
+            }
+            assertEquals("envelopes per entry", List.of(1, 8), log.sizes);
+        }
+    }
+
+    /** a full batch queued behind the entry in flight goes at once */
+    @Test
+    public void aFullBatchDoesNotWait() throws Exception {
+        try (OneNodeLog log = new OneNodeLog()) {
+            CompletableFuture<ClusterState.Result> first = log.link.append(data(100));
+            log.firstArrived.await(5, TimeUnit.SECONDS);
+            CompletableFuture<ClusterState.Result> big = log.link.append(data(LogLink.FULL_BATCH_BYTES));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (log.link.entriesInFlight() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals("entries in flight while the first is held", 2, log.link.entriesInFlight());
+            log.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            big.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Envelope data(int bytes) {
+        return new Envelope.GroupData("g", "a#1.1", 1, Slice.of(new byte[bytes]));
+    }
+
+    /** a log of one node ("a"), leading it; its state machine tells the link what it applied */
+    private static final class OneNodeLog implements StateMachine, AutoCloseable {
+        final JChannel ch;
+        final LogLink link;
+        final CountDownLatch firstArrived = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        /** envelopes per entry, as applied */
+        final List<Integer> sizes = new CopyOnWriteArrayList<>();
+
+        OneNodeLog() throws Exception {
+            RAFT raft = new RAFT().raftId("a").members(List.of("a")).logClass(InMemoryLog.class.getName())
+                    .logPrefix("log-link-batching-" + java.util.UUID.randomUUID());
+            ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(), new UNICAST3(),
+                    new STABLE(), new GMS(), raft, new REDIRECT()).name("a");
+            RaftHandle handle = new RaftHandle(ch, this);
+            ch.connect("log-link-batching-" + java.util.UUID.randomUUID());
+            raft.setLeaderAndTerm(ch.getAddress(), 1);
+            link = new LogLink(handle, "a", TIMEOUT, () -> 0, (b, o, l) -> new byte[] {1},
+                    () -> LogBatch.Identity.NONE);
+        }
+
+        @Override
+        public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
+            if (length == LogLink.COMMIT_NUDGE.length && data[offset] == LogLink.COMMIT_NUDGE[0]) {
+                return null;
+            }
+            LogBatch.View batch = LogBatch.decode(data, offset, length);
+            if (firstArrived.getCount() > 0) {
+                firstArrived.countDown();
+                release.await(10, TimeUnit.SECONDS);
+            }
+            sizes.add(batch.offsets().length);
+            for (int i = 0; i < batch.offsets().length; i++) {
+                link.applied(batch.author(), batch.session(), batch.number(), i,
+                        new ClusterState.Result(List.of(), null, null, java.util.Map.of()));
+            }
+            return null;
+        }
+
+        @Override
+        public void readContentFrom(DataInput in) {
+        }
+
+        @Override
+        public void writeContentTo(DataOutput out) {
+        }
+
+        @Override
+        public void close() {
+            link.close();
+            ch.close();
+        }
+    }
+}
