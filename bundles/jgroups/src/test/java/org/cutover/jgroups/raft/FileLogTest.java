@@ -111,14 +111,7 @@ public class FileLogTest {
     public void aLogKilledWhileItInstallsSnapshotsOpensWhole() throws Exception {
         java.util.Random random = new java.util.Random();
         for (int kill = 0; kill < 12; kill++) {
-            Process target = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), FileLogKillTarget.class.getName(), dir.toString(),
-                    FileLog.class.getName()).redirectErrorStream(true).start();
-            java.io.BufferedReader out = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(target.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-            assertEquals("the target started", "ready", out.readLine());
-            Thread.sleep(20 + random.nextInt(200));
-            target.destroyForcibly().waitFor();
+            killTarget(dir, random, 20);
 
             FileLog log = open(new FileLog());
             String seen = "after kill " + kill + ": first " + log.firstAppended() + ", last " + log.lastAppended()
@@ -143,17 +136,7 @@ public class FileLogTest {
      */
     @Test
     public void anEntryCutShortIsDroppedAndTheNextGoesInItsPlace() throws Exception {
-        FileBasedLog raftsOwn = open(new FileBasedLog());
-        for (long i = 1; i <= 3; i++) {
-            raftsOwn.append(i, new LogEntries().add(new LogEntry(1, new byte[3 * 4096])));
-        }
-        raftsOwn.commitIndex(2);
-        raftsOwn.close();
-        Path file = dir.resolve(FileLog.ENTRIES_FILE);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            ch.truncate(2L * (FileLog.HEADER_SIZE + 3 * 4096) + FileLog.HEADER_SIZE + 4096);
-        }
+        threeEntriesTheLastCutAfterAPage(2);
         FileBasedLog cut = open(new FileBasedLog());
         assertEquals("RAFT's own log counts the cut entry", 3, cut.lastAppended());
         assertEquals("and cannot read it", null, cut.get(3));
@@ -173,16 +156,7 @@ public class FileLogTest {
     /** after a power cut without fsync the commit index can name an entry the page cache lost part of */
     @Test
     public void aCommitIndexPastTheDroppedEntryComesBackToTheLogsEnd() throws Exception {
-        FileBasedLog raftsOwn = open(new FileBasedLog());
-        for (long i = 1; i <= 3; i++) {
-            raftsOwn.append(i, new LogEntries().add(new LogEntry(1, new byte[3 * 4096])));
-        }
-        raftsOwn.commitIndex(3);
-        raftsOwn.close();
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(FileLog.ENTRIES_FILE),
-                java.nio.file.StandardOpenOption.WRITE)) {
-            ch.truncate(2L * (FileLog.HEADER_SIZE + 3 * 4096) + FileLog.HEADER_SIZE + 4096);
-        }
+        threeEntriesTheLastCutAfterAPage(3);
         FileLog log = open(new FileLog());
         assertEquals(2, log.lastAppended());
         assertEquals(2, log.commitIndex());
@@ -199,14 +173,7 @@ public class FileLogTest {
     public void aLogKilledInsideAWriteOpensWithWholeEntriesOnly() throws Exception {
         java.util.Random random = new java.util.Random();
         for (int kill = 0; kill < 12; kill++) {
-            Process target = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), FileLogKillTarget.class.getName(), dir.toString(),
-                    FileLog.class.getName(), "large-entries").redirectErrorStream(true).start();
-            java.io.BufferedReader out = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(target.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-            assertEquals("the target started", "ready", out.readLine());
-            Thread.sleep(20 + random.nextInt(200));
-            target.destroyForcibly().waitFor();
+            killTarget(dir, random, 20, "large-entries");
 
             FileLog log = open(new FileLog());
             String seen = "after kill " + kill + ": last " + log.lastAppended() + ", file "
@@ -236,14 +203,7 @@ public class FileLogTest {
         java.util.Random random = new java.util.Random();
         for (int kill = 0; kill < 6; kill++) {
             Path base = dir.resolve("kill-" + kill);
-            Process target = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), FileLogKillTarget.class.getName(), base.toString(),
-                    FileLog.class.getName(), "first-snapshots").redirectErrorStream(true).start();
-            java.io.BufferedReader out = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(target.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-            assertEquals("the target started", "ready", out.readLine());
-            Thread.sleep(30 + random.nextInt(200));
-            target.destroyForcibly().waitFor();
+            killTarget(base, random, 30, "first-snapshots");
             try (Stream<Path> logs = Files.list(base)) {
                 for (Path log : logs.toList()) {
                     Path snapshot = log.resolve(FileLog.SNAPSHOT_FILE);
@@ -463,6 +423,37 @@ public class FileLogTest {
         FileBasedLog again = open(new FileBasedLog());
         assertEquals(3, again.currentTerm());
         again.close();
+    }
+
+    /** three entries of three pages each, committed up to {@code commit}; the file ends one page into the third */
+    private void threeEntriesTheLastCutAfterAPage(long commit) throws Exception {
+        FileBasedLog raftsOwn = open(new FileBasedLog());
+        for (long i = 1; i <= 3; i++) {
+            raftsOwn.append(i, new LogEntries().add(new LogEntry(1, new byte[3 * 4096])));
+        }
+        raftsOwn.commitIndex(commit);
+        raftsOwn.close();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(FileLog.ENTRIES_FILE),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(2L * (FileLog.HEADER_SIZE + 3 * 4096) + FileLog.HEADER_SIZE + 4096);
+        }
+    }
+
+    /**
+     * Starts {@link FileLogKillTarget} on the log at {@code at} (in {@code mode}, if one is given), waits until it
+     * is ready, and kills it (SIGKILL) {@code minMillis} to {@code minMillis} + 200 ms later.
+     */
+    private static void killTarget(Path at, java.util.Random random, int minMillis, String... mode) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), FileLogKillTarget.class.getName(),
+                at.toString(), FileLog.class.getName()));
+        command.addAll(List.of(mode));
+        Process target = new ProcessBuilder(command).redirectErrorStream(true).start();
+        java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(target.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("the target started", "ready", out.readLine());
+        Thread.sleep(minMillis + random.nextInt(200));
+        target.destroyForcibly().waitFor();
     }
 
     /** entries "e1".."e100" of term 1, committed up to {@code commit} */
