@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import org.cutover.api.Group;
 import org.cutover.bench.stats.Stats;
 import org.cutover.bench.stats.SwitchSeries;
+import org.cutover.bench.stats.ThreadCpu;
 import org.cutover.core.internal.version.VersionNegotiator;
 
 /**
@@ -27,7 +28,7 @@ import org.cutover.core.internal.version.VersionNegotiator;
  * and 2. The same switches without traffic are the baseline.
  *
  * <pre>BENCH_MAIN=org.cutover.bench.LoadedAdjustBench benchmarks/run [--payload 1024] [--switches 400]
- *     [--burst 30000] [--fraction 0.5] [--senders all|others]</pre>
+ *     [--burst 30000] [--fraction 0.5] [--senders all|others] [--warmup-seconds 10]</pre>
  */
 public final class LoadedAdjustBench {
 
@@ -42,6 +43,9 @@ public final class LoadedAdjustBench {
         int switches = Integer.parseInt(o.getOrDefault("switches", "400"));
         long burst = Long.parseLong(o.getOrDefault("burst", "30000"));
         double fraction = Double.parseDouble(o.getOrDefault("fraction", "0.5"));
+        // switches before each series is measured, for this long: the JIT compilers took 0.56 of the 2 cores while
+        // the loaded switches were measured after 40 idle ones (2026-12-04, /proc's thread clocks)
+        long warmupNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "10")) * 1e9);
         // "others": the asker's member does not send (the others send its share): shows what the asker's own
         // queue of data adds to an adjust
         boolean askerSends = !o.getOrDefault("senders", "all").equals("others");
@@ -70,9 +74,7 @@ public final class LoadedAdjustBench {
             int asker = AdjustBench.follower(c);
             VersionNegotiator v = c.versions.get(asker);
             SwitchSeries idle = new SwitchSeries(false, "t", 2);
-            for (int i = 0; i < 40; i++) {
-                idle.switchOnce(v::adjust, false);
-            }
+            warmUp(idle, v, warmupNanos);
             for (int i = 0; i < switches && !idle.failing(); i++) {
                 idle.switchOnce(v::adjust, true);
             }
@@ -86,10 +88,12 @@ public final class LoadedAdjustBench {
             load.start();
             Thread.sleep(2000); // the stream settles before the first switch
             SwitchSeries loaded = new SwitchSeries(false, "t", 2);
+            warmUp(loaded, v, warmupNanos);
             long m0 = System.nanoTime();
             long d0 = delivered[0].get();
             long e0 = c.nodes.get(0).commitIndex();
             long cpu0 = processCpuNanos();
+            ThreadCpu threads = ThreadCpu.start();
             for (int i = 0; i < switches && !loaded.failing(); i++) {
                 loaded.switchOnce(v::adjust, true);
                 Thread.sleep(5); // a switch now and then, not back to back: the traffic is what is measured
@@ -98,6 +102,7 @@ public final class LoadedAdjustBench {
             long d1 = delivered[0].get();
             long e1 = c.nodes.get(0).commitIndex();
             double coresUsed = (processCpuNanos() - cpu0) / (double) (m1 - m0);
+            String byThread = threads.table(m1 - m0, 12);
             long behind = load.stop();
             long sent = load.sent.get();
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -119,6 +124,7 @@ public final class LoadedAdjustBench {
             double entries = (e1 - e0) / ((m1 - m0) / 1e9);
             table.append(String.format(Locale.ROOT, "log entries committed while switching: %.0f/s, %.1f messages"
                     + " per entry; the JVM used %.2f cores%n", entries, entries == 0 ? 0 : achieved / entries, coresUsed));
+            table.append("the cores by kind of thread while switching:\n").append(byThread);
             table.append(String.format(Locale.ROOT, "sends behind their schedule when the load stopped: %d of %d;"
                     + " all %d delivered on node1: %s%n", behind, sent, sent, delivered[0].get() - before >= sent));
             table.append(String.format(Locale.ROOT, "senders: %s; a switch is timed as the adjust call (check, entry,"
@@ -135,6 +141,18 @@ public final class LoadedAdjustBench {
         Files.writeString(Path.of("target", "loaded-adjust-table.txt"), table.toString(), StandardCharsets.UTF_8);
         System.out.println("load average at end " + ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.exit(0);
+    }
+
+    /**
+     * switches not counted, for {@code nanos} and at least 40, 5 ms apart as the measured ones; an even number, so
+     * the group ends at the level it started at (each series starts at the higher level)
+     */
+    private static void warmUp(SwitchSeries s, VersionNegotiator v, long nanos) throws InterruptedException {
+        long end = System.nanoTime() + nanos;
+        for (int i = 0; (i < 40 || i % 2 == 1 || System.nanoTime() < end) && !s.failing(); i++) {
+            s.switchOnce(v::adjust, false);
+            Thread.sleep(5);
+        }
     }
 
     /** the CPU time of this JVM, all its threads (the three nodes, the senders, the switches) */
