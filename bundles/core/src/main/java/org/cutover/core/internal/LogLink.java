@@ -104,7 +104,14 @@ final class LogLink implements AutoCloseable {
     private final BlockingQueue<Queued> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     /** the size hints of what {@link #queue} holds */
     private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
-    /** notified when no entry is in flight any more, or a full batch is queued */
+    /**
+     * Queued envelopes that are not group data (an adjust, a join, a node's removal...): a caller waits for each,
+     * and they are few, so the entry they are in goes without waiting for the one in flight. An adjust under
+     * traffic at half the maximum waited behind it (LoadedAdjustBench, 2026-12-04).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger controlQueued =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /** notified when no entry is in flight any more, a full batch is queued, or an envelope that goes at once */
     private final Object turn = new Object();
     /** appended with {@link #appendLater}: they go with the next entry, or alone after {@link #LATER_MILLIS} */
     private final java.util.concurrent.ConcurrentLinkedQueue<Queued> later =
@@ -162,12 +169,19 @@ final class LogLink implements AutoCloseable {
         }
         try {
             int size = WireFormat.sizeHint(e);
+            boolean control = isControl(e);
+            if (control) {
+                controlQueued.incrementAndGet(); // before it is queued: the sender never counts it below zero
+            }
             long before = queuedBytes.getAndAdd(size);
             if (!queue.offer(new Queued(e, size, f), commitTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 queuedBytes.addAndGet(-size);
+                if (control) {
+                    controlQueued.decrementAndGet();
+                }
                 f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED, "node " + author + " has "
                         + MAX_QUEUED + " envelopes waiting for the log; it cannot commit fast enough"));
-            } else if (before < FULL_BATCH_BYTES && before + size >= FULL_BATCH_BYTES) {
+            } else if (control || before < FULL_BATCH_BYTES && before + size >= FULL_BATCH_BYTES) {
                 wakeSender();
             }
         } catch (InterruptedException ex) {
@@ -222,11 +236,8 @@ final class LogLink implements AutoCloseable {
         List<Queued> batch = new ArrayList<>();
         while (!closed) {
             try {
-                Queued first = queue.poll(later.isEmpty() ? RETRY_MILLIS / 4 : LATER_MILLIS / 4,
-                        TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    queuedBytes.addAndGet(-first.size());
-                }
+                Queued first = taken(queue.poll(later.isEmpty() ? RETRY_MILLIS / 4 : LATER_MILLIS / 4,
+                        TimeUnit.MILLISECONDS));
                 retryIfStalled();
                 if (first == null && !later.isEmpty() && System.nanoTime() - laterSinceNanos
                         > TimeUnit.MILLISECONDS.toNanos(LATER_MILLIS)) {
@@ -235,7 +246,9 @@ final class LogLink implements AutoCloseable {
                 if (first == null) {
                     continue;
                 }
-                awaitTurn(first.size());
+                if (!isControl(first.envelope())) {
+                    awaitTurn(first.size());
+                }
                 while (!window.tryAcquire(RETRY_MILLIS / 4, TimeUnit.MILLISECONDS)) {
                     retryIfStalled();
                     if (closed) {
@@ -245,8 +258,7 @@ final class LogLink implements AutoCloseable {
                 batch.add(first);
                 int bytes = first.size();
                 Queued next;
-                while (bytes < MAX_BATCH_BYTES && (next = queue.poll()) != null) {
-                    queuedBytes.addAndGet(-next.size());
+                while (bytes < MAX_BATCH_BYTES && (next = taken(queue.poll())) != null) {
                     batch.add(next);
                     bytes += next.size();
                 }
@@ -265,19 +277,39 @@ final class LogLink implements AutoCloseable {
         later.forEach(q -> q.result().completeExceptionally(closedException()));
     }
 
+    private static boolean isControl(Envelope e) {
+        return !(e instanceof Envelope.GroupData);
+    }
+
+    /** what the sender took from the queue is no longer counted there */
+    private Queued taken(Queued q) {
+        if (q != null) {
+            queuedBytes.addAndGet(-q.size());
+            if (isControl(q.envelope())) {
+                controlQueued.decrementAndGet();
+            }
+        }
+        return q;
+    }
+
     /**
-     * A small batch waits while another of this node's entries is in flight, unless a full batch is queued by
-     * then: what comes meanwhile goes with it. An idle node sends at once.
+     * A small batch of group data waits while another of this node's entries is in flight, unless a full batch or
+     * an envelope that is not group data is queued by then: what comes meanwhile goes with it. An idle node sends
+     * at once.
      */
     private void awaitTurn(int polled) throws InterruptedException {
-        while (!closed && !inFlight.isEmpty() && polled + queuedBytes.get() < FULL_BATCH_BYTES) {
+        while (!closed && !inFlight.isEmpty() && mayWait(polled)) {
             synchronized (turn) {
-                if (!inFlight.isEmpty() && polled + queuedBytes.get() < FULL_BATCH_BYTES) {
+                if (!inFlight.isEmpty() && mayWait(polled)) {
                     turn.wait(RETRY_MILLIS / 4);
                 }
             }
             retryIfStalled();
         }
+    }
+
+    private boolean mayWait(int polled) {
+        return polled + queuedBytes.get() < FULL_BATCH_BYTES && controlQueued.get() == 0;
     }
 
     private void wakeSender() {

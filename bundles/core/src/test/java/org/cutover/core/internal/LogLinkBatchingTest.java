@@ -66,15 +66,47 @@ public class LogLinkBatchingTest {
             CompletableFuture<ClusterState.Result> first = log.link.append(data(100));
             log.firstArrived.await(5, TimeUnit.SECONDS);
             CompletableFuture<ClusterState.Result> big = log.link.append(data(LogLink.FULL_BATCH_BYTES));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (log.link.entriesInFlight() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertEquals("entries in flight while the first is held", 2, log.link.entriesInFlight());
+            awaitInFlight(log.link, 2);
             log.release.countDown();
             first.get(5, TimeUnit.SECONDS);
             big.get(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * an envelope that is not group data (a join here; an adjust alike) goes at once behind the entry in flight,
+     * with the data queued before it
+     */
+    @Test
+    public void aJoinDoesNotWaitAndTakesWhatWasQueuedBeforeIt() throws Exception {
+        try (OneNodeLog log = new OneNodeLog()) {
+            CompletableFuture<ClusterState.Result> first = log.link.append(data(100));
+            log.firstArrived.await(5, TimeUnit.SECONDS);
+            List<CompletableFuture<ClusterState.Result>> rest = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                rest.add(log.link.append(data(100)));
+                Thread.sleep(20);
+            }
+            rest.add(log.link.append(new Envelope.Join("g", "a#1.2", "a")));
+            awaitInFlight(log.link, 2);
+            rest.add(log.link.append(data(100)));
+            Thread.sleep(20);
+            assertEquals("entries in flight while the first is held", 2, log.link.entriesInFlight());
+            log.release.countDown();
+            first.get(5, TimeUnit.SECONDS);
+            for (CompletableFuture<ClusterState.Result> f : rest) {
+                f.get(5, TimeUnit.SECONDS);
+            }
+            assertEquals("envelopes per entry", List.of(1, 4, 1), log.sizes);
+        }
+    }
+
+    private static void awaitInFlight(LogLink link, int entries) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (link.entriesInFlight() < entries && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals("entries in flight while the first is held", entries, link.entriesInFlight());
     }
 
     private static Envelope data(int bytes) {
