@@ -134,8 +134,10 @@ final class GroupMessaging {
         }
         Frame frame;
         try {
+            // a LinkageError too: the level's bundle was refreshed or uninstalled under it (NoClassDefFoundError);
+            // thrown on, it left the rest of the log entry unapplied on this node alone and the member untold
             frame = protocol.get().decode(d.group(), d.frame().array(), d.frame().offset(), d.frame().length());
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | LinkageError ex) {
             targets.forEach(lm -> members.drop(lm, Reason.NODE_INCAPABLE, "a level " + d.level() + " message from "
                     + d.member() + " cannot be decoded here: " + ex.getMessage()));
             return;
@@ -174,7 +176,7 @@ final class GroupMessaging {
             for (byte[] m : protocol.messages(d.group(), frame)) {
                 deliveries.add(new Delivery(d.group(), sender, d.level(), pos, m));
             }
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | LinkageError ex) {
             targets.forEach(lm -> members.drop(lm, Reason.NODE_INCAPABLE, "a level " + d.level() + " frame of an"
                     + " infrastructure function from " + d.member() + " cannot be read here: " + ex.getMessage()));
             return;
@@ -220,7 +222,7 @@ final class GroupMessaging {
             if (tracker != null && f.kind() == Frame.Kind.REPLY) {
                 tracker.reply(new Member(Speaker.nodeOfMember(r.member()), r.member()), f.payload());
             }
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | LinkageError ex) {
             LOG.log(System.Logger.Level.WARNING, "dropped an undecodable reply from " + r.member() + ": "
                     + ex.getMessage());
         }

@@ -29,6 +29,8 @@ final class LocalMember implements Group {
     private volatile long epoch;
     private volatile boolean joined;
     private volatile boolean leaving;
+    /** its listener threw: the member left at that delivery, and what was queued behind it is not its to see */
+    private volatile boolean listenerThrew;
     /** the state an existing member gave at the join's position; completes with null when none is needed */
     final CompletableFuture<byte[]> joinState = new CompletableFuture<>();
     /** the node whose member gives this joiner its state (set when the join is applied): no other's is taken */
@@ -79,6 +81,15 @@ final class LocalMember implements Group {
 
     void leaving() {
         leaving = true;
+    }
+
+    /** on the member's delivery thread */
+    void listenerThrew() {
+        listenerThrew = true;
+    }
+
+    boolean hasListenerThrown() {
+        return listenerThrew;
     }
 
     boolean isLeaving() {

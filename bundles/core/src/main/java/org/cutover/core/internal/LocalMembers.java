@@ -37,6 +37,8 @@ final class LocalMembers {
      */
     private final Map<String, LocalMember[]> byGroup = new ConcurrentHashMap<>();
     private final DeliveryScheduler deliveries;
+    /** the last event could not be posted (posted holding the replica's monitor) */
+    private boolean eventsFailing;
 
     LocalMembers(String nodeName, Replica replica, EventSink events, DeliveryScheduler deliveries,
                  Consumer<Leave> leaveInLog) {
@@ -130,11 +132,6 @@ final class LocalMembers {
         }
         List<LocalMember> targets = of(c.group());
         targets.addAll(removed);
-        if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
-            events.post(VersionService.TOPIC_VERSION_ADJUSTED, () -> Map.of("group", c.group(), "from", c.fromLevel(),
-                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName,
-                    VersionService.EVENT_REVERTABLE, revertable));
-        }
         for (LocalMember lm : targets) {
             boolean gone = removed.contains(lm);
             lm.deliver(() -> {
@@ -145,6 +142,27 @@ final class LocalMembers {
             });
             if (gone) {
                 lm.left();
+            }
+        }
+        if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
+            post(VersionService.TOPIC_VERSION_ADJUSTED, () -> Map.of("group", c.group(), "from", c.fromLevel(),
+                    "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName,
+                    VersionService.EVENT_REVERTABLE, revertable));
+        }
+    }
+
+    /**
+     * After the members are told, and never in their way: an EventAdmin stopped or refreshed under the node threw
+     * before the members were queued, and they missed the adjust while the state switched.
+     */
+    private void post(String topic, java.util.function.Supplier<Map<String, Object>> properties) {
+        try {
+            events.post(topic, properties);
+            eventsFailing = false;
+        } catch (RuntimeException | LinkageError e) {
+            if (!eventsFailing) {
+                eventsFailing = true; // logged once until a post goes through again: 1,000 groups post 1,000
+                LOG.log(System.Logger.Level.WARNING, "node " + nodeName + " could not post " + topic + ": " + e);
             }
         }
     }
@@ -162,16 +180,30 @@ final class LocalMembers {
         GroupInfo g = replica.state.group(lm.name()).orElse(null);
         MembershipChange c = new MembershipChange(reason, lm.name(), List.of(lm.self()), lm.level(), lm.level(),
                 g == null ? 0 : g.epoch(), nodeName);
-        lm.deliver(() -> callListener(lm, () -> lm.listener.onMembershipChange(c), "its own removal"));
+        lm.deliver(() -> {
+            try {
+                lm.listener.onMembershipChange(c); // also when its listener threw before: its last delivery
+            } catch (RuntimeException | Error ex) {
+                LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on its own removal", ex);
+            }
+        });
         lm.left();
         leaveInLog.accept(new Leave(lm.name(), lm.self().id()));
     }
 
-    /** on the member's thread: a listener that throws leaves the group rather than go on having missed a message */
+    /**
+     * On the member's thread: a listener that throws leaves the group rather than go on having missed a message; an
+     * Error too (NoClassDefFoundError from an application bundle refreshed under its listener: the runner logged it
+     * and went on with the member's next message).
+     */
     void callListener(LocalMember lm, Runnable call, String what) {
+        if (lm.hasListenerThrown()) {
+            return; // queued before it left, after the delivery it threw on (a member that threw got m1 and m3)
+        }
         try {
             call.run();
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
+            lm.listenerThrew();
             LOG.log(System.Logger.Level.WARNING, "listener of " + lm + " failed on " + what + "; the member leaves",
                     ex);
             synchronized (replica) {

@@ -44,6 +44,8 @@ public final class TestCluster implements AutoCloseable {
         /** the node's certificate: it signs the node's log entries, and secures its transport if asked */
         public final NodeTls tls;
         private JChannel channel;
+        /** when set, what the node's event sink throws instead of taking an event (an EventAdmin gone under it) */
+        public volatile java.util.function.Supplier<RuntimeException> eventFailure;
 
         TestNode(String name, int index, int port, int... levels) {
             this.name = name;
@@ -79,7 +81,13 @@ public final class TestCluster implements AutoCloseable {
                             org.jgroups.protocols.UNICAST3.class).setXmitInterval(xmitMillis);
                 }
                 return channel;
-            }, infra, (topic, props) -> events.add(topic + " " + props.get()));
+            }, infra, (topic, props) -> {
+                java.util.function.Supplier<RuntimeException> failure = eventFailure;
+                if (failure != null) {
+                    throw failure.get();
+                }
+                events.add(topic + " " + props.get());
+            });
             versions = new VersionNegotiator(node);
             autoAdjuster = new AutoAdjuster(node, versions);
         }
