@@ -87,6 +87,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     private volatile Announcements announcements;
     private volatile View view;
     private volatile boolean connected;
+    /** set once the node's replica stopped following the log: see {@link #stopFollowing} */
+    private volatile String stoppedBecause;
     private final Incarnation incarnation;
     private final CallerAppends callers;
     private final LocalMembers locals;
@@ -151,7 +153,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 stateTransfer, membership);
         this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
                 adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made,
-                owedLeaves::owe, () -> levelWatchers.forEach(Runnable::run), tls::revoked);
+                owedLeaves::owe, () -> levelWatchers.forEach(Runnable::run), tls::revoked, this::stopFollowing);
     }
 
     // ---- lifecycle ----
@@ -287,12 +289,33 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** Leaves the cluster in an orderly way: a Goodbye in the log, then the channel closes. */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * This node's replica stopped following the log (an Error inside an entry, {@link LogApplier}): the node
+     * closes without a goodbye, which it could not apply, on a thread of its own (this is RAFT's). The others see
+     * it as PARTITIONED until it is restarted and has replayed its log.
+     */
+    private void stopFollowing(String why) {
+        stoppedBecause = why;
+        Thread t = new Thread(() -> close(false), "cutover-stop-" + settings.nodeName());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** why the node stopped following the cluster log and closed, or null */
+    public String stoppedBecause() {
+        return stoppedBecause;
+    }
+
+    private void close(boolean goodbye) {
         JChannel ch = channel;
         if (ch == null) {
             return;
         }
         try {
-            if (isSynced() && ch.isConnected() && log.hasLeader()) {
+            if (goodbye && isSynced() && ch.isConnected() && log.hasLeader()) {
                 log.append(new Goodbye(settings.nodeName())).get(settings.opTimeout().toMillis(),
                         TimeUnit.MILLISECONDS);
             }

@@ -33,6 +33,8 @@ final class EnvelopeApplier implements LogApplier.Target {
     private static final System.Logger LOG = System.getLogger(EnvelopeApplier.class.getName());
 
     private final String nodeName;
+    /** the node stops: its replica no longer follows the log */
+    private final java.util.function.Consumer<String> cannotFollow;
     private final Replica replica;
     private final EventSink events;
     private final LocalMembers locals;
@@ -57,7 +59,9 @@ final class EnvelopeApplier implements LogApplier.Target {
                     GroupMessaging messaging, StateTransfer stateTransfer, PendingAdjusts adjusts,
                     BiConsumer<String, Envelope> unicast, Supplier<LogLink> log, Supplier<RaftHandle> raft,
                     Supplier<LogVoters> logVoters, Predicate<String> madeByThisIncarnation,
-                    java.util.function.Consumer<Leave> owe, Runnable levelsMayRise, java.util.function.Consumer<Set<String>> revocations) {
+                    java.util.function.Consumer<Leave> owe, Runnable levelsMayRise, java.util.function.Consumer<Set<String>> revocations,
+                    java.util.function.Consumer<String> cannotFollow) {
+        this.cannotFollow = cannotFollow;
         this.nodeName = nodeName;
         this.replica = replica;
         this.events = events;
@@ -113,6 +117,11 @@ final class EnvelopeApplier implements LogApplier.Target {
         if (l != null) {
             l.applied(author, session, number, index, r);
         }
+    }
+
+    @Override
+    public void cannotFollow(String why) {
+        cannotFollow.accept(why);
     }
 
     @Override

@@ -46,6 +46,13 @@ final class LogApplier implements StateMachine {
         default void applyingEntry(Runnable envelopes) {
             envelopes.run();
         }
+
+        /**
+         * This node's replica stopped following the log (an Error inside an entry): the node must stop. Called once,
+         * on the applier thread, which it must not block.
+         */
+        default void cannotFollow(String why) {
+        }
     }
 
     private final Replica replica;
@@ -53,6 +60,13 @@ final class LogApplier implements StateMachine {
     /** run by RAFT's one applier thread only, like everything here */
     private final EntryVerifier verifier;
     private final java.util.Set<String> refusalsLogged = new java.util.HashSet<>();
+    /**
+     * Why this node's replica stopped following the log, or null. RAFT 1.1.4 catches whatever the state machine
+     * throws and goes on with the next entry: after an Error in the middle of an entry (an OutOfMemoryError, one
+     * from another bundle) this replica would miss the rest of it, alone and silently. So nothing more is
+     * applied or written into a snapshot here; the node stops, and a restart replays its log.
+     */
+    private volatile String stopped;
 
     /** @param known the signatures of this node's own entries: decided without a check */
     LogApplier(Replica replica, Target target, KnownSignatures known) {
@@ -63,6 +77,26 @@ final class LogApplier implements StateMachine {
 
     @Override
     public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+        if (stopped != null) {
+            return null;
+        }
+        try {
+            return applyEntry(data, offset, length);
+        } catch (Error e) {
+            stopped = "an entry of " + length + " bytes failed half applied on this node: " + e;
+            LOG.log(System.Logger.Level.ERROR, "this node's replica stops following the cluster log: " + stopped
+                    + "; the node stops (a restart replays its log)", e);
+            target.cannotFollow(stopped);
+            return null;
+        }
+    }
+
+    /** why this node's replica stopped following the log, or null while it follows */
+    String stopped() {
+        return stopped;
+    }
+
+    private byte[] applyEntry(byte[] data, int offset, int length) {
         if (length == LogLink.COMMIT_NUDGE.length && data[offset] == LogLink.COMMIT_NUDGE[0]) {
             return null; // a read the leader runs here (LogLink's commit nudge), not a log entry
         }
@@ -156,6 +190,11 @@ final class LogApplier implements StateMachine {
 
     @Override
     public void writeContentTo(DataOutput out) throws Exception {
+        String why = stopped;
+        if (why != null) {
+            // no snapshot of a replica that missed entries: RAFT would cut its log behind it
+            throw new IOException("this node's replica stopped following the cluster log: " + why);
+        }
         replica.writeTo(out);
     }
 }

@@ -1,6 +1,7 @@
 package org.cutover.core.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -11,10 +12,12 @@ import java.util.Set;
 
 import org.cutover.api.Delivery;
 import org.cutover.api.Group;
+import org.cutover.api.GroupException;
 import org.cutover.api.GroupListener;
 import org.cutover.api.InfraFunction;
 import org.cutover.api.MembershipChange;
 import org.cutover.api.MembershipChange.Reason;
+import org.cutover.api.ReasonCode;
 import org.cutover.api.spi.Frame;
 import org.cutover.api.spi.InfraProtocol;
 import org.cutover.api.version.AdjustResult;
@@ -123,6 +126,7 @@ public class BrokenBundlesTest {
             }
             awaitMembers(nodes, 3);
             nodes.get(2).eventFailure = () -> new IllegalStateException("EventAdmin is stopped");
+            // (a LinkageError alike; any other Error stops the node: the next test)
             AdjustResult r = nodes.get(1).versions.adjust(VersionRequest.of(1, "g").withDowngrade());
             assertTrue(r.toString(), r.complete());
             for (int i = 0; i < 3; i++) {
@@ -135,6 +139,38 @@ public class BrokenBundlesTest {
             synchronized (cluster.events) {
                 assertEquals("events posted", 2, cluster.events.stream().filter(e -> e.contains("to=1")).count());
             }
+            cluster.awaitOneReplicatedState();
+        }
+    }
+
+    /**
+     * An Error inside a log entry that leaves it half applied on one node (an OutOfMemoryError out of EventAdmin):
+     * that node stops rather than go on with a replica the others do not have (RAFT goes on after a throwable);
+     * the others go on; restarted on its log, it holds their state byte for byte
+     */
+    @Test
+    public void anErrorInsideAnEntryStopsTheNodeUntilItReplaysItsLog() throws Exception {
+        try (TestCluster cluster = new TestCluster("broken-apply", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            RecordingListener l1 = new RecordingListener();
+            Group g1 = nodes.get(0).node.join("g", l1);
+            nodes.get(1).node.join("g", new RecordingListener());
+            nodes.get(2).node.join("g", new RecordingListener());
+            awaitMembers(nodes, 3);
+            TestNode third = nodes.get(2);
+            third.eventFailure = () -> new OutOfMemoryError("Java heap space");
+            assertTrue(nodes.get(1).versions.adjust(VersionRequest.of(1, "g").withDowngrade()).applied());
+            Await.until("node3 to stop", TestCluster.WAIT, () -> third.node.stoppedBecause() != null
+                    && !third.node.logStatus().inPrimaryComponent(), () -> third.node.logStatus());
+            assertTrue(third.node.stoppedBecause(), third.node.stoppedBecause().contains("OutOfMemoryError"));
+            GroupException refused = assertThrows(GroupException.class, () -> third.node.join("h",
+                    new RecordingListener()));
+            assertEquals(refused.getMessage(), ReasonCode.NOT_CONNECTED, refused.code());
+            for (int i = 1; i <= 3; i++) {
+                g1.send(("after " + i).getBytes(StandardCharsets.UTF_8)); // the other two commit
+            }
+            third.stop();
+            cluster.start(2, 1, 2);
             cluster.awaitOneReplicatedState();
         }
     }

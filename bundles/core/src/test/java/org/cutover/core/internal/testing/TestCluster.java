@@ -45,7 +45,7 @@ public final class TestCluster implements AutoCloseable {
         public final NodeTls tls;
         private JChannel channel;
         /** when set, what the node's event sink throws instead of taking an event (an EventAdmin gone under it) */
-        public volatile java.util.function.Supplier<RuntimeException> eventFailure;
+        public volatile java.util.function.Supplier<Throwable> eventFailure;
 
         TestNode(String name, int index, int port, int... levels) {
             this.name = name;
@@ -82,9 +82,13 @@ public final class TestCluster implements AutoCloseable {
                 }
                 return channel;
             }, infra, (topic, props) -> {
-                java.util.function.Supplier<RuntimeException> failure = eventFailure;
+                java.util.function.Supplier<Throwable> failure = eventFailure;
                 if (failure != null) {
-                    throw failure.get();
+                    Throwable t = failure.get();
+                    if (t instanceof Error e) {
+                        throw e;
+                    }
+                    throw (RuntimeException) t;
                 }
                 events.add(topic + " " + props.get());
             });
