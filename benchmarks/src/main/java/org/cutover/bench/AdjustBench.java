@@ -9,6 +9,7 @@ import java.util.Map;
 import org.cutover.api.GroupListener;
 import org.cutover.bench.stats.Stats;
 import org.cutover.bench.stats.SwitchSeries;
+import org.cutover.bench.stats.ThreadCpu;
 import org.cutover.core.internal.version.VersionNegotiator;
 import org.jgroups.JChannel;
 import org.jgroups.protocols.raft.RAFT;
@@ -33,6 +34,18 @@ final class AdjustBench {
         final SwitchSeries series;
         /** a node of this cluster that does not lead its log */
         int asker;
+        /** CPU nanoseconds by kind of thread over the measured blocks (the whole JVM: what the switches cost) */
+        final Map<String, Long> cpu = new java.util.HashMap<>();
+        int cpuSwitches;
+
+        /** µs of CPU per measured switch by kind of thread, the most first */
+        String cpuPerSwitch(int top) {
+            StringBuilder b = new StringBuilder();
+            cpu.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
+                    .forEach(e -> b.append(String.format(java.util.Locale.ROOT, " %s %.0f;", e.getKey(),
+                            e.getValue() / 1e3 / Math.max(1, cpuSwitches))));
+            return b.toString();
+        }
 
         Scenario(String name, int groups, boolean all, CutoverCluster cluster) {
             this.name = name;
@@ -117,8 +130,13 @@ final class AdjustBench {
                 }
                 for (Scenario s : scenarios.values()) {
                     VersionNegotiator v = s.cluster.versions.get(s.asker);
+                    ThreadCpu cpu = measured ? ThreadCpu.start() : null;
                     for (int i = 0; i < n && !s.series.failing(); i++) {
                         s.series.switchOnce(v::adjust, measured);
+                    }
+                    if (cpu != null) {
+                        cpu.byKind().forEach((kind, nanos) -> s.cpu.merge(kind, nanos, Long::sum));
+                        s.cpuSwitches += n;
                     }
                 }
             }

@@ -122,6 +122,11 @@ public final class Bench {
                     }
                 }
                 jo.put("scenarios", sc);
+                table.append(String.format(Locale.ROOT, "%-6d CPU µs per switch by kind of thread (whole JVM,"
+                        + " Linux's thread clocks; the raw pings between blocks not counted):%n", n));
+                for (AdjustBench.Scenario s : r.scenarios().values()) {
+                    table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, s.name, s.cpuPerSwitch(8)));
+                }
                 arr.add(jo);
                 adjustTargets(targets, n, r, adjustLoad);
             }
