@@ -72,6 +72,18 @@ public interface ClusterService {
     LogStatus logStatus();
 
     /**
+     * Why this node stopped following the cluster log and closed, or empty while it follows it. An Error inside a
+     * log entry (an {@code OutOfMemoryError}, one out of another bundle's code) may have left this node's copy of
+     * the cluster's state without the rest of the entry; the node then stops instead of going on, and every call
+     * on it fails with {@code NOT_CONNECTED}. A restart replays its log.
+     *
+     * @since 1.7
+     */
+    default java.util.Optional<String> stoppedBecause() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The cluster's ACL, the same on every node: each cluster operation ({@code adjust}, {@code node-add},
      * {@code node-remove}, {@code majority-recover}, {@code acl-set}) with the roles that may run it. Every node
      * checks each operation against it where the operation is applied, with the user and roles of the login that

@@ -4,7 +4,7 @@
  * bundles implement.
  */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package org.cutover.api;
 
 import org.osgi.annotation.bundle.Export;

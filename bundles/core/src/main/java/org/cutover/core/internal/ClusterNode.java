@@ -304,9 +304,9 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         t.start();
     }
 
-    /** why the node stopped following the cluster log and closed, or null */
-    public String stoppedBecause() {
-        return stoppedBecause;
+    @Override
+    public Optional<String> stoppedBecause() {
+        return Optional.ofNullable(stoppedBecause);
     }
 
     private void close(boolean goodbye) {

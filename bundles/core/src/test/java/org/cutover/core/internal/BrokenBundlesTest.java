@@ -160,9 +160,10 @@ public class BrokenBundlesTest {
             TestNode third = nodes.get(2);
             third.eventFailure = () -> new OutOfMemoryError("Java heap space");
             assertTrue(nodes.get(1).versions.adjust(VersionRequest.of(1, "g").withDowngrade()).applied());
-            Await.until("node3 to stop", TestCluster.WAIT, () -> third.node.stoppedBecause() != null
+            Await.until("node3 to stop", TestCluster.WAIT, () -> third.node.stoppedBecause().isPresent()
                     && !third.node.logStatus().inPrimaryComponent(), () -> third.node.logStatus());
-            assertTrue(third.node.stoppedBecause(), third.node.stoppedBecause().contains("OutOfMemoryError"));
+            String why = third.node.stoppedBecause().orElseThrow();
+            assertTrue(why, why.contains("OutOfMemoryError"));
             GroupException refused = assertThrows(GroupException.class, () -> third.node.join("h",
                     new RecordingListener()));
             assertEquals(refused.getMessage(), ReasonCode.NOT_CONNECTED, refused.code());

@@ -11,7 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * The node is in the primary component (it sees a leader of the cluster log, so its side holds a majority) and
- * has applied what is committed: CRITICAL without a leader, WARN while more than {@value #LAG_WARN} committed
+ * has applied what is committed: CRITICAL once it stopped following the log, or without a leader, WARN while more than {@value #LAG_WARN} committed
  * entries wait to be applied.
  */
 @Component(property = {
@@ -34,7 +34,11 @@ public final class NodeCheck implements HealthCheck {
     public Result execute() {
         FormattingResultLog log = new FormattingResultLog();
         LogStatus s = cluster.logStatus();
-        if (!s.inPrimaryComponent()) {
+        java.util.Optional<String> stopped = cluster.stoppedBecause();
+        if (stopped.isPresent()) {
+            log.critical("node {} stopped following the cluster log ({}): restart it, it replays its log",
+                    cluster.localNode(), stopped.get());
+        } else if (!s.inPrimaryComponent()) {
             log.critical("node {} sees no leader of the cluster log: its side holds no majority of the voters {}"
                     + " (cluster:node-list shows who is missing)", cluster.localNode(), cluster.voters());
         } else if (s.applyLag() > LAG_WARN) {

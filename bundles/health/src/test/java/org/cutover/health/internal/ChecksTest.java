@@ -43,9 +43,14 @@ public class ChecksTest {
     }
 
     private static ClusterService cluster(LogStatus status, Map<String, NodeStatus> nodes) {
+        return cluster(status, nodes, Optional.empty());
+    }
+
+    private static ClusterService cluster(LogStatus status, Map<String, NodeStatus> nodes, Optional<String> stopped) {
         return fake(ClusterService.class, Map.of(
                 "localNode", a -> "node1",
                 "logStatus", a -> status,
+                "stoppedBecause", a -> stopped,
                 "voters", a -> List.of("node1", "node2", "node3"),
                 "definedNode", a -> Optional.ofNullable(nodes.get((String) a[0]))
                         .map(s -> new DefinedNode((String) a[0], s, "127.0.0.1", new TreeSet<>(List.of(1))))));
@@ -76,6 +81,11 @@ public class ChecksTest {
         Result behind = new NodeCheck(cluster(new LogStatus(true, "node2", 5000, 10), nodes)).execute();
         assertEquals(messages(behind), Result.Status.WARN, behind.getStatus());
         assertTrue(messages(behind), messages(behind).contains("4990 committed entries"));
+        Result stopped = new NodeCheck(cluster(new LogStatus(false, "", 500, 500), nodes,
+                Optional.of("java.lang.OutOfMemoryError: Java heap space"))).execute();
+        assertEquals(messages(stopped), Result.Status.CRITICAL, stopped.getStatus());
+        assertTrue(messages(stopped), messages(stopped).contains("stopped following the cluster log"
+                + " (java.lang.OutOfMemoryError: Java heap space): restart it"));
     }
 
     /** the version service's check of one group to one level, answering with these failures */
