@@ -91,11 +91,6 @@ final class LogApplier implements StateMachine {
         }
     }
 
-    /** why this node's replica stopped following the log, or null while it follows */
-    String stopped() {
-        return stopped;
-    }
-
     private byte[] applyEntry(byte[] data, int offset, int length) {
         if (length == LogLink.COMMIT_NUDGE.length && data[offset] == LogLink.COMMIT_NUDGE[0]) {
             return null; // a read the leader runs here (LogLink's commit nudge), not a log entry
