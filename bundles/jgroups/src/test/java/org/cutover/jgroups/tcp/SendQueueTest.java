@@ -1,15 +1,17 @@
 package org.cutover.jgroups.tcp;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.jgroups.util.ByteArray;
 import org.junit.Test;
 
 /** The send queue without a network: the test plays the sender thread. */
@@ -21,23 +23,20 @@ public class SendQueueTest {
     public void aFullQueueMakesTheSenderWaitWhileThePeerReads() throws Exception {
         SendQueue q = full(2, TimeUnit.SECONDS);
         CompletableFuture<Boolean> fourth = waitingSend(q);
-        List<ByteArray> batch = new ArrayList<>();
-        q.takeAll(batch);
-        assertEquals(3, batch.size());
+        SendQueue.Frames taken = q.take();
+        assertEquals(3, taken.count());
         Thread.sleep(50);
         assertFalse("the taken bytes count until they are written", fourth.isDone());
-        q.written();
+        q.written(taken);
         assertTrue("queued once the write ended", fourth.get(1, TimeUnit.SECONDS));
         assertEquals(0, q.dropped());
-        batch.clear();
-        q.takeAll(batch);
-        assertEquals(1, batch.size());
+        assertEquals(1, q.take().count());
     }
 
     @Test
     public void aWriteLongerThanTheStallDropsAtOnce() throws Exception {
         SendQueue q = full(200, TimeUnit.MILLISECONDS);
-        q.takeAll(new ArrayList<>()); // the sender's write starts and never ends: the peer stopped reading
+        SendQueue.Frames writing = q.take(); // the sender's write starts and never ends: the peer stopped reading
         // what is being written counts against the queue's bytes, but an empty queue takes one buffer anyway
         assertTrue(q.offer(KB, 0, KB.length));
         long t0 = System.nanoTime();
@@ -51,19 +50,17 @@ public class SendQueueTest {
         long again = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue("no send waits for a stalled peer again: 100 drops took " + again + " ms", again < 100);
         assertEquals(101, q.dropped());
-        q.written(); // the peer reads again
-        List<ByteArray> batch = new ArrayList<>();
-        q.takeAll(batch);
-        assertEquals("what was queued before the drops goes out", 1, batch.size());
+        q.written(writing); // the peer reads again
+        assertEquals("what was queued before the drops goes out", 1, q.take().count());
     }
 
     @Test
     public void aBufferLargerThanTheQueueGoesWhenTheQueueIsEmpty() throws Exception {
         SendQueue q = new SendQueue(500, 100, TimeUnit.MILLISECONDS);
         assertTrue(q.offer(KB, 0, KB.length));
-        List<ByteArray> batch = new ArrayList<>();
-        q.takeAll(batch);
-        assertEquals(KB.length, batch.get(0).getLength());
+        SendQueue.Frames taken = q.take();
+        assertEquals(1, taken.count());
+        assertEquals(4 + KB.length, taken.length());
     }
 
     /** the sender thread between two takes, or gone with its connection: nothing is being written */
@@ -87,10 +84,75 @@ public class SendQueueTest {
         assertFalse("the waiting send is dropped", waiting.get(1, TimeUnit.SECONDS));
         assertFalse("a later send too", q.offer(KB, 0, KB.length));
         assertTrue("at once", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 1000);
-        List<ByteArray> batch = new ArrayList<>();
-        q.takeAll(batch);
-        assertTrue("the sender gets nothing more: " + batch.size(), batch.isEmpty());
+        assertNull("the sender gets nothing more", q.take());
         assertEquals(2, q.dropped());
+    }
+
+    @Test
+    public void theSenderGetsEachBufferAsItWasOfferedBehindItsLength() throws Exception {
+        SendQueue q = new SendQueue(1_000_000, 1, TimeUnit.SECONDS);
+        byte[] reused = {1, 2, 3, 4, 5};
+        assertTrue(q.offer(reused, 1, 3));
+        reused[1] = 9; // the bundler writes its next message into the same array
+        assertTrue(q.offer(reused, 0, 2));
+        SendQueue.Frames taken = q.take();
+        assertEquals(2, taken.count());
+        byte[] expected = {0, 0, 0, 3, 2, 3, 4, 0, 0, 0, 2, 1, 9};
+        assertArrayEquals(expected, java.util.Arrays.copyOf(taken.bytes(), taken.length()));
+    }
+
+    /** a new array per buffer was 31 % of the bytes three nodes allocated under open-loop traffic */
+    @Test
+    public void queuedBuffersAreCopiedIntoArraysThatServeAgain() throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().getId();
+        SendQueue q = new SendQueue(2_000_000, 1, TimeUnit.SECONDS);
+        sendAndWrite(q, 1_000); // the arrays grow to what a take carries
+        long before = threads.getThreadAllocatedBytes(me);
+        sendAndWrite(q, 10_000);
+        long allocated = threads.getThreadAllocatedBytes(me) - before;
+        assertTrue("10,000 buffers of 1,000 bytes allocated " + allocated + " bytes", allocated < 1_000_000);
+    }
+
+    @Test
+    public void anArrayABurstGrewServesOnUntilTheBurstHasPassed() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        SendQueue q = new SendQueue(4_000_000, 1, TimeUnit.SECONDS, now::get);
+        for (int i = 0; i < 1_000; i++) {
+            assertTrue(q.offer(KB, 0, KB.length));
+        }
+        SendQueue.Frames burst = q.take();
+        assertTrue(burst.bytes().length > SendQueue.RETAINED_BYTES);
+        q.written(burst);
+        SendQueue.Frames small = writeOne(q); // the new array; the burst's fills next
+        assertEquals(SendQueue.INITIAL_BYTES, small.bytes().length);
+        now.addAndGet(SendQueue.BURST_NANOS / 2);
+        assertSame("within the burst the big array serves on", burst.bytes(), writeOne(q).bytes());
+        assertSame(small.bytes(), writeOne(q).bytes());
+        now.addAndGet(SendQueue.BURST_NANOS);
+        assertSame(burst.bytes(), writeOne(q).bytes()); // a thousandth of it used, long after the burst: let go
+        assertSame(small.bytes(), writeOne(q).bytes());
+        SendQueue.Frames after = writeOne(q);
+        assertNotSame(burst.bytes(), after.bytes());
+        assertEquals(SendQueue.INITIAL_BYTES, after.bytes().length);
+    }
+
+    /** one buffer queued, taken and written */
+    private static SendQueue.Frames writeOne(SendQueue q) throws InterruptedException {
+        assertTrue(q.offer(KB, 0, KB.length));
+        SendQueue.Frames f = q.take();
+        q.written(f);
+        return f;
+    }
+
+    /** the test as the sender: a take and a write every 100 buffers */
+    private static void sendAndWrite(SendQueue q, int buffers) throws InterruptedException {
+        for (int i = 0; i < buffers; i++) {
+            assertTrue(q.offer(KB, 0, KB.length));
+            if (i % 100 == 99) {
+                q.written(q.take());
+            }
+        }
     }
 
     /** a queue of 3,000 bytes holding three buffers of 1,000 */
