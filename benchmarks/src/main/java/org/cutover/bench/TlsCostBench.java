@@ -26,7 +26,9 @@ import org.cutover.core.internal.version.VersionNegotiator;
  * <ul>
  *   <li>adjust of group {@code t} (levels 1 and 2) asked from a node that does not lead, in blocks of 20;</li>
  *   <li>bursts: every member sends {@code --burst} messages at once with {@code sendAsync} (msgs/s delivered);
- *       this saturates both cores, so its load average is above 2 by construction;</li>
+ *       this saturates both cores, so its load average is above 2 by construction; and the process's CPU time
+ *       per message delivered meanwhile: on cores the bursts saturate, throughput is the cores over it, and
+ *       unlike the rate it does not depend on what else the machine runs at that moment;</li>
  *   <li>paced: the three members together offer {@code --rate} msgs/s for {@code --seconds} (open loop), well
  *       below saturation (at that rate nearly every message is a log entry of its own); the process's CPU time
  *       per message sent, less the load generator's, is what TLS costs in itself, whatever the machine has to
@@ -55,6 +57,10 @@ public final class TlsCostBench {
         final SwitchSeries switches = new SwitchSeries(false, "t", 2);
         final VersionNegotiator asker;
         final List<Double> burstRates = new ArrayList<>();
+        final List<Double> burstCpuPerMessage = new ArrayList<>();
+        /** the process's read and write calls per message delivered in the bursts (Linux's /proc/self/io) */
+        final List<Double> burstReadsPerMessage = new ArrayList<>();
+        final List<Double> burstWritesPerMessage = new ArrayList<>();
         final List<Double> cpuPerMessage = new ArrayList<>();
         final List<Double> pacedRates = new ArrayList<>();
         final List<Double> loads = new ArrayList<>();
@@ -92,17 +98,24 @@ public final class TlsCostBench {
 
         /** every member sends {@code burst} at once; msgs/s until every member delivered all */
         double burst(byte[] payload, long burst) throws Exception {
-            return bursts.burst(members, payload, burst);
+            long[] io0 = syscalls();
+            long cpu0 = processCpuNanos();
+            double rate = bursts.burst(members, payload, burst);
+            // every member delivers what all of them sent
+            long messages = burst * MEMBERS;
+            burstCpuPerMessage.add((processCpuNanos() - cpu0) / 1e3 / messages);
+            long[] io1 = syscalls();
+            burstReadsPerMessage.add((double) (io1[0] - io0[0]) / messages);
+            burstWritesPerMessage.add((double) (io1[1] - io0[1]) / messages);
+            return rate;
         }
 
         /** the members together offer {@code rate} msgs/s for {@code seconds}; CPU µs per message sent */
         void paced(byte[] payload, double rate, int seconds) throws Exception {
             ThroughputBench.settle();
-            com.sun.management.OperatingSystemMXBean os =
-                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long before = delivered[0].get();
             OpenLoad load = new OpenLoad(members, payload, rate / MEMBERS);
-            long cpu0 = os.getProcessCpuTime();
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             load.start();
             Thread.sleep(seconds * 1000L);
@@ -113,7 +126,7 @@ public final class TlsCostBench {
             while (delivered[0].get() - before < sent && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            long cpu1 = os.getProcessCpuTime();
+            long cpu1 = processCpuNanos();
             long t1 = System.nanoTime();
             if (delivered[0].get() - before < sent) {
                 throw new IllegalStateException(name + ": " + (delivered[0].get() - before) + " of " + sent
@@ -183,6 +196,9 @@ public final class TlsCostBench {
                     s.burst(bytes, Math.max(1, burst / 5)); // warm-up
                     s.paced(bytes, rate, 2);
                     s.burstRates.clear();
+                    s.burstCpuPerMessage.clear();
+                    s.burstReadsPerMessage.clear();
+                    s.burstWritesPerMessage.clear();
                     s.cpuPerMessage.clear();
                     s.pacedRates.clear();
                     s.loads.clear();
@@ -205,6 +221,12 @@ public final class TlsCostBench {
                         .mapToDouble(Double::doubleValue).max().orElse(0);
                 row(table, payload + " B burst, msgs/s (median of " + rounds + ")", median(plain.burstRates),
                         median(tls.burstRates), burstLoad, burstLoad > cores ? " NOISY (saturating by design)" : "");
+                row(table, payload + " B burst, CPU µs per msg delivered", median(plain.burstCpuPerMessage),
+                        median(tls.burstCpuPerMessage), burstLoad, "");
+                row(table, payload + " B burst, reads per msg delivered", median(plain.burstReadsPerMessage),
+                        median(tls.burstReadsPerMessage), burstLoad, "");
+                row(table, payload + " B burst, writes per msg delivered", median(plain.burstWritesPerMessage),
+                        median(tls.burstWritesPerMessage), burstLoad, "");
                 row(table, payload + " B paced " + Math.round(rate) + "/s, CPU µs/msg", median(plain.cpuPerMessage),
                         median(tls.cpuPerMessage), pacedLoad, pacedLoad > cores ? " NOISY" : "");
                 row(table, payload + " B paced, msgs/s achieved", median(plain.pacedRates), median(tls.pacedRates),
@@ -212,6 +234,12 @@ public final class TlsCostBench {
                 per.add(new Json.Obj().put("payload_bytes", payload)
                         .put("burst_msgs_per_s", new Json.Obj().put("plain", arr(plain.burstRates))
                                 .put("tls", arr(tls.burstRates)).put("load_average", burstLoad))
+                        .put("burst_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.burstCpuPerMessage))
+                                .put("tls", arr(tls.burstCpuPerMessage)))
+                        .put("burst_reads_per_msg", new Json.Obj().put("plain", arr(plain.burstReadsPerMessage))
+                                .put("tls", arr(tls.burstReadsPerMessage)))
+                        .put("burst_writes_per_msg", new Json.Obj().put("plain", arr(plain.burstWritesPerMessage))
+                                .put("tls", arr(tls.burstWritesPerMessage)))
                         .put("paced_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.cpuPerMessage))
                                 .put("tls", arr(tls.cpuPerMessage)).put("load_average", pacedLoad))
                         .put("paced_msgs_per_s", new Json.Obj().put("plain", arr(plain.pacedRates))
@@ -233,6 +261,29 @@ public final class TlsCostBench {
         Files.writeString(Path.of("target", "tls-cost.json"), json + "\n", StandardCharsets.UTF_8);
         System.out.println("wrote target/tls-cost.json; load average at end " + Bench.load1());
         System.exit(0);
+    }
+
+    /** the read and write calls this process made so far (syscr, syscw of /proc/self/io); zeros where there is none */
+    private static long[] syscalls() {
+        long[] rw = new long[2];
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+                if (line.startsWith("syscr:")) {
+                    rw[0] = Long.parseLong(line.substring(6).trim());
+                } else if (line.startsWith("syscw:")) {
+                    rw[1] = Long.parseLong(line.substring(6).trim());
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: the rows show 0
+        }
+        return rw;
+    }
+
+    /** the CPU time of this JVM, all its threads */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void row(StringBuilder table, String what, double plain, double tls, double load, String note) {
