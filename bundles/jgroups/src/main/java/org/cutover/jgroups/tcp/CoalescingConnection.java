@@ -1,6 +1,10 @@
 package org.cutover.jgroups.tcp;
 
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -27,12 +31,17 @@ final class CoalescingConnection extends TcpConnection {
     private final LongAdder buffers = new LongAdder();
     private final LongAdder flushes = new LongAdder();
     private volatile Thread sender;
+    /** true for a connection this node opens; false (the default) while the accepting constructor runs */
+    private boolean connecting;
+    /** the TLS session, once open; null on plain TCP. Set while TcpConnection's accepting constructor runs */
+    private TlsSession tls;
 
     CoalescingConnection(Address peer, CoalescingTcpServer server, SendQueue queue, ThreadFactory threads)
             throws Exception {
         super(peer, server);
         this.queue = queue;
         this.threads = threads;
+        this.connecting = true;
     }
 
     /** an accepted connection: reads the peer's address from the socket */
@@ -41,6 +50,31 @@ final class CoalescingConnection extends TcpConnection {
         super(socket, server);
         this.queue = queue;
         this.threads = threads;
+    }
+
+    /**
+     * TcpConnection asks for its output stream first, once the socket is connected (by {@code connect}) or accepted
+     * (in its constructor, before this class's fields are set): over TLS the session's handshake runs here.
+     */
+    @Override
+    protected OutputStream createDataOutputStream(OutputStream socketOut) {
+        CoalescingTcpServer s = (CoalescingTcpServer) server;
+        if (s.tls() == null) {
+            return super.createDataOutputStream(socketOut);
+        }
+        try {
+            tls = s.tls().open(sock, connecting, connecting ? s.socketConnectionTimeout()
+                    : s.peerAddressReadTimeout());
+        } catch (IOException e) {
+            throw new UncheckedIOException("TLS handshake with " + sock.getRemoteSocketAddress() + " failed: "
+                    + e.getMessage(), e);
+        }
+        return super.createDataOutputStream(tls.output());
+    }
+
+    @Override
+    protected DataInputStream createDataInputStream(InputStream socketIn) {
+        return super.createDataInputStream(tls == null ? socketIn : tls.input());
     }
 
     @Override

@@ -8,13 +8,15 @@ import org.jgroups.conf.AttributeType;
 import org.jgroups.blocks.cs.TcpServer;
 import org.jgroups.protocols.TCP;
 import org.jgroups.stack.IpAddress;
+import org.jgroups.util.DefaultSocketFactory;
 
 /**
  * JGroups' TCP whose {@code non_blocking_sends} go through {@link CoalescingConnection}s: a queue per connection
  * of at most {@code send_queue_bytes}, where senders wait for room while the peer reads and not longer than
  * {@code send_stall}, and a sender thread that writes everything queued and flushes once. TCP's
- * {@code max_send_queue} (a count of buffers) is not used. Everything else, TLS included, is TCP's. Without
- * {@code non_blocking_sends} this is TCP.
+ * {@code max_send_queue} (a count of buffers) is not used. With {@code tls.enabled} each of its connections runs
+ * its TLS session itself ({@link TlsSession}), with the settings of TCP's {@code tls.*}. Everything else is TCP's.
+ * Without {@code non_blocking_sends} this is TCP.
  */
 public class CoalescingTCP extends TCP {
 
@@ -45,8 +47,14 @@ public class CoalescingTCP extends TCP {
         int port = ((IpAddress) plain.localAddress()).getPort();
         plain.start();
         plain.stop();
-        CoalescingTcpServer server = new CoalescingTcpServer(getThreadFactory(), plain.socketFactory(), bind_addr,
-                port, external_addr, external_port, plain.receiveBufferSize());
+        // with TLS the connections run their sessions themselves (TlsSession) over plain sockets; the other
+        // protocols (FD_SOCK2) keep TCP's TLS socket factory
+        CoalescingTcpServer server = new CoalescingTcpServer(getThreadFactory(),
+                tls.enabled() ? new DefaultSocketFactory() : plain.socketFactory(), bind_addr, port, external_addr,
+                external_port, plain.receiveBufferSize());
+        if (tls.enabled()) {
+            server.tls(new TlsSettings(tls));
+        }
         server.sendQueue(send_queue_bytes, send_stall).setLogAcceptError(plain.getLogAcceptError());
         server.setBufferedInputStreamSize(plain.getBufferedInputStreamSize())
                 .setBufferedOutputStreamSize(plain.getBufferedOutputStreamSize())

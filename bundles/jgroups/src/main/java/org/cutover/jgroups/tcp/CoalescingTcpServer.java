@@ -28,11 +28,23 @@ final class CoalescingTcpServer extends TcpServer {
 
     private long sendQueueBytes = CoalescingTCP.DEFAULT_SEND_QUEUE_BYTES;
     private long sendStallMillis = CoalescingTCP.DEFAULT_SEND_STALL_MS;
+    private TlsSettings tls;
 
     CoalescingTcpServer sendQueue(long bytes, long stallMillis) {
         sendQueueBytes = bytes;
         sendStallMillis = stallMillis;
         return this;
+    }
+
+    /** every connection runs TLS with these settings over the plain sockets of this server's factory */
+    CoalescingTcpServer tls(TlsSettings settings) {
+        tls = settings;
+        return this;
+    }
+
+    /** null on plain TCP */
+    TlsSettings tls() {
+        return tls;
     }
 
     @Override
