@@ -16,8 +16,9 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * Run in a JVM of its own by {@link TlsSessionTest} (the JDK reads its key limits once per JVM): two sessions over
- * loopback write 8 MB each way at once, in pieces of every size, while both read and check what arrives. Exits 0
- * when every byte arrived in place.
+ * loopback write 8 MB each way at once (or, with a third argument {@code one-way}, only the client writes and the
+ * server never does), in pieces of every size, while both read and check what arrives. Exits 0 when every byte
+ * arrived in place.
  */
 public final class TlsKeyUpdateRun {
 
@@ -45,9 +46,14 @@ public final class TlsKeyUpdateRun {
             Socket socket = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
             TlsSession client = TlsSession.open(socket, context, new SSLParameters(), true, 10_000);
             TlsSession server = accepting.get(10, TimeUnit.SECONDS);
-            CompletableFuture<?>[] all = {
-                CompletableFuture.runAsync(() -> write(client, 1)), CompletableFuture.runAsync(() -> write(server, 2)),
-                CompletableFuture.runAsync(() -> check(server, 1)), CompletableFuture.runAsync(() -> check(client, 2))};
+            boolean oneWay = args.length > 2 && args[2].equals("one-way");
+            CompletableFuture<?>[] all = oneWay
+                    ? new CompletableFuture<?>[] {CompletableFuture.runAsync(() -> write(client, 1)),
+                        CompletableFuture.runAsync(() -> check(server, 1))}
+                    : new CompletableFuture<?>[] {CompletableFuture.runAsync(() -> write(client, 1)),
+                        CompletableFuture.runAsync(() -> write(server, 2)),
+                        CompletableFuture.runAsync(() -> check(server, 1)),
+                        CompletableFuture.runAsync(() -> check(client, 2))};
             CompletableFuture.allOf(all).get(60, TimeUnit.SECONDS);
             System.out.println("every byte in place: " + BYTES + " each way");
         } catch (Exception e) {
