@@ -230,18 +230,37 @@ public class MultiHostProcessIT {
      * run (FELIX-6515), which handed the node a configuration without any key.
      */
     /** @param edit the how-manieth write of these settings: a comment says it, so no two writes are the same */
-    private void editSettings(int node, Map<String, String> settings, int edit) throws IOException {
+    private void editSettings(int node, Map<String, String> settings, int edit)
+            throws IOException, InterruptedException {
         Path cfg = run.resolve("node" + node + "/etc/org.cutover.node.cfg");
-        String text = Files.readString(cfg, StandardCharsets.UTF_8).replaceAll("(?m)^# edited by the test.*\\R", "")
+        String text = wholeSettings(cfg, settings).replaceAll("(?m)^# edited by the test.*\\R", "")
                 + "# edited by the test (" + edit + ")\n";
         for (Map.Entry<String, String> s : settings.entrySet()) {
             Matcher line = Pattern.compile("(?m)^" + Pattern.quote(s.getKey()) + " = .*$").matcher(text);
-            assertTrue(s.getKey() + " in " + cfg, line.find());
+            assertTrue(s.getKey() + " in " + cfg + ", which holds:\n" + text, line.find());
             text = line.replaceFirst(Matcher.quoteReplacement(s.getKey() + " = " + s.getValue()));
         }
         Path next = cfg.resolveSibling("org.cutover.node.cfg.next");
         Files.writeString(next, text, StandardCharsets.UTF_8);
         Files.move(next, cfg, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The file once it holds a line for every key of {@code settings}, within 10 s. fileinstall writes a
+     * configuration back into its file in place: read meanwhile, the file lacked lines (CI, 2026-12-04: "dns.wait.ms
+     * in .../node3/etc/org.cutover.node.cfg" at the first edit)
+     */
+    private static String wholeSettings(Path cfg, Map<String, String> settings)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            String text = Files.readString(cfg, StandardCharsets.UTF_8);
+            if (settings.keySet().stream().allMatch(k -> Pattern.compile("(?m)^" + Pattern.quote(k) + " = ")
+                    .matcher(text).find()) || System.nanoTime() - deadline >= 0) {
+                return text;
+            }
+            Thread.sleep(200);
+        }
     }
 
     private String shell(int node, String command) {
