@@ -4,6 +4,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jgroups.util.Bits;
+
 /**
  * The buffers of one connection waiting for its sender thread, bounded in bytes. A buffer that finds the queue
  * full waits for room while the sender makes progress, which slows the senders down to what the peer takes, as
@@ -107,10 +109,7 @@ final class SendQueue {
             if (end > filling.length) {
                 filling = java.util.Arrays.copyOf(filling, Math.max(end, 2 * filling.length));
             }
-            filling[fillingLength] = (byte) (length >>> 24);
-            filling[fillingLength + 1] = (byte) (length >>> 16);
-            filling[fillingLength + 2] = (byte) (length >>> 8);
-            filling[fillingLength + 3] = (byte) length;
+            Bits.writeInt(length, filling, fillingLength); // as TcpConnection.doSend writes a frame's length
             System.arraycopy(data, offset, filling, fillingLength + 4, length);
             fillingLength = end;
             fillingCount++;

@@ -88,10 +88,6 @@ final class TlsSession {
         return output;
     }
 
-    SSLEngine engine() {
-        return engine;
-    }
-
     void handshake() throws IOException {
         engine.beginHandshake();
         HandshakeStatus status = engine.getHandshakeStatus();
