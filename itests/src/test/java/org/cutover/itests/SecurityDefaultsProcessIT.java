@@ -23,6 +23,7 @@ import java.util.TreeSet;
 
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
@@ -393,6 +394,16 @@ public class SecurityDefaultsProcessIT {
         return (Boolean) c.invoke(new ObjectName("org.apache.karaf:type=security,area=jmx,name=root"), "canInvoke",
                 new Object[] {objectName, operation, new String[0]},
                 new String[] {String.class.getName(), String.class.getName(), String[].class.getName()});
+    }
+
+    /** bin/setenv's heap bounds reach the node bin/karaf started ({@code HeapBoundsProcessIT}: the flags themselves). */
+    @Test
+    public void l_theNodeRunsInTheHeapBin_setenvBounds() throws Exception {
+        try (JMXConnector viewer = jmx("viewer", viewerPassword())) {
+            CompositeData heap = (CompositeData) viewer.getMBeanServerConnection()
+                    .getAttribute(new ObjectName("java.lang:type=Memory"), "HeapMemoryUsage");
+            assertEquals(heap.toString(), 1L << 30, heap.get("max"));
+        }
     }
 
     private JMXConnector jmx(String user, String password) throws IOException {
