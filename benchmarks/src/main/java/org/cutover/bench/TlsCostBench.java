@@ -24,7 +24,9 @@ import org.cutover.core.internal.version.VersionNegotiator;
  * one with the shipped TLS and one with {@code tls.enabled="false"}, otherwise the same (both sign their log
  * entries and unicasts). Each measurement alternates between them, so the machine's noise falls on both:
  * <ul>
- *   <li>adjust of group {@code t} (levels 1 and 2) asked from a node that does not lead, in blocks of 20;</li>
+ *   <li>adjust of group {@code t} (levels 1 and 2) asked from a node that does not lead, in blocks of 20, after
+ *       {@code --warmup-seconds} of switches that are not counted; and the process's CPU time per adjust
+ *       (both clusters' idle cost included, the same for both);</li>
  *   <li>bursts: every member sends {@code --burst} messages at once with {@code sendAsync} (msgs/s delivered);
  *       this saturates both cores, so its load average is above 2 by construction; and the process's CPU time
  *       per message delivered meanwhile: on cores the bursts saturate, throughput is the cores over it, and
@@ -36,8 +38,8 @@ import org.cutover.core.internal.version.VersionNegotiator;
  *       a core per 3 nodes here), the same for both.</li>
  * </ul>
  *
- * <pre>BENCH_MAIN=org.cutover.bench.TlsCostBench benchmarks/run [--payloads 1024,64] [--rounds 3]
- *     [--switches 200] [--burst 30000] [--rate 300] [--seconds 8]</pre>
+ * <pre>BENCH_MAIN=org.cutover.bench.TlsCostBench benchmarks/run [--parts adjust,throughput] [--payloads 1024,64]
+ *     [--rounds 3] [--switches 2000] [--warmup-seconds 10] [--burst 30000] [--rate 300] [--seconds 8]</pre>
  */
 public final class TlsCostBench {
 
@@ -64,6 +66,8 @@ public final class TlsCostBench {
         final List<Double> cpuPerMessage = new ArrayList<>();
         final List<Double> pacedRates = new ArrayList<>();
         final List<Double> loads = new ArrayList<>();
+        long adjustCpuNanos;
+        int adjustsTimed;
 
         Side(String name, boolean tls) throws Exception {
             this.name = name;
@@ -143,7 +147,9 @@ public final class TlsCostBench {
         int[] payloads = java.util.Arrays.stream(o.getOrDefault("payloads", "1024,64").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         int rounds = Integer.parseInt(o.getOrDefault("rounds", "3"));
-        int switches = Integer.parseInt(o.getOrDefault("switches", "200"));
+        int switches = Integer.parseInt(o.getOrDefault("switches", "2000"));
+        long warmupNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "10")) * 1e9);
+        List<String> parts = List.of(o.getOrDefault("parts", "adjust,throughput").split(","));
         long burst = Long.parseLong(o.getOrDefault("burst", "30000"));
         double rate = Double.parseDouble(o.getOrDefault("rate", "300"));
         int seconds = Integer.parseInt(o.getOrDefault("seconds", "8"));
@@ -156,96 +162,23 @@ public final class TlsCostBench {
         StringBuilder table = new StringBuilder();
         Json.Obj json = new Json.Obj().put("when", Instant.now().toString()).put("cpus", cores)
                 .put("load_average_at_start", loadStart)
-                .put("options", new Json.Obj().put("rounds", rounds).put("switches", switches).put("burst", burst)
+                .put("options", new Json.Obj().put("parts", String.join(",", parts)).put("rounds", rounds)
+                        .put("switches", switches).put("warmup_seconds", warmupNanos / 1e9).put("burst", burst)
                         .put("rate", rate).put("seconds", seconds));
         Side plain = new Side("plain", false);
         Side tls = new Side("tls", true);
         try {
             List<Side> sides = List.of(plain, tls);
-            for (Side s : sides) {
-                for (int i = 0; i < 40; i++) {
-                    s.switches.switchOnce(s.asker::adjust, false);
-                }
-            }
-            double adjustLoad = loadStart;
-            for (int done = 0; done < switches; done += BLOCK) {
-                for (Side s : inTurn(sides, done / BLOCK)) {
-                    for (int i = 0; i < BLOCK && !s.switches.failing(); i++) {
-                        s.switches.switchOnce(s.asker::adjust, true);
-                    }
-                }
-                adjustLoad = Math.max(adjustLoad, Bench.load1());
-            }
             table.append(String.format(Locale.ROOT, "%nMutual TLS against plain TCP: two 3-node clusters in one JVM"
                     + " on %d cores, shipped stack, both signing; each row alternates between them%n", cores));
             table.append(String.format(Locale.ROOT, "%-40s %12s %12s %8s  %s%n", "", "plain", "TLS", "TLS/plain",
                     "load average (1 min)"));
-            Stats ps = Stats.of(plain.switches.wall);
-            Stats ts = Stats.of(tls.switches.wall);
-            String adjustNoise = adjustLoad > cores ? " NOISY" : "";
-            row(table, "adjust p50, ms", ps.p50() / 1e6, ts.p50() / 1e6, adjustLoad, adjustNoise);
-            row(table, "adjust p99, ms", ps.p99() / 1e6, ts.p99() / 1e6, adjustLoad, adjustNoise);
-            json.put("adjust", new Json.Obj().put("plain", ps.toJson()).put("tls", ts.toJson())
-                    .put("plain_failures", plain.switches.failures.size())
-                    .put("tls_failures", tls.switches.failures.size()).put("load_average", adjustLoad));
-
-            Json.Arr per = new Json.Arr();
-            for (int payload : payloads) {
-                byte[] bytes = new byte[payload];
-                for (Side s : sides) {
-                    s.burst(bytes, Math.max(1, burst / 5)); // warm-up
-                    s.paced(bytes, rate, 2);
-                    s.burstRates.clear();
-                    s.burstCpuPerMessage.clear();
-                    s.burstReadsPerMessage.clear();
-                    s.burstWritesPerMessage.clear();
-                    s.cpuPerMessage.clear();
-                    s.pacedRates.clear();
-                    s.loads.clear();
-                }
-                // paced first: the bursts' load average takes minutes to decay. Each round swaps which side goes
-                // first (the first of a pair ran at up to half the rate in early tries: the JIT, the heap)
-                for (int r = 0; r < rounds; r++) {
-                    for (Side s : inTurn(sides, r)) {
-                        s.paced(bytes, rate, seconds);
-                    }
-                }
-                double burstLoad = Bench.load1();
-                for (int r = 0; r < rounds; r++) {
-                    for (Side s : inTurn(sides, r)) {
-                        s.burstRates.add(s.burst(bytes, burst));
-                        burstLoad = Math.max(burstLoad, Bench.load1());
-                    }
-                }
-                double pacedLoad = java.util.stream.Stream.of(plain.loads, tls.loads).flatMap(List::stream)
-                        .mapToDouble(Double::doubleValue).max().orElse(0);
-                row(table, payload + " B burst, msgs/s (median of " + rounds + ")", median(plain.burstRates),
-                        median(tls.burstRates), burstLoad, burstLoad > cores ? " NOISY (saturating by design)" : "");
-                row(table, payload + " B burst, CPU µs per msg delivered", median(plain.burstCpuPerMessage),
-                        median(tls.burstCpuPerMessage), burstLoad, "");
-                row(table, payload + " B burst, reads per msg delivered", median(plain.burstReadsPerMessage),
-                        median(tls.burstReadsPerMessage), burstLoad, "");
-                row(table, payload + " B burst, writes per msg delivered", median(plain.burstWritesPerMessage),
-                        median(tls.burstWritesPerMessage), burstLoad, "");
-                row(table, payload + " B paced " + Math.round(rate) + "/s, CPU µs/msg", median(plain.cpuPerMessage),
-                        median(tls.cpuPerMessage), pacedLoad, pacedLoad > cores ? " NOISY" : "");
-                row(table, payload + " B paced, msgs/s achieved", median(plain.pacedRates), median(tls.pacedRates),
-                        pacedLoad, "");
-                per.add(new Json.Obj().put("payload_bytes", payload)
-                        .put("burst_msgs_per_s", new Json.Obj().put("plain", arr(plain.burstRates))
-                                .put("tls", arr(tls.burstRates)).put("load_average", burstLoad))
-                        .put("burst_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.burstCpuPerMessage))
-                                .put("tls", arr(tls.burstCpuPerMessage)))
-                        .put("burst_reads_per_msg", new Json.Obj().put("plain", arr(plain.burstReadsPerMessage))
-                                .put("tls", arr(tls.burstReadsPerMessage)))
-                        .put("burst_writes_per_msg", new Json.Obj().put("plain", arr(plain.burstWritesPerMessage))
-                                .put("tls", arr(tls.burstWritesPerMessage)))
-                        .put("paced_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.cpuPerMessage))
-                                .put("tls", arr(tls.cpuPerMessage)).put("load_average", pacedLoad))
-                        .put("paced_msgs_per_s", new Json.Obj().put("plain", arr(plain.pacedRates))
-                                .put("tls", arr(tls.pacedRates))));
+            if (parts.contains("adjust")) {
+                adjusts(sides, switches, warmupNanos, cores, loadStart, table, json);
             }
-            json.put("payloads", per);
+            if (parts.contains("throughput")) {
+                throughput(sides, payloads, rounds, burst, rate, seconds, cores, table, json);
+            }
             for (Side s : sides) {
                 String resent = s.resent();
                 table.append(String.format(Locale.ROOT, "%s: %s%n", s.name, resent));
@@ -261,6 +194,110 @@ public final class TlsCostBench {
         Files.writeString(Path.of("target", "tls-cost.json"), json + "\n", StandardCharsets.UTF_8);
         System.out.println("wrote target/tls-cost.json; load average at end " + Bench.load1());
         System.exit(0);
+    }
+
+    /** both sides switch t in alternated blocks, first for {@code warmupNanos} uncounted, then {@code switches} */
+    private static void adjusts(List<Side> sides, int switches, long warmupNanos, int cores, double loadStart,
+            StringBuilder table, Json.Obj json) throws Exception {
+        Side plain = sides.get(0);
+        Side tls = sides.get(1);
+        long warmEnd = System.nanoTime() + warmupNanos;
+        for (int block = 0; block == 0 || System.nanoTime() < warmEnd; block++) {
+            for (Side s : inTurn(sides, block)) {
+                for (int i = 0; i < BLOCK; i++) {
+                    s.switches.switchOnce(s.asker::adjust, false);
+                }
+            }
+        }
+        double adjustLoad = loadStart;
+        for (int done = 0; done < switches; done += BLOCK) {
+            for (Side s : inTurn(sides, done / BLOCK)) {
+                long cpu0 = processCpuNanos();
+                int i = 0;
+                for (; i < BLOCK && !s.switches.failing(); i++) {
+                    s.switches.switchOnce(s.asker::adjust, true);
+                }
+                s.adjustCpuNanos += processCpuNanos() - cpu0;
+                s.adjustsTimed += i;
+            }
+            adjustLoad = Math.max(adjustLoad, Bench.load1());
+        }
+        Stats ps = Stats.of(plain.switches.wall);
+        Stats ts = Stats.of(tls.switches.wall);
+        String adjustNoise = adjustLoad > cores ? " NOISY" : "";
+        row(table, "adjust p50, ms", ps.p50() / 1e6, ts.p50() / 1e6, adjustLoad, adjustNoise);
+        row(table, "adjust p99, ms", ps.p99() / 1e6, ts.p99() / 1e6, adjustLoad, adjustNoise);
+        double plainCpu = plain.adjustCpuNanos / 1e3 / Math.max(1, plain.adjustsTimed);
+        double tlsCpu = tls.adjustCpuNanos / 1e3 / Math.max(1, tls.adjustsTimed);
+        row(table, "adjust, CPU µs per adjust", plainCpu, tlsCpu, adjustLoad, "");
+        json.put("adjust", new Json.Obj().put("plain", ps.toJson()).put("tls", ts.toJson())
+                .put("plain_cpu_us_per_adjust", plainCpu).put("tls_cpu_us_per_adjust", tlsCpu)
+                .put("plain_failures", plain.switches.failures.size())
+                .put("tls_failures", tls.switches.failures.size()).put("load_average", adjustLoad));
+    }
+
+    /** bursts and paced load per payload, each round alternating which side goes first */
+    private static void throughput(List<Side> sides, int[] payloads, int rounds, long burst, double rate,
+            int seconds, int cores, StringBuilder table, Json.Obj json) throws Exception {
+        Side plain = sides.get(0);
+        Side tls = sides.get(1);
+        Json.Arr per = new Json.Arr();
+        for (int payload : payloads) {
+            byte[] bytes = new byte[payload];
+            for (Side s : sides) {
+                s.burst(bytes, Math.max(1, burst / 5)); // warm-up
+                s.paced(bytes, rate, 2);
+                s.burstRates.clear();
+                s.burstCpuPerMessage.clear();
+                s.burstReadsPerMessage.clear();
+                s.burstWritesPerMessage.clear();
+                s.cpuPerMessage.clear();
+                s.pacedRates.clear();
+                s.loads.clear();
+            }
+            // paced first: the bursts' load average takes minutes to decay. Each round swaps which side goes
+            // first (the first of a pair ran at up to half the rate in early tries: the JIT, the heap)
+            for (int r = 0; r < rounds; r++) {
+                for (Side s : inTurn(sides, r)) {
+                    s.paced(bytes, rate, seconds);
+                }
+            }
+            double burstLoad = Bench.load1();
+            for (int r = 0; r < rounds; r++) {
+                for (Side s : inTurn(sides, r)) {
+                    s.burstRates.add(s.burst(bytes, burst));
+                    burstLoad = Math.max(burstLoad, Bench.load1());
+                }
+            }
+            double pacedLoad = java.util.stream.Stream.of(plain.loads, tls.loads).flatMap(List::stream)
+                    .mapToDouble(Double::doubleValue).max().orElse(0);
+            row(table, payload + " B burst, msgs/s (median of " + rounds + ")", median(plain.burstRates),
+                    median(tls.burstRates), burstLoad, burstLoad > cores ? " NOISY (saturating by design)" : "");
+            row(table, payload + " B burst, CPU µs per msg delivered", median(plain.burstCpuPerMessage),
+                    median(tls.burstCpuPerMessage), burstLoad, "");
+            row(table, payload + " B burst, reads per msg delivered", median(plain.burstReadsPerMessage),
+                    median(tls.burstReadsPerMessage), burstLoad, "");
+            row(table, payload + " B burst, writes per msg delivered", median(plain.burstWritesPerMessage),
+                    median(tls.burstWritesPerMessage), burstLoad, "");
+            row(table, payload + " B paced " + Math.round(rate) + "/s, CPU µs/msg", median(plain.cpuPerMessage),
+                    median(tls.cpuPerMessage), pacedLoad, pacedLoad > cores ? " NOISY" : "");
+            row(table, payload + " B paced, msgs/s achieved", median(plain.pacedRates), median(tls.pacedRates),
+                    pacedLoad, "");
+            per.add(new Json.Obj().put("payload_bytes", payload)
+                    .put("burst_msgs_per_s", new Json.Obj().put("plain", arr(plain.burstRates))
+                            .put("tls", arr(tls.burstRates)).put("load_average", burstLoad))
+                    .put("burst_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.burstCpuPerMessage))
+                            .put("tls", arr(tls.burstCpuPerMessage)))
+                    .put("burst_reads_per_msg", new Json.Obj().put("plain", arr(plain.burstReadsPerMessage))
+                            .put("tls", arr(tls.burstReadsPerMessage)))
+                    .put("burst_writes_per_msg", new Json.Obj().put("plain", arr(plain.burstWritesPerMessage))
+                            .put("tls", arr(tls.burstWritesPerMessage)))
+                    .put("paced_cpu_us_per_msg", new Json.Obj().put("plain", arr(plain.cpuPerMessage))
+                            .put("tls", arr(tls.cpuPerMessage)).put("load_average", pacedLoad))
+                    .put("paced_msgs_per_s", new Json.Obj().put("plain", arr(plain.pacedRates))
+                            .put("tls", arr(tls.pacedRates))));
+        }
+        json.put("payloads", per);
     }
 
     /** the read and write calls this process made so far (syscr, syscw of /proc/self/io); zeros where there is none */
