@@ -140,7 +140,8 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             return connected && l != null ? l.append(leave) : CompletableFuture.failedFuture(
                     new GroupException(ReasonCode.NOT_CONNECTED, "node " + settings.nodeName() + " is not connected"));
         }, this::stillListed, () -> channel != null, timer);
-        this.locals = new LocalMembers(settings.nodeName(), replica, events, deliveries, owedLeaves::owe);
+        EventSink guarded = new GuardedEvents(settings.nodeName(), events);
+        this.locals = new LocalMembers(settings.nodeName(), replica, guarded, deliveries, owedLeaves::owe);
         this.messaging = new GroupMessaging(settings.nodeName(), infra, replica, locals, callers::append,
                 this::unicast, timer);
         this.stateTransfer = new StateTransfer(settings.nodeName(), locals, this::unicast, settings.opTimeout());
@@ -151,7 +152,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         this.direct = new DirectMessages(settings.nodeName(), tls::sign, tls.macs(), () -> pendingIdentity().chain(),
                 () -> channel, () -> connected, () -> view, replica, adjusts, messaging,
                 stateTransfer, membership);
-        this.applier = new EnvelopeApplier(settings.nodeName(), replica, events, locals, messaging, stateTransfer,
+        this.applier = new EnvelopeApplier(settings.nodeName(), replica, guarded, locals, messaging, stateTransfer,
                 adjusts, direct::unicast, () -> log, () -> raft, () -> logVoters, incarnation::made,
                 owedLeaves::owe, () -> levelWatchers.forEach(Runnable::run), tls::revoked, this::stopFollowing);
     }

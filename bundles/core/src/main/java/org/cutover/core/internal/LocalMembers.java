@@ -37,8 +37,6 @@ final class LocalMembers {
      */
     private final Map<String, LocalMember[]> byGroup = new ConcurrentHashMap<>();
     private final DeliveryScheduler deliveries;
-    /** the last event could not be posted (posted holding the replica's monitor) */
-    private boolean eventsFailing;
 
     LocalMembers(String nodeName, Replica replica, EventSink events, DeliveryScheduler deliveries,
                  Consumer<Leave> leaveInLog) {
@@ -145,25 +143,10 @@ final class LocalMembers {
             }
         }
         if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
-            post(VersionService.TOPIC_VERSION_ADJUSTED, () -> Map.of("group", c.group(), "from", c.fromLevel(),
+            // after the members are told: posting may throw nothing into their way (GuardedEvents)
+            events.post(VersionService.TOPIC_VERSION_ADJUSTED, () -> Map.of("group", c.group(), "from", c.fromLevel(),
                     "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName,
                     VersionService.EVENT_REVERTABLE, revertable));
-        }
-    }
-
-    /**
-     * After the members are told, and never in their way: an EventAdmin stopped or refreshed under the node threw
-     * before the members were queued, and they missed the adjust while the state switched.
-     */
-    private void post(String topic, java.util.function.Supplier<Map<String, Object>> properties) {
-        try {
-            events.post(topic, properties);
-            eventsFailing = false;
-        } catch (RuntimeException | LinkageError e) {
-            if (!eventsFailing) {
-                eventsFailing = true; // logged once until a post goes through again: 1,000 groups post 1,000
-                LOG.log(System.Logger.Level.WARNING, "node " + nodeName + " could not post " + topic + ": " + e);
-            }
         }
     }
 

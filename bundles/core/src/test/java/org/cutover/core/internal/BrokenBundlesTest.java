@@ -144,6 +144,43 @@ public class BrokenBundlesTest {
     }
 
     /**
+     * EventAdmin stopped under the log's leader while every node installs a higher level: each node's new levels
+     * are applied there as everywhere, and the leader still adjusts the group to the level all of them run. (The
+     * capability event was posted unguarded: its exception marked the entry not applied on the leader, which then
+     * never looked at the levels, and the group stayed at level 1.)
+     */
+    @Test
+    public void theGroupsRiseWhenTheLeadersEventsCannotBePosted() throws Exception {
+        try (TestCluster cluster = new TestCluster("broken-events-leader", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            List<Group> members = new ArrayList<>();
+            for (TestNode n : nodes) {
+                members.add(n.node.join("g", new RecordingListener()));
+            }
+            awaitMembers(nodes, 3);
+            TestNode[] leader = new TestNode[1];
+            Await.until("a leader of the cluster log", TestCluster.WAIT, () -> {
+                leader[0] = nodes.stream().filter(TestNode::isLeader).findFirst().orElse(null);
+                return leader[0] != null;
+            }, () -> "none of " + nodes.size());
+            // the leader's AutoAdjuster looks once a second whether it has just become the leader, and then looks
+            // at the levels: past that look, only the entries it applies make it look again
+            Thread.sleep(3 * org.cutover.core.internal.version.AutoAdjuster.LEADERSHIP_POLL_MILLIS);
+            leader[0].eventFailure = () -> new IllegalStateException("EventAdmin is stopped");
+            for (TestNode n : nodes) {
+                n.infra.add(new TestInfra(2));
+            }
+            for (int i = 0; i < nodes.size(); i++) {
+                Group g = members.get(i);
+                Await.until(nodes.get(i).name + "'s member of g at level 2", TestCluster.WAIT, () -> g.level() == 2,
+                        () -> "level " + g.level() + "; the leader is " + leader[0].name + "; nodes "
+                                + nodes.get(0).node.definedNodes());
+            }
+            cluster.awaitOneReplicatedState();
+        }
+    }
+
+    /**
      * An Error inside a log entry that leaves it half applied on one node (an OutOfMemoryError out of EventAdmin):
      * that node stops rather than go on with a replica the others do not have (RAFT goes on after a throwable);
      * the others go on; restarted on its log, it holds their state byte for byte

@@ -32,7 +32,7 @@ public final class AutoAdjuster implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AutoAdjuster.class.getName());
 
     /** how often it looks whether this node has become the leader */
-    static final long LEADERSHIP_POLL_MILLIS = 1_000;
+    public static final long LEADERSHIP_POLL_MILLIS = 1_000;
 
     private final ClusterNode node;
     private final VersionNegotiator negotiator;
