@@ -89,6 +89,14 @@ final class TlsSession {
     }
 
     void handshake() throws IOException {
+        try {
+            handshakeSteps();
+        } catch (SSLException e) {
+            throw alertSent(e);
+        }
+    }
+
+    private void handshakeSteps() throws IOException {
         engine.beginHandshake();
         HandshakeStatus status = engine.getHandshakeStatus();
         while (status != HandshakeStatus.FINISHED && status != HandshakeStatus.NOT_HANDSHAKING) {
@@ -114,6 +122,34 @@ final class TlsSession {
                 default -> throw new SSLException("TLS handshake in state " + status);
             }
         }
+    }
+
+    /**
+     * A handshake that failed here (the peer's certificate not trusted) owes the peer its alert: the engine wraps it
+     * once it has failed, and a failed wrap leaves it in netOut. Unsent, the peer waited for more of the handshake
+     * until its read timed out (5 s in TlsSessionTest, which failed when that came before its own 5 s wait).
+     */
+    private SSLException alertSent(SSLException failure) {
+        writing.lock();
+        try {
+            engine.closeOutbound();
+            while (!engine.isOutboundDone()) {
+                if (engine.wrap(NOTHING, netOut).bytesProduced() == 0) {
+                    break;
+                }
+            }
+        } catch (SSLException | RuntimeException e) {
+            // the engine may refuse to wrap after its failure: what it wrapped before is in netOut
+        } finally {
+            try {
+                writeOut();
+                rawOut.flush();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
+            writing.unlock();
+        }
+        return failure;
     }
 
     private HandshakeStatus runTasks() {
