@@ -518,8 +518,35 @@ public final class KarafNode implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 said.append("; no thread dump: ").append(e);
             }
+            said.append("; its ssh port's sockets: ").append(sshSockets());
         }
         return said.toString();
+    }
+
+    /**
+     * the TCP sockets of the node's ssh port as the kernel shows them (in the node's namespace, if any): whether the
+     * logins that got no answer reached the node at all, and whether what they sent waits unread. Nodes whose ssh
+     * server stopped answering had idle ssh threads and nothing in karaf.log (NetworkChaosProcessIT, 2026-12-04)
+     */
+    private String sshSockets() {
+        List<String> cmd = new ArrayList<>();
+        if (namespace != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", namespace));
+        }
+        cmd.addAll(List.of("ss", "-tn", "state", "all", "( sport = :" + sshPort + " )"));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return out.strip().replaceAll("\\s*\\n\\s*", " | ");
+        } catch (IOException | RuntimeException e) {
+            return "(ss: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(ss interrupted)";
+        }
     }
 
     /** a process as /proc shows it: its state, CPU time, threads, resident memory and open files */
