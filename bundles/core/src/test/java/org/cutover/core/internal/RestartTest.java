@@ -145,7 +145,10 @@ public class RestartTest {
             Await.until("node1 to see it gone", TestCluster.WAIT, () -> g1.members().size() == 1, g1::members);
             MembershipChange last = victim.changes().get(victim.changes().size() - 1);
             assertEquals(Reason.NODE_INCAPABLE, last.reason());
-            assertTrue(watcher.changes().stream().anyMatch(c -> c.reason() == Reason.NODE_INCAPABLE));
+            // the state lists the member gone before node1's member is told, on its own delivery thread
+            Await.until("node1's member told node3's left", TestCluster.WAIT,
+                    () -> watcher.changes().stream().anyMatch(c -> c.reason() == Reason.NODE_INCAPABLE),
+                    watcher::changes);
             g1.send("still serving".getBytes(StandardCharsets.UTF_8));
             Await.until("delivery", TestCluster.WAIT, () -> watcher.count() == 1, watcher::texts);
             org.junit.Assert.assertThrows(org.cutover.api.GroupException.class, () -> g3.send(new byte[1]));
