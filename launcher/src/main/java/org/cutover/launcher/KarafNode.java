@@ -324,6 +324,16 @@ public final class KarafNode implements AutoCloseable {
         process = launch(true);
     }
 
+    /** {@code command} as run in the node's network namespace, if it has one */
+    private List<String> inNamespace(String... command) {
+        List<String> cmd = new ArrayList<>();
+        if (namespace != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", namespace));
+        }
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
     private Process launch(boolean detached) throws IOException {
         if (isAlive()) {
             throw new IllegalStateException(name + " is running already (pid " + pid().orElse(-1L) + ")");
@@ -332,10 +342,7 @@ public final class KarafNode implements AutoCloseable {
         if (detached) {
             cmd.add("setsid");
         }
-        if (namespace != null) {
-            cmd.addAll(List.of("ip", "netns", "exec", namespace));
-        }
-        cmd.addAll(List.of(home.resolve("bin/karaf").toString(), "server"));
+        cmd.addAll(inNamespace(home.resolve("bin/karaf").toString(), "server"));
         File console = home.resolve("console.log").toFile();
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(home.toFile())
@@ -529,13 +536,9 @@ public final class KarafNode implements AutoCloseable {
      * server stopped answering had idle ssh threads and nothing in karaf.log (NetworkChaosProcessIT, 2026-12-04)
      */
     private String sshSockets() {
-        List<String> cmd = new ArrayList<>();
-        if (namespace != null) {
-            cmd.addAll(List.of("ip", "netns", "exec", namespace));
-        }
-        cmd.addAll(List.of("ss", "-tn", "state", "all", "( sport = :" + sshPort + " )"));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(inNamespace("ss", "-tn", "state", "all", "( sport = :" + sshPort + " )"))
+                    .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(5, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -143,7 +143,7 @@ final class LocalMembers {
             }
         }
         if (c.reason() == Reason.ADJUST_VERSION && !targets.isEmpty()) { // posted where the group has members
-            // after the members are told: posting may throw nothing into their way (GuardedEvents)
+            // after the members are told; a failing EventAdmin is GuardedEvents' to absorb
             events.post(VersionService.TOPIC_VERSION_ADJUSTED, () -> Map.of("group", c.group(), "from", c.fromLevel(),
                     "to", c.toLevel(), "epoch", c.epoch(), "requestedBy", c.requestedBy(), "node", nodeName,
                     VersionService.EVENT_REVERTABLE, revertable));
