@@ -61,6 +61,12 @@ public final class CutoverKarafOptions {
             options.add(keepRuntimeFolder());
         }
         options.add(configureConsole().ignoreLocalConsole());
+        // the distribution's boot features as a stage of their own, installed before the stage that Pax Exam's
+        // features (exam, test-dependencies) are appended to: in one stage, Pax Exam's remote bundle context
+        // started among ours and it installed its probe while our features were still starting (seen in the
+        // log at debug), and once in a CI run the probe's install failed ("Bundle cannot be installed";
+        // the race is PAXEXAM-765)
+        options.add(editConfigurationFilePut(FEATURES_CFG, "featuresBoot", "(" + distributionBootFeatures() + ")"));
 
         // Karaf on loopback and free ports
         options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())));
@@ -162,6 +168,27 @@ public final class CutoverKarafOptions {
         } catch (IOException | RuntimeException e) {
             return 32768;
         }
+    }
+
+    private static final String FEATURES_CFG = "etc/org.apache.karaf.features.cfg";
+    /** the folder the distribution's tar.gz was made of, from this module's folder */
+    private static final java.nio.file.Path ASSEMBLY = java.nio.file.Path.of("..", "karaf-assembly", "target",
+            "assembly");
+
+    /** featuresBoot as the distribution ships it */
+    static String distributionBootFeatures() {
+        java.util.Properties cfg = new java.util.Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(ASSEMBLY.resolve(FEATURES_CFG))) {
+            cfg.load(in);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("the built distribution's " + FEATURES_CFG, e);
+        }
+        String boot = cfg.getProperty("featuresBoot", "").trim();
+        if (boot.isEmpty() || boot.contains("(")) {
+            throw new IllegalStateException("featuresBoot of the built distribution is '" + boot
+                    + "': expected one list of features, without stages");
+        }
+        return boot;
     }
 
     /** the built distribution (karaf-assembly's tar.gz), as KarafNode.unpack takes it */
