@@ -17,6 +17,7 @@ import org.cutover.api.Group;
 import org.cutover.bench.stats.Json;
 import org.cutover.bench.stats.Stats;
 import org.cutover.bench.stats.SwitchSeries;
+import org.cutover.bench.stats.ThreadCpu;
 import org.cutover.core.internal.version.VersionNegotiator;
 
 /**
@@ -39,7 +40,10 @@ import org.cutover.core.internal.version.VersionNegotiator;
  * </ul>
  *
  * <pre>BENCH_MAIN=org.cutover.bench.TlsCostBench benchmarks/run [--parts adjust,throughput] [--payloads 1024,64]
- *     [--rounds 3] [--switches 2000] [--warmup-seconds 10] [--burst 30000] [--rate 300] [--seconds 8]</pre>
+ *     [--rounds 3] [--switches 2000] [--warmup-seconds 10] [--burst 30000] [--rate 300] [--seconds 8]
+ *     [--threads true]</pre>
+ * {@code --threads true} adds the adjust's CPU by kind of thread (from /proc, GC and JIT threads too): a diagnosis
+ * whose reading of /proc adds to the process's CPU per adjust of both sides.
  */
 public final class TlsCostBench {
 
@@ -67,7 +71,10 @@ public final class TlsCostBench {
         final List<Double> pacedRates = new ArrayList<>();
         final List<Double> loads = new ArrayList<>();
         long adjustCpuNanos;
+        long adjustAllocatedBytes;
         int adjustsTimed;
+        /** with --threads: CPU nanoseconds while this side switched, by kind of thread */
+        final Map<String, Long> adjustCpuByKind = new java.util.HashMap<>();
 
         Side(String name, boolean tls) throws Exception {
             this.name = name;
@@ -150,6 +157,7 @@ public final class TlsCostBench {
         int switches = Integer.parseInt(o.getOrDefault("switches", "2000"));
         long warmupNanos = (long) (Double.parseDouble(o.getOrDefault("warmup-seconds", "10")) * 1e9);
         List<String> parts = List.of(o.getOrDefault("parts", "adjust,throughput").split(","));
+        boolean byThread = Boolean.parseBoolean(o.getOrDefault("threads", "false"));
         long burst = Long.parseLong(o.getOrDefault("burst", "30000"));
         double rate = Double.parseDouble(o.getOrDefault("rate", "300"));
         int seconds = Integer.parseInt(o.getOrDefault("seconds", "8"));
@@ -174,7 +182,7 @@ public final class TlsCostBench {
             table.append(String.format(Locale.ROOT, "%-40s %12s %12s %8s  %s%n", "", "plain", "TLS", "TLS/plain",
                     "load average (1 min)"));
             if (parts.contains("adjust")) {
-                adjusts(sides, switches, warmupNanos, cores, loadStart, table, json);
+                adjusts(sides, switches, warmupNanos, byThread, cores, loadStart, table, json);
             }
             if (parts.contains("throughput")) {
                 throughput(sides, payloads, rounds, burst, rate, seconds, cores, table, json);
@@ -197,8 +205,8 @@ public final class TlsCostBench {
     }
 
     /** both sides switch t in alternated blocks, first for {@code warmupNanos} uncounted, then {@code switches} */
-    private static void adjusts(List<Side> sides, int switches, long warmupNanos, int cores, double loadStart,
-            StringBuilder table, Json.Obj json) throws Exception {
+    private static void adjusts(List<Side> sides, int switches, long warmupNanos, boolean byThread, int cores,
+            double loadStart, StringBuilder table, Json.Obj json) throws Exception {
         Side plain = sides.get(0);
         Side tls = sides.get(1);
         long warmEnd = System.nanoTime() + warmupNanos;
@@ -212,13 +220,21 @@ public final class TlsCostBench {
         double adjustLoad = loadStart;
         for (int done = 0; done < switches; done += BLOCK) {
             for (Side s : inTurn(sides, done / BLOCK)) {
+                ThreadCpu threads = byThread ? ThreadCpu.start() : null;
                 long cpu0 = processCpuNanos();
+                long allocated0 = allocatedBytes();
                 int i = 0;
                 for (; i < BLOCK && !s.switches.failing(); i++) {
                     s.switches.switchOnce(s.asker::adjust, true);
                 }
                 s.adjustCpuNanos += processCpuNanos() - cpu0;
+                s.adjustAllocatedBytes += allocatedBytes() - allocated0;
                 s.adjustsTimed += i;
+                if (threads != null) {
+                    // the clusters' names tell their threads apart: without them, a kind is the same on both sides
+                    threads.byKind().forEach((kind, nanos) -> s.adjustCpuByKind.merge(
+                            kind.replace("tls-cost-" + s.name, "tls-cost-*"), nanos, Long::sum));
+                }
             }
             adjustLoad = Math.max(adjustLoad, Bench.load1());
         }
@@ -229,9 +245,26 @@ public final class TlsCostBench {
         row(table, "adjust p99, ms", ps.p99() / 1e6, ts.p99() / 1e6, adjustLoad, adjustNoise);
         double plainCpu = plain.adjustCpuNanos / 1e3 / Math.max(1, plain.adjustsTimed);
         double tlsCpu = tls.adjustCpuNanos / 1e3 / Math.max(1, tls.adjustsTimed);
-        row(table, "adjust, CPU µs per adjust", plainCpu, tlsCpu, adjustLoad, "");
+        row(table, "adjust, CPU µs per adjust", plainCpu, tlsCpu, adjustLoad, byThread
+                ? " (with --threads: includes reading /proc per block)" : "");
+        double plainAlloc = plain.adjustAllocatedBytes / 1024.0 / Math.max(1, plain.adjustsTimed);
+        double tlsAlloc = tls.adjustAllocatedBytes / 1024.0 / Math.max(1, tls.adjustsTimed);
+        row(table, "adjust, KB allocated per adjust", plainAlloc, tlsAlloc, adjustLoad, "");
+        if (byThread) {
+            // a diagnosis, not a figure: where TLS's extra CPU goes, GC and JIT threads included
+            java.util.Set<String> kinds = new java.util.TreeSet<>(plain.adjustCpuByKind.keySet());
+            kinds.addAll(tls.adjustCpuByKind.keySet());
+            double load = adjustLoad;
+            kinds.stream().sorted(java.util.Comparator.comparingLong((String k) -> -Math.max(
+                    plain.adjustCpuByKind.getOrDefault(k, 0L), tls.adjustCpuByKind.getOrDefault(k, 0L))))
+                    .limit(14).forEach(k -> row(table, "  µs/adjust " + k,
+                            plain.adjustCpuByKind.getOrDefault(k, 0L) / 1e3 / Math.max(1, plain.adjustsTimed),
+                            tls.adjustCpuByKind.getOrDefault(k, 0L) / 1e3 / Math.max(1, tls.adjustsTimed),
+                            load, ""));
+        }
         json.put("adjust", new Json.Obj().put("plain", ps.toJson()).put("tls", ts.toJson())
                 .put("plain_cpu_us_per_adjust", plainCpu).put("tls_cpu_us_per_adjust", tlsCpu)
+                .put("plain_kb_allocated_per_adjust", plainAlloc).put("tls_kb_allocated_per_adjust", tlsAlloc)
                 .put("plain_failures", plain.switches.failures.size())
                 .put("tls_failures", tls.switches.failures.size()).put("load_average", adjustLoad));
     }
@@ -318,6 +351,11 @@ public final class TlsCostBench {
     }
 
     /** the CPU time of this JVM, all its threads */
+    /** bytes allocated by every Java thread since the JVM started (threads that ended are not counted) */
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
+    }
+
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
