@@ -350,12 +350,12 @@ public final class TlsCostBench {
         return rw;
     }
 
-    /** the CPU time of this JVM, all its threads */
     /** bytes allocated by every Java thread since the JVM started (threads that ended are not counted) */
     private static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
     }
 
+    /** the CPU time of this JVM, all its threads */
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
