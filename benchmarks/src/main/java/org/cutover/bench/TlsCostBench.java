@@ -41,14 +41,18 @@ import org.cutover.core.internal.version.VersionNegotiator;
  *
  * <pre>BENCH_MAIN=org.cutover.bench.TlsCostBench benchmarks/run [--parts adjust,throughput] [--payloads 1024,64]
  *     [--rounds 3] [--switches 2000] [--warmup-seconds 10] [--burst 30000] [--rate 300] [--seconds 8]
- *     [--threads true]</pre>
+ *     [--threads true] [--control true] [--settle-load 0.6]</pre>
  * {@code --threads true} adds the adjust's CPU by kind of thread (from /proc, GC and JIT threads too): a diagnosis
- * whose reading of /proc adds to the process's CPU per adjust of both sides.
+ * whose reading of /proc adds to the process's CPU per adjust of both sides. {@code --control true} makes the TLS
+ * side a second plain cluster: its ratios show how far two identical sides differ in one run. Every measured adjust's
+ * wall time goes to {@code target/tls-adjust-samples.csv}. {@code --settle-load} waits after the warm-up until the
+ * load average has fallen that low, so that the adjusts can count as a result.
  */
 public final class TlsCostBench {
 
     private static final int MEMBERS = 3;
     private static final int BLOCK = 20;
+    private static final int SETTLE_MAX_SECONDS = 300;
 
     private TlsCostBench() {
     }
@@ -161,6 +165,8 @@ public final class TlsCostBench {
         long burst = Long.parseLong(o.getOrDefault("burst", "30000"));
         double rate = Double.parseDouble(o.getOrDefault("rate", "300"));
         int seconds = Integer.parseInt(o.getOrDefault("seconds", "8"));
+        boolean control = Boolean.parseBoolean(o.getOrDefault("control", "false"));
+        double settleLoad = Double.parseDouble(o.getOrDefault("settle-load", "0"));
         Logger.getLogger("").setLevel(Level.SEVERE);
         for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.SEVERE);
@@ -172,17 +178,19 @@ public final class TlsCostBench {
                 .put("load_average_at_start", loadStart)
                 .put("options", new Json.Obj().put("parts", String.join(",", parts)).put("rounds", rounds)
                         .put("switches", switches).put("warmup_seconds", warmupNanos / 1e9).put("burst", burst)
-                        .put("rate", rate).put("seconds", seconds));
+                        .put("rate", rate).put("seconds", seconds).put("control", control)
+                        .put("settle_load", settleLoad));
         Side plain = new Side("plain", false);
-        Side tls = new Side("tls", true);
+        Side tls = control ? new Side("plain2", false) : new Side("tls", true);
         try {
             List<Side> sides = List.of(plain, tls);
             table.append(String.format(Locale.ROOT, "%nMutual TLS against plain TCP: two 3-node clusters in one JVM"
-                    + " on %d cores, shipped stack, both signing; each row alternates between them%n", cores));
+                    + " on %d cores, shipped stack, both signing; each row alternates between them%n%s", cores,
+                    control ? "CONTROL RUN: the column TLS is a second plain cluster (the ratios' own noise)\n" : ""));
             table.append(String.format(Locale.ROOT, "%-40s %12s %12s %8s  %s%n", "", "plain", "TLS", "TLS/plain",
                     "load average (1 min)"));
             if (parts.contains("adjust")) {
-                adjusts(sides, switches, warmupNanos, byThread, cores, loadStart, table, json);
+                adjusts(sides, switches, warmupNanos, settleLoad, byThread, cores, loadStart, table, json);
             }
             if (parts.contains("throughput")) {
                 throughput(sides, payloads, rounds, burst, rate, seconds, cores, table, json);
@@ -205,8 +213,8 @@ public final class TlsCostBench {
     }
 
     /** both sides switch t in alternated blocks, first for {@code warmupNanos} uncounted, then {@code switches} */
-    private static void adjusts(List<Side> sides, int switches, long warmupNanos, boolean byThread, int cores,
-            double loadStart, StringBuilder table, Json.Obj json) throws Exception {
+    private static void adjusts(List<Side> sides, int switches, long warmupNanos, double settleLoad, boolean byThread,
+            int cores, double loadStart, StringBuilder table, Json.Obj json) throws Exception {
         Side plain = sides.get(0);
         Side tls = sides.get(1);
         long warmEnd = System.nanoTime() + warmupNanos;
@@ -218,6 +226,9 @@ public final class TlsCostBench {
             }
         }
         double adjustLoad = loadStart;
+        if (settleLoad > 0) {
+            adjustLoad = settle(settleLoad, table);
+        }
         for (int done = 0; done < switches; done += BLOCK) {
             for (Side s : inTurn(sides, done / BLOCK)) {
                 ThreadCpu threads = byThread ? ThreadCpu.start() : null;
@@ -238,6 +249,7 @@ public final class TlsCostBench {
             }
             adjustLoad = Math.max(adjustLoad, Bench.load1());
         }
+        writeSamples(sides);
         Stats ps = Stats.of(plain.switches.wall);
         Stats ts = Stats.of(tls.switches.wall);
         String adjustNoise = adjustLoad > cores ? " NOISY" : "";
@@ -367,6 +379,37 @@ public final class TlsCostBench {
     }
 
     /** both sides, the first of them swapped every other round */
+    /**
+     * Waits, at most {@link #SETTLE_MAX_SECONDS}, until the 1-minute load average has fallen to {@code below}: a
+     * minute of warm-up takes it to 2.5-4.7 with both clusters in one JVM on 2 cores, and the measured adjusts
+     * (about 10 s) then count as noise by the project's rule whatever they show. The JIT's work stays done, the
+     * clusters idle meanwhile (heartbeats only). Returns the load the measurement begins at.
+     */
+    private static double settle(double below, StringBuilder table) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + SETTLE_MAX_SECONDS * 1_000_000_000L;
+        double load = Bench.load1();
+        while (load > below && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            load = Bench.load1();
+        }
+        table.append(String.format(Locale.ROOT, "adjusts begun at load %.2f after %.0f s of settling (target %.2f)%n",
+                load, (System.nanoTime() - start) / 1e9, below));
+        return load;
+    }
+
+    /** every measured adjust's wall time in the order taken, a line per side and adjust: where a tail comes from */
+    private static void writeSamples(List<Side> sides) throws java.io.IOException {
+        StringBuilder out = new StringBuilder("side,index,nanos\n");
+        for (Side s : sides) {
+            for (int i = 0; i < s.switches.wall.size(); i++) {
+                out.append(s.name).append(',').append(i).append(',').append(s.switches.wall.get(i)).append('\n');
+            }
+        }
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target", "tls-adjust-samples.csv"), out, StandardCharsets.UTF_8);
+    }
+
     private static List<Side> inTurn(List<Side> sides, int round) {
         return round % 2 == 0 ? sides : List.of(sides.get(1), sides.get(0));
     }
