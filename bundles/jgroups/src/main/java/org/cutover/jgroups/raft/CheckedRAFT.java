@@ -2,7 +2,9 @@ package org.cutover.jgroups.raft;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -144,9 +146,12 @@ public class CheckedRAFT extends RAFT {
     /** used on the processing thread only; started afresh in every term this node leads */
     private ResendPacing pacing;
     private long pacingTerm = -1;
+    /** followers whose step back this term was logged */
+    private final Set<Address> steppedBack = new HashSet<>();
     /** set on the processing thread while RAFT's resend of a probe runs */
     private boolean probing;
     private volatile long resendsCut;
+    private volatile long answersSteppedBack;
 
     public CheckedRAFT() {
         impl = new CheckedFollower(this);
@@ -271,6 +276,7 @@ public class CheckedRAFT extends RAFT {
             if (pacingTerm != currentTerm()) {
                 pacingTerm = currentTerm();
                 pacing.clear();
+                steppedBack.clear();
             }
             CommitTable table = commitTable();
             if (table != null) {
@@ -278,6 +284,18 @@ public class CheckedRAFT extends RAFT {
             }
             ResendPacing.Step step = pacing.next(member, e.matchIndex(), e.nextIndex(), e.commitIndex(),
                     System.nanoTime());
+            if (step == ResendPacing.Step.STEPPED_BACK) {
+                answersSteppedBack++;
+                long match = e.matchIndex();
+                long next = e.nextIndex();
+                e.matchIndex(pacing.acceptedMatch(member)).nextIndex(pacing.acceptedNext(member));
+                if (steppedBack.add(member)) { // once per follower and term: the answers may come a thousand a second
+                    log.warn("%s: %s answered in term %d with match index %d, next index %d, below what it"
+                            + " acknowledged before: refused, as are its next such answers (answersSteppedBack)",
+                            local_addr, member, currentTerm(), match, next);
+                }
+                return;
+            }
             if (step == ResendPacing.Step.WAIT) {
                 return;
             }
@@ -309,6 +327,11 @@ public class CheckedRAFT extends RAFT {
             resendsCut++;
         }
         super.resend(target, from, last);
+    }
+
+    /** followers' answers that named an index below what they had acknowledged in the term: no resend for them */
+    public long answersSteppedBack() {
+        return answersSteppedBack;
     }
 
     /** resends cut short by pacing: probes of one entry, and ranges above {@code max_resend_bytes} */
