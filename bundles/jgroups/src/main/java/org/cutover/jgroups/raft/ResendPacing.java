@@ -43,8 +43,6 @@ final class ResendPacing {
         long match = -1;
         long next = -1;
         long commit = -1;
-        /** the highest match index accepted in this term: what the follower acknowledged */
-        long acknowledged = -1;
         long sentAt;
         long backoff;
     }
@@ -65,20 +63,18 @@ final class ResendPacing {
     Step next(Address member, long matchIndex, long nextIndex, long commitIndex, long now) {
         Follower f = followers.computeIfAbsent(member, m -> new Follower());
         if (f.match != matchIndex || f.next != nextIndex || f.commit != commitIndex) {
-            if (f.acknowledged >= 0 && (matchIndex < f.acknowledged || nextIndex <= f.acknowledged)) {
+            // f.match is what the follower acknowledged: a step back is never accepted, so it never falls
+            if (f.match >= 0 && (matchIndex < f.match || nextIndex <= f.match)) {
                 return Step.STEPPED_BACK; // f keeps what was accepted: the caller puts it back into the table
             }
+            boolean more = matchIndex > f.match;
             f.match = matchIndex;
             f.next = nextIndex;
             f.commit = commitIndex;
             f.sentAt = now;
             f.backoff = firstBackoffNanos;
-            if (matchIndex > f.acknowledged) {
-                f.acknowledged = matchIndex;
-                return Step.SEND;
-            }
             // an answer that acknowledged nothing new (a commit index, a refusal): one entry, or a commit notice
-            return Step.PROBE;
+            return more ? Step.SEND : Step.PROBE;
         }
         if (now - f.sentAt < f.backoff) {
             return Step.WAIT;
