@@ -20,7 +20,8 @@ import org.junit.Test;
 
 /**
  * The operator's {@code ./cutover} on real Karaf processes, as typed: exit statuses are the outcome (0, the
- * Karaf command's own, 1 on failure), and {@code clean} leaves no process and no folder behind.
+ * Karaf command's own, 1 on failure), {@code clean} leaves no process and no folder behind, and no process on the
+ * machine shows the admin's password on its command line meanwhile (what {@code ps} shows anyone).
  */
 public class LauncherCommandsProcessIT {
 
@@ -30,6 +31,17 @@ public class LauncherCommandsProcessIT {
     @Test
     public void startShellUpgradeKillRestartAndCleanGoThroughTheLauncher() throws Exception {
         KarafNode.deleteTree(run);
+        try (CommandLineWatch watch = new CommandLineWatch()) {
+            String password = launchAndClean();
+            assertTrue("the watch saw a process of 200 ms (" + watch.summary() + ")",
+                    watch.sawProcessWith("cutover-watch-" + System.nanoTime(), 200));
+            assertEquals("command lines with the admin's password (" + watch.summary() + ")", List.of(),
+                    watch.linesContaining(password));
+        }
+    }
+
+    /** the launcher's commands, as typed; returns the admin's password the nodes had */
+    private String launchAndClean() throws Exception {
         CutoverScript.Result start = script.run("start", "2");
         assertEquals(start.output(), 0, start.status());
         assertTrue(start.output(), start.output().contains("all 2 nodes ACTIVE in one view"));
@@ -61,10 +73,12 @@ public class LauncherCommandsProcessIT {
         CutoverScript.Result after = script.run("shell", "2", "cluster:node-list --no-format");
         assertEquals(after.output(), Map.of("node1", "ACTIVE 1", "node2", "ACTIVE 1, 2"), rows(after.output()));
 
+        String password = node2.adminPassword();
         CutoverScript.Result clean = script.run("clean");
         assertEquals(clean.output(), 0, clean.status());
         assertFalse("clean removed " + run, Files.exists(run));
         assertEquals("no node JVM left", List.of(), script.karafProcesses());
+        return password;
     }
 
     @After
