@@ -71,18 +71,18 @@ public final class ClusterState {
     long lastViewId;
     private long lastViewTerm;
     /** the running upgrade, or the last one; null before the first */
-    private Rollout rollout;
+    Rollout rollout;
     /**
      * the features the cluster's finished upgrades installed on every node and no retirement took away since: what
      * a node that comes back without a level its groups run installs to heal itself
      */
-    private final SortedSet<String> clusterFeatures = new TreeSet<>();
+    final SortedSet<String> clusterFeatures = new TreeSet<>();
     /** the KAR the running (or last) rollout brings, if any */
-    private Kar rolloutKar;
+    Kar rolloutKar;
     /** the KARs the cluster's features came in, by feature: a node healed later takes its feature from them */
-    private final Map<String, Kar> clusterKars = new TreeMap<>();
+    final Map<String, Kar> clusterKars = new TreeMap<>();
     /** revoked node certificates: SHA-256 of the DER (hex) → the node it was issued to */
-    private final TreeMap<String, String> revoked = new TreeMap<>();
+    final TreeMap<String, String> revoked = new TreeMap<>();
     /** the largest KAR an upgrade may bring: it travels in one log entry and stays in every snapshot */
     public static final int MAX_KAR_BYTES = 8 * 1024 * 1024;
 
@@ -875,7 +875,7 @@ public final class ClusterState {
      * What an entry names and the levels it carries are checked where it is applied, so every replica refuses
      * the same entry: the API refuses such names already (Names), an entry that holds one was not written by it.
      */
-    private static boolean printable(String name) {
+    static boolean printable(String name) {
         return Names.firstUnprintable(name) < 0;
     }
 
@@ -918,131 +918,19 @@ public final class ClusterState {
 
     public void writeTo(DataOutput out) throws IOException {
         StateCodec.write(this, out);
-        acl.writeTo(out);
-        List<String> held = groups.values().stream().filter(g -> g.held).map(g -> g.name).toList();
-        out.writeInt(held.size());
-        for (String name : held) {
-            out.writeUTF(name);
-        }
-        out.writeBoolean(rollout != null);
-        if (rollout != null) {
-            rollout.writeTo(out);
-        }
-        out.writeInt(clusterFeatures.size());
-        for (String feature : clusterFeatures) {
-            out.writeUTF(feature);
-        }
-        out.writeBoolean(rolloutKar != null);
-        if (rolloutKar != null) {
-            writeKar(out, rolloutKar);
-        }
-        out.writeInt(clusterKars.size());
-        for (Map.Entry<String, Kar> e : clusterKars.entrySet()) {
-            out.writeUTF(e.getKey());
-            writeKar(out, e.getValue());
-        }
-        out.writeInt(revoked.size());
-        for (Map.Entry<String, String> e : revoked.entrySet()) {
-            out.writeUTF(e.getKey());
-            out.writeUTF(e.getValue());
-        }
-    }
-
-    private static void writeKar(DataOutput out, Kar kar) throws IOException {
-        out.writeUTF(kar.name());
-        out.writeUTF(kar.sha256());
-        out.writeInt(kar.bytes().length);
-        out.write(kar.bytes());
-        out.writeInt(kar.signature().length);
-        out.write(kar.signature());
-    }
-
-    private static Kar readKar(DataInput in) throws IOException {
-        String name = in.readUTF();
-        String sha = in.readUTF();
-        int length = in.readInt();
-        if (length < 0 || length > MAX_KAR_BYTES) {
-            throw new IOException("the snapshot holds a KAR of " + length + " bytes");
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        int signed = in.readInt();
-        if (signed < 0 || signed > 64 * 1024) {
-            throw new IOException("the snapshot holds a KAR signature of " + signed + " bytes");
-        }
-        byte[] signature = new byte[signed];
-        in.readFully(signature);
-        return new Kar(name, sha, bytes, signature);
     }
 
     public static ClusterState readFrom(DataInput in) throws IOException {
-        ClusterState s = StateCodec.read(in);
-        s.acl.readFrom(in);
-        int held = StateCodec.boundedCount(in);
-        for (int i = 0; i < held; i++) {
-            String name = in.readUTF();
-            GroupRecord g = s.groupIndex.get(name);
-            if (g == null) {
-                throw new IOException("the snapshot holds group " + name + ", which it does not have");
-            }
-            g.held = true;
-        }
-        if (in.readBoolean()) {
-            s.rollout = Rollout.readFrom(in);
-        }
-        int features;
-        try {
-            features = StateCodec.boundedCount(in);
-        } catch (java.io.EOFException written) {
-            // a state written before the cluster's features were kept ends here
-            return s;
-        }
-        for (int i = 0; i < features; i++) {
-            String feature = in.readUTF();
-            if (!printable(feature)) {
-                throw new IOException("the snapshot names a feature that is not printable");
-            }
-            s.clusterFeatures.add(feature);
-        }
-        boolean hasRolloutKar;
-        try {
-            hasRolloutKar = in.readBoolean();
-        } catch (java.io.EOFException written) {
-            // a state written before upgrades brought KARs ends here
-            return s;
-        }
-        if (hasRolloutKar) {
-            s.rolloutKar = readKar(in);
-        }
-        int kars = StateCodec.boundedCount(in);
-        for (int i = 0; i < kars; i++) {
-            s.clusterKars.put(in.readUTF(), readKar(in));
-        }
-        int revocations;
-        try {
-            revocations = StateCodec.boundedCount(in);
-        } catch (java.io.EOFException written) {
-            // a state written before certificates could be revoked ends here
-            return s;
-        }
-        for (int i = 0; i < revocations; i++) {
-            String fingerprint = in.readUTF();
-            String node = in.readUTF();
-            if (!fingerprint.matches("[0-9a-f]{64}") || !printable(node)) {
-                throw new IOException("the snapshot holds a revoked certificate that is not one");
-            }
-            s.revoked.put(fingerprint, node);
-        }
-        return s;
+        return StateCodec.read(in);
     }
 
     /** the state file of the pre-log format, which kept no ACL: the defaults hold */
     public static ClusterState readLegacy(DataInput in) throws IOException {
-        return StateCodec.read(in);
+        return StateCodec.readLegacy(in);
     }
 
     public void writeLegacyTo(DataOutput out) throws IOException {
-        StateCodec.write(this, out);
+        StateCodec.writeLegacy(this, out);
     }
 
     /** the history alone, in the snapshot's encoding: what a node of the pre-log format brings in */
@@ -1053,6 +941,11 @@ public final class ClusterState {
     /** group names for checks, sorted */
     public SortedSet<String> groupNames() {
         return Collections.unmodifiableSortedSet(new TreeSet<>(groups.keySet()));
+    }
+
+    /** a group by name, by hash */
+    GroupRecord groupRecord(String name) {
+        return groupIndex.get(name);
     }
 
     void putGroup(GroupRecord g) {
