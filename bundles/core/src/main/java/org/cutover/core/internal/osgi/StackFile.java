@@ -23,6 +23,8 @@ final class StackFile {
     static final String DNS_QUERY = "cutover.dns_query";
     static final String DNS_ADDRESS = "cutover.dns_address";
     static final String DNS_RECORD_TYPE = "cutover.dns_record_type";
+    /** TCPPING's setting that DNS_PING keeps in its place */
+    static final String DISCOVERY_RUNS = "num_discovery_runs";
 
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(cutover\\.[A-Za-z0-9_.]+)(?::-?([^}]*))?}");
 
@@ -60,6 +62,11 @@ final class StackFile {
                 String server = values.getOrDefault(DNS_ADDRESS, "").strip();
                 if (!server.isEmpty()) {
                     dns.put("dns_address", server);
+                }
+                // a setting of discovery itself, not of the host list: a restarted node asks again (the stack file)
+                String runs = stack.get(i).getProperties().get(DISCOVERY_RUNS);
+                if (runs != null) {
+                    dns.put(DISCOVERY_RUNS, runs);
                 }
                 stack.set(i, new ProtocolConfiguration("dns.DNS_PING", dns));
                 return;

@@ -39,8 +39,9 @@ public class StackFileTest {
         StackFile.useDnsDiscovery(stack, Map.of(StackFile.DNS_QUERY, "_cutover._tcp.cluster.test",
                 StackFile.DNS_ADDRESS, "10.213.7.1", StackFile.DNS_RECORD_TYPE, "SRV"));
         assertEquals("dns.DNS_PING", stack.get(at).getProtocolName());
-        assertEquals(Map.of("dns_query", "_cutover._tcp.cluster.test", "dns_address", "10.213.7.1",
-                "dns_record_type", "SRV"), stack.get(at).getProperties());
+        assertEquals("TCPPING's num_discovery_runs carried over", Map.of("dns_query", "_cutover._tcp.cluster.test",
+                "dns_address", "10.213.7.1", "dns_record_type", "SRV", "num_discovery_runs", "4"),
+                stack.get(at).getProperties());
         assertFalse(names(stack).contains("TCPPING"));
         assertEquals("nothing else moves", names(shipped()).size(), stack.size());
     }
