@@ -66,7 +66,8 @@ public class RestartTest {
      * A node restarted on its port while the survivors still send to its dead run: their connect and its own
      * cross, and TCP loses its first discovery request (each side keeps its own connection and closes the other's
      * unread). With one discovery run the restarted node heard no one within the join time-out, made a cluster
-     * of its own and came back only through MERGE3: 10-11 s in 2 of 10 of FailoverBench's restarts (2026-12-05).
+     * of its own and came back only through MERGE3: 8-16 s in 11 of about 96 of FailoverBench's restarts
+     * (2026-12-05).
      * The shipped stack asks again within the time-out ({@code num_discovery_runs}).
      */
     @Test
