@@ -520,14 +520,62 @@ public final class KarafNode implements AutoCloseable {
             lastDump = now;
             try {
                 Path dump = dumpThreads();
-                said.append("; threads by state ").append(threadStates(Files.readAllLines(dump))).append(" in ")
-                        .append(dump);
+                List<String> lines = Files.readAllLines(dump);
+                said.append("; threads by state ").append(threadStates(lines)).append(" in ").append(dump)
+                        .append("; ssh server's threads ").append(sshServerThreads(lines));
             } catch (IOException | RuntimeException e) {
                 said.append("; no thread dump: ").append(e);
             }
             said.append("; its ssh port's sockets: ").append(sshSockets());
+            said.append("; console.log: ").append(consoleExceptLoginNoise());
         }
         return said.toString();
+    }
+
+    /**
+     * the threads that serve ssh, each as name, state and top frame: MINA SSHD's nio2 workers and the JDK's epoll
+     * thread of their channel group ({@code EPollPort$EventHandlerTask}, a plain "Thread-N"), which alone polls for
+     * new connections and reads. The nodes that stopped answering had their logins queued unaccepted in the kernel
+     * and their nio2 workers idle (three times by 2026-12-05; cause not known); this tells whether the poller was
+     * gone, busy or waiting
+     */
+    static List<String> sshServerThreads(List<String> dump) {
+        List<String> found = new ArrayList<>();
+        for (int i = 0; i < dump.size(); i++) {
+            if (!dump.get(i).startsWith("\"")) {
+                continue;
+            }
+            String name = dump.get(i).substring(1, Math.max(1, dump.get(i).indexOf('"', 1)));
+            String state = "";
+            String top = "";
+            boolean poller = false;
+            for (int j = i + 1; j < dump.size() && !dump.get(j).isBlank(); j++) {
+                String line = dump.get(j).strip();
+                if (line.startsWith("java.lang.Thread.State: ")) {
+                    state = line.substring("java.lang.Thread.State: ".length()).split(" ")[0];
+                } else if (line.startsWith("at ")) {
+                    top = top.isEmpty() ? line.substring(3).replaceAll("\\(.*", "") : top;
+                    poller |= line.contains("EPollPort$EventHandlerTask");
+                }
+            }
+            if (name.startsWith("sshd-SshServer") || poller) {
+                found.add((poller ? "epoll " : "") + name.replaceAll("^sshd-SshServer\\[\\w+\\]", "") + " " + state + " at "
+                        + top);
+            }
+        }
+        return found;
+    }
+
+    /** console.log (the JVM's own output) without the lines every viewer login prints: a failing JDK thread's trace */
+    private String consoleExceptLoginNoise() {
+        try (Stream<String> lines = Files.lines(home.resolve("console.log"), StandardCharsets.UTF_8)) {
+            List<String> rest = lines.filter(l -> !l.startsWith("Error in initialization script")
+                    && !l.startsWith("setenv: ")).collect(Collectors.toList());
+            return rest.isEmpty() ? "nothing unusual"
+                    : String.join(" | ", rest.subList(Math.max(0, rest.size() - 8), rest.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(" + e + ")";
+        }
     }
 
     /**
