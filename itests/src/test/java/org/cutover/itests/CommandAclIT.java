@@ -89,7 +89,7 @@ public class CommandAclIT {
      */
     private static Set<String> commands(SessionFactory sessions) {
         Subject admin = new Subject(false, Set.of(new UserPrincipal("acl-it"), new RolePrincipal("admin"),
-                new RolePrincipal("manager"), new RolePrincipal("viewer"), new RolePrincipal("systembus"),
+                new RolePrincipal("manager"), new RolePrincipal("viewer"), new RolePrincipal("systembundles"),
                 new RolePrincipal("ssh")), Set.of(), Set.of());
         try {
             return Subject.doAs(admin, (PrivilegedExceptionAction<Set<String>>) () -> {

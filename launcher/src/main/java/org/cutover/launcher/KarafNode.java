@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -43,6 +44,11 @@ public final class KarafNode implements AutoCloseable {
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     /** how long a command waits for the node's ssh server (bin/client's -r 30 -d 1) */
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * how long a plain connection waits for the ssh server's identification line before the server counts as
+     * stuck: it comes at once from a server that accepts (well under a second here, under load too)
+     */
+    private static final Duration SSH_PROBE_WAIT = Duration.ofSeconds(15);
     private static final String PORTS_FILE = "ports";
     /** where a node on a private network runs: its address and namespace ({@link #placeOn}) */
     private static final String NETWORK_FILE = "network";
@@ -442,13 +448,42 @@ public final class KarafNode implements AutoCloseable {
         if (password == null) {
             throw new IllegalStateException(name + " has no admin user yet (useGeneratedAdmin after the start)");
         }
+        return loggedIn(() -> SshSession.withKey(address, sshPort, user, home.getParent().resolve("admin.key")),
+                command, timeout, live);
+    }
+
+    /** runs one shell command as {@code someUser}, logged in with a password (in this JVM, not on a command line) */
+    public ShellResult shellAs(String someUser, String somePassword, String command) {
+        return loggedIn(() -> SshSession.withPassword(address, sshPort, someUser, somePassword), command,
+                COMMAND_TIMEOUT, java.io.OutputStream.nullOutputStream());
+    }
+
+    /** opens an ssh session (a login), in {@link #loggedIn} */
+    private interface Login {
+        SshSession open() throws IOException;
+    }
+
+    /**
+     * One login for one command, tried again while the node's ssh server does not answer yet (it boots). A server
+     * that has its port open but sends nothing ({@link SshProbe}) stopped accepting for good: it is restarted once
+     * over JMX ({@link #restartSshServer}), as an operator would, and said so on the output and in
+     * ssh-restarts.log of the node's folder, with what was seen of the node before.
+     */
+    private ShellResult loggedIn(Login login, String command, Duration timeout, java.io.OutputStream live) {
         long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+        boolean restarted = false;
         while (true) {
-            try (SshSession session = SshSession.withKey(address, sshPort, user, home.getParent().resolve("admin.key"))) {
+            try (SshSession session = login.open()) {
                 return session.exec(command, timeout, live);
             } catch (SshSession.CommandTimeoutException e) {
                 throw new CommandFailedException(name + ": " + e.getMessage(), e);
             } catch (IOException e) {
+                if (!restarted && SshProbe.probe(address, sshPort, SSH_PROBE_WAIT) == SshProbe.Answer.SILENT) {
+                    restarted = true;
+                    restartStuckSshServer(command, e);
+                    deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+                    continue;
+                }
                 // not listening yet while the node boots
                 if (System.nanoTime() > deadline) {
                     throw new CommandFailedException(name + ": '" + command + "' could not run: " + e + " ("
@@ -456,6 +491,38 @@ public final class KarafNode implements AutoCloseable {
                 }
                 sleep(Duration.ofSeconds(1));
             }
+        }
+    }
+
+    private void restartStuckSshServer(String command, IOException failure) {
+        String seen = unanswered();
+        String said = Instant.now() + " " + name + ": its ssh server accepted no login ('" + command + "': " + failure
+                + ") and its port answered a plain connection with nothing for " + SSH_PROBE_WAIT.toSeconds()
+                + " s; restarting it over JMX. Seen before: " + seen;
+        System.out.println(said);
+        try {
+            Files.writeString(home.resolve("ssh-restarts.log"), said + System.lineSeparator(), StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            restartSshServer();
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailedException(name + ": its ssh server does not accept logins and could not be"
+                    + " restarted over JMX: " + e + " (" + seen + ")", e);
+        }
+    }
+
+    /**
+     * restarts the node's ssh server (bundle org.apache.karaf.shell.ssh: a new server, listener and threads) over
+     * JMX as the admin, the way left to an operator when the ssh server itself no longer takes logins
+     */
+    public void restartSshServer() throws IOException {
+        javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
+                "service:jmx:rmi:///jndi/rmi://" + address + ":" + rmiRegistryPort + "/karaf-root");
+        try (javax.management.remote.JMXConnector jmx = javax.management.remote.JMXConnectorFactory.connect(url,
+                Map.of(javax.management.remote.JMXConnector.CREDENTIALS, new String[] {user, password}))) {
+            jmx.getMBeanServerConnection().invoke(new javax.management.ObjectName("org.apache.karaf:type=bundle,name=root"),
+                    "restart", new Object[] {"org.apache.karaf.shell.ssh"}, new String[] {String.class.getName()});
+        } catch (javax.management.JMException e) {
+            throw new IOException(name + ": bundle org.apache.karaf.shell.ssh not restarted over JMX: " + e, e);
         }
     }
 
