@@ -167,6 +167,13 @@ final class CutoverCluster implements AutoCloseable {
         return raft.commitIndex();
     }
 
+    /** node {@code i}'s log after its last snapshot, what a restart replays: "N entries, M bytes" */
+    String logAfterSnapshot(int i) {
+        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
+                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        return raft.logSize() + " entries, " + raft.logSizeInBytes() + " bytes";
+    }
+
     /** the members of node {@code i}'s current view */
     int viewSize(int i) {
         org.jgroups.View v = current.get(i).getView();

@@ -28,7 +28,10 @@ import org.cutover.bench.stats.Stats;
  * at once (sockets closed, no leave), as a kill -9 does to a process, so the
  * others notice it through FD_SOCK2 and VERIFY_SUSPECT2 (1.5 s) as they would.
  *
- * <pre>BENCH_MAIN=org.cutover.bench.FailoverBench benchmarks/run [--nodes 3] [--kills 10]</pre>
+ * {@code --prefill N} first fills the log with about N small entries (a sequential writer on every node, so
+ * one entry per send), for the cost of the replay at a restart: a node replays its log from the last snapshot.
+ *
+ * <pre>BENCH_MAIN=org.cutover.bench.FailoverBench benchmarks/run [--nodes 3] [--kills 10] [--prefill 0]</pre>
  */
 public final class FailoverBench {
 
@@ -39,6 +42,7 @@ public final class FailoverBench {
         Map<String, String> o = Bench.parse(args);
         int size = Integer.parseInt(o.getOrDefault("nodes", "3"));
         int kills = Integer.parseInt(o.getOrDefault("kills", "10"));
+        long prefill = Long.parseLong(o.getOrDefault("prefill", "0"));
         Logger.getLogger("").setLevel(Level.SEVERE);
         for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.SEVERE);
@@ -49,6 +53,9 @@ public final class FailoverBench {
         List<Long> rejoin = new ArrayList<>();
         long failedSends = 0;
         try (CutoverCluster c = CutoverCluster.start("failover", size, Path.of("target", "bench-state"))) {
+            if (prefill > 0) {
+                prefill(c, size, prefill);
+            }
             for (int k = 0; k < kills; k++) {
                 int leader = awaitLeader(c, size);
                 int writerNode = (leader + 1) % size;
@@ -81,8 +88,9 @@ public final class FailoverBench {
                 c.restart(leader);
                 rejoin.add(System.nanoTime() - restarted);
                 System.out.printf(Locale.ROOT, "kill %d of node%d: send returns after %s ms, new leader after %s ms,"
-                        + " back in the log %s ms after its restart%n", k + 1, leader + 1, Stats.ms(resume.get(k)),
-                        Stats.ms(newLeader), Stats.ms(rejoin.get(k)));
+                        + " back in the log %s ms after its restart, its log after its snapshot %s%n", k + 1,
+                        leader + 1, Stats.ms(resume.get(k)), Stats.ms(newLeader), Stats.ms(rejoin.get(k)),
+                        c.logAfterSnapshot(leader));
             }
         }
         double load = Math.max(loadStart, Bench.load1());
@@ -105,6 +113,33 @@ public final class FailoverBench {
         System.exit(0);
     }
 
+
+    /** about {@code entries} log entries: one sequential writer per node, each send its own entry */
+    private static void prefill(CutoverCluster c, int size, long entries) throws Exception {
+        long start = System.nanoTime();
+        long first = c.commitIndex(0);
+        List<Thread> writers = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            Group g = c.nodes.get(i).join("prefill", new Quiet());
+            Thread t = new Thread(() -> {
+                byte[] small = new byte[32];
+                while (c.commitIndex(0) - first < entries) {
+                    try {
+                        g.send(small);
+                    } catch (GroupException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }, "prefill-" + i);
+            writers.add(t);
+            t.start();
+        }
+        for (Thread t : writers) {
+            t.join();
+        }
+        System.out.printf(Locale.ROOT, "prefilled %d entries in %s ms%n", c.commitIndex(0) - first,
+                Stats.ms(System.nanoTime() - start));
+    }
 
     /** the node that leads the cluster log, once one does */
     static int awaitLeader(CutoverCluster c, int size) throws InterruptedException {

@@ -602,9 +602,8 @@ public final class KarafNode implements AutoCloseable {
     /**
      * the threads that serve ssh, each as name, state and top frame: MINA SSHD's nio2 workers and the JDK's epoll
      * thread of their channel group ({@code EPollPort$EventHandlerTask}, a plain "Thread-N"), which alone polls for
-     * new connections and reads. The nodes that stopped answering had their logins queued unaccepted in the kernel
-     * and their nio2 workers idle (three times by 2026-12-05; cause not known); this tells whether the poller was
-     * gone, busy or waiting
+     * new connections and reads. In the nodes that stopped answering (docs/operating.md) the logins waited unaccepted
+     * in the kernel while the poller waited in epoll_wait and the workers on their queue
      */
     static List<String> sshServerThreads(List<String> dump) {
         List<String> found = new ArrayList<>();
