@@ -255,8 +255,7 @@ public final class PrivateNetwork implements AutoCloseable {
                 Integer.toString(DELAY_QUEUE), plain(millis), plain(jitterMillis), Integer.toString(reorderPercent));
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
             throw new IOException("cannot run python3 for the delay (Debian: apt-get install python3): "
                     + e.getMessage(), e);
@@ -264,14 +263,29 @@ public final class PrivateNetwork implements AutoCloseable {
         try (var stdin = p.getOutputStream()) {
             stdin.write(program);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (delayers(ns).isEmpty()) {
-            if (!p.isAlive() && p.exitValue() != 0 || System.nanoTime() > deadline) {
-                throw new IOException("the delay of " + node + " did not start (python3 " + DELAY_TAG + ")");
+        // the rule only once the program has bound its queue: with --queue-bypass packets sent to a queue nobody
+        // reads pass undelayed (a fixed 200 ms wait was too short once under CI load: "20 ms later: 0 ms")
+        Process started = p;
+        java.util.concurrent.CompletableFuture<String> bound = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new java.io.BufferedReader(new java.io.InputStreamReader(started.getInputStream(),
+                        java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            } catch (IOException e) {
+                return null;
             }
-            sleepMillis(50);
+        });
+        String said;
+        try {
+            said = bound.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            said = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the delay of " + node + " started", e);
         }
-        sleepMillis(200); // its queue bound before the rule sends packets there (--queue-bypass meanwhile)
+        if (!"bound".equals(said)) {
+            throw new IOException("the delay of " + node + " did not start (python3 " + DELAY_TAG + "): " + said);
+        }
         iptables(ns, "-A", "OUTPUT", "-o", "eth0", "-m", "comment", "--comment", DELAY_TAG, "-j", "NFQUEUE",
                 "--queue-num", Integer.toString(DELAY_QUEUE), "--queue-bypass");
     }
@@ -319,15 +333,6 @@ public final class PrivateNetwork implements AutoCloseable {
         for (ProcessHandle h : delayers(ns)) {
             h.destroy();
             h.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(x -> null).join();
-        }
-    }
-
-    private static void sleepMillis(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
         }
     }
 

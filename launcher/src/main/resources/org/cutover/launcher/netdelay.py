@@ -31,6 +31,7 @@ def send(kind, attributes):
 send(MSG_CONFIG, [(1, struct.pack("!BBH", 1, 0, socket.AF_INET))])  # command BIND
 send(MSG_CONFIG, [(2, struct.pack("!IB", 0, 1))])  # copy the packets' metadata only
 send(MSG_CONFIG, [(3, struct.pack("!I", 50000))])  # queue length
+print("bound", flush=True)  # PrivateNetwork sends packets here only after this line
 
 due = []  # (time, packet id)
 last = 0.0
