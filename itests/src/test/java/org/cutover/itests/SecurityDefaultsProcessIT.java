@@ -422,8 +422,8 @@ public class SecurityDefaultsProcessIT {
      * A node whose ssh port takes connections and answers nothing, as the stuck servers did: the kernel sends s1's
      * ssh port to a listener of this test that never accepts (an iptables REDIRECT on loopback), and a command
      * asked meanwhile still runs: the launcher's login times out, a plain connection gets no identification line,
-     * the launcher restarts s1's ssh server over JMX (the test lifts the redirect once s1 registers the new
-     * server's commands), and the command runs on the new server.
+     * the launcher restarts s1's ssh server over JMX (the test lifts the redirect once the launcher has written
+     * ssh-restarts.log, which it does just before the restart), and the command runs on the new server.
      */
     @Test
     public void n_aCommandOnANodeWhoseSshPortAnswersNothingRunsAfterTheLauncherRestartsTheSshServer()
