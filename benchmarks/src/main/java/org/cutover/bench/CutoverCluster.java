@@ -38,8 +38,8 @@ final class CutoverCluster implements AutoCloseable {
     final List<ClusterNode> nodes = new ArrayList<>();
     final List<VersionNegotiator> versions = new ArrayList<>();
     final List<JChannel> channels = new ArrayList<>();
-    /** per node: builds it again on the same log (a restart) */
-    private final List<java.util.function.Supplier<ClusterNode>> builders = new ArrayList<>();
+    /** per node: builds it again on the same log (a restart), checkpointing every N entries */
+    private final List<java.util.function.IntFunction<ClusterNode>> builders = new ArrayList<>();
     /** per node: the channel of its current incarnation */
     private final java.util.Map<Integer, JChannel> current = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -74,13 +74,14 @@ final class CutoverCluster implements AutoCloseable {
                 // fsync off: the benchmark measures the ordering, not the disk (and kills no machine); the log
                 // still lives in a file of its own per node. No legacy state: the path does not exist, so
                 // nothing is imported.
-                NodeSettings settings = new NodeSettings(nodeName, clusterName, members, dir.resolve(nodeName + "-log"),
-                        false, dir.resolve(nodeName + "-no-legacy-state.bin"), Duration.ofSeconds(10),
-                        Duration.ofSeconds(5));
                 int index = i;
                 org.cutover.core.internal.tls.NodeTls tls = org.cutover.core.internal.tls.NodeTls.load(
                         Stack.certificates(nodeName), nodeName, Duration.ofHours(1));
-                java.util.function.Supplier<ClusterNode> build = () -> {
+                java.util.function.IntFunction<ClusterNode> build = checkpointEntries -> {
+                    NodeSettings settings = new NodeSettings(nodeName, clusterName, members,
+                            dir.resolve(nodeName + "-log"), false, dir.resolve(nodeName + "-no-legacy-state.bin"),
+                            Duration.ofSeconds(10), Duration.ofSeconds(5), NodeSettings.DEFAULT_LOG_COMPACT_BYTES,
+                            checkpointEntries);
                     InfraLevels infra = new InfraLevels();
                     infra.add(new Level1Protocol());
                     infra.add(new Level2Protocol());
@@ -103,7 +104,7 @@ final class CutoverCluster implements AutoCloseable {
                     }, infra, (topic, props) -> { });
                 };
                 c.builders.add(build);
-                ClusterNode node = build.get();
+                ClusterNode node = build.apply(NodeSettings.DEFAULT_LOG_CHECKPOINT_ENTRIES);
                 c.nodes.add(node);
                 c.versions.add(new VersionNegotiator(node));
                 node.start();
@@ -174,6 +175,13 @@ final class CutoverCluster implements AutoCloseable {
         return raft.logSize() + " entries, " + raft.logSizeInBytes() + " bytes";
     }
 
+    /** the index of the checkpoint node {@code i} restored at its last start, 0 if none */
+    long checkpointRestored(int i) {
+        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
+                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        return (Long) raft.getValue("checkpointRestored");
+    }
+
     /** the members of node {@code i}'s current view */
     int viewSize(int i) {
         org.jgroups.View v = current.get(i).getView();
@@ -204,7 +212,12 @@ final class CutoverCluster implements AutoCloseable {
 
     /** node {@code i} starts again on its log; returns once it is part of the cluster again */
     ClusterNode restart(int i) throws Exception {
-        ClusterNode node = builders.get(i).get();
+        return restart(i, NodeSettings.DEFAULT_LOG_CHECKPOINT_ENTRIES);
+    }
+
+    /** @param checkpointEntries the node's {@code log.checkpoint.entries}: 0 replays its log from the snapshot */
+    ClusterNode restart(int i, int checkpointEntries) throws Exception {
+        ClusterNode node = builders.get(i).apply(checkpointEntries);
         nodes.set(i, node);
         versions.set(i, new VersionNegotiator(node));
         node.start();

@@ -29,9 +29,11 @@ import org.cutover.bench.stats.Stats;
  * others notice it through FD_SOCK2 and VERIFY_SUSPECT2 (1.5 s) as they would.
  *
  * {@code --prefill N} first fills the log with about N small entries (a sequential writer on every node, so
- * one entry per send), for the cost of the replay at a restart: a node replays its log from the last snapshot.
+ * one entry per send), for the cost of the replay at a restart: a node replays its log from its last checkpoint
+ * ({@code log.checkpoint.entries}, 10,000), or from its last snapshot when it has none. With
+ * {@code --baseline true} every second restart runs without checkpoints (0), the same run's baseline.
  *
- * <pre>BENCH_MAIN=org.cutover.bench.FailoverBench benchmarks/run [--nodes 3] [--kills 10] [--prefill 0]</pre>
+ * <pre>BENCH_MAIN=org.cutover.bench.FailoverBench benchmarks/run [--nodes 3] [--kills 10] [--prefill 0] [--baseline false]</pre>
  */
 public final class FailoverBench {
 
@@ -43,6 +45,7 @@ public final class FailoverBench {
         int size = Integer.parseInt(o.getOrDefault("nodes", "3"));
         int kills = Integer.parseInt(o.getOrDefault("kills", "10"));
         long prefill = Long.parseLong(o.getOrDefault("prefill", "0"));
+        boolean baseline = Boolean.parseBoolean(o.getOrDefault("baseline", "false"));
         Logger.getLogger("").setLevel(Level.SEVERE);
         for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.SEVERE);
@@ -51,6 +54,7 @@ public final class FailoverBench {
         List<Long> resume = new ArrayList<>();
         List<Long> elected = new ArrayList<>();
         List<Long> rejoin = new ArrayList<>();
+        List<Long> rejoinWithout = new ArrayList<>();
         long failedSends = 0;
         try (CutoverCluster c = CutoverCluster.start("failover", size, Path.of("target", "bench-state"))) {
             if (prefill > 0) {
@@ -84,12 +88,15 @@ public final class FailoverBench {
                 failedSends += w.failed.get();
                 resume.add(firstAfter < 0 ? -1 : firstAfter - killed);
                 elected.add(newLeader);
+                boolean without = baseline && k % 2 == 1;
                 long restarted = System.nanoTime();
-                c.restart(leader);
-                rejoin.add(System.nanoTime() - restarted);
+                c.restart(leader, without ? 0 : org.cutover.core.internal.NodeSettings.DEFAULT_LOG_CHECKPOINT_ENTRIES);
+                long back = System.nanoTime() - restarted;
+                (without ? rejoinWithout : rejoin).add(back);
                 System.out.printf(Locale.ROOT, "kill %d of node%d: send returns after %s ms, new leader after %s ms,"
-                        + " back in the log %s ms after its restart, its log after its snapshot %s%n", k + 1,
-                        leader + 1, Stats.ms(resume.get(k)), Stats.ms(newLeader), Stats.ms(rejoin.get(k)),
+                        + " back in the log %s ms after its restart (%s), its log after its snapshot %s%n", k + 1,
+                        leader + 1, Stats.ms(resume.get(k)), Stats.ms(newLeader), Stats.ms(back),
+                        without ? "no checkpoint" : "checkpoint at " + c.checkpointRestored(leader),
                         c.logAfterSnapshot(leader));
             }
         }
@@ -104,6 +111,9 @@ public final class FailoverBench {
         Stats.row(table, 58, 9, "leader killed → a send started after it returns", resume, Stats::ms, 60);
         Stats.row(table, 58, 9, "leader killed → a survivor leads", elected, Stats::ms, 60);
         Stats.row(table, 58, 9, "killed node restarted → back in the cluster log", rejoin, Stats::ms, 60);
+        if (!rejoinWithout.isEmpty()) {
+            Stats.row(table, 58, 9, "  the same without checkpoints (baseline)", rejoinWithout, Stats::ms, 60);
+        }
         table.append(String.format(Locale.ROOT, "sends that failed (GroupException) while the leader was gone: %d%n",
                 failedSends));
         System.out.print(table);

@@ -235,6 +235,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         if (protocol.getClass().getName().equals(RaftSetup.CHECKED_RAFT)) {
             precheck = new EntryPrecheck(settings.nodeName(), replica, tls.known());
             protocol.setValue("entry_arrivals", precheck);
+            protocol.setValue("checkpoint_entries", settings.logCheckpointEntries());
         }
         raft = handle;
         logVoters = new LogVoters(ch, handle, settings.opTimeout());
@@ -264,9 +265,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         }
     }
 
+    /** a checkpoint of the replica (CheckedRAFT's, beside the log in its folder) is not a log */
     private static boolean isEmptyDir(java.nio.file.Path dir) throws IOException {
         try (var files = Files.list(dir)) {
-            return files.findAny().isEmpty();
+            return files.map(f -> f.getFileName().toString())
+                    .allMatch(f -> f.endsWith(".checkpoint") || f.endsWith(".checkpoint.tmp"));
         }
     }
 

@@ -79,6 +79,8 @@ public class ChaosTest {
      * deafness then finds the leader's log cut after it, and catches up from a snapshot, not from entries.
      */
     private static final long COMPACT_KB = 256;
+    /** a restarted node starts from a checkpoint of its replica, most often between two cuts of its log */
+    private static final int CHECKPOINT_ENTRIES = 300;
     private static final String GROUP = "chaos";
     /** the writers all write these keys: conflicting writes must still be seen in one order everywhere */
     private static final int KEYS = 4;
@@ -375,7 +377,9 @@ public class ChaosTest {
         long t0 = System.nanoTime();
         Random random = new Random(seed);
         long compactKb = Long.getLong("chaos.compact.kb", COMPACT_KB);
-        try (TestCluster cluster = new TestCluster("chaos", NODES, "<DISCARD/>").compactLogAbove(compactKb * 1024)) {
+        int checkpointEntries = Integer.getInteger("chaos.checkpoint.entries", CHECKPOINT_ENTRIES);
+        try (TestCluster cluster = new TestCluster("chaos", NODES, "<DISCARD/>").compactLogAbove(compactKb * 1024)
+                .checkpointEvery(checkpointEntries)) {
             current = cluster;
             cluster.startAll(NODES, 1, 2);
             for (TestNode n : cluster.running()) {
@@ -448,7 +452,9 @@ public class ChaosTest {
         int index = Integer.parseInt(victim.name.substring(4)) - 1;
         TestNode back = cluster.start(index, 1, 2);
         startWriter(back, random.nextLong());
-        return "crash of " + (wasLeader ? "leader " : "") + victim.name + ", restarted";
+        long checkpoint = (Long) back.raft().getValue("checkpointRestored");
+        return "crash of " + (wasLeader ? "leader " : "") + victim.name + ", restarted"
+                + (checkpoint > 0 ? " from its checkpoint at " + checkpoint : " from its log");
     }
 
     /** one node hears nothing (or most of nothing) for a while, but still sends */

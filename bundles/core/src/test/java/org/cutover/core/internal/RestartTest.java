@@ -167,6 +167,39 @@ public class RestartTest {
         }
     }
 
+    /**
+     * A node restarted after many entries starts from its last checkpoint instead of replaying its whole log, and
+     * holds the same replicated state as the others, byte for byte; its member then gets the stream from there.
+     */
+    @Test
+    public void aRestartedNodeStartsFromItsCheckpointWithTheSameReplicatedState() throws Exception {
+        try (TestCluster cluster = new TestCluster("restart-checkpoint", 3).checkpointEvery(40)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            Group g1 = nodes.get(0).node.join("kv", new RecordingListener());
+            nodes.get(2).node.join("kv", new RecordingListener());
+            for (int i = 0; i < 150; i++) {
+                g1.send(("m" + i).getBytes(StandardCharsets.UTF_8)); // one entry each: it waits for its commit
+                if (i % 50 == 49) {
+                    AdjustResult r = nodes.get(1).versions.adjust(VersionRequest.of(i % 100 == 49 ? 1 : 2, "kv")
+                            .withDowngrade());
+                    assertTrue(r.toString(), r.complete());
+                }
+            }
+            nodes.get(2).crash();
+            g1.send("while node3 is down".getBytes(StandardCharsets.UTF_8));
+            TestNode back = cluster.start(2, 1, 2);
+            cluster.awaitActive(3);
+            long restored = (Long) back.raft().getValue("checkpointRestored");
+            assertTrue("node3 restored a checkpoint of its replica, not the whole log: " + restored, restored > 100);
+            cluster.awaitOneReplicatedState();
+            RecordingListener again = new RecordingListener();
+            back.node.join("kv", again);
+            g1.send("after".getBytes(StandardCharsets.UTF_8));
+            Await.until("node3's member gets what follows its join", TestCluster.WAIT,
+                    () -> again.texts().contains("after"), again::texts);
+        }
+    }
+
     /** a node that loses the level its group uses: its members leave with NODE_INCAPABLE, the rest go on */
     @Test
     public void losingTheGroupsLevelMakesThatNodesMembersLeave() throws Exception {

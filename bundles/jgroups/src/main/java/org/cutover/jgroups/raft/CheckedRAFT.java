@@ -1,6 +1,7 @@
 package org.cutover.jgroups.raft;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +23,7 @@ import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
 import org.jgroups.protocols.raft.InstallSnapshotRequest;
 import org.jgroups.protocols.raft.LogEntries;
+import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.Leader;
 import org.jgroups.protocols.raft.LogEntry;
 import org.jgroups.protocols.raft.RAFT;
@@ -32,6 +34,8 @@ import org.jgroups.raft.Options;
 import org.jgroups.raft.StateMachine;
 import org.jgroups.raft.util.CommitTable;
 import org.jgroups.raft.util.Utils;
+import org.jgroups.util.ByteArrayDataInputStream;
+import org.jgroups.util.ByteArrayDataOutputStream;
 import org.jgroups.util.Util;
 
 /**
@@ -142,6 +146,15 @@ public class CheckedRAFT extends RAFT {
      * exported.
      */
     protected volatile Consumer<ByteBuffer> entry_arrivals;
+
+    @Property(description = "log entries between two checkpoints of the state machine beside the log (not cut into"
+            + " a snapshot): a restart replays only the entries after the last one; 0: none written or used")
+    protected int checkpoint_entries = 10_000;
+
+    /** set at the replay at start (a file beside a persistent log); used on the processing thread */
+    private ReplayCheckpoint checkpoint;
+    /** the index of the checkpoint the replay at start restored, 0 if none */
+    private volatile long checkpointRestored;
 
     /** used on the processing thread only; started afresh in every term this node leads */
     private ResendPacing pacing;
@@ -339,6 +352,11 @@ public class CheckedRAFT extends RAFT {
         return resendsCut;
     }
 
+    /** the index of the checkpoint the replay at start restored, 0 if it replayed from the snapshot or the start */
+    public long checkpointRestored() {
+        return checkpointRestored;
+    }
+
     public int snapshotsDeferred() {
         return snapshotsDeferred;
     }
@@ -428,57 +446,144 @@ public class CheckedRAFT extends RAFT {
         } finally {
             applyingTerm = 0;
         }
+        if (checkpoint != null && entry != null && checkpoint.due(index)) {
+            writeCheckpoint(index, entry);
+        }
+    }
+
+    /** on the processing thread, between two entries: the state machine's content after the entry at index */
+    private void writeCheckpoint(long index, LogEntry entry) {
+        long start = System.nanoTime();
+        try {
+            ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(4096);
+            stateMachine().writeContentTo(out);
+            checkpoint.write(index, entry, Arrays.copyOf(out.buffer(), out.position()));
+            log.debug("%s: checkpoint at %d (%s) in %d µs", local_addr, index, Util.printBytes(out.position()),
+                    (System.nanoTime() - start) / 1000);
+        } catch (Exception e) {
+            checkpoint.countFrom(index); // tried again after another interval, not at every entry
+            log.warn("%s: no checkpoint at %d in %s: %s", local_addr, index, checkpoint.file(), e);
+        }
     }
 
     /**
      * RAFT's replay of the committed log into the state machine at start, with {@link #applyingTerm()} set for
      * each entry it applies: RAFT applies, in index order from the first entry after the snapshot to the commit
-     * index, every entry that has a command and is not internal; the wrapper takes their terms in that order.
+     * index, every entry that has a command and is not internal; the wrapper takes their indexes and terms in that
+     * order. A usable {@link ReplayCheckpoint} replaces the state machine's content before the first of them, and
+     * the entries it covers are not applied again (RAFT still runs its internal ones).
      */
     @Override
     public void initStateMachineFromLog() throws Exception {
         StateMachine machine = stateMachine();
-        if (machine == null || log() == null) {
+        if (machine == null || log() == null || state_machine_loaded) {
             super.initStateMachineFromLog();
             return;
         }
-        java.util.ArrayDeque<Long> terms = new java.util.ArrayDeque<>();
         long from = Math.max(1, log().firstAppended() + (log().getSnapshot() != null ? 1 : 0));
-        for (long i = from; i <= commitIndex(); i++) {
+        long commit = commitIndex();
+        int n = 0;
+        long[] indexes = new long[16];
+        long[] terms = new long[16];
+        for (long i = from; i <= commit; i++) {
             LogEntry e = log().get(i);
             if (e == null) {
                 break;
             }
             if (e.command() != null && !e.internal()) {
-                terms.add(e.term());
+                if (n == indexes.length) {
+                    indexes = Arrays.copyOf(indexes, n * 2);
+                    terms = Arrays.copyOf(terms, n * 2);
+                }
+                indexes[n] = i;
+                terms[n++] = e.term();
             }
         }
-        stateMachine(new StateMachine() {
-            @Override
-            public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
-                Long term = terms.poll();
-                applyingTerm = term == null ? 0 : term;
-                try {
-                    return machine.apply(data, offset, length, serializeResponse);
-                } finally {
-                    applyingTerm = 0;
-                }
+        checkpoint = log() instanceof InMemoryLog || checkpoint_entries <= 0 ? null
+                : new ReplayCheckpoint(Path.of(createLogName(log_prefix, "checkpoint")), checkpoint_entries);
+        ReplayCheckpoint.Stored restore = null;
+        if (checkpoint != null) {
+            try {
+                restore = checkpoint.usable(from, commit, log()::get).orElse(null);
+            } catch (java.io.IOException e) {
+                log.warn("%s: %s; the whole log is replayed", local_addr, e.getMessage());
             }
-
-            @Override
-            public void readContentFrom(java.io.DataInput in) throws Exception {
-                machine.readContentFrom(in);
-            }
-
-            @Override
-            public void writeContentTo(java.io.DataOutput out) throws Exception {
-                machine.writeContentTo(out);
-            }
-        });
+        }
+        Replay replay = new Replay(machine, indexes, terms, n, restore);
+        stateMachine(replay);
         try {
             super.initStateMachineFromLog();
+            replay.restoreOnce();
         } finally {
             stateMachine(machine);
+        }
+        if (restore != null) {
+            checkpointRestored = restore.index();
+            log.info("%s: restored the checkpoint at %d, then applied %d entries of the log (up to %d)", local_addr,
+                    restore.index(), replay.applied, commit);
+        }
+        if (checkpoint != null) {
+            checkpoint.countFrom(restore != null ? restore.index() : from - 1);
+            LogEntry last = log().get(commit);
+            if (last != null && checkpoint.due(commit)) {
+                writeCheckpoint(commit, last); // the next start replays none of what this one did
+            }
+        }
+    }
+
+    /** the state machine during the replay at start: terms set, entries a checkpoint holds left out */
+    private final class Replay implements StateMachine {
+        private final StateMachine machine;
+        private final long[] indexes;
+        private final long[] terms;
+        private final int count;
+        /** the entries up to this index are in the checkpoint */
+        private final long skipThrough;
+        private ReplayCheckpoint.Stored restore;
+        private int next;
+        int applied;
+
+        Replay(StateMachine machine, long[] indexes, long[] terms, int count, ReplayCheckpoint.Stored restore) {
+            this.machine = machine;
+            this.indexes = indexes;
+            this.terms = terms;
+            this.count = count;
+            this.restore = restore;
+            this.skipThrough = restore == null ? 0 : restore.index();
+        }
+
+        /** the checkpoint's content replaces the snapshot's, before the first entry after the snapshot */
+        void restoreOnce() throws Exception {
+            if (restore != null) {
+                machine.readContentFrom(new ByteArrayDataInputStream(restore.content()));
+                restore = null;
+            }
+        }
+
+        @Override
+        public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
+            int i = next++;
+            restoreOnce();
+            if (i < count && indexes[i] <= skipThrough) {
+                return null;
+            }
+            applyingTerm = i < count ? terms[i] : 0;
+            try {
+                applied++;
+                return machine.apply(data, offset, length, serializeResponse);
+            } finally {
+                applyingTerm = 0;
+            }
+        }
+
+        @Override
+        public void readContentFrom(java.io.DataInput in) throws Exception {
+            machine.readContentFrom(in);
+        }
+
+        @Override
+        public void writeContentTo(java.io.DataOutput out) throws Exception {
+            machine.writeContentTo(out);
         }
     }
 

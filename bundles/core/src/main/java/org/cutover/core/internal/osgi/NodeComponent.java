@@ -124,6 +124,11 @@ public final class NodeComponent {
                 + " node behind then loses its members (they leave with FAILURE)")
         long log_compact_mb() default 64;
 
+        @AttributeDefinition(name = "Log checkpoint (entries)", description = "every this many log entries the"
+                + " node writes its copy of the cluster state beside the log (the log is not cut), and a restart"
+                + " replays only the entries after it; 0: none, a restart replays the log from its snapshot")
+        int log_checkpoint_entries() default 10000;
+
         @AttributeDefinition(name = "State file", description = "the replicated state file of Cutover before the"
                 + " cluster log, imported once (levels, epochs) when the log is empty; empty means"
                 + " ${karaf.data}/cutover/cluster-state.bin")
@@ -169,7 +174,8 @@ public final class NodeComponent {
                 .filter(m -> !m.isEmpty()).toList();
         NodeSettings settings = new NodeSettings(config.node_name(), config.cluster_name(), members, logDir,
                 config.log_fsync(), stateFile, Duration.ofMillis(config.op_timeout_ms()),
-                Duration.ofMillis(config.confirm_timeout_ms()), config.log_compact_mb() << 20);
+                Duration.ofMillis(config.confirm_timeout_ms()), config.log_compact_mb() << 20,
+                config.log_checkpoint_entries());
         Path stack = Path.of(config.stack_file());
         if (!Files.isReadable(stack)) {
             throw new IllegalStateException("the JGroups stack file " + stack + " (stack.file in " + PID

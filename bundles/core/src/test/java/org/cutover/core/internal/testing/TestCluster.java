@@ -55,7 +55,7 @@ public final class TestCluster implements AutoCloseable {
             // fsync off: the tests kill processes, not machines, and the page cache survives that
             NodeSettings settings = new NodeSettings(name, clusterName, members, stateDir.resolve(name + "-log"),
                     false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5),
-                    logCompactBytes);
+                    logCompactBytes, checkpointEntries);
             boolean secured = transportTls.test(index);
             try {
                 tls = NodeTls.load(identities.apply(index), name, TLS_POLL);
@@ -110,7 +110,7 @@ public final class TestCluster implements AutoCloseable {
         }
 
         /** this node's RAFT, null once its channel is gone */
-        private org.jgroups.protocols.raft.RAFT raft() {
+        public org.jgroups.protocols.raft.RAFT raft() {
             JChannel ch = channel;
             return ch == null ? null : ch.getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
         }
@@ -201,6 +201,7 @@ public final class TestCluster implements AutoCloseable {
     /** how often TLS nodes look at their files: rotation tests wait for it on every node */
     public static final Duration TLS_POLL = Duration.ofMillis(300);
     private long logCompactBytes = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_COMPACT_BYTES;
+    private int checkpointEntries = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_CHECKPOINT_ENTRIES;
     /** 0: the shipped retransmission intervals */
     private long xmitMillis;
     /** synchronized: a test's own threads (a switcher, say) read it while the test crashes and starts nodes */
@@ -443,6 +444,12 @@ public final class TestCluster implements AutoCloseable {
     /** only the first {@code count} nodes are named in cluster.members: the others start as learners */
     public TestCluster votersAtStart(int count) {
         members.subList(count, members.size()).clear();
+        return this;
+    }
+
+    /** how many log entries apart nodes write checkpoints of their replicas (NodeSettings.logCheckpointEntries) */
+    public TestCluster checkpointEvery(int entries) {
+        this.checkpointEntries = entries;
         return this;
     }
 
