@@ -63,6 +63,7 @@ public class KarafChaosProcessIT {
     private static final int STEPS = Integer.getInteger("chaos.steps", 3);
     private static final int NODES = Math.max(3, Integer.getInteger("chaos.nodes", 3));
     private static final int RATE = Integer.getInteger("chaos.rate", 100);
+    private static final int CHECKPOINT_ENTRIES = 200;
     private static final Duration BOOT = Duration.ofSeconds(180);
     /** all live nodes agree within this; generous: other builds share the two cores */
     private static final Duration CONVERGE = Duration.ofSeconds(Long.getLong("chaos.converge.seconds", 90));
@@ -111,6 +112,8 @@ public class KarafChaosProcessIT {
         Files.createDirectories(root);
         for (int i = 1; i <= NODES; i++) {
             KarafNode node = KarafNode.unpack("c" + i, root, CutoverKarafOptions.distribution());
+            // a restarted node starts from its last checkpoint: the kv load writes far more entries than this
+            node.setCfg("etc/org.cutover.node.cfg", Map.of("log.checkpoint.entries", CHECKPOINT_ENTRIES));
             nodes.add(node);
             byName.put(node.name, node);
             infra2.put(node.name, false);
@@ -226,6 +229,7 @@ public class KarafChaosProcessIT {
             // what this incarnation sent is counted now: a dead node cannot be asked
             writesOfDeadIncarnations += KvStats.counter(node.client("kv:stats"), "sent");
         }
+        long restoredBefore = restoredCheckpoints(node);
         node.kill9();
         kills++;
         coordinatorKills += coordinator ? 1 : 0;
@@ -246,11 +250,18 @@ public class KarafChaosProcessIT {
         Await.until(victim + " back and ACTIVE", BOOT, byName.get(age.get(0))::nodeList,
                 list -> list.getOrDefault(victim, "").startsWith("ACTIVE"));
         converge("after the restart of " + victim);
+        assertEquals(victim + " replayed its log from its last checkpoint (log.checkpoint.entries "
+                + CHECKPOINT_ENTRIES + "), as karaf.log says", restoredBefore + 1, restoredCheckpoints(node));
         if (writers.contains(victim)) {
             startLoad(node);
         }
         return "kill -9 of " + victim + (coordinator ? " (the coordinator)" : "") + ", adjust refused from "
                 + asker.name + ", restart";
+    }
+
+    /** how often the node's karaf.log says that a start restored a checkpoint of its replica */
+    private static long restoredCheckpoints(KarafNode node) throws java.io.IOException {
+        return node.log().lines().filter(l -> l.contains("restored the checkpoint at")).count();
     }
 
     private String swapInfra(Random random) {
