@@ -29,7 +29,31 @@ public class MajorityRecoveryTest {
 
     @Test
     public void aSurvivorRecoversTheClusterOnlyWhenTheMajorityIsGone() throws Exception {
-        try (TestCluster cluster = new TestCluster("majority-recovery", 3)) {
+        recoverAndRestart(0, false);
+    }
+
+    /**
+     * The same with a checkpoint after every entry: the survivor's restart starts from one taken after the
+     * recovery, whose entry is not replayed, and the voters still come back (the checkpoint holds RAFT's members
+     * as a snapshot does; replaying only the entries after it gave the three voters of the settings).
+     */
+    @Test
+    public void theVotersOfARecoveryComeBackFromACheckpoint() throws Exception {
+        recoverAndRestart(1, false);
+    }
+
+    /**
+     * The same from a snapshot the survivor cut its log into after the recovery: RAFT 1.1.4 takes the members
+     * from it but kept the majority of the three voters it was started with, and the survivor, alone, never led
+     * again ("did not join the cluster log", its term in the hundreds of thousands).
+     */
+    @Test
+    public void theVotersOfARecoveryComeBackFromASnapshot() throws Exception {
+        recoverAndRestart(0, true);
+    }
+
+    private void recoverAndRestart(int checkpointEvery, boolean cutAfterRecovery) throws Exception {
+        try (TestCluster cluster = new TestCluster("majority-recovery", 3).checkpointEvery(checkpointEvery)) {
             List<TestNode> nodes = cluster.startAll(3, 1);
             TestNode survivor = nodes.get(0);
             RecordingListener log = new RecordingListener();
@@ -55,9 +79,23 @@ public class MajorityRecoveryTest {
             assertEquals("node1", last.requestedBy());
             assertEquals("MAJORITY_RECOVERED: voters node1", last.outcome());
 
+            long recovered = survivor.commitIndex();
+            if (cutAfterRecovery) {
+                // what LogCompaction asks for once the log passes log.compact.mb
+                survivor.raft().snapshotAsync().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue("the log is cut after the recovery: " + cluster.raftStates(),
+                        survivor.raft().log().firstAppended() >= recovered);
+            }
             survivor.crash();
             TestNode again = cluster.start(0, 1);
             cluster.awaitSynced(again);
+            long restored = (Long) again.raft().getValue("checkpointRestored");
+            if (checkpointEvery > 0) {
+                assertTrue("restored a checkpoint at or after the recovery (" + recovered + "): " + restored,
+                        restored >= recovered);
+            } else {
+                assertEquals(0, restored);
+            }
             assertEquals("the voters come back from the log", List.of("node1"), again.node.voters());
             assertEquals(List.of("node1"), again.node.definedNodes().stream().map(DefinedNode::name).toList());
             assertEquals("MAJORITY_RECOVERED: voters node1", last(again).outcome());

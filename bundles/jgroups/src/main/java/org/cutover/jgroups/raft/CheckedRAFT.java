@@ -456,6 +456,7 @@ public class CheckedRAFT extends RAFT {
         long start = System.nanoTime();
         try {
             ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(4096);
+            internal_state.writeTo(out); // what RAFT's snapshot holds: its members, then the state machine's
             stateMachine().writeContentTo(out);
             checkpoint.write(index, entry, Arrays.copyOf(out.buffer(), out.position()));
             log.debug("%s: checkpoint at %d (%s) in %d µs", local_addr, index, Util.printBytes(out.position()),
@@ -468,10 +469,11 @@ public class CheckedRAFT extends RAFT {
 
     /**
      * RAFT's replay of the committed log into the state machine at start, with {@link #applyingTerm()} set for
-     * each entry it applies: RAFT applies, in index order from the first entry after the snapshot to the commit
-     * index, every entry that has a command and is not internal; the wrapper takes their indexes and terms in that
-     * order. A usable {@link ReplayCheckpoint} replaces the state machine's content before the first of them, and
-     * the entries it covers are not applied again (RAFT still runs its internal ones).
+     * each entry it applies. From a usable {@link ReplayCheckpoint}: what RAFT does from a snapshot (its members,
+     * then the state machine's content), then the entries after the checkpoint, internal ones too. Without one:
+     * RAFT's own replay, which applies, in index order from the first entry after the snapshot to the commit
+     * index, every entry that has a command and is not internal; the wrapper takes their terms in that order.
+     * Either way a checkpoint is written at the end if one is due, so the next start replays none of this.
      */
     @Override
     public void initStateMachineFromLog() throws Exception {
@@ -482,23 +484,6 @@ public class CheckedRAFT extends RAFT {
         }
         long from = Math.max(1, log().firstAppended() + (log().getSnapshot() != null ? 1 : 0));
         long commit = commitIndex();
-        int n = 0;
-        long[] indexes = new long[16];
-        long[] terms = new long[16];
-        for (long i = from; i <= commit; i++) {
-            LogEntry e = log().get(i);
-            if (e == null) {
-                break;
-            }
-            if (e.command() != null && !e.internal()) {
-                if (n == indexes.length) {
-                    indexes = Arrays.copyOf(indexes, n * 2);
-                    terms = Arrays.copyOf(terms, n * 2);
-                }
-                indexes[n] = i;
-                terms[n++] = e.term();
-            }
-        }
         checkpoint = log() instanceof InMemoryLog || checkpoint_entries <= 0 ? null
                 : new ReplayCheckpoint(Path.of(createLogName(log_prefix, "checkpoint")), checkpoint_entries);
         ReplayCheckpoint.Stored restore = null;
@@ -509,81 +494,93 @@ public class CheckedRAFT extends RAFT {
                 log.warn("%s: %s; the whole log is replayed", local_addr, e.getMessage());
             }
         }
-        Replay replay = new Replay(machine, indexes, terms, n, restore);
-        stateMachine(replay);
-        try {
-            super.initStateMachineFromLog();
-            replay.restoreOnce();
-        } finally {
-            stateMachine(machine);
-        }
         if (restore != null) {
-            checkpointRestored = restore.index();
-            log.info("%s: restored the checkpoint at %d, then applied %d entries of the log (up to %d)", local_addr,
-                    restore.index(), replay.applied, commit);
+            replayFrom(restore, machine, commit);
+        } else {
+            replayWithTerms(machine, from, commit);
         }
+        // RAFT 1.1.4 reads the members from a snapshot without computing the majority again: one of the members
+        // it was started with. A recovered survivor alone (one voter) then needed two votes and never led.
+        computeMajority();
         if (checkpoint != null) {
             checkpoint.countFrom(restore != null ? restore.index() : from - 1);
             LogEntry last = log().get(commit);
             if (last != null && checkpoint.due(commit)) {
-                writeCheckpoint(commit, last); // the next start replays none of what this one did
+                writeCheckpoint(commit, last);
             }
         }
     }
 
-    /** the state machine during the replay at start: terms set, entries a checkpoint holds left out */
-    private final class Replay implements StateMachine {
-        private final StateMachine machine;
-        private final long[] indexes;
-        private final long[] terms;
-        private final int count;
-        /** the entries up to this index are in the checkpoint */
-        private final long skipThrough;
-        private ReplayCheckpoint.Stored restore;
-        private int next;
-        int applied;
-
-        Replay(StateMachine machine, long[] indexes, long[] terms, int count, ReplayCheckpoint.Stored restore) {
-            this.machine = machine;
-            this.indexes = indexes;
-            this.terms = terms;
-            this.count = count;
-            this.restore = restore;
-            this.skipThrough = restore == null ? 0 : restore.index();
-        }
-
-        /** the checkpoint's content replaces the snapshot's, before the first entry after the snapshot */
-        void restoreOnce() throws Exception {
-            if (restore != null) {
-                machine.readContentFrom(new ByteArrayDataInputStream(restore.content()));
-                restore = null;
+    /** the checkpoint's members and content, then the entries after it up to the commit index */
+    private void replayFrom(ReplayCheckpoint.Stored restore, StateMachine machine, long commit) throws Exception {
+        ByteArrayDataInputStream in = new ByteArrayDataInputStream(restore.content());
+        internal_state.readFrom(in);
+        machine.readContentFrom(in);
+        int applied = 0;
+        for (long i = restore.index() + 1; i <= commit; i++) {
+            LogEntry e = log().get(i);
+            if (e == null) {
+                log.error("%s: log entry for index %d not found in log", local_addr, i);
+                break;
             }
-        }
-
-        @Override
-        public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
-            int i = next++;
-            restoreOnce();
-            if (i < count && indexes[i] <= skipThrough) {
-                return null;
+            if (e.command() == null) {
+                continue;
             }
-            applyingTerm = i < count ? terms[i] : 0;
+            if (e.internal()) {
+                executeInternalCommand(null, e.command(), e.offset(), e.length());
+                continue;
+            }
+            applyingTerm = e.term();
             try {
+                machine.apply(e.command(), e.offset(), e.length(), true);
                 applied++;
-                return machine.apply(data, offset, length, serializeResponse);
             } finally {
                 applyingTerm = 0;
             }
         }
+        state_machine_loaded = true;
+        checkpointRestored = restore.index();
+        log.info("%s: restored the checkpoint at %d, then applied %d entries of the log (up to %d)", local_addr,
+                restore.index(), applied, commit);
+    }
 
-        @Override
-        public void readContentFrom(java.io.DataInput in) throws Exception {
-            machine.readContentFrom(in);
+    private void replayWithTerms(StateMachine machine, long from, long commit) throws Exception {
+        java.util.ArrayDeque<Long> terms = new java.util.ArrayDeque<>();
+        for (long i = from; i <= commit; i++) {
+            LogEntry e = log().get(i);
+            if (e == null) {
+                break;
+            }
+            if (e.command() != null && !e.internal()) {
+                terms.add(e.term());
+            }
         }
+        stateMachine(new StateMachine() {
+            @Override
+            public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
+                Long term = terms.poll();
+                applyingTerm = term == null ? 0 : term;
+                try {
+                    return machine.apply(data, offset, length, serializeResponse);
+                } finally {
+                    applyingTerm = 0;
+                }
+            }
 
-        @Override
-        public void writeContentTo(java.io.DataOutput out) throws Exception {
-            machine.writeContentTo(out);
+            @Override
+            public void readContentFrom(java.io.DataInput in) throws Exception {
+                machine.readContentFrom(in);
+            }
+
+            @Override
+            public void writeContentTo(java.io.DataOutput out) throws Exception {
+                machine.writeContentTo(out);
+            }
+        });
+        try {
+            super.initStateMachineFromLog();
+        } finally {
+            stateMachine(machine);
         }
     }
 

@@ -19,8 +19,9 @@ import java.util.zip.CRC32C;
 import org.jgroups.protocols.raft.LogEntry;
 
 /**
- * The state machine's content after a given log entry, kept beside the log
- * without cutting it, so that a restart replays only the entries after it.
+ * What a snapshot would hold after a given log entry (RAFT's members, then the
+ * state machine's content), kept beside the log without cutting it, so that a
+ * restart replays only the entries after it.
  *
  * <p>RAFT replays its log from the last snapshot at every start, and the log is
  * cut into a snapshot only at {@code log.compact.mb} (on the leader only while
@@ -50,7 +51,7 @@ final class ReplayCheckpoint {
     /** magic, format, index, term, the entry's digest, the content's length; then the content and a CRC32C */
     private static final int OVERHEAD = 4 + 4 + 8 + 8 + DIGEST + 4 + 4;
 
-    /** the entry a checkpoint is of, and the state machine's content after it */
+    /** the entry a checkpoint is of, and RAFT's members and the state machine's content after it */
     record Stored(long index, long term, byte[] entryDigest, byte[] content) {
     }
 

@@ -125,6 +125,25 @@ public class ReplayCheckpointTest {
         assertArrayEquals("nor written", before, Files.readAllBytes(checkpoint("a")));
     }
 
+    /**
+     * The checkpoint holds RAFT's members as a snapshot does: the members a node was started with count only
+     * until its log says otherwise (a forced recovery sets them outside RAFT's own entries).
+     */
+    @Test
+    public void aRestartFromACheckpointHasTheMembersItHadThen() throws Exception {
+        Machine live = new Machine();
+        try (JChannel ch = start("a", live, 100)) {
+            live.raft.setLeaderAndTerm(ch.getAddress(), 1);
+            append(live.raft, "e", 1, 150, 1, new ArrayList<>());
+        }
+        Machine restarted = new Machine();
+        try (JChannel ch = start("a", restarted, 100, List.of("a", "z"))) {
+            assertEquals(1, restarted.restored);
+            assertEquals("the members at the checkpoint, not those the node was started with", List.of("a"),
+                    restarted.raft.members());
+        }
+    }
+
     @Test
     public void aDamagedCheckpointIsNotUsedAndTheReplayWritesAFreshOne() throws Exception {
         List<String> expected = new ArrayList<>();
@@ -190,9 +209,14 @@ public class ReplayCheckpointTest {
     }
 
     private JChannel start(String node, Machine machine, int checkpointEntries) throws Exception {
+        return start(node, machine, checkpointEntries, List.of(node));
+    }
+
+    private JChannel start(String node, Machine machine, int checkpointEntries, List<String> members)
+            throws Exception {
         CheckedRAFT raft = new CheckedRAFT();
         machine.raft = raft;
-        raft.raftId(node).members(List.of(node)).logDir(LOG_DIR.toString()).logPrefix(run + "-" + node)
+        raft.raftId(node).members(members).logDir(LOG_DIR.toString()).logPrefix(run + "-" + node)
                 .stateMachine(machine);
         raft.checkpoint_entries = checkpointEntries;
         Files.createDirectories(LOG_DIR);
