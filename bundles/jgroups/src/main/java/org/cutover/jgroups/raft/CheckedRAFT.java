@@ -455,7 +455,9 @@ public class CheckedRAFT extends RAFT {
     private void writeCheckpoint(long index, LogEntry entry) {
         long start = System.nanoTime();
         try {
-            ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(4096);
+            // grown by doubling, as RAFT's snapshot does: by default it grows by what each write needs, and the
+            // 3 MB of 1,000 groups and 600 adjusts of them all took 7 s to write so (0.1 s doubling)
+            ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64 * 1024, true);
             internal_state.writeTo(out); // what RAFT's snapshot holds: its members, then the state machine's
             stateMachine().writeContentTo(out);
             checkpoint.write(index, entry, Arrays.copyOf(out.buffer(), out.position()));
