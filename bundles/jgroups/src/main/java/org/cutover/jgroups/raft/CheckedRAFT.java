@@ -460,7 +460,7 @@ public class CheckedRAFT extends RAFT {
             ByteArrayDataOutputStream out = new ByteArrayDataOutputStream(64 * 1024, true);
             internal_state.writeTo(out); // what RAFT's snapshot holds: its members, then the state machine's
             stateMachine().writeContentTo(out);
-            checkpoint.write(index, entry, Arrays.copyOf(out.buffer(), out.position()));
+            checkpoint.write(index, entry, out.buffer(), out.position());
             log.debug("%s: checkpoint at %d (%s) in %d µs", local_addr, index, Util.printBytes(out.position()),
                     (System.nanoTime() - start) / 1000);
         } catch (Exception e) {

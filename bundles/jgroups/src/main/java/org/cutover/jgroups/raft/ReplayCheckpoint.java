@@ -94,24 +94,31 @@ final class ReplayCheckpoint {
         at = Math.max(at, index);
     }
 
-    /** writes the content after {@code entry}, at {@code index}; counting starts again there */
-    void write(long index, LogEntry entry, byte[] content) throws IOException {
+    /**
+     * Writes the state after {@code entry}, at {@code index}: the first {@code length} bytes of {@code content}.
+     * Counting starts again there.
+     */
+    void write(long index, LogEntry entry, byte[] content, int length) throws IOException {
         at = index;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(content.length + OVERHEAD);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(MAGIC);
-        out.writeInt(FORMAT);
-        out.writeLong(index);
-        out.writeLong(entry.term());
-        out.write(digest(entry));
-        out.writeInt(content.length);
-        out.write(content);
+        ByteArrayOutputStream header = new ByteArrayOutputStream(OVERHEAD);
+        DataOutputStream h = new DataOutputStream(header);
+        h.writeInt(MAGIC);
+        h.writeInt(FORMAT);
+        h.writeLong(index);
+        h.writeLong(entry.term());
+        h.write(digest(entry));
+        h.writeInt(length);
         CRC32C crc = new CRC32C();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
-        out.flush();
+        crc.update(header.toByteArray());
+        crc.update(content, 0, length);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes.toByteArray());
+        // the content goes out as it is: no copy of what may be megabytes
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp),
+                64 * 1024))) {
+            header.writeTo(out);
+            out.write(content, 0, length);
+            out.writeInt((int) crc.getValue());
+        }
         try {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
