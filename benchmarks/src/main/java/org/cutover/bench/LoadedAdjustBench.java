@@ -93,6 +93,7 @@ public final class LoadedAdjustBench {
             long d0 = delivered[0].get();
             long e0 = c.nodes.get(0).commitIndex();
             long cpu0 = processCpuNanos();
+            load.resetAckTimes();
             ThreadCpu threads = ThreadCpu.start();
             for (int i = 0; i < switches && !loaded.failing(); i++) {
                 loaded.switchOnce(v::adjust, true);
@@ -103,6 +104,8 @@ public final class LoadedAdjustBench {
             long e1 = c.nodes.get(0).commitIndex();
             double coresUsed = (processCpuNanos() - cpu0) / (double) (m1 - m0);
             String byThread = threads.table(m1 - m0, 12);
+            double ack50 = load.ackMillis(0.5);
+            double ack99 = load.ackMillis(0.99);
             long behind = load.stop();
             long sent = load.sent.get();
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -124,6 +127,8 @@ public final class LoadedAdjustBench {
             double entries = (e1 - e0) / ((m1 - m0) / 1e9);
             table.append(String.format(Locale.ROOT, "log entries committed while switching: %.0f/s, %.1f messages"
                     + " per entry; the JVM used %.2f cores%n", entries, entries == 0 ? 0 : achieved / entries, coresUsed));
+            table.append(String.format(Locale.ROOT, "a sendAsync until applied on its node while switching: p50 %.2f ms,"
+                    + " p99 %.2f ms (buckets of 20 µs)%n", ack50, ack99));
             table.append("the cores by kind of thread while switching:\n").append(byThread);
             table.append(String.format(Locale.ROOT, "sends behind their schedule when the load stopped: %d of %d;"
                     + " all %d delivered on node1: %s%n", behind, sent, sent, delivered[0].get() - before >= sent));
