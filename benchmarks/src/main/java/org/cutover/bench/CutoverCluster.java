@@ -34,6 +34,9 @@ import org.jgroups.stack.ProtocolStack;
 final class CutoverCluster implements AutoCloseable {
 
     static final Duration WAIT = Duration.ofSeconds(30);
+    /** the nodes' log.batch.gap.ms: the shipped default unless -Dbench.batch.gap.ms says otherwise */
+    static final Duration BATCH_GAP = Duration.ofMillis(Long.getLong("bench.batch.gap.ms",
+            NodeSettings.DEFAULT_LOG_BATCH_GAP.toMillis()));
 
     final List<ClusterNode> nodes = new ArrayList<>();
     final List<VersionNegotiator> versions = new ArrayList<>();
@@ -81,7 +84,7 @@ final class CutoverCluster implements AutoCloseable {
                     NodeSettings settings = new NodeSettings(nodeName, clusterName, members,
                             dir.resolve(nodeName + "-log"), false, dir.resolve(nodeName + "-no-legacy-state.bin"),
                             Duration.ofSeconds(10), Duration.ofSeconds(5), NodeSettings.DEFAULT_LOG_COMPACT_BYTES,
-                            checkpointEntries);
+                            checkpointEntries, BATCH_GAP);
                     InfraLevels infra = new InfraLevels();
                     infra.add(new Level1Protocol());
                     infra.add(new Level2Protocol());

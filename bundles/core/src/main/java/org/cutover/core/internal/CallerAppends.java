@@ -45,6 +45,17 @@ final class CallerAppends {
      * took over 2 s on a loaded 2-core machine). Never from the applier thread.
      */
     CompletableFuture<ClusterState.Result> append(Envelope e) {
+        awaitLeader();
+        return log.get().append(e);
+    }
+
+    /** as {@link #append}, for group data its sender does not wait for ({@link LogLink#appendStreamed}) */
+    CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e) {
+        awaitLeader();
+        return log.get().appendStreamed(e);
+    }
+
+    private void awaitLeader() {
         long start = System.nanoTime();
         long minorityDeadline = start + TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MILLIS);
         long majorityDeadline = start + timeout.toNanos();
@@ -60,7 +71,6 @@ final class CallerAppends {
                 break;
             }
         }
-        return log.get().append(e);
     }
 
     /** appends and waits until this node has applied the envelope; {@code what} names the step in a failure */

@@ -143,7 +143,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
         EventSink guarded = new GuardedEvents(settings.nodeName(), events);
         this.locals = new LocalMembers(settings.nodeName(), replica, guarded, deliveries, owedLeaves::owe);
         this.messaging = new GroupMessaging(settings.nodeName(), infra, replica, locals, callers::append,
-                this::unicast, timer);
+                callers::appendStreamed, this::unicast, timer);
         this.stateTransfer = new StateTransfer(settings.nodeName(), locals, this::unicast, settings.opTimeout());
         this.adjusts = new PendingAdjusts(callers::append, () -> log);
         this.membership = new LogMembership(settings, replica, () -> channel, () -> raft, () -> view, () -> log,
@@ -243,7 +243,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             synchronized (replica) {
                 return replica.authors.sessionOf(settings.nodeName());
             }
-        }, tls::signEntry, this::pendingIdentity);
+        }, tls::signEntry, this::pendingIdentity, settings.logBatchGap());
         announcements = new Announcements(settings, replica, infra, () -> channel, handle, log, compaction,
                 () -> view, incarnation, legacyVersions, legacyHistory, () -> !pendingIdentity().isEmpty());
         handle.addRoleListener(role -> {
@@ -536,11 +536,11 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
     /** returns once the message is committed in the log and applied here (not yet delivered to the listeners) */
     void sendData(LocalMember member, byte[] payload) {
         long start = System.nanoTime();
-        callers.await(messaging.send(member, payload), "sending to group " + member.name(), start);
+        callers.await(messaging.send(member, payload, true), "sending to group " + member.name(), start);
     }
 
     CompletableFuture<Void> sendDataAsync(LocalMember member, byte[] payload) {
-        return messaging.send(member, payload);
+        return messaging.send(member, payload, false);
     }
 
     CompletionStage<RequestResult> sendRequest(LocalMember member, byte[] payload, Duration timeout) {

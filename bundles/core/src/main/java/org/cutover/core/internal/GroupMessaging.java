@@ -46,6 +46,8 @@ final class GroupMessaging {
     private final LocalMembers members;
     /** the node's way into the log for a caller (waits for a leader, bounded) */
     private final Function<Envelope, CompletableFuture<ClusterState.Result>> append;
+    /** group data nobody waits for: it may wait a little for more to share its log entry */
+    private final Function<GroupData, CompletableFuture<ClusterState.Result>> appendStreamed;
     /** a unicast to a node, beside the log */
     private final BiConsumer<String, Envelope> unicast;
     private final ScheduledExecutorService timer;
@@ -61,7 +63,9 @@ final class GroupMessaging {
 
     GroupMessaging(String nodeName, InfraLevels infra, Replica replica, LocalMembers members,
                    Function<Envelope, CompletableFuture<ClusterState.Result>> append,
+                   Function<GroupData, CompletableFuture<ClusterState.Result>> appendStreamed,
                    BiConsumer<String, Envelope> unicast, ScheduledExecutorService timer) {
+        this.appendStreamed = appendStreamed;
         this.nodeName = nodeName;
         this.infra = infra;
         this.replica = replica;
@@ -71,11 +75,16 @@ final class GroupMessaging {
         this.timer = timer;
     }
 
-    /** queues one data message; completes when this node has applied it */
-    CompletableFuture<Void> send(LocalMember member, byte[] payload) {
+    /**
+     * queues one data message; completes when this node has applied it
+     *
+     * @param awaited whether the caller waits for it (send): else it may wait for more to share its log entry
+     */
+    CompletableFuture<Void> send(LocalMember member, byte[] payload, boolean awaited) {
         InfraProtocol p = protocolFor(member);
-        return append.apply(new GroupData(member.name(), member.self().id(), p.level(), Slice.of(p.encode(
-                member.name(), Frame.data(payload))))).thenApply(r -> null);
+        GroupData d = new GroupData(member.name(), member.self().id(), p.level(), Slice.of(p.encode(member.name(),
+                Frame.data(payload))));
+        return (awaited ? append.apply(d) : appendStreamed.apply(d)).thenApply(r -> null);
     }
 
     /** a frame of a function the member's level brings (core knows only that the level encodes and reads it) */

@@ -51,7 +51,7 @@ public class CallerAppendsTest {
             RaftHandle handle = new RaftHandle(ch, new NoState());
             ch.connect("caller-appends-" + java.util.UUID.randomUUID());
             LogLink link = new LogLink(handle, "a", TIMEOUT, () -> 0, (b, o, l) -> new byte[] {1},
-                    () -> org.cutover.core.internal.wire.LogBatch.Identity.NONE);
+                    () -> org.cutover.core.internal.wire.LogBatch.Identity.NONE, Duration.ZERO);
             CallerAppends callers = new CallerAppends(TIMEOUT, () -> link, () -> true, () -> true);
             timer.schedule(() -> raft.setLeaderAndTerm(UUID.randomUUID(), 1), 1500, TimeUnit.MILLISECONDS);
 

@@ -31,8 +31,9 @@ import org.jgroups.raft.StateMachine;
 import org.junit.Test;
 
 /**
- * How a node packs what it sends into log entries while one of its entries is in flight: a log of one node,
- * whose state machine holds the first entry until the test lets it go.
+ * How a node packs what it sends into log entries while one of its entries is in flight, and streamed data
+ * within the batch gap after its last entry: a log of one node, whose state machine holds the first entry until
+ * the test lets it go (or not).
  */
 public class LogLinkBatchingTest {
 
@@ -101,6 +102,63 @@ public class LogLinkBatchingTest {
         }
     }
 
+    /**
+     * Streamed data (sendAsync) of an idle node goes at once; what follows within the gap after that entry waits
+     * for the gap's end and goes as one entry, though nothing is in flight (6 entries of 1 without the gap)
+     */
+    @Test
+    public void streamedDataGoesAtMostOncePerGap() throws Exception {
+        Duration gap = Duration.ofMillis(600);
+        try (OneNodeLog log = new OneNodeLog(gap, false)) {
+            long start = System.nanoTime();
+            log.link.appendStreamed(data(100)).get(5, TimeUnit.SECONDS);
+            long first = System.nanoTime() - start;
+            assertTrue("an idle node's first entry went at once, not after the gap: " + first / 1_000_000 + " ms",
+                    first < gap.toNanos() / 2);
+            List<CompletableFuture<ClusterState.Result>> rest = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                rest.add(log.link.appendStreamed(data(100)));
+                Thread.sleep(20); // nothing in flight: without the gap each would go on its own
+            }
+            for (CompletableFuture<ClusterState.Result> f : rest) {
+                f.get(5, TimeUnit.SECONDS);
+            }
+            long all = System.nanoTime() - start;
+            assertEquals("envelopes per entry", List.of(1, 5), log.sizes);
+            assertTrue("the second entry went after the gap: " + all / 1_000_000 + " ms",
+                    all >= gap.toNanos() - TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
+    /** a send its caller waits for (and a join alike) takes the streamed data queued before it, without the gap */
+    @Test
+    public void anAwaitedSendDoesNotWaitTheGap() throws Exception {
+        assertNoGapFor(data(100));
+    }
+
+    @Test
+    public void aJoinDoesNotWaitTheGap() throws Exception {
+        assertNoGapFor(new Envelope.Join("g", "a#1.2", "a"));
+    }
+
+    private static void assertNoGapFor(Envelope awaited) throws Exception {
+        Duration gap = Duration.ofSeconds(5);
+        try (OneNodeLog log = new OneNodeLog(gap, false)) {
+            log.link.appendStreamed(data(100)).get(5, TimeUnit.SECONDS);
+            long start = System.nanoTime();
+            List<CompletableFuture<ClusterState.Result>> rest = new java.util.ArrayList<>();
+            rest.add(log.link.appendStreamed(data(100)));
+            rest.add(log.link.appendStreamed(data(100)));
+            Thread.sleep(50); // the sender waits out the gap with them
+            rest.add(log.link.append(awaited));
+            for (CompletableFuture<ClusterState.Result> f : rest) {
+                f.get(4, TimeUnit.SECONDS); // within the gap
+            }
+            assertTrue("went before the gap's end", System.nanoTime() - start < gap.toNanos() - TimeUnit.SECONDS.toNanos(1));
+            assertEquals("envelopes per entry", List.of(1, 3), log.sizes);
+        }
+    }
+
     private static void awaitInFlight(LogLink link, int entries) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (link.entriesInFlight() < entries && System.nanoTime() < deadline) {
@@ -109,7 +167,7 @@ public class LogLinkBatchingTest {
         assertEquals("entries in flight while the first is held", entries, link.entriesInFlight());
     }
 
-    private static Envelope data(int bytes) {
+    private static Envelope.GroupData data(int bytes) {
         return new Envelope.GroupData("g", "a#1.1", 1, Slice.of(new byte[bytes]));
     }
 
@@ -118,11 +176,17 @@ public class LogLinkBatchingTest {
         final JChannel ch;
         final LogLink link;
         final CountDownLatch firstArrived = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch release;
         /** envelopes per entry, as applied */
         final List<Integer> sizes = new CopyOnWriteArrayList<>();
 
+        /** with no batch gap; the state machine holds the first entry until {@link #release} */
         OneNodeLog() throws Exception {
+            this(Duration.ZERO, true);
+        }
+
+        OneNodeLog(Duration batchGap, boolean holdFirst) throws Exception {
+            release = new CountDownLatch(holdFirst ? 1 : 0);
             RAFT raft = new RAFT().raftId("a").members(List.of("a")).logClass(InMemoryLog.class.getName())
                     .logPrefix("log-link-batching-" + java.util.UUID.randomUUID());
             ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(), new UNICAST3(),
@@ -131,7 +195,7 @@ public class LogLinkBatchingTest {
             ch.connect("log-link-batching-" + java.util.UUID.randomUUID());
             raft.setLeaderAndTerm(ch.getAddress(), 1);
             link = new LogLink(handle, "a", TIMEOUT, () -> 0, (b, o, l) -> new byte[] {1},
-                    () -> LogBatch.Identity.NONE);
+                    () -> LogBatch.Identity.NONE, batchGap);
         }
 
         @Override

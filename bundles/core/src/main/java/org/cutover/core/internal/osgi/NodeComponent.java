@@ -129,6 +129,12 @@ public final class NodeComponent {
                 + " replays only the entries after it; 0: none, a restart replays the log from its snapshot")
         int log_checkpoint_entries() default 10000;
 
+        @AttributeDefinition(name = "Log batch gap (ms)", description = "group data sent with sendAsync waits up to"
+                + " this long after the node's previous log entry, so that messages share entries (each entry is"
+                + " signed and checked by every node); send, request, joins and adjusts never wait for it. 0: at"
+                + " once; at most 1000")
+        long log_batch_gap_ms() default 2;
+
         @AttributeDefinition(name = "State file", description = "the replicated state file of Cutover before the"
                 + " cluster log, imported once (levels, epochs) when the log is empty; empty means"
                 + " ${karaf.data}/cutover/cluster-state.bin")
@@ -175,7 +181,7 @@ public final class NodeComponent {
         NodeSettings settings = new NodeSettings(config.node_name(), config.cluster_name(), members, logDir,
                 config.log_fsync(), stateFile, Duration.ofMillis(config.op_timeout_ms()),
                 Duration.ofMillis(config.confirm_timeout_ms()), config.log_compact_mb() << 20,
-                config.log_checkpoint_entries());
+                config.log_checkpoint_entries(), Duration.ofMillis(config.log_batch_gap_ms()));
         Path stack = Path.of(config.stack_file());
         if (!Files.isReadable(stack)) {
             throw new IllegalStateException("the JGroups stack file " + stack + " (stack.file in " + PID

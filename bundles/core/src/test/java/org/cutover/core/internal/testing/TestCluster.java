@@ -55,7 +55,7 @@ public final class TestCluster implements AutoCloseable {
             // fsync off: the tests kill processes, not machines, and the page cache survives that
             NodeSettings settings = new NodeSettings(name, clusterName, members, stateDir.resolve(name + "-log"),
                     false, stateDir.resolve(name + ".bin"), Duration.ofSeconds(10), Duration.ofSeconds(5),
-                    logCompactBytes, checkpointEntries);
+                    logCompactBytes, checkpointEntries, batchGap);
             boolean secured = transportTls.test(index);
             try {
                 tls = NodeTls.load(identities.apply(index), name, TLS_POLL);
@@ -202,6 +202,7 @@ public final class TestCluster implements AutoCloseable {
     public static final Duration TLS_POLL = Duration.ofMillis(300);
     private long logCompactBytes = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_COMPACT_BYTES;
     private int checkpointEntries = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_CHECKPOINT_ENTRIES;
+    private Duration batchGap = org.cutover.core.internal.NodeSettings.DEFAULT_LOG_BATCH_GAP;
     /** 0: the shipped retransmission intervals */
     private long xmitMillis;
     /** synchronized: a test's own threads (a switcher, say) read it while the test crashes and starts nodes */
@@ -444,6 +445,12 @@ public final class TestCluster implements AutoCloseable {
     /** only the first {@code count} nodes are named in cluster.members: the others start as learners */
     public TestCluster votersAtStart(int count) {
         members.subList(count, members.size()).clear();
+        return this;
+    }
+
+    /** nodes started after this wait so long after an entry before a small batch of sendAsync data goes */
+    public TestCluster batchGap(Duration gap) {
+        this.batchGap = gap;
         return this;
     }
 
