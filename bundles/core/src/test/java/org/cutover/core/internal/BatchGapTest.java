@@ -1,8 +1,11 @@
 package org.cutover.core.internal;
 
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -45,6 +48,21 @@ public class BatchGapTest {
             sent = System.nanoTime() - start;
             assertTrue("a send right after an entry does not wait for the gap: " + sent / 1_000_000 + " ms",
                     sent < TimeUnit.MILLISECONDS.toNanos(500));
+        }
+    }
+
+    @Test
+    public void aGapBelowZeroOrAboveASecondIsRefusedNamingTheSetting() {
+        for (Duration bad : List.of(Duration.ofMillis(-1), NodeSettings.MAX_LOG_BATCH_GAP.plusMillis(1))) {
+            try {
+                new NodeSettings("node1", "c", List.of(), Path.of("target", "gap-log"), false,
+                        Path.of("target", "gap-state.bin"), Duration.ofSeconds(10), Duration.ofSeconds(5),
+                        NodeSettings.DEFAULT_LOG_COMPACT_BYTES, NodeSettings.DEFAULT_LOG_CHECKPOINT_ENTRIES, bad);
+                fail("took a batch gap of " + bad.toMillis() + " ms");
+            } catch (IllegalArgumentException expected) {
+                assertTrue(expected.getMessage(), expected.getMessage().startsWith("log.batch.gap.ms must be 0 to"
+                        + " 1000"));
+            }
         }
     }
 }
