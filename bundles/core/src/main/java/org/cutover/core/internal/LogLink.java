@@ -337,16 +337,18 @@ final class LogLink implements AutoCloseable {
     private void awaitTurn(Queued first) throws InterruptedException {
         int polled = first.size();
         for (;;) {
-            long gapLeft = first.streamed() && awaitedQueued.get() == 0 ? lastSentNanos + gapNanos - System.nanoTime()
-                    : 0;
-            if (closed || (inFlight.isEmpty() && gapLeft <= 0) || !mayWait(polled)) {
-                return;
-            }
             synchronized (turn) {
-                if (inFlight.isEmpty() && gapLeft > 0 && mayWait(polled) && awaitedQueued.get() == 0) {
-                    TimeUnit.NANOSECONDS.timedWait(turn, gapLeft);
-                } else if (!inFlight.isEmpty() && mayWait(polled)) {
+                if (closed || !mayWait(polled)) {
+                    return;
+                }
+                long gapLeft = first.streamed() && awaitedQueued.get() == 0
+                        ? lastSentNanos + gapNanos - System.nanoTime() : 0;
+                if (!inFlight.isEmpty()) {
                     turn.wait(RETRY_MILLIS / 4);
+                } else if (gapLeft > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(turn, gapLeft);
+                } else {
+                    return;
                 }
             }
             retryIfStalled();

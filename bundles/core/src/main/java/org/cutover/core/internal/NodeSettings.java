@@ -35,8 +35,8 @@ public record NodeSettings(String nodeName, String clusterName, List<String> mem
     /** a restart replays at most about this many entries: 0.8-0.9 s at 75-90 µs each (2026-12-05) */
     public static final int DEFAULT_LOG_CHECKPOINT_ENTRIES = 10_000;
     /**
-     * At 2 % and 10 % of the maximum (1 KB, 3 nodes in one JVM) half the entries and a quarter less CPU than 0,
-     * for a message applied 0.4-0.9 ms later (p50); 3 ms gained little more (2026-12-05)
+     * At 2 % and 10 % of the maximum (1 KB, 3 nodes in one JVM) half the entries and 18-28 % less CPU than 0,
+     * for a message applied up to 0.9 ms later (p50); 3 ms gained little more (2026-12-05)
      */
     public static final Duration DEFAULT_LOG_BATCH_GAP = Duration.ofMillis(2);
     /** a gap of seconds would hold every sendAsync that long: surely a unit mistaken */
