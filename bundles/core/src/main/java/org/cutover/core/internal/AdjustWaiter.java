@@ -1,8 +1,10 @@
 package org.cutover.core.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +14,11 @@ import org.cutover.core.internal.state.ClusterState;
 /**
  * Follows one adjust at the node that asked for it: its delivery in the
  * order, then a confirmation from every node that hosts members of the groups.
+ *
+ * <p>Which nodes must confirm is worked out on the caller's thread, from the
+ * members the adjust's application saw ({@link #expected}), not by the log's
+ * applier: for 1,000 groups reading every member there was a fifth of the
+ * asking node's apply, ahead of its own delivery.
  */
 public final class AdjustWaiter {
     private final long sentNanos = System.nanoTime();
@@ -20,17 +27,37 @@ public final class AdjustWaiter {
     private final Map<String, Long> confirmedNanos = new ConcurrentHashMap<>();
     private volatile ClusterState.Result result;
     private volatile org.cutover.api.GroupException failure;
-    private volatile Map<String, List<String>> expected = Map.of();
-    private final java.util.Set<String> gone = ConcurrentHashMap.newKeySet();
+    /** the asking node, which confirms for its own members when the adjust is applied there */
+    private volatile String self = "";
+    private volatile long deliveredNanos;
+    /** members by node that must confirm; null until worked out */
+    private volatile Map<String, List<String>> expected;
+    /** the active nodes at the delivery and at each view change since, until {@link #expected} is worked out */
+    private final List<Set<String>> views = new ArrayList<>();
+    private final Set<String> gone = ConcurrentHashMap.newKeySet();
 
-    void delivered(ClusterState.Result result, Map<String, List<String>> membersByNode) {
-        if (this.result != null) {
-            return; // the first delivery decided
+    /**
+     * The adjust was applied (or refused) on the asking node.
+     *
+     * @param activeNodes the nodes active in the state at that point: the others will not confirm
+     * @param self        the asking node
+     */
+    void delivered(ClusterState.Result result, Set<String> activeNodes, String self) {
+        synchronized (this) {
+            if (this.result != null) {
+                return; // the first delivery decided
+            }
+            this.deliveredNanos = System.nanoTime() - sentNanos;
+            this.self = self;
+            views.add(activeNodes);
+            this.result = result;
         }
-        this.expected = Map.copyOf(membersByNode);
-        this.result = result;
         delivered.countDown();
-        checkDone();
+    }
+
+    /** refused before the state saw it: nobody confirms */
+    void delivered(ClusterState.Result result) {
+        delivered(result, Set.of(), "");
     }
 
     /** the adjust never reached the log (no leader here, or not committed in time) */
@@ -54,14 +81,22 @@ public final class AdjustWaiter {
      * A view change: a node that is no longer in the view will not confirm, so the caller does not wait for it
      * until the time limit (it is reported unconfirmed).
      */
-    void viewChanged(java.util.Set<String> nodesInView) {
-        expected.keySet().stream().filter(n -> !nodesInView.contains(n)).forEach(gone::add);
+    synchronized void viewChanged(Set<String> nodesInView) {
+        if (result == null) {
+            return;
+        }
+        Map<String, List<String>> e = expected;
+        if (e == null) {
+            views.add(nodesInView);
+        } else {
+            e.keySet().stream().filter(n -> !nodesInView.contains(n)).forEach(gone::add);
+        }
         checkDone();
     }
 
     private void checkDone() {
-        if (result != null && expected.keySet().stream().allMatch(n -> confirmedNanos.containsKey(n)
-                || gone.contains(n))) {
+        Map<String, List<String>> e = expected;
+        if (e != null && e.keySet().stream().allMatch(n -> confirmedNanos.containsKey(n) || gone.contains(n))) {
             allConfirmed.countDown();
         }
     }
@@ -70,7 +105,9 @@ public final class AdjustWaiter {
         return delivered.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** after the delivery */
     public boolean awaitConfirmations(Duration timeout) throws InterruptedException {
+        expected();
         return allConfirmed.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
@@ -78,8 +115,31 @@ public final class AdjustWaiter {
         return result;
     }
 
-    /** members by node that had to confirm */
+    /** members by node that had to confirm (none before the delivery) */
     public Map<String, List<String>> expected() {
+        Map<String, List<String>> e = expected;
+        if (e != null) {
+            return e;
+        }
+        synchronized (this) {
+            if (expected == null) {
+                ClusterState.Result r = result;
+                if (r == null) {
+                    return Map.of();
+                }
+                Map<String, List<String>> byNode = r.switched() == null || !r.accepted() ? Map.of()
+                        : r.switched().membersByNode();
+                for (Set<String> view : views) {
+                    byNode.keySet().stream().filter(n -> !view.contains(n)).forEach(gone::add);
+                }
+                views.clear();
+                if (byNode.containsKey(self)) {
+                    confirmedNanos.putIfAbsent(self, deliveredNanos);
+                }
+                expected = java.util.Collections.unmodifiableMap(byNode);
+            }
+        }
+        checkDone();
         return expected;
     }
 

@@ -266,12 +266,7 @@ final class EnvelopeApplier implements LogApplier.Target {
         }
         AdjustWaiter waiter = adjusts.waiter(a.requestId());
         if (waiter != null) {
-            Map<String, List<String>> byNode = r.accepted() ? replica.state.membersByNode(a.from()) : Map.of();
-            waiter.delivered(r, byNode);
-            waiter.viewChanged(activeNodes());
-            if (byNode.containsKey(nodeName)) {
-                waiter.confirmed(nodeName);
-            }
+            waiter.delivered(r, activeNodes(), nodeName);
         }
         changed(r, a.revertable());
         if (!r.accepted()) {

@@ -43,7 +43,7 @@ final class PendingAdjusts {
             } else if (!r.accepted()) {
                 // refused before the state saw it (an entry that speaks for another node): the waiter hears it
                 // here; an adjust the state refused or applied was delivered to it already, and that stands
-                waiter.delivered(r, Map.of());
+                waiter.delivered(r);
             }
         });
     }

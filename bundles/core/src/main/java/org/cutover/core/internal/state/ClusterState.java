@@ -41,7 +41,16 @@ import org.cutover.core.internal.wire.Envelope.*;
 public final class ClusterState {
 
     /** what applying one message did */
-    public record Result(List<MembershipChange> changes, ReasonCode refused, String why, Map<String, Long> newEpochs) {
+    /**
+     * @param newEpochs each group an adjust switched, with its new epoch
+     * @param switched  what an adjust switched, with each group's members at that point; null for any other entry
+     */
+    public record Result(List<MembershipChange> changes, ReasonCode refused, String why, Map<String, Long> newEpochs,
+                         Switched switched) {
+        public Result(List<MembershipChange> changes, ReasonCode refused, String why, Map<String, Long> newEpochs) {
+            this(changes, refused, why, newEpochs, null);
+        }
+
         /** applied, and no member's view of the group changed */
         public static final Result NOTHING = new Result(List.of(), null, null, Map.of());
 
@@ -186,32 +195,11 @@ public final class ClusterState {
         return list;
     }
 
-    /** nodes that host members of the groups, with those members; a group named twice counts once */
-    public Map<String, List<String>> membersByNode(List<GroupVersion> groupsNamed) {
-        // by hash while collecting (a few nodes, one lookup per member of 1,000 groups), sorted at the end
-        Map<String, List<String>> byNode = new HashMap<>();
-        Set<GroupRecord> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (GroupVersion v : groupsNamed) {
-            GroupRecord g = groupIndex.get(v.group());
-            if (g != null && seen.add(g)) {
-                for (Map.Entry<String, String> m : g.members.entrySet()) {
-                    List<String> ids = byNode.get(m.getValue());
-                    if (ids == null) {
-                        ids = new ArrayList<>();
-                        byNode.put(m.getValue(), ids);
-                    }
-                    ids.add(m.getKey());
-                }
-            }
-        }
-        return new TreeMap<>(byNode);
-    }
-
     /** whether {@code node} hosts a member of any of the groups */
     public boolean hostsMembers(String node, List<GroupVersion> groupsNamed) {
         for (GroupVersion v : groupsNamed) {
             GroupRecord g = groupIndex.get(v.group());
-            if (g != null && g.members.containsValue(node)) {
+            if (g != null && g.hasMemberOn(node)) {
                 return true;
             }
         }
@@ -256,9 +244,9 @@ public final class ClusterState {
         for (GroupRecord g : groups.values()) {
             List<String> announced = h.members().getOrDefault(g.name, List.of());
             List<Member> stale = new ArrayList<>();
-            g.members.entrySet().removeIf(m -> {
-                if (m.getValue().equals(h.node()) && !announced.contains(m.getKey())) {
-                    stale.add(new Member(h.node(), m.getKey()));
+            g.removeIf((id, n) -> {
+                if (n.equals(h.node()) && !announced.contains(id)) {
+                    stale.add(new Member(h.node(), id));
                     return true;
                 }
                 return false;
@@ -271,7 +259,7 @@ public final class ClusterState {
             }
             List<Member> added = new ArrayList<>();
             for (String id : announced) {
-                if (g.members.putIfAbsent(id, h.node()) == null) {
+                if (g.add(id, h.node())) {
                     added.add(new Member(h.node(), id));
                 }
             }
@@ -721,7 +709,7 @@ public final class ClusterState {
             return Result.refuse(ReasonCode.NODE_INCAPABLE, "node " + j.node() + " runs levels " + node.levels
                     + " but group " + g.name + " is at level " + g.level);
         }
-        g.members.put(j.member(), j.node());
+        g.put(j.member(), j.node());
         return Result.of(List.of(change(Reason.JOIN, g, List.of(new Member(j.node(), j.member())), j.node())));
     }
 
@@ -730,7 +718,7 @@ public final class ClusterState {
         if (g == null) {
             return Result.refuse(ReasonCode.UNKNOWN_GROUP, "no group " + l.group());
         }
-        String node = g.members.remove(l.member());
+        String node = g.remove(l.member());
         if (node == null) {
             return Result.of(List.of());
         }
@@ -804,11 +792,15 @@ public final class ClusterState {
         // every defined node runs the new level (checked above), so no member has to leave: unlike a capability
         // change, an adjust drops no one
         List<MembershipChange> changes = new ArrayList<>(switched.length);
-        Map<String, Long> epochs = new LinkedHashMap<>();
+        Switched done = new Switched(switched.length);
         List<String> names = new ArrayList<>(switched.length);
         int lowest = Integer.MAX_VALUE;
         long highest = 0;
-        for (GroupRecord g : switched) {
+        for (int i = 0; i < switched.length; i++) {
+            GroupRecord g = switched[i];
+            if (g.epoch != a.from().get(i).epoch()) {
+                done.repeated(); // named twice (no node of ours writes that): switched twice, as it always was
+            }
             int fromLevel = g.level;
             g.level = a.toLevel();
             g.epoch++;
@@ -817,14 +809,14 @@ public final class ClusterState {
             }
             changes.add(new MembershipChange(Reason.ADJUST_VERSION, g.name, List.of(), fromLevel, g.level, g.epoch,
                     a.requestedBy()));
-            epochs.put(g.name, g.epoch);
+            done.set(i, g.name, g.epoch, g.memberArray());
             names.add(g.name);
             lowest = Math.min(lowest, fromLevel);
             highest = Math.max(highest, g.epoch);
         }
         history.record(a.requestId(), new AdjustRecord(Instant.ofEpochMilli(a.sentAtMillis()), a.askedBy(),
                 names, lowest, a.toLevel(), highest, null, "APPLIED"));
-        return new Result(changes, null, null, epochs);
+        return new Result(changes, null, null, done.epochs(), done);
     }
 
     /**

@@ -139,8 +139,8 @@ final class StateCodec {
             out.writeUTF(g.name);
             out.writeInt(g.level);
             out.writeLong(g.epoch);
-            out.writeInt(g.members.size());
-            for (Map.Entry<String, String> m : g.members.entrySet()) {
+            out.writeInt(g.members().size());
+            for (Map.Entry<String, String> m : g.members().entrySet()) {
                 out.writeUTF(m.getKey());
                 out.writeUTF(m.getValue());
             }
@@ -177,7 +177,7 @@ final class StateCodec {
             GroupRecord g = new GroupRecord(in.readUTF(), positive(in.readInt(), "level"), in.readLong());
             int members = boundedCount(in);
             for (int m = 0; m < members; m++) {
-                g.members.put(in.readUTF(), in.readUTF());
+                g.put(in.readUTF(), in.readUTF());
             }
             s.putGroup(g);
         }

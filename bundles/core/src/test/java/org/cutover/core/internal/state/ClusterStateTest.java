@@ -28,6 +28,7 @@ import org.cutover.core.internal.wire.Envelope.Hold;
 import org.cutover.core.internal.wire.Envelope.Hello;
 import org.cutover.core.internal.wire.Envelope.ImportHistory;
 import org.cutover.core.internal.wire.Envelope.Join;
+import org.cutover.core.internal.wire.Envelope.Leave;
 import org.cutover.core.internal.wire.Envelope.MajorityRecovered;
 import org.cutover.core.internal.wire.Envelope.RemoveNode;
 import org.cutover.core.internal.wire.Envelope.RevokeCertificate;
@@ -109,16 +110,38 @@ public class ClusterStateTest {
         ClusterState s = threeNodes();
         assertTrue(s.hello(hello("n4", 1, 2)).accepted());
         assertTrue(s.join(new Join("h", "n4#1.1", "n4")).accepted());
-        List<GroupVersion> g = List.of(new GroupVersion("g", 2, 1), new GroupVersion("g", 2, 1));
-        assertEquals(Map.of("n1", List.of("n1#1.1"), "n2", List.of("n2#1.1"), "n3", List.of("n3#1.1")),
-                s.membersByNode(g));
+        List<GroupVersion> g = List.of(new GroupVersion("g", 2, 1));
         assertTrue(s.hostsMembers("n2", g));
         assertFalse(s.hostsMembers("n4", g));
         List<GroupVersion> both = List.of(new GroupVersion("g", 2, 1), new GroupVersion("h", 2, 1),
                 new GroupVersion("gone", 2, 1));
         assertTrue(s.hostsMembers("n4", both));
-        assertEquals(List.of("n4#1.1"), s.membersByNode(both).get("n4"));
         assertFalse(s.hostsMembers("n5", both));
+
+        ClusterState.Result r = s.adjust(new Adjust("a", "n1", 2, List.of(new GroupVersion("g", 1, 1)), 1_000L));
+        assertEquals(Map.of("n1", List.of("n1#1.1"), "n2", List.of("n2#1.1"), "n3", List.of("n3#1.1")),
+                r.switched().membersByNode());
+        // the members at the adjust's point of the log: a leave after it does not change what it switched
+        assertTrue(s.leave(new Leave("g", "n2#1.1")).accepted());
+        assertEquals(List.of("n2#1.1"), r.switched().membersByNode().get("n2"));
+        assertEquals(Map.of("g", 2L), Map.copyOf(r.newEpochs()));
+    }
+
+    @Test
+    public void aGroupNamedTwiceInOneAdjustIsSwitchedTwiceAndItsMembersConfirmOnce() {
+        // no node of ours writes such an entry; every version must apply it alike (it always switched twice)
+        ClusterState s = threeNodes();
+        assertTrue(s.hello(hello("n4", 1, 2)).accepted());
+        assertTrue(s.join(new Join("h", "n4#1.1", "n4")).accepted());
+        ClusterState.Result r = s.adjust(new Adjust("a", "n1", 2, List.of(new GroupVersion("g", 1, 1),
+                new GroupVersion("h", 1, 1), new GroupVersion("g", 1, 1)), 1_000L));
+        assertTrue(r.why(), r.accepted());
+        assertEquals(List.of("g", "h"), List.copyOf(r.newEpochs().keySet()));
+        assertEquals(Map.of("g", 3L, "h", 2L), Map.copyOf(r.newEpochs()));
+        assertEquals(3L, s.group("g").orElseThrow().epoch());
+        assertEquals(3, r.changes().size());
+        assertEquals(Map.of("n1", List.of("n1#1.1"), "n2", List.of("n2#1.1"), "n3", List.of("n3#1.1"),
+                "n4", List.of("n4#1.1")), r.switched().membersByNode());
     }
 
     @Test
