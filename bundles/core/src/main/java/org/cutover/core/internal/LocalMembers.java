@@ -115,7 +115,7 @@ final class LocalMembers {
     void dispatch(MembershipChange c, boolean revertable) {
         boolean removal = c.reason() == Reason.LEAVE || c.reason() == Reason.FAILURE
                 || c.reason() == Reason.NODE_INCAPABLE;
-        List<LocalMember> removed = new ArrayList<>();
+        List<LocalMember> removed = removal ? new ArrayList<>() : List.of();
         if (removal) {
             for (Member m : c.members()) {
                 LocalMember lm = remove(m.id());
@@ -131,7 +131,7 @@ final class LocalMembers {
         List<LocalMember> targets = of(c.group());
         targets.addAll(removed);
         for (LocalMember lm : targets) {
-            boolean gone = removed.contains(lm);
+            boolean gone = removal && removed.contains(lm);
             lm.deliver(() -> {
                 if (c.reason() == Reason.ADJUST_VERSION) {
                     lm.switched(c.toLevel(), c.epoch());

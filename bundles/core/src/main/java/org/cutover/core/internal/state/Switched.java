@@ -1,19 +1,16 @@
 package org.cutover.core.internal.state;
 
-import java.util.AbstractMap;
-import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeMap;
 
 import org.cutover.api.Member;
+import org.cutover.core.internal.ArrayMap;
 
 /**
  * What an applied adjust switched, in the adjust's order: each group's new epoch and its members at that point of
@@ -24,14 +21,14 @@ import org.cutover.api.Member;
 public final class Switched {
 
     private final String[] groups;
-    private final long[] epochs;
+    private final Long[] epochs;
     private final Member[][] members;
     /** a group is named more than once */
     private boolean repeats;
 
     Switched(int size) {
         groups = new String[size];
-        epochs = new long[size];
+        epochs = new Long[size];
         members = new Member[size][];
     }
 
@@ -54,7 +51,7 @@ public final class Switched {
             }
             return Collections.unmodifiableMap(last);
         }
-        return new Epochs();
+        return new ArrayMap<>(groups, epochs);
     }
 
     /**
@@ -72,43 +69,5 @@ public final class Switched {
             }
         }
         return byNode;
-    }
-
-    private final class Epochs extends AbstractMap<String, Long> {
-        @Override
-        public int size() {
-            return groups.length;
-        }
-
-        @Override
-        public Set<Entry<String, Long>> entrySet() {
-            return new AbstractSet<>() {
-                @Override
-                public int size() {
-                    return groups.length;
-                }
-
-                @Override
-                public Iterator<Entry<String, Long>> iterator() {
-                    return new Iterator<>() {
-                        private int next;
-
-                        @Override
-                        public boolean hasNext() {
-                            return next < groups.length;
-                        }
-
-                        @Override
-                        public Entry<String, Long> next() {
-                            if (next >= groups.length) {
-                                throw new NoSuchElementException();
-                            }
-                            int i = next++;
-                            return new SimpleImmutableEntry<>(groups[i], epochs[i]);
-                        }
-                    };
-                }
-            };
-        }
     }
 }

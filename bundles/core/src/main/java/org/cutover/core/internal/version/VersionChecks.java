@@ -1,7 +1,6 @@
 package org.cutover.core.internal.version;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +13,7 @@ import org.cutover.api.ReasonCode;
 import org.cutover.api.version.CheckFailure;
 import org.cutover.api.version.CheckResult;
 import org.cutover.api.version.VersionRequest;
+import org.cutover.core.internal.ArrayMap;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
 
@@ -58,12 +58,18 @@ public final class VersionChecks {
 
         List<String> unknown = new ArrayList<>();
         List<GroupVersion> current = request.all() ? state.groupVersions() : named(state, request.groups(), unknown);
-        Map<String, Integer> fromLevels = new LinkedHashMap<>(current.size() * 2);
-        Map<String, Long> fromEpochs = new LinkedHashMap<>(current.size() * 2);
-        for (GroupVersion g : current) {
-            fromLevels.put(g.group(), g.level());
-            fromEpochs.put(g.group(), g.epoch());
+        // CheckResult copies them into maps of its own: these only need to be read once, in order
+        String[] names = new String[current.size()];
+        Integer[] levels = new Integer[names.length];
+        Long[] epochs = new Long[names.length];
+        for (int i = 0; i < names.length; i++) {
+            GroupVersion g = current.get(i);
+            names[i] = g.group();
+            levels[i] = g.level();
+            epochs[i] = g.epoch();
         }
+        Map<String, Integer> fromLevels = new ArrayMap<>(names, levels);
+        Map<String, Long> fromEpochs = new ArrayMap<>(names, epochs);
         if (!unknown.isEmpty()) {
             failures.add(new CheckFailure(ReasonCode.UNKNOWN_GROUP, unknown, "no group named " + String.join(", ",
                     unknown)));
@@ -108,22 +114,22 @@ public final class VersionChecks {
 
         if (target >= 1) {
             List<String> atLevel = new ArrayList<>();
-            List<String> below = new ArrayList<>();
-            for (Map.Entry<String, Integer> g : fromLevels.entrySet()) {
-                if (g.getValue() == target) {
-                    atLevel.add(g.getKey());
-                } else if (g.getValue() > target) {
-                    below.add(g.getKey() + " is at " + g.getValue());
+            List<String> below = new ArrayList<>(); // named only when a downgrade was not asked for
+            for (GroupVersion g : current) {
+                if (g.level() == target) {
+                    atLevel.add(g.group());
+                } else if (g.level() > target && !request.downgrade()) {
+                    below.add(g.group() + " is at " + g.level());
                 }
             }
             // with --all, groups already at the target are simply left alone
-            boolean nothingToDo = request.all() ? atLevel.size() == fromLevels.size() && !fromLevels.isEmpty()
+            boolean nothingToDo = request.all() ? atLevel.size() == current.size() && !current.isEmpty()
                     : !atLevel.isEmpty();
             if (nothingToDo) {
                 failures.add(new CheckFailure(ReasonCode.ALREADY_AT_LEVEL, atLevel, "group(s) " + String.join(", ",
                         atLevel) + " already run level " + target));
             }
-            if (!below.isEmpty() && !request.downgrade()) {
+            if (!below.isEmpty()) {
                 failures.add(new CheckFailure(ReasonCode.DOWNGRADE_REFUSED, below.stream().map(s -> s.split(" ")[0])
                         .toList(), "moving to level " + target + " is a downgrade (" + String.join(", ", below)
                         + "); ask for it explicitly with --downgrade"));
