@@ -1,7 +1,6 @@
 package org.cutover.core.internal;
 
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;

@@ -8,8 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,8 +38,9 @@ import org.cutover.core.internal.wire.Envelope.*;
  */
 public final class ClusterState {
 
-    /** what applying one message did */
     /**
+     * What applying one message did.
+     *
      * @param newEpochs each group an adjust switched, with its new epoch
      * @param switched  what an adjust switched, with each group's members at that point; null for any other entry
      */
