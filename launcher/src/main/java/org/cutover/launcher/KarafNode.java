@@ -470,26 +470,75 @@ public final class KarafNode implements AutoCloseable {
      * ssh-restarts.log of the node's folder, with what was seen of the node before.
      */
     private ShellResult loggedIn(Login login, String command, Duration timeout, java.io.OutputStream live) {
-        long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+        return retried(new SshServer() {
+            @Override
+            public ShellResult attempt() throws IOException {
+                try (SshSession session = login.open()) {
+                    return session.exec(command, timeout, live);
+                } catch (SshSession.CommandTimeoutException e) {
+                    throw new CommandFailedException(name + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean silent() {
+                return SshProbe.probe(address, sshPort, SSH_PROBE_WAIT) == SshProbe.Answer.SILENT;
+            }
+
+            @Override
+            public void restart(IOException failure) {
+                restartStuckSshServer(command, failure);
+            }
+
+            @Override
+            public CommandFailedException failed(IOException last) {
+                return new CommandFailedException(name + ": '" + command + "' could not run: " + last + " ("
+                        + unanswered() + ")", last);
+            }
+        }, CONNECT_TIMEOUT, Duration.ofSeconds(1));
+    }
+
+    /** a node's ssh server as {@link #retried} sees it */
+    interface SshServer {
+        /** one login and the command on it */
+        ShellResult attempt() throws IOException;
+
+        /** whether the server's port takes a connection and sends nothing */
+        boolean silent();
+
+        /** restarts the server, or throws a CommandFailedException */
+        void restart(IOException failure);
+
+        /** the exception that ends the tries, after {@code last} */
+        CommandFailedException failed(IOException last);
+    }
+
+    /**
+     * {@code server}'s attempts until one runs the command: after a failure, a server found {@link SshServer#silent}
+     * is restarted once and the wait starts again; otherwise another attempt follows {@code pause} later if the
+     * failed one began before the deadline. Counting from an attempt's start, not its end, is what keeps a login
+     * that hung for its whole timeout (30 s, as long as {@code connectTimeout}) from being the only one after a
+     * restart: a CI run failed so, the one login after the restart hanging 30 s.
+     */
+    static ShellResult retried(SshServer server, Duration connectTimeout, Duration pause) {
+        long deadline = System.nanoTime() + connectTimeout.toNanos();
         boolean restarted = false;
         while (true) {
-            try (SshSession session = login.open()) {
-                return session.exec(command, timeout, live);
-            } catch (SshSession.CommandTimeoutException e) {
-                throw new CommandFailedException(name + ": " + e.getMessage(), e);
+            long began = System.nanoTime();
+            try {
+                return server.attempt();
             } catch (IOException e) {
-                if (!restarted && SshProbe.probe(address, sshPort, SSH_PROBE_WAIT) == SshProbe.Answer.SILENT) {
+                if (!restarted && server.silent()) {
                     restarted = true;
-                    restartStuckSshServer(command, e);
-                    deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+                    server.restart(e);
+                    deadline = System.nanoTime() + connectTimeout.toNanos();
                     continue;
                 }
                 // not listening yet while the node boots
-                if (System.nanoTime() > deadline) {
-                    throw new CommandFailedException(name + ": '" + command + "' could not run: " + e + " ("
-                            + unanswered() + ")", e);
+                if (began - deadline > 0) {
+                    throw server.failed(e);
                 }
-                sleep(Duration.ofSeconds(1));
+                sleep(pause);
             }
         }
     }
