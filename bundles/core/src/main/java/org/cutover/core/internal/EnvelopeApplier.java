@@ -234,7 +234,7 @@ final class EnvelopeApplier implements LogApplier.Target {
         Optional<Member> provider = g.members().stream().filter(x -> !x.id().equals(j.member())).findFirst();
         LocalMember m = locals.get(j.member());
         if (m != null) {
-            m.joined(g.level(), g.epoch());
+            locals.joined(m, g.level(), g.epoch());
             provider.ifPresent(p -> m.stateFrom(p.node()));
             if (provider.isEmpty()) {
                 m.joinState.complete(null);

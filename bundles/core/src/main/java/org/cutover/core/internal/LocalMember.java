@@ -59,6 +59,12 @@ final class LocalMember implements Group {
         deliveries.execute(task);
     }
 
+    /** its queue, for {@link LocalMembers}, which queues to many members at once */
+    MemberQueue queue() {
+        return deliveries;
+    }
+
+    /** its join is applied (by {@link LocalMembers#joined}) */
     void joined(int level, long epoch) {
         this.level = level;
         this.epoch = epoch;
