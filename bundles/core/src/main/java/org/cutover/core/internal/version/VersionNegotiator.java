@@ -80,23 +80,25 @@ public final class VersionNegotiator implements VersionService {
         requirePrintable(request);
         node.requireSynced();
         Adjust adjust;
-        CheckResult check;
+        VersionChecks.Checked checked;
         synchronized (this) { // one adjust at a time from this node; other nodes race through the epochs
-            VersionChecks.Checked prepared = node.read(state -> VersionChecks.check(state, node.nodesInView(), request));
-            check = prepared.result();
-            if (!check.passed()) {
-                return AdjustResult.refused(check);
+            checked = node.read(state -> VersionChecks.check(state, node.nodesInView(), request));
+            if (!checked.passed()) {
+                return AdjustResult.refused(checked.result());
             }
-            if (atEpoch.isPresent() && !check.fromEpochs().values().stream().allMatch(e -> e == atEpoch.getAsLong())) {
-                return withFailure(check, ReasonCode.CONCURRENT_ADJUST, "the group moved on from epoch "
-                        + atEpoch.getAsLong() + " (now " + check.fromEpochs() + ")");
+            if (atEpoch.isPresent() && !checked.fromEpochs().values().stream()
+                    .allMatch(e -> e == atEpoch.getAsLong())) {
+                return withFailure(checked.result(), ReasonCode.CONCURRENT_ADJUST, "the group moved on from epoch "
+                        + atEpoch.getAsLong() + " (now " + checked.fromEpochs() + ")");
             }
-            adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), check.targetLevel(),
-                    prepared.toSwitch(), System.currentTimeMillis(), asker, cause,
-                    revertable && check.fromLevels().values().stream().anyMatch(l -> l < check.targetLevel()));
+            int target = checked.targetLevel();
+            adjust = new Adjust(java.util.UUID.randomUUID().toString(), node.localNode(), target,
+                    checked.toSwitch(), System.currentTimeMillis(), asker, cause,
+                    revertable && checked.fromLevels().values().stream().anyMatch(l -> l < target));
         }
         AdjustWaiter waiter = new AdjustWaiter();
         node.sendAdjust(adjust, waiter);
+        CheckResult check = checked.result(); // made while the entry is on its way
         Duration timeout = node.settings().confirmTimeout();
         try {
             if (!waiter.awaitDelivery(node.settings().opTimeout())) {
