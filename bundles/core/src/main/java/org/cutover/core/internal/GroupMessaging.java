@@ -154,8 +154,8 @@ final class GroupMessaging {
         Member sender = new Member(Speaker.nodeOfMember(d.member()), d.member());
         Delivery delivery = new Delivery(d.group(), sender, d.level(), pos, frame.payload());
         switch (frame.kind()) {
-            case DATA -> members.deliverToEach(d.group(), lm -> () ->
-                    members.callListener(lm, () -> lm.listener.onMessage(delivery), "a message"));
+            case DATA -> targets.forEach(lm -> lm.deliver(() ->
+                    members.callListener(lm, () -> lm.listener.onMessage(delivery), "a message")));
             case EXTENSION -> deliverExtension(d, pos, sender, frame, protocol.get(), targets);
             case REQUEST -> {
                 RequestTracker tracker = null;
