@@ -57,10 +57,10 @@ final class LocalMembers {
 
     /** the member's join is applied, at {@code level} and {@code epoch}: it gets what follows in the log */
     void joined(LocalMember m, int level, long epoch) {
-        m.joined(level, epoch);
-        // under byId's lock for the member: one removed meanwhile (its join undone by its caller) is not listed
+        // under byId's lock for the member: one removed meanwhile (its join undone by its caller) stays out
         byId.computeIfPresent(m.self().id(), (id, present) -> {
             if (present == m) {
+                m.joined(level, epoch);
                 // copied on a join or leave, read on every change and message of the group
                 byGroup.merge(m.name(), Joined.of(m), (old, one) -> old.with(m));
             }

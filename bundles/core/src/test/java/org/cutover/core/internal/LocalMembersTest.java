@@ -93,8 +93,10 @@ public class LocalMembersTest {
         LocalMember m = member("m1");
         members.add(m);
         members.remove("m1");
+        m.left(); // as ClusterNode.undoJoin does
         members.joined(m, 1, 1);
         assertEquals(List.of(), members.of("g"));
+        assertFalse("a member whose join was undone is not joined", m.isJoined());
         assertFalse(members.deliverToEach("g", lm -> () -> told.add("queued to " + lm)));
         LocalMember other = member("m2");
         members.add(other);
