@@ -67,8 +67,8 @@ final class AdjustBench {
     private AdjustBench() {
     }
 
-    static Result run(int nodes, int[] groupCounts, int switches, int block, int warmup, Path stateRoot)
-            throws Exception {
+    static Result run(int nodes, int[] groupCounts, int switches, int block, int warmup, int warmupSeconds,
+                      Path stateRoot) throws Exception {
         List<AutoCloseable> open = new ArrayList<>();
         try {
             long t0 = System.nanoTime();
@@ -103,17 +103,19 @@ final class AdjustBench {
             List<Long> rawLogTimes = new ArrayList<>();
             int rawLogTimeouts = 0;
             long pingId = 0;
-            // warm-up blocks first, then measured blocks; each block is even, so every scenario ends it at level 2
-            List<Integer> blocks = new ArrayList<>();
-            for (int left = warmup; left > 0; left -= block) {
-                blocks.add(-Math.min(block, left)); // negative: warm-up
-            }
-            for (int left = switches; left > 0; left -= block) {
-                blocks.add(Math.min(block, left));
-            }
-            for (int b : blocks) {
-                int n = Math.abs(b);
-                boolean measured = b > 0;
+            // warm-up blocks first (at least `warmup` switches and `warmupSeconds`), then measured blocks; each
+            // block is even, so every scenario ends it at level 2
+            long warmUntil = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+            int warmed = 0;
+            int measuredLeft = switches;
+            while (measuredLeft > 0) {
+                boolean measured = warmed >= warmup && System.nanoTime() - warmUntil >= 0;
+                int n = measured ? Math.min(block, measuredLeft) : block;
+                if (measured) {
+                    measuredLeft -= n;
+                } else {
+                    warmed += n;
+                }
                 for (int i = 0; i < n; i++) {
                     long t = raw.roundTrip(asker, ++pingId, 5_000);
                     if (t < 0) {

@@ -26,6 +26,7 @@ import org.cutover.bench.stats.Stats;
  *   --groups 1,10,100              groups switched by one --all
  *   --switches 200                 measured switches per scenario
  *   --warmup 40                    switches (and round trips) before measuring
+ *   --warmup-seconds 10            and at least this long (issue 10: "after 10 s of warm-up")
  *   --block 20                     interleaving block (even)
  *   --msgs 50000                   messages per member per throughput round
  *   --payloads 1024,64
@@ -49,6 +50,7 @@ public final class Bench {
         int[] groups = ints(o.getOrDefault("groups", "1,10,100"));
         int switches = Integer.parseInt(o.getOrDefault("switches", quick ? "40" : "200"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", quick ? "20" : "40"));
+        int warmupSeconds = Integer.parseInt(o.getOrDefault("warmup-seconds", quick ? "0" : "10"));
         int block = Integer.parseInt(o.getOrDefault("block", "20"));
         long msgs = Long.parseLong(o.getOrDefault("msgs", quick ? "2000" : "50000"));
         int[] payloads = ints(o.getOrDefault("payloads", "1024,64"));
@@ -71,7 +73,8 @@ public final class Bench {
                 .put("stack", new Json.Obj().put("cutover", "etc/cutover-jgroups.xml on loopback, TLS " + (Stack.TLS ? "on" : "off") + " (BENCH_TLS): "
                         + Stack.shipped(1).protocols()).put("raw", "its lower protocols, raft ones stripped, bare"
                         + " SEQUENCER just above GMS: " + Stack.sequencer(1).protocols()))
-                .put("options", new Json.Obj().put("switches", switches).put("warmup", warmup).put("block", block)
+                .put("options", new Json.Obj().put("switches", switches).put("warmup", warmup)
+                        .put("warmup_seconds", warmupSeconds).put("block", block)
                         .put("msgs_per_member", msgs).put("rounds", rounds));
         List<String[]> targets = new ArrayList<>();
         StringBuilder table = new StringBuilder();
@@ -81,13 +84,14 @@ public final class Bench {
             table.append(String.format(Locale.ROOT, "%nAdjust latency = the VersionService.adjust call until every"
                     + " node confirmed; sent→conf = AdjustResult.elapsed%n"));
             table.append(String.format(Locale.ROOT, "(asker = a node that does not lead the log, raw pings from one"
-                    + " too; %d measured switches each, alternating down/up, after %d warm-up)%n", switches, warmup));
+                    + " too; %d measured switches each, alternating down/up, after at least %d warm-up and %d s)%n",
+                    switches, warmup, warmupSeconds));
             table.append(String.format(Locale.ROOT, "%-6s %-34s %9s %9s %9s %11s %9s  %s%n", "nodes", "what", "p50 ms",
                     "p99 ms", "max ms", "p50/rawlog", "sent→conf", "p50 first¼→last¼"));
             for (int n : nodes) {
                 System.out.printf("adjust latency, %d nodes ...%n", n);
                 double loadBefore = load1();
-                AdjustBench.Result r = AdjustBench.run(n, groups, switches, block, warmup, stateRoot);
+                AdjustBench.Result r = AdjustBench.run(n, groups, switches, block, warmup, warmupSeconds, stateRoot);
                 double adjustLoad = Math.max(loadBefore, load1());
                 table.append(String.format(Locale.ROOT, "%-6d load average (1 min) up to %.2f on %d cores%s%n", n,
                         adjustLoad, CORES, adjustLoad > CORES ? " — NOISY, not a result" : ""));
