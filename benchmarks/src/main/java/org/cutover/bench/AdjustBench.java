@@ -132,12 +132,14 @@ final class AdjustBench {
                 }
                 for (Scenario s : scenarios.values()) {
                     VersionNegotiator v = s.cluster.versions.get(s.asker);
-                    ThreadCpu cpu = measured ? ThreadCpu.start() : null;
+                    // read in the warm-up too: its code compiled then, not in the measured blocks
+                    ThreadCpu cpu = ThreadCpu.start();
                     for (int i = 0; i < n && !s.series.failing(); i++) {
                         s.series.switchOnce(v::adjust, measured);
                     }
-                    if (cpu != null) {
-                        cpu.byKind().forEach((kind, nanos) -> s.cpu.merge(kind, nanos, Long::sum));
+                    Map<String, Long> used = cpu.byKind();
+                    if (measured) {
+                        used.forEach((kind, nanos) -> s.cpu.merge(kind, nanos, Long::sum));
                         s.cpuSwitches += n;
                     }
                 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import org.cutover.api.Member;
 import org.cutover.core.internal.state.ClusterState;
 
 /**
@@ -31,7 +32,7 @@ public final class AdjustWaiter {
     private volatile String self = "";
     private volatile long deliveredNanos;
     /** members by node that must confirm; null until worked out */
-    private volatile Map<String, List<String>> expected;
+    private volatile Map<String, List<Member>> expected;
     /** the active nodes at the delivery and at each view change since, until {@link #expected} is worked out */
     private final List<Set<String>> views = new ArrayList<>();
     private final Set<String> gone = ConcurrentHashMap.newKeySet();
@@ -85,7 +86,7 @@ public final class AdjustWaiter {
         if (result == null) {
             return;
         }
-        Map<String, List<String>> e = expected;
+        Map<String, List<Member>> e = expected;
         if (e == null) {
             views.add(nodesInView);
         } else {
@@ -95,7 +96,7 @@ public final class AdjustWaiter {
     }
 
     private void checkDone() {
-        Map<String, List<String>> e = expected;
+        Map<String, List<Member>> e = expected;
         if (e != null && e.keySet().stream().allMatch(n -> confirmedNanos.containsKey(n) || gone.contains(n))) {
             allConfirmed.countDown();
         }
@@ -116,8 +117,8 @@ public final class AdjustWaiter {
     }
 
     /** members by node that had to confirm (none before the delivery) */
-    public Map<String, List<String>> expected() {
-        Map<String, List<String>> e = expected;
+    public Map<String, List<Member>> expected() {
+        Map<String, List<Member>> e = expected;
         if (e != null) {
             return e;
         }
@@ -127,7 +128,7 @@ public final class AdjustWaiter {
                 if (r == null) {
                     return Map.of();
                 }
-                Map<String, List<String>> byNode = r.switched() == null || !r.accepted() ? Map.of()
+                Map<String, List<Member>> byNode = r.switched() == null || !r.accepted() ? Map.of()
                         : r.switched().membersByNode();
                 for (Set<String> view : views) {
                     byNode.keySet().stream().filter(n -> !view.contains(n)).forEach(gone::add);

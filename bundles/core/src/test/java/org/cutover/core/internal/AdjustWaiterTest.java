@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.cutover.api.Member;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
@@ -51,7 +52,8 @@ public class AdjustWaiterTest {
         w.delivered(adjustOfG(s), Set.of("node1", "node2", "node3"), "node1");
         w.confirmed("node3"); // before the caller worked out who must confirm
         assertTrue(s.leave(new Leave("g", "node3#1.1")).accepted()); // after the adjust: node3 still had to confirm
-        assertEquals(Map.of("node1", List.of("node1#1.1"), "node3", List.of("node3#1.1")), w.expected());
+        assertEquals(Map.of("node1", List.of(new Member("node1", "node1#1.1")),
+                "node3", List.of(new Member("node3", "node3#1.1"))), w.expected());
         assertTrue(w.awaitConfirmations(Duration.ZERO));
     }
 

@@ -258,7 +258,7 @@ public final class ClusterState {
             }
             List<Member> added = new ArrayList<>();
             for (String id : announced) {
-                if (g.add(id, h.node())) {
+                if (g.add(id, node.name)) {
                     added.add(new Member(h.node(), id));
                 }
             }
@@ -708,7 +708,7 @@ public final class ClusterState {
             return Result.refuse(ReasonCode.NODE_INCAPABLE, "node " + j.node() + " runs levels " + node.levels
                     + " but group " + g.name + " is at level " + g.level);
         }
-        g.put(j.member(), j.node());
+        g.put(j.member(), node.name); // one name per node: Switched.membersByNode compares by reference
         return Result.of(List.of(change(Reason.JOIN, g, List.of(new Member(j.node(), j.member())), j.node())));
     }
 

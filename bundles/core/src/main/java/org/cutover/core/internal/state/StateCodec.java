@@ -177,7 +177,10 @@ final class StateCodec {
             GroupRecord g = new GroupRecord(in.readUTF(), positive(in.readInt(), "level"), in.readLong());
             int members = boundedCount(in);
             for (int m = 0; m < members; m++) {
-                g.put(in.readUTF(), in.readUTF());
+                String id = in.readUTF();
+                String node = in.readUTF();
+                NodeRecord record = s.nodes.get(node);
+                g.put(id, record == null ? node : record.name); // one name per node, as ClusterState.join keeps
             }
             s.putGroup(g);
         }

@@ -58,16 +58,44 @@ public final class Switched {
      * The members of the switched groups by node (sorted by name), a group named twice once: the nodes that must
      * confirm the adjust, and for whom.
      */
-    public Map<String, List<String>> membersByNode() {
-        Map<String, List<String>> byNode = new TreeMap<>();
+    public Map<String, List<Member>> membersByNode() {
+        // few nodes, many members: the nodes seen are scanned, by reference first (the state keeps one name per
+        // node); a tree lookup per member compared the bytes of two names, on the asker's path after its delivery
+        // (1,000 groups on 3 nodes: 42 % of the asker's thread, JFR 2026-12-06)
+        List<String> nodes = new ArrayList<>();
+        List<List<Member>> byIndex = new ArrayList<>();
         Set<String> seen = repeats ? new HashSet<>() : null;
+        int last = -1;
         for (int i = 0; i < groups.length; i++) {
-            if (seen == null || seen.add(groups[i])) {
-                for (Member m : members[i]) {
-                    byNode.computeIfAbsent(m.node(), n -> new ArrayList<>()).add(m.id());
+            if (seen != null && !seen.add(groups[i])) {
+                continue;
+            }
+            for (Member m : members[i]) {
+                String node = m.node();
+                if (last < 0 || nodes.get(last) != node) {
+                    last = indexOf(nodes, node);
+                    if (last < 0) {
+                        nodes.add(node);
+                        byIndex.add(new ArrayList<>());
+                        last = nodes.size() - 1;
+                    }
                 }
+                byIndex.get(last).add(m);
             }
         }
+        Map<String, List<Member>> byNode = new TreeMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            byNode.put(nodes.get(i), byIndex.get(i));
+        }
         return byNode;
+    }
+
+    private static int indexOf(List<String> nodes, String node) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i) == node) {
+                return i;
+            }
+        }
+        return nodes.indexOf(node);
     }
 }

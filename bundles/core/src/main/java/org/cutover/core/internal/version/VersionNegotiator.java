@@ -119,13 +119,14 @@ public final class VersionNegotiator implements VersionService {
             boolean all = waiter.awaitConfirmations(timeout);
             long elapsed = waiter.elapsedNanos();
             Map<String, Long> confirmed = waiter.confirmedNanos();
-            List<MemberConfirmation> confirmations = new ArrayList<>();
+            Map<String, List<Member>> expected = waiter.expected();
+            List<MemberConfirmation> confirmations = new ArrayList<>(expected.values().stream().mapToInt(List::size)
+                    .sum());
             Map<Member, String> unconfirmed = new LinkedHashMap<>();
-            for (Map.Entry<String, List<String>> e : waiter.expected().entrySet()) {
+            for (Map.Entry<String, List<Member>> e : expected.entrySet()) {
                 Long nanos = confirmed.get(e.getKey());
                 Duration took = nanos == null ? null : Duration.ofNanos(nanos); // a node confirms for its members
-                for (String id : e.getValue()) {
-                    Member m = new Member(e.getKey(), id);
+                for (Member m : e.getValue()) {
                     if (took != null) {
                         confirmations.add(new MemberConfirmation(m, took));
                     } else {

@@ -3,6 +3,7 @@ package org.cutover.core.internal.state;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
+import org.cutover.api.Member;
 import org.cutover.api.MembershipChange;
 import org.cutover.api.NodeStatus;
 import org.cutover.api.ReasonCode;
@@ -119,11 +121,11 @@ public class ClusterStateTest {
         assertFalse(s.hostsMembers("n5", both));
 
         ClusterState.Result r = s.adjust(new Adjust("a", "n1", 2, List.of(new GroupVersion("g", 1, 1)), 1_000L));
-        assertEquals(Map.of("n1", List.of("n1#1.1"), "n2", List.of("n2#1.1"), "n3", List.of("n3#1.1")),
+        assertEquals(Map.of("n1", on("n1"), "n2", on("n2"), "n3", on("n3")),
                 r.switched().membersByNode());
         // the members at the adjust's point of the log: a leave after it does not change what it switched
         assertTrue(s.leave(new Leave("g", "n2#1.1")).accepted());
-        assertEquals(List.of("n2#1.1"), r.switched().membersByNode().get("n2"));
+        assertEquals(on("n2"), r.switched().membersByNode().get("n2"));
         assertEquals(Map.of("g", 2L), Map.copyOf(r.newEpochs()));
     }
 
@@ -140,8 +142,41 @@ public class ClusterStateTest {
         assertEquals(Map.of("g", 3L, "h", 2L), Map.copyOf(r.newEpochs()));
         assertEquals(3L, s.group("g").orElseThrow().epoch());
         assertEquals(3, r.changes().size());
-        assertEquals(Map.of("n1", List.of("n1#1.1"), "n2", List.of("n2#1.1"), "n3", List.of("n3#1.1"),
-                "n4", List.of("n4#1.1")), r.switched().membersByNode());
+        assertEquals(Map.of("n1", on("n1"), "n2", on("n2"), "n3", on("n3"), "n4", on("n4")),
+                r.switched().membersByNode());
+    }
+
+    @Test
+    public void theMembersOfANodeShareItsNameHoweverTheirJoinsNamedIt() throws IOException {
+        ClusterState s = threeNodes();
+        assertTrue(s.join(new Join("g", "n1#1.2", new String("n1"))).accepted()); // decoded apart from the hello
+        ClusterState.Result r = s.adjust(new Adjust("a", "n1", 2, List.of(new GroupVersion("g", 1, 1)), 1_000L));
+        List<Member> onN1 = r.switched().membersByNode().get("n1");
+        assertEquals(List.of(new Member("n1", "n1#1.1"), new Member("n1", "n1#1.2")), onN1);
+        assertSame("one name per node: membersByNode compares names by reference first", onN1.get(0).node(),
+                onN1.get(1).node());
+
+        ClusterState back = ClusterState.readFrom(new DataInputStream(new ByteArrayInputStream(snapshot(s))));
+        List<Member> restored = back.adjust(new Adjust("b", "n1", 1, List.of(new GroupVersion("g", 2, 2)), 2_000L))
+                .switched().membersByNode().get("n1");
+        assertEquals(onN1, restored);
+        assertSame("and after a restore", restored.get(0).node(), restored.get(1).node());
+    }
+
+    @Test
+    public void membersByNodeGroupsNamesThatAreEqualButNotTheSameString() {
+        Switched switched = new Switched(2);
+        switched.set(0, "g", 2, new Member[] {new Member("n1", "n1#1.1"), new Member("n2", "n2#1.1")});
+        switched.set(1, "h", 2, new Member[] {new Member(new String("n2"), "n2#1.2"),
+                new Member(new String("n1"), "n1#1.2")});
+        assertEquals(Map.of("n1", List.of(new Member("n1", "n1#1.1"), new Member("n1", "n1#1.2")),
+                "n2", List.of(new Member("n2", "n2#1.1"), new Member("n2", "n2#1.2"))), switched.membersByNode());
+        assertEquals(List.of("n1", "n2"), List.copyOf(switched.membersByNode().keySet()));
+    }
+
+    /** node's member of group g in {@link #threeNodes} */
+    private static List<Member> on(String node) {
+        return List.of(new Member(node, node + "#1.1"));
     }
 
     @Test
