@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.cutover.api.GroupListener;
+import org.cutover.bench.stats.CpuTally;
 import org.cutover.bench.stats.Stats;
 import org.cutover.bench.stats.SwitchSeries;
 import org.cutover.bench.stats.ThreadCpu;
@@ -34,18 +35,8 @@ final class AdjustBench {
         final SwitchSeries series;
         /** a node of this cluster that does not lead its log */
         int asker;
-        /** CPU nanoseconds by kind of thread over the measured blocks (the whole JVM: what the switches cost) */
-        final Map<String, Long> cpu = new java.util.HashMap<>();
-        int cpuSwitches;
-
-        /** µs of CPU per measured switch by kind of thread, the most first */
-        String cpuPerSwitch(int top) {
-            StringBuilder b = new StringBuilder();
-            cpu.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(top)
-                    .forEach(e -> b.append(String.format(java.util.Locale.ROOT, " %s %.0f;", e.getKey(),
-                            e.getValue() / 1e3 / Math.max(1, cpuSwitches))));
-            return b.toString();
-        }
+        /** CPU by kind of thread over the measured blocks, per switch */
+        final CpuTally cpu = new CpuTally();
 
         Scenario(String name, int groups, boolean all, CutoverCluster cluster) {
             this.name = name;
@@ -60,7 +51,7 @@ final class AdjustBench {
      * @param raw     the SEQUENCER round trip
      * @param rawLog  the bare log round trip (jgroups-raft, send_commits_immediately): the baseline of issue 10
      */
-    record Result(int nodes, Stats raw, int rawTimeouts, Stats rawLog, int rawLogTimeouts,
+    record Result(int nodes, Stats raw, int rawTimeouts, Stats rawLog, int rawLogTimeouts, CpuTally rawLogCpu,
                   Map<String, Scenario> scenarios) {
     }
 
@@ -101,6 +92,7 @@ final class AdjustBench {
             List<Long> rawTimes = new ArrayList<>();
             int rawTimeouts = 0;
             List<Long> rawLogTimes = new ArrayList<>();
+            CpuTally rawLogCpu = new CpuTally();
             int rawLogTimeouts = 0;
             long pingId = 0;
             // warm-up blocks first (at least `warmup` switches and `warmupSeconds`), then measured blocks; each
@@ -123,12 +115,19 @@ final class AdjustBench {
                     } else if (measured) {
                         rawTimes.add(t);
                     }
+                }
+                ThreadCpu pings = ThreadCpu.start();
+                for (int i = 0; i < n; i++) {
                     long[] l = rawLog.ping(logAsker, ++pingId);
                     if (l == null) {
                         rawLogTimeouts++;
                     } else if (measured) {
                         rawLogTimes.add(l[1]);
                     }
+                }
+                Map<String, Long> pingCpu = pings.byKind();
+                if (measured) {
+                    rawLogCpu.add(pingCpu, n);
                 }
                 for (Scenario s : scenarios.values()) {
                     VersionNegotiator v = s.cluster.versions.get(s.asker);
@@ -139,12 +138,12 @@ final class AdjustBench {
                     }
                     Map<String, Long> used = cpu.byKind();
                     if (measured) {
-                        used.forEach((kind, nanos) -> s.cpu.merge(kind, nanos, Long::sum));
-                        s.cpuSwitches += n;
+                        s.cpu.add(used, n);
                     }
                 }
             }
-            return new Result(nodes, Stats.of(rawTimes), rawTimeouts, Stats.of(rawLogTimes), rawLogTimeouts, scenarios);
+            return new Result(nodes, Stats.of(rawTimes), rawTimeouts, Stats.of(rawLogTimes), rawLogTimeouts, rawLogCpu,
+                    scenarios);
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {

@@ -126,10 +126,12 @@ public final class Bench {
                     }
                 }
                 jo.put("scenarios", sc);
-                table.append(String.format(Locale.ROOT, "%-6d CPU µs per switch by kind of thread (whole JVM,"
-                        + " Linux's thread clocks; the raw pings between blocks not counted):%n", n));
+                table.append(String.format(Locale.ROOT, "%-6d CPU µs per switch (per round trip) by kind of thread"
+                        + " (whole JVM, Linux's thread clocks):%n", n));
+                table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, "raw log round trip",
+                        r.rawLogCpu().perOperation(7)));
                 for (AdjustBench.Scenario s : r.scenarios().values()) {
-                    table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, s.name, s.cpuPerSwitch(8)));
+                    table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, s.name, s.cpu.perOperation(7)));
                 }
                 arr.add(jo);
                 adjustTargets(targets, n, r, adjustLoad);
