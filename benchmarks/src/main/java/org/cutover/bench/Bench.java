@@ -128,8 +128,8 @@ public final class Bench {
                 jo.put("scenarios", sc);
                 table.append(String.format(Locale.ROOT, "%-6d CPU µs per switch (per round trip) by kind of thread"
                         + " (whole JVM, Linux's thread clocks):%n", n));
-                table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, "raw log round trip",
-                        r.rawLogCpu().perOperation(7)));
+                table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, "raw pair (SEQUENCER + log)",
+                        r.rawPairCpu().perOperation(7)));
                 for (AdjustBench.Scenario s : r.scenarios().values()) {
                     table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, s.name, s.cpu.perOperation(7)));
                 }
