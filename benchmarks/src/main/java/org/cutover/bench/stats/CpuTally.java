@@ -10,11 +10,7 @@ public final class CpuTally {
     private final Map<String, Long> nanosByKind = new HashMap<>();
     private long operations;
 
-    /** adds what {@code cpu} read since its start, for {@code ops} operations */
-    public void add(ThreadCpu cpu, int ops) {
-        add(cpu.byKind(), ops);
-    }
-
+    /** adds CPU nanoseconds by kind of thread ({@link ThreadCpu#byKind}) spent on {@code ops} operations */
     public void add(Map<String, Long> used, int ops) {
         used.forEach((kind, nanos) -> nanosByKind.merge(kind, nanos, Long::sum));
         operations += ops;
