@@ -44,7 +44,7 @@ final class CutoverCluster implements AutoCloseable {
     /** per node: builds it again on the same log (a restart), checkpointing every N entries */
     private final List<java.util.function.IntFunction<ClusterNode>> builders = new ArrayList<>();
     /** per node: the channel of its current incarnation */
-    private final java.util.Map<Integer, JChannel> current = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.Map<Integer, JChannel> current = new java.util.concurrent.ConcurrentHashMap<>();
 
     private CutoverCluster() {
     }

@@ -37,6 +37,9 @@ public final class LoadedAdjustBench {
     private LoadedAdjustBench() {
     }
 
+    /** held here: JUL keeps loggers weakly, and a collected one forgets its level */
+    private static final List<Logger> KEPT_LOGGERS = new java.util.ArrayList<>();
+
     public static void main(String[] args) throws Exception {
         Map<String, String> o = Bench.parse(args);
         int payload = Integer.parseInt(o.getOrDefault("payload", "1024"));
@@ -53,9 +56,23 @@ public final class LoadedAdjustBench {
         for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
             h.setLevel(Level.SEVERE);
         }
+        // e.g. -Dbench.log=org.cutover=WARNING,org.cutover.core.internal.LogLink=INFO: those loggers' lines
+        String levels = System.getProperty("bench.log");
+        if (levels != null) {
+            for (String named : levels.split(",")) {
+                String[] nameAndLevel = named.split("=", 2);
+                Logger l = Logger.getLogger(nameAndLevel[0]);
+                l.setLevel(Level.parse(nameAndLevel[1]));
+                KEPT_LOGGERS.add(l);
+            }
+            for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
+                h.setLevel(Level.ALL);
+            }
+        }
         double loadStart = Bench.load1();
         StringBuilder table = new StringBuilder();
         try (CutoverCluster c = CutoverCluster.start("loaded-adjust", MEMBERS, Path.of("target", "bench-state"))) {
+            LagWatch.start(c.current, 2000, 2.0);
             Bursts bursts = new Bursts(MEMBERS);
             AtomicLong[] delivered = bursts.delivered;
             List<Group> members = c.joinEverywhere("t", bursts::listener);
@@ -131,7 +148,8 @@ public final class LoadedAdjustBench {
                     + " p99 %.2f ms (buckets of 20 µs)%n", ack50, ack99));
             table.append("the cores by kind of thread while switching:\n").append(byThread);
             table.append(String.format(Locale.ROOT, "sends behind their schedule when the load stopped: %d of %d;"
-                    + " all %d delivered on node1: %s%n", behind, sent, sent, delivered[0].get() - before >= sent));
+                    + " failed: %d; all %d delivered on node1: %s%n", behind, sent, load.failed.get(), sent,
+                    delivered[0].get() - before >= sent));
             table.append(String.format(Locale.ROOT, "senders: %s; a switch is timed as the adjust call (check, entry,"
                     + " every confirmation) and, in brackets, from the entry's sending to the last confirmation%n",
                     askerSends ? "all three members" : "the two members not on the asking node"));
