@@ -18,7 +18,7 @@ final class LagWatch {
     private LagWatch() {
     }
 
-    static Thread start(Map<Integer, JChannel> channels, long lag, double seconds) {
+    static void start(Map<Integer, JChannel> channels, long lag, double seconds) {
         Thread t = new Thread(() -> {
             long behindSince = 0;
             boolean printed = false;
@@ -60,7 +60,6 @@ final class LagWatch {
         }, "lag-watch");
         t.setDaemon(true);
         t.start();
-        return t;
     }
 
     private static List<RAFT> rafts(Collection<JChannel> channels) {

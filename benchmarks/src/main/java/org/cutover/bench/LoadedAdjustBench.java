@@ -53,20 +53,17 @@ public final class LoadedAdjustBench {
         // queue of data adds to an adjust
         boolean askerSends = !o.getOrDefault("senders", "all").equals("others");
         Logger.getLogger("").setLevel(Level.SEVERE);
-        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
-            h.setLevel(Level.SEVERE);
-        }
         // e.g. -Dbench.log=org.cutover=WARNING,org.cutover.core.internal.LogLink=INFO: those loggers' lines
         String levels = System.getProperty("bench.log");
+        for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(levels == null ? Level.SEVERE : Level.ALL);
+        }
         if (levels != null) {
             for (String named : levels.split(",")) {
                 String[] nameAndLevel = named.split("=", 2);
                 Logger l = Logger.getLogger(nameAndLevel[0]);
                 l.setLevel(Level.parse(nameAndLevel[1]));
                 KEPT_LOGGERS.add(l);
-            }
-            for (java.util.logging.Handler h : Logger.getLogger("").getHandlers()) {
-                h.setLevel(Level.ALL);
             }
         }
         double loadStart = Bench.load1();
