@@ -128,7 +128,7 @@ public class MultiHostProcessIT {
 
         // bad network input on a running process, set as an operator would: node3 leaves and does not start its
         // cluster node again, its log names the setting, the others see it gone; put back, it joins again
-        String query = shell(3, "config:property-get -p org.cutover.node dns.query").strip();
+        String query = held(configuration(3), "dns.query");
         refusedSetting(3, Map.of("dns.wait.ms", "2000", "dns.query", "nosuch.cutover.test"),
                 "dns.query 'nosuch.cutover.test' (SRV) has no records at dns.address");
         edit(3, Map.of("dns.query", query));
@@ -181,7 +181,7 @@ public class MultiHostProcessIT {
             }, text -> text.contains(message));
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\nwith the configuration: "
-                    + shell(node, "config:property-list -p org.cutover.node"), e);
+                    + configuration(node), e);
         }
         Await.until("node1 seeing node" + node + " gone", WAIT, () -> nodes(1),
                 rows -> !rows.getOrDefault("node" + node, "").startsWith("ACTIVE"));
@@ -189,52 +189,18 @@ public class MultiHostProcessIT {
         assertFalse("node" + node + " has no cluster node of its own: " + list, list.contains("ACTIVE"));
     }
 
-    /** {@link #editSettings}, and again while the node's Configuration Admin does not hold them within 15 s */
-    private void edit(int node, Map<String, String> settings) throws IOException, InterruptedException {
-        editSettings(node, settings, 1);
-        for (int edits = 1; !handedOver(node, settings, Duration.ofSeconds(15)); edits++) {
-            // fileinstall writes every configuration it is handed back into its file, in place and after the
-            // event: a write-back still pending when the edit lands puts the old values over it (seen in CI, the
-            // node restarted on its old dns.query; once a second write did not take either, 2026-12-04). That is
-            // Karaf's race, not the node's: write it again, each time with other bytes
-            assertTrue("node" + node + "'s configuration holds " + settings + " after " + edits + " edits: "
-                    + shell(node, "config:property-list -p org.cutover.node"), edits < 4);
-            System.out.println("MultiHostProcessIT: node" + node + "'s configuration does not hold " + settings
-                    + " 15 s after edit " + edits + "; written again. The file held: "
-                    + Files.readString(run.resolve("node" + node + "/etc/org.cutover.node.cfg")));
-            editSettings(node, settings, edits + 1);
-        }
-    }
-
-    /** whether the node's Configuration Admin holds {@code settings} for org.cutover.node within {@code wait} */
-    private boolean handedOver(int node, Map<String, String> settings, Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            boolean all = true;
-            for (Map.Entry<String, String> s : settings.entrySet()) {
-                all &= shell(node, "config:property-get -p org.cutover.node " + s.getKey()).strip().equals(s.getValue());
-            }
-            if (all) {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            Thread.sleep(500);
-        }
-    }
-
     /**
-     * The node's etc/org.cutover.node.cfg with {@code settings} in place of its lines, replaced in one rename.
-     * Not config:edit / config:update: Karaf rewrites the file in place, and fileinstall read it empty in one CI
-     * run (FELIX-6515), which handed the node a configuration without any key.
+     * The node's etc/org.cutover.node.cfg with {@code settings} in place of its lines, replaced in one rename as an
+     * editor saves it, then held by its Configuration Admin within 15 s. The test reads the configuration with
+     * config:list, which asks Configuration Admin and writes nothing. Not config:property-get -p: Karaf 4.4.10 writes
+     * the configuration as it reads it from the file back into the file, in place, each time that command runs
+     * (measured: the file's time moves), and this test polled with it: fileinstall read the file meanwhile, empty,
+     * and handed the node a configuration without keys (CI, 2026-12-06), or the values read before an edit went back
+     * over it (CI, 2026-12-04). config:property-list -p reads the file, not Configuration Admin.
      */
-    /** @param edit the how-manieth write of these settings: a comment says it, so no two writes are the same */
-    private void editSettings(int node, Map<String, String> settings, int edit)
-            throws IOException, InterruptedException {
+    private void edit(int node, Map<String, String> settings) throws IOException, InterruptedException {
         Path cfg = run.resolve("node" + node + "/etc/org.cutover.node.cfg");
-        String text = wholeSettings(cfg, settings).replaceAll("(?m)^# edited by the test.*\\R", "")
-                + "# edited by the test (" + edit + ")\n";
+        String text = Files.readString(cfg, StandardCharsets.UTF_8);
         for (Map.Entry<String, String> s : settings.entrySet()) {
             Matcher line = Pattern.compile("(?m)^" + Pattern.quote(s.getKey()) + " = .*$").matcher(text);
             assertTrue(s.getKey() + " in " + cfg + ", which holds:\n" + text, line.find());
@@ -242,25 +208,28 @@ public class MultiHostProcessIT {
         }
         Path next = cfg.resolveSibling("org.cutover.node.cfg.next");
         Files.writeString(next, text, StandardCharsets.UTF_8);
-        Files.move(next, cfg, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(next, cfg, StandardCopyOption.ATOMIC_MOVE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        for (String held = configuration(node); !holds(held, settings); held = configuration(node)) {
+            assertTrue("node" + node + "'s configuration holds " + settings + " within 15 s; it holds:\n" + held
+                    + "\nits file:\n" + Files.readString(cfg, StandardCharsets.UTF_8), System.nanoTime() < deadline);
+            Thread.sleep(500);
+        }
     }
 
-    /**
-     * The file once it holds a line for every key of {@code settings}, within 10 s. fileinstall writes a
-     * configuration back into its file in place: read meanwhile, the file lacked lines (CI, 2026-12-04: "dns.wait.ms
-     * in .../node3/etc/org.cutover.node.cfg" at the first edit)
-     */
-    private static String wholeSettings(Path cfg, Map<String, String> settings)
-            throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            String text = Files.readString(cfg, StandardCharsets.UTF_8);
-            if (settings.keySet().stream().allMatch(k -> Pattern.compile("(?m)^" + Pattern.quote(k) + " = ")
-                    .matcher(text).find()) || System.nanoTime() - deadline >= 0) {
-                return text;
-            }
-            Thread.sleep(200);
-        }
+    /** the org.cutover.node configuration the node's Configuration Admin holds, as config:list prints it */
+    private String configuration(int node) {
+        return shell(node, "config:list \"(service.pid=org.cutover.node)\"");
+    }
+
+    private static boolean holds(String list, Map<String, String> settings) {
+        return settings.entrySet().stream().allMatch(s -> held(list, s.getKey()).equals(s.getValue()));
+    }
+
+    /** the value of {@code key} in config:list's output, "" if it has none */
+    private static String held(String list, String key) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(key) + " = (.*)$").matcher(list);
+        return m.find() ? m.group(1).strip() : "";
     }
 
     private String shell(int node, String command) {
