@@ -18,8 +18,9 @@ import org.jgroups.raft.util.LogCache;
 /**
  * RAFT 1.1.4's file log with the first entry of an installed snapshot on disk,
  * snapshots written whole or not at all ({@link #setSnapshot}) and put in
- * place together with the log's cut, no copy left by a cut a kill
- * interrupted ({@link #init}), a current term that never goes down
+ * place together with the log's cut, a cut whose copy of the kept entries
+ * is checked whole before anything moves ({@link LogCut}), no copy left by a
+ * cut a kill interrupted ({@link #init}), a current term that never goes down
  * ({@link #currentTerm(long)}), a vote forced to disk when the log is
  * ({@link #votedFor}), and no entry cut short by a kill inside its write
  * ({@link #dropTornEntry}).
@@ -77,9 +78,13 @@ public class FileLog extends FileBasedLog {
     static final String METADATA_FILE = "metadata.raft";
     /** RAFT 1.1.4's snapshot file (FileBasedLog.SNAPSHOT_FILE_NAME) */
     static final String SNAPSHOT_FILE = "state_snapshot.raft";
-    private static final byte MAGIC = 0x01;
+    static final byte MAGIC = 0x01;
 
     private Path dir;
+    private String logName;
+    private Map<String, String> args;
+    /** the kept entries of the cut RAFT makes right after its own snapshot, copied before the snapshot moved */
+    private LogCut preparedCut;
     /** the index and term of the next snapshot, told by the follower that installs it; -1: RAFT's own */
     private long nextSnapshotIndex = -1;
     private long nextSnapshotTerm;
@@ -87,6 +92,8 @@ public class FileLog extends FileBasedLog {
     @Override
     public void init(String logName, Map<String, String> args) throws Exception {
         dir = Path.of(logName);
+        this.logName = logName;
+        this.args = args;
         // RAFT's cut copies the kept entries into this file and moves it over the log; a kill during the copy left
         // it behind, and the next cut wrote over it without emptying it first: the log got the old file's tail
         // after its last entry, which the next start read as more entries
@@ -113,10 +120,12 @@ public class FileLog extends FileBasedLog {
         long index = nextSnapshotIndex;
         long term = nextSnapshotTerm;
         nextSnapshotIndex = -1;
+        LogCut cut = null;
         if (index < 0) { // RAFT's own: of its state machine at the commit index, where it cuts the log next
             index = commitIndex();
             LogEntry at = index > 0 ? get(index) : null;
             term = at == null ? 0 : at.term();
+            cut = prepareCut(index); // fails here, before the snapshot moves, if it cannot be made
         }
         try {
             Path written = writeBeside(SNAPSHOT_FILE, snapshot.duplicate());
@@ -127,8 +136,10 @@ public class FileLog extends FileBasedLog {
                     StandardCopyOption.ATOMIC_MOVE);
             forceNames();
         } catch (IOException e) {
+            deleteCopy(cut);
             throw new IllegalStateException("could not write the snapshot in " + dir, e);
         }
+        preparedCut = cut;
     }
 
     /** the next snapshot is a leader's, of {@code index} with {@code term}, installed by this follower; -1: none */
@@ -146,12 +157,72 @@ public class FileLog extends FileBasedLog {
     /** RAFT's cut after its own snapshot: the snapshot and the log belong together again */
     @Override
     public void truncate(long indexExclusive) {
-        super.truncate(indexExclusive);
-        forceNames(); // RAFT moved the kept entries' copy over the log
         try {
+            cut(Math.min(indexExclusive, commitIndex())); // RAFT cuts at most at the commit index too
             Files.deleteIfExists(dir.resolve(INSTALLING));
         } catch (IOException e) {
-            throw new IllegalStateException("could not write in " + dir, e);
+            throw new IllegalStateException("could not cut the log in " + dir + " at " + indexExclusive, e);
+        }
+    }
+
+    /**
+     * The log from {@code index} on, made from a copy checked whole ({@link LogCut}) instead of RAFT 1.1.4's
+     * unchecked one: the copy prepared with the snapshot if the log is as it was then, else one made now. RAFT's
+     * file log is opened again on the cut file, which is how it learns the entries' new positions.
+     */
+    private void cut(long index) throws IOException {
+        LogCut cut = preparedCut;
+        preparedCut = null;
+        Path entries = dir.resolve(ENTRIES_FILE);
+        if (cut != null && (cut.index != index || cut.last != lastAppended() || cut.logSize != Files.size(entries))) {
+            deleteCopy(cut);
+            cut = null;
+        }
+        if (cut == null) {
+            if (index > lastAppended()) { // nothing kept (RAFT's cut past its log's end): no copy to make
+                super.truncate(index);
+                return;
+            }
+            cut = prepareCut(index);
+            if (cut == null) {
+                return; // the log starts at the index already
+            }
+        }
+        cut.moveOver(entries);
+        forceNames();
+        super.close();
+        try {
+            super.init(logName, args);
+        } catch (Exception e) {
+            throw new IOException("could not open the log in " + dir + " again after its cut", e);
+        }
+        if (firstAppended() != index || lastAppended() != cut.last) {
+            throw new IllegalStateException("the log in " + dir + " holds " + firstAppended() + ".."
+                    + lastAppended() + " after its cut, not " + index + ".." + cut.last);
+        }
+    }
+
+    /** the entries from {@code index} to the log's end, copied whole beside it; null if there is nothing to cut */
+    private LogCut prepareCut(long index) {
+        if (index <= firstAppended() || index > lastAppended()) {
+            return null;
+        }
+        try {
+            return LogCut.prepare(dir.resolve(ENTRIES_FILE), dir.resolve(ENTRIES_FILE + ".tmp"), index,
+                    lastAppended(), useFsync());
+        } catch (IOException e) {
+            throw new IllegalStateException("could not copy the entries from " + index + " on in " + dir
+                    + " for the log's cut; the log and the snapshot are left as they were", e);
+        }
+    }
+
+    private static void deleteCopy(LogCut cut) {
+        if (cut != null) {
+            try {
+                Files.deleteIfExists(cut.copy);
+            } catch (IOException e) {
+                LOG.warn("could not delete %s: %s", cut.copy, e);
+            }
         }
     }
 
@@ -276,7 +347,7 @@ public class FileLog extends FileBasedLog {
         LogEntry at = get(index);
         if (at != null && at.term() == term) {
             LOG.warn("%s: the log was not cut at the snapshot's index %d; it is cut now", dir, index);
-            super.truncate(index);
+            cut(index);
             return false;
         }
         LOG.warn("%s: installing the snapshot at index %d was cut short; its entry is written now", dir, index);
