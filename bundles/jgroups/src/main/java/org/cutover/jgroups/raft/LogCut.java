@@ -114,6 +114,9 @@ final class LogCut {
                     // until the buffer is full or the file ends
                 }
                 buf.flip();
+                if (buf.limit() < FileLog.HEADER_SIZE) {
+                    break; // the file ended sooner than its size said
+                }
             }
             int at = (int) (position - bufStart);
             byte magic = buf.get(at);
