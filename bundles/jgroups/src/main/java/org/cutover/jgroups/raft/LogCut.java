@@ -13,7 +13,8 @@ import java.nio.file.StandardOpenOption;
  * 1.1.4's cut copies them with one {@code FileChannel.transferTo}, ignores how much it copied, and moves the copy
  * over the log: on a full file system {@code transferTo} copied 10 of 29 MB and returned without an error (40 MB
  * tmpfs), which put the older part of the kept entries in place of the log and lost its newest ones, acknowledged
- * ones included. Here the copy is made until every byte is in it, its size and headers are checked against the
+ * ones included; so did a signal that reached the thread inside the copy, on a disk with room
+ * ({@code LogCutSignalTest}). Here the copy is made until every byte is in it, its size and headers are checked against the
  * log, and only then can it be moved over the log; a copy that cannot be made fails before the log or the
  * snapshot changes.
  */
