@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,9 +46,7 @@ public class FileLogFullDiskTest {
     public void unmount() throws Exception {
         // lazily: RAFT's metadata file stays mapped, its channel open, until the garbage collector takes them
         String unmounted = run("umount", "--lazy", dir.toString());
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
+        Folders.deleteAll(dir);
         assertEquals("unmounting " + dir, "", unmounted);
     }
 
