@@ -174,7 +174,7 @@ public class FileLog extends FileBasedLog {
         LogCut cut = preparedCut;
         preparedCut = null;
         Path entries = dir.resolve(ENTRIES_FILE);
-        if (cut != null && (cut.index != index || cut.last != lastAppended() || cut.logSize != Files.size(entries))) {
+        if (cut != null && (cut.index != index || cut.last != lastAppended() || cut.logSize != logSize())) {
             deleteCopy(cut);
             cut = null;
         }
@@ -202,18 +202,23 @@ public class FileLog extends FileBasedLog {
         }
     }
 
-    /** the entries from {@code index} to the log's end, copied whole beside it; null if there is nothing to cut */
+    /** the entries from {@code index} to the log's end, written whole beside it; null if there is nothing to cut */
     private LogCut prepareCut(long index) {
-        if (index <= firstAppended() || index > lastAppended()) {
+        if (index <= Math.max(firstAppended(), 1) || index > lastAppended()) {
             return null;
         }
         try {
-            return LogCut.prepare(dir.resolve(ENTRIES_FILE), dir.resolve(ENTRIES_FILE + ".tmp"), index,
-                    lastAppended(), useFsync());
+            return LogCut.prepare(this, dir.resolve(ENTRIES_FILE + ".tmp"), index, lastAppended(), logSize(),
+                    useFsync());
         } catch (IOException e) {
             throw new IllegalStateException("could not copy the entries from " + index + " on in " + dir
                     + " for the log's cut; the log and the snapshot are left as they were", e);
         }
+    }
+
+    /** the entries file's size: a log that changed since a copy was prepared needs a new one */
+    private long logSize() throws IOException {
+        return Files.size(dir.resolve(ENTRIES_FILE));
     }
 
     private static void deleteCopy(LogCut cut) {

@@ -8,26 +8,31 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
+import org.jgroups.protocols.raft.FileBasedLog;
+import org.jgroups.protocols.raft.LogEntry;
+
 /**
- * The entries a cut of the log keeps, copied whole into a file beside the log before anything is cut. RAFT
+ * The entries a cut of the log keeps, written whole into a file beside the log before anything is cut. RAFT
  * 1.1.4's cut copies them with one {@code FileChannel.transferTo}, ignores how much it copied, and moves the copy
  * over the log: on a full file system {@code transferTo} copied 10 of 29 MB and returned without an error (40 MB
  * tmpfs), which put the older part of the kept entries in place of the log and lost its newest ones, acknowledged
  * ones included; so did a signal that reached the thread inside the copy, on a disk with room
- * ({@code LogCutSignalTest}). Here the copy is made until every byte is in it, its size and headers are checked against the
- * log, and only then can it be moved over the log; a copy that cannot be made fails before the log or the
- * snapshot changes.
+ * ({@code LogCutSignalTest}). Here each kept entry is read through the log and written in RAFT's format (header,
+ * then bytes) until every byte is in the file, the file's size and headers are checked, and only then can it be
+ * moved over the log; a copy that cannot be made fails before the log or the snapshot changes. Reading the kept
+ * entries costs what they weigh; finding where they start in the file, as RAFT's copy does from its position
+ * cache, cost a scan of the whole log (16-18 ms for 62 MB).
  */
 final class LogCut {
 
-    /** read size of the scan for the cut's position: RAFT's file has no index of positions on disk */
-    private static final int SCAN_BUFFER = 1 << 18;
+    /** entries are gathered up to this many bytes per write */
+    private static final int WRITE_BUFFER = 1 << 18;
 
     /** the first entry the copy holds, at the start of the file */
     final long index;
     /** the last entry the copy holds */
     final long last;
-    /** the log's entries file's size when it was copied: a log that changed since needs a new copy */
+    /** the size of the log's entries file when the copy was made */
     final long logSize;
     final Path copy;
 
@@ -39,31 +44,41 @@ final class LogCut {
     }
 
     /**
-     * Entries {@code index} to {@code last} of the entries file {@code entries}, copied into {@code copy} and
-     * checked; forced to disk with {@code fsync}. Null if the file starts at {@code index} (nothing to cut).
+     * Entries {@code index} to {@code last} of {@code log} (whose entries file has {@code logSize} bytes) in
+     * {@code copy}, checked; forced to disk with {@code fsync}.
      *
-     * @throws IOException if the copy cannot be made whole (no space left), or the file does not hold entries
-     *                     {@code index} to {@code last} one after the other
+     * @throws IOException if the copy cannot be made whole (no space left), or the log cannot read a kept entry
      */
-    static LogCut prepare(Path entries, Path copy, long index, long last, boolean fsync) throws IOException {
-        try (FileChannel log = FileChannel.open(entries, StandardOpenOption.READ)) {
-            long size = log.size();
-            Span kept = find(log, size, index, last);
-            if (kept.start == 0) {
-                return null;
-            }
-            long length = kept.end - kept.start;
+    static LogCut prepare(FileBasedLog log, Path copy, long index, long last, long logSize, boolean fsync)
+            throws IOException {
+        try {
+            long length = 0;
             try (FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                long copied = 0;
-                while (copied < length) {
-                    long n = log.transferTo(kept.start + copied, length - copied, out);
-                    if (n <= 0) {
-                        throw new IOException("copied " + copied + " of the " + length + " bytes of entries "
-                                + index + ".." + last + " the cut keeps into " + copy + " (no space left?)");
+                ByteBuffer buf = ByteBuffer.allocate(WRITE_BUFFER);
+                for (long i = index; i <= last; i++) {
+                    LogEntry e = log.get(i);
+                    if (e == null) {
+                        throw new IOException("the log cannot read entry " + i + " of the " + index + ".." + last
+                                + " its cut keeps");
                     }
-                    copied += n;
+                    int bytes = e.command() == null ? 0 : e.length();
+                    if (buf.remaining() < FileLog.HEADER_SIZE + bytes) {
+                        writeAll(out, buf.flip());
+                        buf.clear();
+                    }
+                    ByteBuffer header = FileLog.header(i, e.term(), e.internal(), bytes);
+                    ByteBuffer data = ByteBuffer.wrap(bytes == 0 ? new byte[0] : e.command(), bytes == 0 ? 0
+                            : e.offset(), bytes);
+                    if (buf.remaining() >= FileLog.HEADER_SIZE + bytes) {
+                        buf.put(header).put(data);
+                    } else { // larger than the buffer
+                        writeAll(out, header);
+                        writeAll(out, data);
+                    }
+                    length += FileLog.HEADER_SIZE + bytes;
                 }
+                writeAll(out, buf.flip());
                 if (out.size() != length) {
                     throw new IOException(copy + " holds " + out.size() + " bytes, not the " + length
                             + " of entries " + index + ".." + last);
@@ -72,13 +87,8 @@ final class LogCut {
                     out.force(false);
                 }
             }
-            try (FileChannel written = FileChannel.open(copy, StandardOpenOption.READ)) {
-                Span whole = find(written, length, index, last);
-                if (whole.start != 0 || whole.end != length) {
-                    throw new IOException(copy + " does not hold entries " + index + ".." + last + " whole");
-                }
-            }
-            return new LogCut(index, last, size, copy);
+            checkHeaders(copy, length, index, last);
+            return new LogCut(index, last, logSize, copy);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(copy);
             throw e;
@@ -90,59 +100,36 @@ final class LogCut {
         Files.move(copy, entries, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** positions in a file: from the header of the first kept entry to the end of the last */
-    private record Span(long start, long end) {
+    /** every byte written, or an exception: a write may take part of what it is given (a signal, a full disk) */
+    private static void writeAll(FileChannel out, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            if (out.write(b) <= 0) {
+                throw new IOException("a write of " + b.remaining() + " bytes took none (no space left?)");
+            }
+        }
     }
 
-    /**
-     * Where entries {@code index} to {@code last} lie in {@code file} (its first {@code size} bytes). RAFT writes
-     * zeros ahead of its last entry, so the entries end where a header stops making sense.
-     *
-     * @throws IOException if the file does not hold them, one after the other
-     */
-    private static Span find(FileChannel file, long size, long index, long last) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(SCAN_BUFFER);
-        long bufStart = 0;
-        buf.limit(0);
-        long position = 0;
-        long previous = -1;
-        long start = -1;
-        while (position + FileLog.HEADER_SIZE <= size) {
-            if (position < bufStart || position + FileLog.HEADER_SIZE > bufStart + buf.limit()) {
-                buf.clear();
-                bufStart = position;
-                while (buf.hasRemaining() && file.read(buf, bufStart + buf.position()) > 0) {
-                    // until the buffer is full or the file ends
+    /** the file's first {@code length} bytes hold entries {@code index} to {@code last}, one after the other */
+    private static void checkHeaders(Path file, long length, long index, long last) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(FileLog.HEADER_SIZE);
+            long position = 0;
+            for (long i = index; i <= last; i++) {
+                header.clear();
+                while (header.hasRemaining() && in.read(header, position + header.position()) > 0) {
+                    // until the header is read or the file ends
                 }
-                buf.flip();
-                if (buf.limit() < FileLog.HEADER_SIZE) {
-                    break; // the file ended sooner than its size said
+                int total = header.getInt(1);
+                if (header.hasRemaining() || header.get(0) != FileLog.MAGIC || header.getLong(13) != i
+                        || total != FileLog.HEADER_SIZE + header.getInt(22)) {
+                    throw new IOException(file + " does not hold entry " + i + " at " + position);
                 }
+                position += total;
             }
-            int at = (int) (position - bufStart);
-            byte magic = buf.get(at);
-            int total = buf.getInt(at + 1);
-            long entry = buf.getLong(at + 13);
-            int length = buf.getInt(at + 22);
-            if (magic != FileLog.MAGIC || length < 0 || total != FileLog.HEADER_SIZE + length
-                    || position + total > size) {
-                break; // past the last entry
-            }
-            if (previous >= 0 && entry != previous + 1) {
-                throw new IOException("entry " + entry + " follows entry " + previous + " at position " + position);
-            }
-            if (entry == index) {
-                start = position;
-            }
-            previous = entry;
-            position += total;
-            if (entry == last) {
-                break;
+            if (position != length) {
+                throw new IOException(file + " holds entries " + index + ".." + last + " in " + position
+                        + " bytes, not " + length);
             }
         }
-        if (start < 0 || previous != last) {
-            throw new IOException("the log holds entries up to " + previous + ", not " + index + ".." + last);
-        }
-        return new Span(start, position);
     }
 }
