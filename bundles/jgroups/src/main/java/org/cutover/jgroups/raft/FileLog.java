@@ -78,7 +78,7 @@ public class FileLog extends FileBasedLog {
     static final String METADATA_FILE = "metadata.raft";
     /** RAFT 1.1.4's snapshot file (FileBasedLog.SNAPSHOT_FILE_NAME) */
     static final String SNAPSHOT_FILE = "state_snapshot.raft";
-    static final byte MAGIC = 0x01;
+    private static final byte MAGIC = 0x01;
 
     private Path dir;
     private String logName;
@@ -422,8 +422,7 @@ public class FileLog extends FileBasedLog {
 
     private void writeAt(long position, ByteBuffer header, LogEntry entry) throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve(ENTRIES_FILE), StandardOpenOption.WRITE)) {
-            ByteBuffer data = entry == null || entry.length() == 0 ? ByteBuffer.allocate(0)
-                    : ByteBuffer.wrap(entry.command(), entry.offset(), entry.length());
+            ByteBuffer data = dataOf(entry);
             ByteBuffer[] parts = {header, data};
             long end = position + header.remaining() + data.remaining();
             ch.position(position);
@@ -434,6 +433,12 @@ public class FileLog extends FileBasedLog {
                 ch.force(false);
             }
         }
+    }
+
+    /** an entry's bytes as the file holds them after its header; none for a null entry */
+    static ByteBuffer dataOf(LogEntry entry) {
+        return entry == null || entry.command() == null || entry.length() == 0 ? ByteBuffer.allocate(0)
+                : ByteBuffer.wrap(entry.command(), entry.offset(), entry.length());
     }
 
     static ByteBuffer header(long index, long term, boolean internal, int length) {

@@ -99,7 +99,7 @@ public class FileLogFullDiskTest {
 
     private static void fillWithEntries(FileBasedLog log) {
         for (long i = 1; i <= ENTRIES; i++) {
-            log.append(i, new LogEntries().add(new LogEntry(1, bytesOf(i))));
+            log.append(i, new LogEntries().add(new LogEntry(1, LogCutTarget.bytesOf(i, 1024))));
         }
         log.commitIndex(CUT);
     }
@@ -108,19 +108,10 @@ public class FileLogFullDiskTest {
         assertEquals(ENTRIES, log.lastAppended());
         for (long i = first; i <= ENTRIES; i++) {
             LogEntry e = log.get(i);
-            assertTrue("entry " + i + " of " + first + ".." + ENTRIES, e != null && Arrays.equals(bytesOf(i),
-                    Arrays.copyOfRange(e.command(), e.offset(), e.offset() + e.length())));
+            byte[] bytes = e == null ? null : Arrays.copyOfRange(e.command(), e.offset(), e.offset() + e.length());
+            assertTrue("entry " + i + " of " + first + ".." + ENTRIES,
+                    Arrays.equals(LogCutTarget.bytesOf(i, 1024), bytes));
         }
-    }
-
-    /** 1 KB that say which entry they are */
-    private static byte[] bytesOf(long index) {
-        byte[] b = new byte[1024];
-        byte[] name = ("entry " + index + " ").getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < b.length; i++) {
-            b[i] = name[i % name.length];
-        }
-        return b;
     }
 
     /** a file beside the log that leaves {@code bytes} free on the tmpfs */

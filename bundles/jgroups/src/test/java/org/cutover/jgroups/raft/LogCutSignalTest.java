@@ -40,7 +40,8 @@ public class LogCutSignalTest {
     @Test
     public void everyKeptEntryIsThereAfterCutsMadeUnderSignals() throws Exception {
         List<String> out = cutUnderSignals(FileLog.class);
-        assertEquals(out.toString(), "rounds " + ROUNDS + ", short cuts 0, failed snapshots 0", out.get(out.size() - 1));
+        assertEquals(out.toString(), "rounds " + ROUNDS + ", short cuts 0, failed snapshots 0",
+                out.get(out.size() - 1));
     }
 
     /** the same on RAFT's own log: the signals reach its copy, and entries are lost (so they reach FileLog's too) */

@@ -42,7 +42,7 @@ public final class LogCutTarget {
             for (int i = 1; i <= ENTRIES; i += 100) {
                 LogEntries batch = new LogEntries();
                 for (int k = i; k < i + 100; k++) {
-                    batch.add(new LogEntry(1, bytesOf(k)));
+                    batch.add(new LogEntry(1, bytesOf(k, 8192)));
                 }
                 log.append(i, batch);
             }
@@ -57,7 +57,7 @@ public final class LogCutTarget {
             }
             for (long i = cut; i <= ENTRIES; i++) {
                 LogEntry e = log.get(i);
-                if (e == null || !Arrays.equals(bytesOf(i), Arrays.copyOfRange(e.command(), e.offset(),
+                if (e == null || !Arrays.equals(bytesOf(i, 8192), Arrays.copyOfRange(e.command(), e.offset(),
                         e.offset() + e.length()))) {
                     shortCuts++;
                     System.out.println("round " + round + ": entry " + i + " of " + cut + ".." + ENTRIES
@@ -71,9 +71,9 @@ public final class LogCutTarget {
                 + failedSnapshots);
     }
 
-    /** 8 KB that say which entry they are */
-    static byte[] bytesOf(long index) {
-        byte[] b = new byte[8192];
+    /** {@code size} bytes that say which entry they are */
+    static byte[] bytesOf(long index, int size) {
+        byte[] b = new byte[size];
         byte[] name = ("entry " + index + " ").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int i = 0; i < b.length; i++) {
             b[i] = name[i % name.length];
