@@ -19,8 +19,8 @@ import org.jgroups.protocols.raft.RAFT;
  * Adjust latency on N in-JVM nodes, asked from a node that does not lead the
  * log, beside two raw round trips from a non-leader: N plain channels of the
  * shipped lower stack with SEQUENCER as the order ({@link Stack#sequencer}),
- * and N bare jgroups-raft channels (the log engine alone: a 10-byte entry
- * until every member applied it and confirmed by unicast). All clusters of one
+ * and N bare jgroups-raft channels (the log engine alone: an entry of the size
+ * of the adjust's own, until every member applied it and confirmed by unicast). All clusters of one
  * size run at once and the measurements are interleaved in blocks, so the
  * machine's noise falls on every figure alike and the ratios hold.
  */
@@ -52,8 +52,9 @@ final class AdjustBench {
      * @param rawLog  the bare log round trip (jgroups-raft, send_commits_immediately): the baseline of issue 10
      * @param rawPairCpu the CPU of one raw SEQUENCER and one raw log round trip, one after the other
      */
+    /** @param entryBytes the size of the bare log entry: the median of one group's adjust entries */
     record Result(int nodes, Stats raw, int rawTimeouts, Stats rawLog, int rawLogTimeouts, CpuTally rawPairCpu,
-                  Map<String, Scenario> scenarios) {
+                  int entryBytes, Map<String, Scenario> scenarios) {
     }
 
     private AdjustBench() {
@@ -90,6 +91,9 @@ final class AdjustBench {
             for (Scenario s : scenarios.values()) {
                 s.asker = follower(s.cluster);
             }
+            int entryBytes = adjustEntryBytes(scenarios.values().stream().filter(s -> s.groups == 1).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("--groups must include 1: one group's adjust "
+                            + "entry sizes the bare one")));
             List<Long> rawTimes = new ArrayList<>();
             int rawTimeouts = 0;
             List<Long> rawLogTimes = new ArrayList<>();
@@ -120,7 +124,7 @@ final class AdjustBench {
                     } else if (measured) {
                         rawTimes.add(t);
                     }
-                    long[] l = rawLog.ping(logAsker, ++pingId);
+                    long[] l = rawLog.ping(logAsker, ++pingId, entryBytes);
                     if (l == null) {
                         rawLogTimeouts++;
                     } else if (measured) {
@@ -145,7 +149,7 @@ final class AdjustBench {
                 }
             }
             return new Result(nodes, Stats.of(rawTimes), rawTimeouts, Stats.of(rawLogTimes), rawLogTimeouts, rawPairCpu,
-                    scenarios);
+                    entryBytes, scenarios);
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {
@@ -156,6 +160,29 @@ final class AdjustBench {
             }
         }
     }
+
+    /**
+     * The size of one group's adjust entry as it stands in the log (its envelopes, the author's session and
+     * signature; the previous adjust's outcome rides with it): the median of the entries {@link #SIZING_SWITCHES}
+     * switches of the scenario appended, not counted. Issue 10 compares the adjust with "a bare entry of the same
+     * size"; the scenario ends at level 2, as a block does.
+     */
+    static int adjustEntryBytes(Scenario s) throws Exception {
+        VersionNegotiator v = s.cluster.versions.get(s.asker);
+        long from = s.cluster.lastAppended(s.asker);
+        for (int i = 0; i < SIZING_SWITCHES && !s.series.failing(); i++) {
+            s.series.switchOnce(v::adjust, false);
+        }
+        List<Integer> sizes = new ArrayList<>(s.cluster.entrySizes(s.asker, from, s.cluster.lastAppended(s.asker)));
+        if (sizes.size() < SIZING_SWITCHES / 2) {
+            throw new IllegalStateException(SIZING_SWITCHES + " adjusts appended " + sizes.size() + " entries");
+        }
+        sizes.sort(null);
+        return sizes.get(sizes.size() / 2);
+    }
+
+    /** switches whose entries size the bare one; even, so the scenario ends at level 2 */
+    static final int SIZING_SWITCHES = 20;
 
     /** the highest-numbered node that does not lead the cluster's log */
     static int follower(CutoverCluster c) {

@@ -171,6 +171,27 @@ final class CutoverCluster implements AutoCloseable {
         return raft.commitIndex();
     }
 
+    /** node {@code i}'s last appended log index */
+    long lastAppended(int i) {
+        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
+                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        return raft.lastAppended();
+    }
+
+    /** the sizes in bytes of node {@code i}'s log entries after {@code from} up to {@code to} */
+    List<Integer> entrySizes(int i, long from, long to) {
+        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
+                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        List<Integer> sizes = new ArrayList<>();
+        for (long index = from + 1; index <= to; index++) {
+            org.jgroups.protocols.raft.LogEntry e = raft.log().get(index);
+            if (e != null) {
+                sizes.add(e.length());
+            }
+        }
+        return sizes;
+    }
+
     /** node {@code i}'s log after its last snapshot, what a restart replays: "N entries, M bytes" */
     String logAfterSnapshot(int i) {
         org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()

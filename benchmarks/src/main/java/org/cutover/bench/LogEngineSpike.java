@@ -79,6 +79,9 @@ import org.jgroups.raft.StateMachine;
 public final class LogEngineSpike {
 
     private static final byte PING = 1;
+    /** a PING entry's own bytes: the raw round trip's 9 (kind, id) plus the asker's index, which the raw path gets
+     *  for free from the message's source address */
+    static final int PING_BYTES = 10;
     private static final byte CONFIRM = 2;
     private static final byte BATCH = 3;
     private static final long TIMEOUT_MS = 10_000;
@@ -308,9 +311,13 @@ public final class LogEngineSpike {
 
         /** one PING entry set by {@code asker}; {woke, lastConfirm, future} in ns or null on a time-out */
         long[] ping(int asker, long id) throws Exception {
-            // 10 bytes: the raw round trip's 9 (kind, id) plus the asker's index, which the raw path
-            // gets for free from the message's source address
-            byte[] e = ByteBuffer.allocate(10).put(PING).putLong(id).put((byte) asker).array();
+            return ping(asker, id, PING_BYTES);
+        }
+
+        /** the same, the entry padded with zeros to {@code size} bytes (at least {@link #PING_BYTES}) */
+        long[] ping(int asker, long id, int size) throws Exception {
+            byte[] e = ByteBuffer.allocate(Math.max(size, PING_BYTES)).put(PING).putLong(id).put((byte) asker)
+                    .array();
             CountDownLatch l = new CountDownLatch(channels.size());
             confirms = l;
             currentPing = id;
