@@ -164,24 +164,23 @@ final class CutoverCluster implements AutoCloseable {
         return d;
     }
 
+    private org.jgroups.protocols.raft.RAFT raft(int i) {
+        return current.get(i).getProtocolStack().findProtocol(org.jgroups.protocols.raft.RAFT.class);
+    }
+
     /** node {@code i}'s RAFT commit index now */
     long commitIndex(int i) {
-        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
-                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
-        return raft.commitIndex();
+        return raft(i).commitIndex();
     }
 
     /** node {@code i}'s last appended log index */
     long lastAppended(int i) {
-        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
-                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
-        return raft.lastAppended();
+        return raft(i).lastAppended();
     }
 
     /** the sizes in bytes of node {@code i}'s log entries after {@code from} up to {@code to} */
     List<Integer> entrySizes(int i, long from, long to) {
-        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
-                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        org.jgroups.protocols.raft.RAFT raft = raft(i);
         List<Integer> sizes = new ArrayList<>();
         for (long index = from + 1; index <= to; index++) {
             org.jgroups.protocols.raft.LogEntry e = raft.log().get(index);
@@ -194,16 +193,13 @@ final class CutoverCluster implements AutoCloseable {
 
     /** node {@code i}'s log after its last snapshot, what a restart replays: "N entries, M bytes" */
     String logAfterSnapshot(int i) {
-        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
-                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
+        org.jgroups.protocols.raft.RAFT raft = raft(i);
         return raft.logSize() + " entries, " + raft.logSizeInBytes() + " bytes";
     }
 
     /** the index of the checkpoint node {@code i} restored at its last start, 0 if none */
     long checkpointRestored(int i) {
-        org.jgroups.protocols.raft.RAFT raft = current.get(i).getProtocolStack()
-                .findProtocol(org.jgroups.protocols.raft.RAFT.class);
-        return (Long) raft.getValue("checkpointRestored");
+        return (Long) raft(i).getValue("checkpointRestored");
     }
 
     /** the members of node {@code i}'s current view */
