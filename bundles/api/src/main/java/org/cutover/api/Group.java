@@ -48,6 +48,12 @@ public interface Group extends AutoCloseable {
      * way to stream. When too many wait (the node's queue is bounded), the call
      * blocks until there is room, at most the operation timeout.
      *
+     * <p>A member's stages complete in its delivery order (those that succeed
+     * in the order of the calls), on the thread that delivers to it: what is
+     * chained to a stage without an executor runs there, like a listener's
+     * callback, and may likewise send and wait for that send; it must not wait
+     * for a later stage of the same member, which comes after it.
+     *
      * @throws GroupException if this member has left the group
      */
     CompletionStage<Void> sendAsync(byte[] payload);

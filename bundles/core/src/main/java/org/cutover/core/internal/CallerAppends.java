@@ -49,10 +49,13 @@ final class CallerAppends {
         return log.get().append(e);
     }
 
-    /** as {@link #append}, for group data its sender does not wait for ({@link LogLink#appendStreamed}) */
-    CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e) {
+    /**
+     * as {@link #append}, for group data its sender does not wait for ({@link LogLink#appendStreamed}), the future
+     * completed through {@code completer}
+     */
+    CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e, java.util.concurrent.Executor completer) {
         awaitLeader();
-        return log.get().appendStreamed(e);
+        return log.get().appendStreamed(e, completer);
     }
 
     private void awaitLeader() {

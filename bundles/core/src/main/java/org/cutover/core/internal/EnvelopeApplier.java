@@ -131,6 +131,9 @@ final class EnvelopeApplier implements LogApplier.Target {
     @Override
     public void entryApplied() {
         LogLink l = log.get();
+        if (l != null) {
+            l.entryApplied();
+        }
         RaftHandle h = raft.get();
         if (l != null && h != null && h.isLeader()) {
             l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend

@@ -7,10 +7,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import org.cutover.api.Delivery;
@@ -47,7 +49,7 @@ final class GroupMessaging {
     /** the node's way into the log for a caller (waits for a leader, bounded) */
     private final Function<Envelope, CompletableFuture<ClusterState.Result>> append;
     /** group data nobody waits for: it may wait a little for more to share its log entry */
-    private final Function<GroupData, CompletableFuture<ClusterState.Result>> appendStreamed;
+    private final BiFunction<GroupData, Executor, CompletableFuture<ClusterState.Result>> appendStreamed;
     /** a unicast to a node, beside the log */
     private final BiConsumer<String, Envelope> unicast;
     private final ScheduledExecutorService timer;
@@ -63,7 +65,7 @@ final class GroupMessaging {
 
     GroupMessaging(String nodeName, InfraLevels infra, Replica replica, LocalMembers members,
                    Function<Envelope, CompletableFuture<ClusterState.Result>> append,
-                   Function<GroupData, CompletableFuture<ClusterState.Result>> appendStreamed,
+                   BiFunction<GroupData, Executor, CompletableFuture<ClusterState.Result>> appendStreamed,
                    BiConsumer<String, Envelope> unicast, ScheduledExecutorService timer) {
         this.appendStreamed = appendStreamed;
         this.nodeName = nodeName;
@@ -84,7 +86,9 @@ final class GroupMessaging {
         InfraProtocol p = protocolFor(member);
         GroupData d = new GroupData(member.name(), member.self().id(), p.level(), Slice.of(p.encode(member.name(),
                 Frame.data(payload))));
-        return (awaited ? append.apply(d) : appendStreamed.apply(d)).thenApply(r -> null);
+        // a sendAsync stage completes in its member's delivery order, where what its caller chains to it may send
+        // and wait, as a listener may
+        return (awaited ? append.apply(d) : appendStreamed.apply(d, member.completions)).thenApply(r -> null);
     }
 
     /** a frame of a function the member's level brings (core knows only that the level encodes and reads it) */

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 
 import org.cutover.api.Group;
 import org.cutover.api.GroupException;
@@ -58,6 +60,17 @@ final class LocalMember implements Group {
     void deliver(Runnable task) {
         deliveries.execute(task);
     }
+
+    /**
+     * Where this member's sendAsync stages complete: in its delivery order, after the deliveries queued before,
+     * so what is chained to one may send and wait for the commit, as a listener may (and must not wait for a later
+     * stage of this member, which comes after it). Once the member has left, on the common pool: no order is left.
+     */
+    final Executor completions = task -> {
+        if (!queue().execute(task)) {
+            ForkJoinPool.commonPool().execute(task);
+        }
+    };
 
     /** its queue, for {@link LocalMembers}, which queues to many members at once */
     MemberQueue queue() {

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -60,11 +61,24 @@ final class LogLink implements AutoCloseable {
      */
     static final byte[] COMMIT_NUDGE = {0};
 
-    /** @param streamed group data nobody waits for ({@link #appendStreamed}) */
+    /**
+     * @param streamed  group data nobody waits for ({@link #appendStreamed})
+     * @param completer where {@code result} completes, and so what its caller chained to it runs: its member's
+     *                  delivery order; null for the node's own callers, whose futures complete where the outcome is
+     *                  known (the applier, for an applied envelope)
+     */
     private record Queued(Envelope envelope, int size, CompletableFuture<ClusterState.Result> result,
-                          boolean streamed) {
+                          boolean streamed, Executor completer) {
         Queued(Envelope envelope, int size, CompletableFuture<ClusterState.Result> result) {
-            this(envelope, size, result, false);
+            this(envelope, size, result, false, null);
+        }
+
+        void fail(Throwable why) {
+            if (completer == null) {
+                result.completeExceptionally(why);
+            } else {
+                completer.execute(() -> result.completeExceptionally(why));
+            }
         }
     }
 
@@ -136,6 +150,9 @@ final class LogLink implements AutoCloseable {
     private final java.util.concurrent.ConcurrentSkipListMap<Long, Sent> inFlight =
             new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Semaphore window = new Semaphore(WINDOW);
+    /** the applier's only: callers of the entry being applied whose futures complete elsewhere, with their results */
+    private final List<Queued> completing = new ArrayList<>();
+    private final List<ClusterState.Result> completingResults = new ArrayList<>();
     private final Thread sender;
     private volatile boolean closed;
     private long batchNumber;
@@ -187,10 +204,23 @@ final class LogLink implements AutoCloseable {
      * no sooner than the batch gap after this node's previous entry, with what came meanwhile.
      */
     CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e) {
-        return append(e, true);
+        return appendStreamed(e, null);
+    }
+
+    /**
+     * As {@link #appendStreamed(Envelope.GroupData)}, the future completed through {@code completer}: what a caller
+     * chains to it runs there, not on the log's applier, where a chained send that waits for its own commit waited
+     * for an apply only that thread could do (until the operation timed out, the node's log stopped meanwhile).
+     */
+    CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e, Executor completer) {
+        return append(e, true, completer);
     }
 
     private CompletableFuture<ClusterState.Result> append(Envelope e, boolean streamed) {
+        return append(e, streamed, null);
+    }
+
+    private CompletableFuture<ClusterState.Result> append(Envelope e, boolean streamed, Executor completer) {
         CompletableFuture<ClusterState.Result> f = new CompletableFuture<>();
         if (closed) {
             f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED, "node " + author + " is closed"));
@@ -203,7 +233,7 @@ final class LogLink implements AutoCloseable {
         try {
             int size = WireFormat.sizeHint(e);
             boolean control = isControl(e);
-            Queued q = new Queued(e, size, f, streamed && !control);
+            Queued q = new Queued(e, size, f, streamed && !control, completer);
             counted(q, 1); // before it is queued: the sender never counts it below zero
             long before = queuedBytes.getAndAdd(size);
             if (!queue.offer(q, commitTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -253,13 +283,52 @@ final class LogLink implements AutoCloseable {
         if (sent == null) {
             return; // given up already, or sent before a restart of this node
         }
-        sent.callers.get(index).result().complete(result);
-        if (index == sent.callers.size() - 1 && inFlight.remove(number) != null) {
-            window.release();
-            if (inFlight.isEmpty()) {
-                wakeSender();
+        Queued q = sent.callers.get(index);
+        if (q.completer() == null) {
+            q.result().complete(result);
+        } else {
+            completing.add(q);
+            completingResults.add(result);
+        }
+        if (index == sent.callers.size() - 1) {
+            completeInOrder();
+            if (inFlight.remove(number) != null) {
+                window.release();
+                if (inFlight.isEmpty()) {
+                    wakeSender();
+                }
             }
         }
+    }
+
+    /** called by the applier after every entry: hands on what an entry given up meanwhile left uncompleted */
+    void entryApplied() {
+        completeInOrder();
+    }
+
+    /**
+     * On the applier: the futures of the entry's envelopes that complete elsewhere, one task per run of callers
+     * with the same completer (a member's sendAsync calls), in the order of the envelopes.
+     */
+    private void completeInOrder() {
+        int n = completing.size();
+        for (int start = 0; start < n; ) {
+            Executor where = completing.get(start).completer();
+            int end = start + 1;
+            while (end < n && completing.get(end).completer() == where) {
+                end++;
+            }
+            Queued[] callers = completing.subList(start, end).toArray(Queued[]::new);
+            ClusterState.Result[] results = completingResults.subList(start, end).toArray(ClusterState.Result[]::new);
+            where.execute(() -> {
+                for (int i = 0; i < callers.length; i++) {
+                    callers[i].result().complete(results[i]);
+                }
+            });
+            start = end;
+        }
+        completing.clear();
+        completingResults.clear();
     }
 
     private void sendLoop() {
@@ -302,9 +371,9 @@ final class LogLink implements AutoCloseable {
                 break;
             }
         }
-        batch.forEach(q -> q.result().completeExceptionally(closedException()));
-        queue.forEach(q -> q.result().completeExceptionally(closedException()));
-        later.forEach(q -> q.result().completeExceptionally(closedException()));
+        batch.forEach(q -> q.fail(closedException()));
+        queue.forEach(q -> q.fail(closedException()));
+        later.forEach(q -> q.fail(closedException()));
     }
 
     private static boolean isControl(Envelope e) {
@@ -416,7 +485,7 @@ final class LogLink implements AutoCloseable {
             for (Long number : List.copyOf(inFlight.keySet())) {
                 Sent gone = inFlight.remove(number);
                 if (gone != null) {
-                    gone.callers.forEach(q -> q.result().completeExceptionally(why));
+                    gone.callers.forEach(q -> q.fail(why));
                     window.release();
                 }
             }
@@ -477,7 +546,7 @@ final class LogLink implements AutoCloseable {
         closed = true;
         sender.interrupt();
         GroupException why = closedException();
-        inFlight.values().forEach(b -> b.callers.forEach(q -> q.result().completeExceptionally(why)));
+        inFlight.values().forEach(b -> b.callers.forEach(q -> q.fail(why)));
         inFlight.clear();
     }
 }

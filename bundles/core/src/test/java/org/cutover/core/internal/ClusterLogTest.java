@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.cutover.api.Delivery;
 import org.cutover.api.Group;
@@ -63,7 +65,6 @@ public class ClusterLogTest {
                 () -> observer.node.read(s -> s.definedNodes()));
     }
 
-    /** the old kernel called listeners under its lock on the delivery thread: a send from there deadlocked */
     @Test
     public void aNewClusterElectsItsFirstLeaderWhenEveryPreVoteIsLost() throws Exception {
         // before any entry the log knows no node's address; the view coordinator must still see its majority
@@ -86,6 +87,7 @@ public class ClusterLogTest {
         }
     }
 
+    /** the old kernel called listeners under its lock on the delivery thread: a send from there deadlocked */
     @Test
     public void aListenerMaySendFromItsCallback() throws Exception {
         try (TestCluster cluster = new TestCluster("log-callback", 3)) {
@@ -113,6 +115,51 @@ public class ClusterLogTest {
             Await.until("the echoing member saw its 20 pongs", TestCluster.WAIT, () -> echoed.size() == 40,
                     () -> echoed);
             assertEquals("both members saw one order", List.copyOf(echoed), asker.texts());
+        }
+    }
+
+    /**
+     * What a caller chains to a sendAsync stage runs off the log's thread: a chained send that waits for its own
+     * commit returns, the stages complete in the order of the calls, and the log goes on meanwhile. Run on the log's
+     * applier, the chained send waited for an apply only that thread could do, until the operation timed out.
+     */
+    @Test
+    public void whatIsChainedToASendAsyncMaySendAndWait() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-chained", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            Await.until("a leader", TestCluster.WAIT, () -> nodes.stream().anyMatch(n -> n.node.isLeader()),
+                    () -> nodes.stream().map(TestCluster::raftState).toList());
+            TestNode leader = nodes.stream().filter(n -> n.node.isLeader()).findFirst().orElseThrow();
+            List<TestNode> followers = nodes.stream().filter(n -> n != leader).toList();
+            for (TestNode sender : List.of(followers.get(0), leader)) {
+                boolean leads = sender == leader;
+                String group = "chained-" + sender.name;
+                Group member = sender.node.join(group, new RecordingListener());
+                RecordingListener other = new RecordingListener();
+                followers.get(1).node.join(group, other);
+                Await.until("both members in view", TestCluster.WAIT, () -> member.members().size() == 2,
+                        member::members);
+                List<String> completed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                List<CompletableFuture<Void>> chains = new java.util.ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    String text = "async" + i;
+                    chains.add(member.sendAsync(bytes(text)).thenRun(() -> {
+                        completed.add(text);
+                        member.send(bytes("chained" + text.substring(5))); // waits for its commit
+                    }).toCompletableFuture());
+                }
+                long t0 = System.nanoTime();
+                CompletableFuture.allOf(chains.toArray(new CompletableFuture[0])).get(TestCluster.WAIT.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                long tookMs = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(sender.name + (leads ? " (leader)" : "") + ": the chained sends took " + tookMs
+                        + " ms, an operation timeout is 10 s", tookMs < 5_000);
+                assertEquals("the stages completed in the order of the calls",
+                        List.of("async0", "async1", "async2", "async3", "async4"), completed);
+                Await.until("the other member got all 10", TestCluster.WAIT, () -> other.count() == 10, other::texts);
+                assertEquals("the async messages first, in order", List.of("async0", "async1", "async2", "async3",
+                        "async4"), other.texts().subList(0, 5));
+            }
         }
     }
 
