@@ -3,6 +3,7 @@ package org.cutover.core.internal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
@@ -53,7 +54,7 @@ final class CallerAppends {
      * as {@link #append}, for group data its sender does not wait for ({@link LogLink#appendStreamed}), the future
      * completed through {@code completer}
      */
-    CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e, java.util.concurrent.Executor completer) {
+    CompletableFuture<ClusterState.Result> appendStreamed(Envelope.GroupData e, Executor completer) {
         awaitLeader();
         return log.get().appendStreamed(e, completer);
     }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.cutover.api.Delivery;
@@ -160,6 +161,43 @@ public class ClusterLogTest {
                 assertEquals("the async messages first, in order", List.of("async0", "async1", "async2", "async3",
                         "async4"), other.texts().subList(0, 5));
             }
+        }
+    }
+
+    /**
+     * What is chained to a sendAsync stage and blocks holds up its own member only, as a slow listener does: the
+     * node's other members go on getting what the log brings. On the log's applier it held up the whole node.
+     */
+    @Test
+    public void whatIsChainedToASendAsyncAndBlocksHoldsUpOnlyItsMember() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-chained-blocks", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1);
+            Group blocked = nodes.get(0).node.join("held", new RecordingListener());
+            RecordingListener bystander = new RecordingListener();
+            nodes.get(0).node.join("other", bystander);
+            Group otherSender = nodes.get(1).node.join("other", new RecordingListener());
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch inCallback = new CountDownLatch(1);
+            CompletableFuture<Void> chain = blocked.sendAsync(bytes("first")).thenRun(() -> {
+                inCallback.countDown();
+                try {
+                    release.await(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }).toCompletableFuture();
+            try {
+                assertTrue("the chained callback runs", inCallback.await(TestCluster.WAIT.toMillis(),
+                        TimeUnit.MILLISECONDS));
+                for (int i = 0; i < 5; i++) {
+                    otherSender.send(bytes("while-held" + i));
+                }
+                Await.until("node1's other member gets what node2 sent while the callback blocks",
+                        java.time.Duration.ofSeconds(10), () -> bystander.count() == 5, bystander::texts);
+            } finally {
+                release.countDown();
+            }
+            chain.get(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
