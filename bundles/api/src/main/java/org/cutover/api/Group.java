@@ -61,6 +61,8 @@ public interface Group extends AutoCloseable {
     /**
      * Sends a request in the group's order and collects every member's reply
      * ({@link GroupListener#onRequest}); needs {@link InfraFunction#REQUEST_ALL}.
+     * The stage completes in the member's delivery order, as a
+     * {@link #sendAsync} stage does.
      *
      * @throws FunctionUnavailableException if the group's current level lacks the function
      */

@@ -121,7 +121,18 @@ final class GroupMessaging {
                 tracker.future.completeExceptionally(e);
             }
         });
-        return tracker.future;
+        // completed in the member's delivery order, as a sendAsync stage: the last reply comes on the thread that
+        // delivers its node's unicasts in order, and a chained callback that blocked there held them all (an
+        // adjust's confirmations among them)
+        CompletableFuture<RequestResult> stage = new CompletableFuture<>();
+        tracker.future.whenComplete((r, e) -> member.completions.execute(() -> {
+            if (e != null) {
+                stage.completeExceptionally(e);
+            } else {
+                stage.complete(r);
+            }
+        }));
+        return stage;
     }
 
     private InfraProtocol protocolFor(LocalMember member) {

@@ -8,6 +8,7 @@ import static org.junit.Assert.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -194,6 +195,65 @@ public class ClusterLogTest {
                 }
                 Await.until("node1's other member gets what node2 sent while the callback blocks",
                         java.time.Duration.ofSeconds(10), () -> bystander.count() == 5, bystander::texts);
+            } finally {
+                release.countDown();
+            }
+            chain.get(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * A request's stage completes at its last reply, here the other node's (its member answers slowly), which came
+     * by unicast. What is chained to it and blocks holds up only the asking member: an adjust that needs the other
+     * node's confirmation, by unicast too, completes meanwhile. Completed on the thread that delivered the reply,
+     * the callback held every later unicast from that node, the confirmation among them.
+     */
+    @Test
+    public void whatIsChainedToARequestAndBlocksHoldsUpOnlyItsMember() throws Exception {
+        try (TestCluster cluster = new TestCluster("log-chained-request", 3)) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2);
+            TestNode asker = nodes.get(0);
+            TestNode answerer = nodes.get(1);
+            GroupListener slowAnswer = new GroupListener() {
+                @Override
+                public void onMessage(Delivery d) {
+                }
+
+                @Override
+                public byte[] onRequest(Delivery request) {
+                    try {
+                        Thread.sleep(300); // its reply comes last
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return bytes("answer");
+                }
+            };
+            answerer.node.join("asked", slowAnswer);
+            Group member = asker.node.join("asked", new RecordingListener());
+            Group switched = asker.node.join("switched", new RecordingListener());
+            answerer.node.join("switched", new RecordingListener());
+            Await.until("the members at level 2", TestCluster.WAIT, () -> member.members().size() == 2
+                    && member.level() == 2 && switched.members().size() == 2 && switched.level() == 2,
+                    () -> member.members() + " level " + member.level() + ", " + switched.members() + " level "
+                            + switched.level());
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch inCallback = new CountDownLatch(1);
+            CompletableFuture<Void> chain = member.request(bytes("q"), java.time.Duration.ofSeconds(5))
+                    .thenRun(() -> {
+                        inCallback.countDown();
+                        try {
+                            release.await(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }).toCompletableFuture();
+            try {
+                assertTrue("the chained callback runs", inCallback.await(TestCluster.WAIT.toMillis(),
+                        TimeUnit.MILLISECONDS));
+                AdjustResult r = asker.versions.adjust(VersionRequest.of(1, "switched").withDowngrade());
+                assertTrue("applied: " + r, r.applied());
+                assertEquals("every member confirmed while the callback blocks", Map.of(), r.unconfirmed());
             } finally {
                 release.countDown();
             }
