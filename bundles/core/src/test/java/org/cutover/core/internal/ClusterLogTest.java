@@ -179,14 +179,8 @@ public class ClusterLogTest {
             Group otherSender = nodes.get(1).node.join("other", new RecordingListener());
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch inCallback = new CountDownLatch(1);
-            CompletableFuture<Void> chain = blocked.sendAsync(bytes("first")).thenRun(() -> {
-                inCallback.countDown();
-                try {
-                    release.await(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }).toCompletableFuture();
+            CompletableFuture<Void> chain = blocked.sendAsync(bytes("first"))
+                    .thenRun(blocksUntil(inCallback, release)).toCompletableFuture();
             try {
                 assertTrue("the chained callback runs", inCallback.await(TestCluster.WAIT.toMillis(),
                         TimeUnit.MILLISECONDS));
@@ -200,6 +194,18 @@ public class ClusterLogTest {
             }
             chain.get(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** a callback that says it runs, then blocks until released */
+    private static Runnable blocksUntil(CountDownLatch running, CountDownLatch release) {
+        return () -> {
+            running.countDown();
+            try {
+                release.await(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     /**
@@ -240,14 +246,7 @@ public class ClusterLogTest {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch inCallback = new CountDownLatch(1);
             CompletableFuture<Void> chain = member.request(bytes("q"), java.time.Duration.ofSeconds(5))
-                    .thenRun(() -> {
-                        inCallback.countDown();
-                        try {
-                            release.await(TestCluster.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }).toCompletableFuture();
+                    .thenRun(blocksUntil(inCallback, release)).toCompletableFuture();
             try {
                 assertTrue("the chained callback runs", inCallback.await(TestCluster.WAIT.toMillis(),
                         TimeUnit.MILLISECONDS));
