@@ -14,18 +14,23 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** The launcher's commands refuse wrong calls before they touch a node. */
 public class CutoverTest {
 
+    /** under target/, removed after each test (a temporary folder of the system's stayed behind, five per build) */
+    @Rule
+    public final TemporaryFolder folder = new TemporaryFolder(new java.io.File("target").getAbsoluteFile());
     private Path run;
     private Cutover cutover;
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
     @Before
     public void setUp() throws IOException {
-        run = Files.createTempDirectory("cutover-run");
+        run = folder.newFolder("cutover-run").toPath();
         Duration s = Duration.ofSeconds(1);
         cutover = new Cutover(new LocalCluster(run, run.resolve("none.tar.gz"), new LocalCluster.Timeouts(s, s, s)),
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
