@@ -49,12 +49,14 @@ final class AdjustBench {
 
     /**
      * @param raw     the SEQUENCER round trip
-     * @param rawLog  the bare log round trip (jgroups-raft, send_commits_immediately): the baseline of issue 10
+     * @param rawLog  the bare log round trip (jgroups-raft, send_commits_immediately) on the nodes' sends: the
+     *                baseline of issue 10
      * @param rawPairCpu the CPU of one raw SEQUENCER and one raw log round trip, one after the other
+     * @param blockingLog the same bare round trip with JGroups' blocking sends (a write on the caller's thread)
+     * @param entryBytes the size of the bare log entry: the median of one group's adjust entries
      */
-    /** @param entryBytes the size of the bare log entry: the median of one group's adjust entries */
     record Result(int nodes, Stats raw, int rawTimeouts, Stats rawLog, int rawLogTimeouts, CpuTally rawPairCpu,
-                  int entryBytes, Map<String, Scenario> scenarios) {
+                  Stats blockingLog, int blockingLogTimeouts, int entryBytes, Map<String, Scenario> scenarios) {
     }
 
     private AdjustBench() {
@@ -62,14 +64,23 @@ final class AdjustBench {
 
     static Result run(int nodes, int[] groupCounts, int switches, int block, int warmup, int warmupSeconds,
                       Path stateRoot) throws Exception {
+        if (java.util.Arrays.stream(groupCounts).noneMatch(g -> g == 1)) {
+            throw new IllegalArgumentException("--groups must include 1: one group's adjust entry sizes the bare one");
+        }
         List<AutoCloseable> open = new ArrayList<>();
         try {
             long t0 = System.nanoTime();
             RawCluster raw = RawCluster.start("raw" + nodes, nodes);
             open.add(raw);
+            // the baseline on the nodes' own sends (issue 10: "on the same stack"), and beside it the same log on
+            // JGroups' blocking sends, which write on the caller's thread: what the sender thread per connection
+            // costs a round trip
             LogEngineSpike.RaftCluster rawLog = LogEngineSpike.RaftCluster.start(nodes, false, true, 64L << 20, 1,
-                    stateRoot.resolve("raw-log-" + nodes + "n"));
+                    stateRoot.resolve("raw-log-" + nodes + "n"), true);
             open.add(rawLog);
+            LogEngineSpike.RaftCluster blockingLog = LogEngineSpike.RaftCluster.start(nodes, false, true, 64L << 20,
+                    1, stateRoot.resolve("raw-log-blocking-" + nodes + "n"), false);
+            open.add(blockingLog);
             Map<String, Scenario> scenarios = new LinkedHashMap<>();
             for (int g : groupCounts) {
                 CutoverCluster c = CutoverCluster.start("adjust-" + nodes + "n-" + g + "g", nodes, stateRoot);
@@ -88,15 +99,17 @@ final class AdjustBench {
 
             int asker = nodes - 1; // a non-coordinator sends the raw SEQUENCER pings
             int logAsker = rawLog.follower();
+            int blockingAsker = blockingLog.follower();
             for (Scenario s : scenarios.values()) {
                 s.asker = follower(s.cluster);
             }
             int entryBytes = adjustEntryBytes(scenarios.values().stream().filter(s -> s.groups == 1).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("--groups must include 1: one group's adjust "
-                            + "entry sizes the bare one")));
+                    .orElseThrow());
             List<Long> rawTimes = new ArrayList<>();
             int rawTimeouts = 0;
             List<Long> rawLogTimes = new ArrayList<>();
+            List<Long> blockingLogTimes = new ArrayList<>();
+            int blockingLogTimeouts = 0;
             CpuTally rawPairCpu = new CpuTally();
             int rawLogTimeouts = 0;
             long pingId = 0;
@@ -115,7 +128,7 @@ final class AdjustBench {
                 }
                 // one SEQUENCER ping, then one log ping: back to back, the log's pings took 0.55 ms on 3 nodes
                 // (0.45 alternated) and 1.9 ms on 5, where send_commits_immediately's ping-pong made a round
-                // trip cost 5.8 ms of CPU (2026-12-06)
+                // trip cost 5.8 ms of CPU (2026-12-06). The blocking-sends log's pings are read apart
                 ThreadCpu pings = ThreadCpu.start();
                 for (int i = 0; i < n; i++) {
                     long t = raw.roundTrip(asker, ++pingId, 5_000);
@@ -135,6 +148,18 @@ final class AdjustBench {
                 if (measured) {
                     rawPairCpu.add(pingCpu, n);
                 }
+                for (int i = 0; i < n; i++) {
+                    long[] l = blockingLog.ping(blockingAsker, ++pingId, entryBytes);
+                    if (l == null) {
+                        blockingLogTimeouts++;
+                    } else if (measured) {
+                        blockingLogTimes.add(l[1]);
+                    }
+                    // spaced as the other pings are, by a round trip of another cluster
+                    if (raw.roundTrip(asker, ++pingId, 5_000) < 0) {
+                        rawTimeouts++;
+                    }
+                }
                 for (Scenario s : scenarios.values()) {
                     VersionNegotiator v = s.cluster.versions.get(s.asker);
                     // read in the warm-up too: its code compiled then, not in the measured blocks
@@ -149,7 +174,7 @@ final class AdjustBench {
                 }
             }
             return new Result(nodes, Stats.of(rawTimes), rawTimeouts, Stats.of(rawLogTimes), rawLogTimeouts, rawPairCpu,
-                    entryBytes, scenarios);
+                    Stats.of(blockingLogTimes), blockingLogTimeouts, entryBytes, scenarios);
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {

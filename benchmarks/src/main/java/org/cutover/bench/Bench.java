@@ -98,7 +98,9 @@ public final class Bench {
                 Json.Obj jo = new Json.Obj().put("nodes", n).put("load_average", adjustLoad)
                         .put("raw_sequencer_round_trip", r.raw().toJson()).put("raw_sequencer_timeouts", r.rawTimeouts())
                         .put("raw_log_round_trip", r.rawLog().toJson()).put("raw_log_timeouts", r.rawLogTimeouts())
-                        .put("raw_log_entry_bytes", r.entryBytes());
+                        .put("raw_log_entry_bytes", r.entryBytes()).put("raw_log_sends", "shipped")
+                        .put("raw_log_blocking_sends_round_trip", r.blockingLog().toJson())
+                        .put("raw_log_blocking_sends_timeouts", r.blockingLogTimeouts());
                 table.append(String.format(Locale.ROOT, "%-6d %-34s %9s %9s %9s %11s%n", n,
                         "raw SEQUENCER round trip", Stats.ms(r.raw().p50()), Stats.ms(r.raw().p99()),
                         Stats.ms(r.raw().max()), String.format(Locale.ROOT, "%.2fx", (double) r.raw().p50()
@@ -106,6 +108,10 @@ public final class Bench {
                 table.append(String.format(Locale.ROOT, "%-6d %-34s %9s %9s %9s %11s%n", n,
                         "raw log round trip (" + r.entryBytes() + " B entry)", Stats.ms(r.rawLog().p50()),
                         Stats.ms(r.rawLog().p99()), Stats.ms(r.rawLog().max()), "1.00x"));
+                table.append(String.format(Locale.ROOT, "%-6d %-34s %9s %9s %9s %11s%n", n,
+                        "  the same, blocking sends", Stats.ms(r.blockingLog().p50()), Stats.ms(r.blockingLog().p99()),
+                        Stats.ms(r.blockingLog().max()), String.format(Locale.ROOT, "%.2fx",
+                                (double) r.blockingLog().p50() / r.rawLog().p50())));
                 Json.Arr sc = new Json.Arr();
                 for (AdjustBench.Scenario s : r.scenarios().values()) {
                     Stats w = Stats.of(s.series.wall);

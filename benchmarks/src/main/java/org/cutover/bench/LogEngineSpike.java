@@ -224,6 +224,12 @@ public final class LogEngineSpike {
 
         static RaftCluster start(int n, boolean fsync, boolean commitsNow, long maxLogSize, long resendMs, Path dir)
                 throws Exception {
+            return start(n, fsync, commitsNow, maxLogSize, resendMs, dir, false);
+        }
+
+        /** @param shippedSends the transport sends as the nodes' does ({@link Stack#lower(int, String, String, String, boolean)}) */
+        static RaftCluster start(int n, boolean fsync, boolean commitsNow, long maxLogSize, long resendMs, Path dir,
+                                 boolean shippedSends) throws Exception {
             String members = IntStream.range(0, n).mapToObj(LogEngineSpike::raftId).collect(Collectors.joining(","));
             // ELECTION2, not ELECTION: its pre-vote keeps a node coming back from a partition (our chaos runs
             // split and heal hundreds of times) from deposing a working leader with a higher term; it only
@@ -231,7 +237,7 @@ public final class LogEngineSpike {
             String top = "<raft.ELECTION2/>\n    <raft.RAFT members=\"" + members + "\" send_commits_immediately=\"" + commitsNow + "\""
                     + " resend_interval=\"" + resendMs + "\" max_log_size=\"" + maxLogSize + "\" log_use_fsync=\""
                     + fsync + "\"/>\n    <raft.REDIRECT/>";
-            Stack stack = Stack.lower(n, "<raft.NO_DUPES/>", "", top);
+            Stack stack = Stack.lower(n, "<raft.NO_DUPES/>", "", top, shippedSends);
             RaftCluster c = new RaftCluster(n, dir);
             String cluster = "spike-raft-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
             try {

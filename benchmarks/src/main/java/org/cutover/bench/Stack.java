@@ -124,15 +124,25 @@ final class Stack {
      * variant's ELECTION, RAFT and REDIRECT go).
      */
     static Stack lower(int members, String belowGms, String ordering, String top) throws IOException {
+        return lower(members, belowGms, ordering, top, false);
+    }
+
+    /**
+     * As {@link #lower(int, String, String, String)}; with {@code shippedSends} the transport sends as the nodes'
+     * does (the shipped {@code non_blocking_sends}: a queue and a sender thread per connection), else with JGroups'
+     * default blocking sends, on the caller's thread.
+     */
+    static Stack lower(int members, String belowGms, String ordering, String top, boolean shippedSends)
+            throws IOException {
         String x = template(TLS);
         String stripped = x.replaceAll("[ \\t]*<(raft|org\\.cutover\\.jgroups\\.raft)\\.[A-Za-z0-9_]+[^>]*/>[ \\t]*\\R?", "");
         if (stripped.equals(x)) {
             throw new IllegalStateException("the shipped stack " + SHIPPED + " has no raft protocols to strip");
         }
-        // JGroups' default blocking sends for the raw baselines: a plain channel multicasting 50,000 messages at
-        // once overflows non_blocking_sends' 128 buffers per connection and crawls on retransmissions (the shipped
-        // stack's comment); the log's window never sends such bursts
-        x = stripped.replaceFirst("\\s+non_blocking_sends=\"true\"", "");
+        // JGroups' default blocking sends for the SEQUENCER baseline: a plain channel multicasting 50,000 messages
+        // at once overflows non_blocking_sends' 128 buffers per connection and crawls on retransmissions (the
+        // shipped stack's comment); the log's window never sends such bursts
+        x = shippedSends ? stripped : stripped.replaceFirst("\\s+non_blocking_sends=\"true\"", "");
         x = replaceOnce(x, "(<pbcast\\.GMS[^>]*/>)", belowGms + "\n    $1\n    " + ordering);
         x = replaceOnce(x, "(<FRAG4[^>]*/>)", "$1\n    " + top);
         return new Stack(members, x, TLS);
