@@ -151,8 +151,7 @@ final class LogLink implements AutoCloseable {
             new java.util.concurrent.ConcurrentSkipListMap<>();
     private final Semaphore window = new Semaphore(WINDOW);
     /** the applier's only: callers of the entry being applied whose futures complete elsewhere, with their results */
-    private final List<Queued> completing = new ArrayList<>();
-    private final List<ClusterState.Result> completingResults = new ArrayList<>();
+    private final List<Completion> completing = new ArrayList<>();
     private final Thread sender;
     private volatile boolean closed;
     private long batchNumber;
@@ -287,8 +286,7 @@ final class LogLink implements AutoCloseable {
         if (q.completer() == null) {
             q.result().complete(result);
         } else {
-            completing.add(q);
-            completingResults.add(result);
+            completing.add(new Completion(q, result));
         }
         if (index == sent.callers.size() - 1) {
             completeInOrder();
@@ -313,22 +311,24 @@ final class LogLink implements AutoCloseable {
     private void completeInOrder() {
         int n = completing.size();
         for (int start = 0; start < n; ) {
-            Executor where = completing.get(start).completer();
+            Executor where = completing.get(start).caller().completer();
             int end = start + 1;
-            while (end < n && completing.get(end).completer() == where) {
+            while (end < n && completing.get(end).caller().completer() == where) {
                 end++;
             }
-            Queued[] callers = completing.subList(start, end).toArray(Queued[]::new);
-            ClusterState.Result[] results = completingResults.subList(start, end).toArray(ClusterState.Result[]::new);
+            Completion[] run = completing.subList(start, end).toArray(Completion[]::new);
             where.execute(() -> {
-                for (int i = 0; i < callers.length; i++) {
-                    callers[i].result().complete(results[i]);
+                for (Completion c : run) {
+                    c.caller().result().complete(c.result());
                 }
             });
             start = end;
         }
         completing.clear();
-        completingResults.clear();
+    }
+
+    /** a caller's future and what completes it */
+    private record Completion(Queued caller, ClusterState.Result result) {
     }
 
     private void sendLoop() {
