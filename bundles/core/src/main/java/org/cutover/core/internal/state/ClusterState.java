@@ -189,7 +189,7 @@ public final class ClusterState {
     }
 
     public List<GroupVersion> groupVersions() {
-        List<GroupVersion> list = new ArrayList<>();
+        List<GroupVersion> list = new ArrayList<>(groups.size());
         groups.values().forEach(g -> list.add(new GroupVersion(g.name, g.level, g.epoch)));
         return list;
     }
