@@ -94,7 +94,7 @@ final class AdjustBench {
                 }
                 scenarios.put("--all " + g + " groups", new Scenario("--all " + g + " groups", g, true, c));
             }
-            System.out.printf("  %d nodes: %d clusters up and joined in %.1f s%n", nodes, groupCounts.length + 1,
+            System.out.printf("  %d nodes: %d clusters up and joined in %.1f s%n", nodes, open.size(),
                     (System.nanoTime() - t0) / 1e9);
 
             int asker = nodes - 1; // a non-coordinator sends the raw SEQUENCER pings

@@ -60,9 +60,44 @@ final class Stack {
         this.tls = tls;
         ports = new int[members];
         for (int i = 0; i < members; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports[i] = s.getLocalPort();
+            ports[i] = freePort();
+        }
+    }
+
+    /** ports handed out in this JVM: each stack binds its ports only when its channels connect */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+    private static final java.util.Random RANDOM = new java.util.Random();
+    /** the lowest port of the kernel's ephemeral range, where outgoing connections take their local ports */
+    private static final int EPHEMERAL_LOW = ephemeralLow();
+
+    /**
+     * A port free now, below the kernel's ephemeral range. A port from {@code new ServerSocket(0)} lies in that
+     * range, where the connections of the clusters already up take their local ports: one took a port picked so
+     * before its channel bound it ("No available port to bind to", 2026-12-06 18:40, a run lost after its boot).
+     */
+    private static synchronized int freePort() throws IOException {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 10_000 + RANDOM.nextInt(EPHEMERAL_LOW - 10_000);
+            if (HANDED_OUT.contains(port)) {
+                continue;
             }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            } catch (IOException taken) {
+                continue;
+            }
+            HANDED_OUT.add(port);
+            return port;
+        }
+        throw new IOException("no free port below " + EPHEMERAL_LOW + " in 1,000 tries");
+    }
+
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Math.max(20_000, Integer.parseInt(range.split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32_768; // Linux's default
         }
     }
 
