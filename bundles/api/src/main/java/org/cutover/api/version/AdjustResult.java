@@ -1,8 +1,6 @@
 package org.cutover.api.version;
 
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +20,7 @@ public record AdjustResult(CheckResult check, boolean applied, Map<String, Long>
                            List<MemberConfirmation> confirmations, Map<Member, String> unconfirmed, Duration elapsed) {
 
     public AdjustResult {
-        newEpochs = Collections.unmodifiableMap(new LinkedHashMap<>(newEpochs)); // in order, and cheaper than Map.copyOf
+        newEpochs = OrderedCopy.of(newEpochs); // in order
         confirmations = List.copyOf(confirmations);
         unconfirmed = Map.copyOf(unconfirmed);
     }

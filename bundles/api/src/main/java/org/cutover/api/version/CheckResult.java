@@ -1,7 +1,5 @@
 package org.cutover.api.version;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,9 +15,9 @@ public record CheckResult(int targetLevel, Map<String, Integer> fromLevels, Map<
                           List<CheckFailure> failures) {
 
     public CheckResult {
-        // copies that keep the order they were given in; Map.copyOf took 52 µs for 1,000 groups, this 12 µs
-        fromLevels = Collections.unmodifiableMap(new LinkedHashMap<>(fromLevels));
-        fromEpochs = Collections.unmodifiableMap(new LinkedHashMap<>(fromEpochs));
+        // copies that keep the order they were given in
+        fromLevels = OrderedCopy.of(fromLevels);
+        fromEpochs = OrderedCopy.of(fromEpochs);
         failures = List.copyOf(failures);
     }
 
