@@ -21,14 +21,14 @@ import org.cutover.core.internal.ArrayMap;
 public final class Switched {
 
     private final String[] groups;
-    private final Long[] epochs;
+    private final long[] epochs;
     private final Member[][] members;
     /** a group is named more than once */
     private boolean repeats;
 
     Switched(int size) {
         groups = new String[size];
-        epochs = new Long[size];
+        epochs = new long[size];
         members = new Member[size][];
     }
 
@@ -51,7 +51,7 @@ public final class Switched {
             }
             return Collections.unmodifiableMap(last);
         }
-        return new ArrayMap<>(groups, epochs);
+        return ArrayMap.ofLongs(groups, epochs);
     }
 
     /**

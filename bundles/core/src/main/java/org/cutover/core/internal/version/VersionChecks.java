@@ -75,7 +75,7 @@ public final class VersionChecks {
         // CheckResult copies them into maps of its own: these only need to be read once, in order
         String[] names = new String[current.size()];
         Integer[] levels = new Integer[names.length];
-        Long[] epochs = new Long[names.length];
+        long[] epochs = new long[names.length];
         for (int i = 0; i < names.length; i++) {
             GroupVersion g = current.get(i);
             names[i] = g.group();
@@ -83,7 +83,7 @@ public final class VersionChecks {
             epochs[i] = g.epoch();
         }
         Map<String, Integer> fromLevels = new ArrayMap<>(names, levels);
-        Map<String, Long> fromEpochs = new ArrayMap<>(names, epochs);
+        Map<String, Long> fromEpochs = ArrayMap.ofLongs(names, epochs);
         if (!unknown.isEmpty()) {
             failures.add(new CheckFailure(ReasonCode.UNKNOWN_GROUP, unknown, "no group named " + String.join(", ",
                     unknown)));
