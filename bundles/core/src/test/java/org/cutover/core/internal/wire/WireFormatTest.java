@@ -134,4 +134,35 @@ public class WireFormatTest {
         // every purely random buffer lacks the magic byte with probability 255/256
         org.junit.Assert.assertTrue("refused " + refused, refused > 9_000);
     }
+
+    /** the ASCII fast path reads what DataInput.readUTF reads, whatever the string; the rest goes to readUTF */
+    @Test
+    public void everyStringReadsAsReadUtfReadsIt() throws IOException {
+        List<String> strings = List.of("", "kv", "node1#17", "gr\u00fc\u00dfe", "\u65e5\u672c", "a\u0000b", "\u007f",
+                "\u0080", "x".repeat(5000), "\ud83d\ude00 emoji");
+        for (String s : strings) {
+            org.jgroups.util.ByteArrayDataOutputStream out = new org.jgroups.util.ByteArrayDataOutputStream();
+            out.writeUTF(s);
+            out.writeInt(42); // what follows is read from where the string ends
+            byte[] bytes = Arrays.copyOf(out.buffer(), out.position());
+            org.jgroups.util.ByteArrayDataInputStream in = new org.jgroups.util.ByteArrayDataInputStream(bytes);
+            assertEquals(s, WireFormat.utf(in));
+            assertEquals(42, in.readInt());
+            Adjust a = new Adjust("req", "node1", 2, List.of(new GroupVersion(s, 1, 3)), 9L);
+            assertEquals(a, WireFormat.decode(WireFormat.encode(a), 0, WireFormat.encode(a).length));
+        }
+        // a length past the end fails as readUTF fails, and JGroups' null (length 0xffff) stays null
+        byte[] cut = {0, 5, 'a', 'b'};
+        try {
+            WireFormat.utf(new org.jgroups.util.ByteArrayDataInputStream(cut));
+            fail("a string cut short was read");
+        } catch (java.io.EOFException expected) {
+            // as readUTF
+        }
+        byte[] nul = new byte[70_000];
+        Arrays.fill(nul, (byte) 'a');
+        nul[0] = (byte) 0xff;
+        nul[1] = (byte) 0xff;
+        assertEquals(null, WireFormat.utf(new org.jgroups.util.ByteArrayDataInputStream(nul)));
+    }
 }
