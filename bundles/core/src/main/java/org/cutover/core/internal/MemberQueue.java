@@ -103,17 +103,20 @@ final class MemberQueue {
                 run(first);
                 ran++;
             }
-            for (; ran < TURN; ran++) {
+            // the count first: it sits beside {@code scheduled}, the queue's nodes do not, and a member handed
+            // its task in a batch has nothing queued
+            for (; ran < TURN && queued > 0; ran++) {
                 Runnable r = tasks.poll();
                 if (r == null) {
-                    break;
+                    break; // counted, not yet added: its adder schedules the member
                 }
                 QUEUED.getAndAdd(this, -1);
                 run(r);
             }
         } finally {
             scheduled = false;
-            if (!tasks.isEmpty()) {
+            // a task counted after this read is added, and its member scheduled, by its adder
+            if (queued > 0 && !tasks.isEmpty()) {
                 schedule();
             }
         }
