@@ -229,6 +229,10 @@ public class KarafChaosProcessIT {
             // what this incarnation sent is counted now: a dead node cannot be asked
             writesOfDeadIncarnations += KvStats.counter(node.client("kv:stats"), "sent");
         }
+        // how many entries the log holds by now depends on how the load's writes were batched (326 in a run
+        // here, fewer than 200 in a slower CI run): the restart can restore a checkpoint only once there is one
+        Await.until(victim + " holding a checkpoint of its log (one every " + CHECKPOINT_ENTRIES + " entries)",
+                CONVERGE, () -> checkpointFiles(node), files -> !files.isEmpty());
         long restoredBefore = restoredCheckpoints(node);
         node.kill9();
         kills++;
@@ -257,6 +261,19 @@ public class KarafChaosProcessIT {
         }
         return "kill -9 of " + victim + (coordinator ? " (the coordinator)" : "") + ", adjust refused from "
                 + asker.name + ", restart";
+    }
+
+    /** the checkpoint files beside the node's log (data/cutover/log: RAFT's log name, suffix .checkpoint) */
+    private static List<Path> checkpointFiles(KarafNode node) {
+        Path logDir = node.home.resolve("data").resolve("cutover").resolve("log");
+        if (!Files.isDirectory(logDir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(logDir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".checkpoint")).collect(Collectors.toList());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** how often the node's karaf.log says that a start restored a checkpoint of its replica */
