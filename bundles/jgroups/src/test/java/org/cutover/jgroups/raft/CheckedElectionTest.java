@@ -131,6 +131,83 @@ public class CheckedElectionTest {
                 "last_log_index"));
     }
 
+    /**
+     * The coordinator's rounds: round 1 (term 1) gets no answer in time; round 2 (term 2) gets b's vote, and a's
+     * answer to round 1 arrives late, during round 2. a raised its term to 1 only, so it may still take entries
+     * of a leader of term 1 and acknowledge them; counted in round 2 it makes b and a a majority for a leader whose
+     * log may lack them. Only votes of the round's own term count: round 2 has one of the two it needs.
+     */
+    @Test
+    public void aVoteForAnEarlierRoundIsNotCountedInALaterOne() throws Exception {
+        Rounds rounds = new Rounds();
+        start(new CheckedRAFT(), rounds);
+        assertEquals("the leader of round 2", null, lateVoteInRoundTwo(rounds));
+        assertEquals("votes counted in round 2", 1, rounds.getVotes().numberOfValidResponses());
+    }
+
+    /** the same rounds under jgroups-raft's ELECTION2: the late vote makes the majority (the test above's twin) */
+    @Test
+    public void jgroupsRaftsOwnElectionCountsAVoteForAnEarlierRound() throws Exception {
+        JGroupsRounds rounds = new JGroupsRounds();
+        start(new CheckedRAFT(), rounds);
+        assertEquals("the leader of round 2", a, lateVoteInRoundTwo(rounds));
+    }
+
+    /** round 1 unanswered; round 2 answered by b in its term and by a in round 1's; the leader round 2 chose */
+    private Address lateVoteInRoundTwo(RoundRunner rounds) throws Exception {
+        rounds.view(org.jgroups.View.create(me, 1, me, a, b));
+        rounds.voteTimeout(300);
+        rounds.round();
+        assertEquals("round 1's request", 1L, response(VoteRequest.class).currTerm());
+        assertEquals("round 1's leader", null, raft.leader());
+        Thread round2 = new Thread(rounds::round, "round-2");
+        round2.start();
+        assertEquals("round 2's request", 2L, response(VoteRequest.class).currTerm());
+        election.up(new EmptyMessage(me).setSrc(b).putHeader(election.getId(), new VoteResponse(2, 0, 0)));
+        election.up(new EmptyMessage(me).setSrc(a).putHeader(election.getId(), new VoteResponse(1, 0, 0)));
+        round2.join(5_000);
+        return raft.leader();
+    }
+
+    /** a coordinator's voting round run by the test, not by a view change's thread */
+    private interface RoundRunner {
+        void view(org.jgroups.View v);
+
+        BaseElection voteTimeout(long ms);
+
+        void round();
+    }
+
+    static {
+        // a protocol's header id comes from its class; these two are the test's own
+        org.jgroups.conf.ClassConfigurator.addProtocol((short) 1990, Rounds.class);
+        org.jgroups.conf.ClassConfigurator.addProtocol((short) 1991, JGroupsRounds.class);
+    }
+
+    private static final class Rounds extends CheckedELECTION2 implements RoundRunner {
+        @Override
+        public void view(org.jgroups.View v) {
+            view = v;
+        }
+
+        @Override
+        public void round() {
+            runVotingProcess();
+        }
+    }
+
+    private static final class JGroupsRounds extends ELECTION2 implements RoundRunner {
+        @Override
+        public void view(org.jgroups.View v) {
+            view = v;
+        }
+
+        @Override
+        public void round() {
+            runVotingProcess();
+        }
+    }
+
     private BaseElection election;
 
     private void vote(long term) {
