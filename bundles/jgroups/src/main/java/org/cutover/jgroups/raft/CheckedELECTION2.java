@@ -30,9 +30,10 @@ import org.jgroups.protocols.raft.election.VoteResponse;
  * take and acknowledge entries of a leader of that term after it answered: a
  * majority of acknowledgements without the new leader, whose log then lacked
  * committed entries, and the next leader's entries overwrote them on the
- * nodes that had not applied them yet (CheckedElectionTest). The order fork a
- * 300-step ChaosTest run showed once after a bridge (docs/performance.md,
- * "Tried and not kept until understood") fits this; it was not reproduced.
+ * nodes that had not applied them yet (CheckedElectionTest). It may explain
+ * the order fork a 300-step ChaosTest run showed once after a bridge
+ * (docs/performance.md, "Tried and not kept until understood"), which was not
+ * reproduced.
  *
  * <p>A node that may have lost entries it acknowledged answers no vote until it
  * has caught up ({@link CheckedRAFT#catch_up_before_voting}).
