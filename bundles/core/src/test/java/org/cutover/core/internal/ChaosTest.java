@@ -60,6 +60,8 @@ import org.junit.Test;
  * {@code mvn -B test -o -pl bundles/api,bundles/core -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dchaos.steps=400 -Dchaos.seed=random}; re-run one with {@code -Dchaos.seed=S} (printed first), and pick
  * the kinds of fault with {@code -Dchaos.faults=kill,deaf,split,bridge,quiet} (the default: all).
+ * {@code -Dcluster.vote.timeout=50} makes vote rounds time out often (the shipped 600 ms seldom does in one
+ * JVM), so that late answers to one round arrive during the next ({@link TestCluster}).
  *
  * <p>Known failure (the kernel, not the test): a node that falls behind the log while the others go on
  * writing (a crashed leader restarted, a node deaf or split off long enough to leave the view) may never

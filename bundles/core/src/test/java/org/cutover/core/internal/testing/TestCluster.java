@@ -565,6 +565,13 @@ public final class TestCluster implements AutoCloseable {
                 .setMaxInterval(3000);
         st.<org.jgroups.protocols.VERIFY_SUSPECT2>findProtocol(org.jgroups.protocols.VERIFY_SUSPECT2.class)
                 .setTimeout(500);
+        // -Dcluster.vote.timeout=MS: vote rounds that time out often, so that answers to a round arrive during the
+        // next one (a slow network's way; the shipped 600 ms seldom times out in one JVM)
+        long voteTimeout = Long.getLong("cluster.vote.timeout", 0);
+        if (voteTimeout > 0) {
+            st.<org.jgroups.protocols.raft.election.BaseElection>findProtocol(
+                    org.jgroups.protocols.raft.election.BaseElection.class).voteTimeout(voteTimeout);
+        }
     }
 
     @Override
