@@ -139,73 +139,46 @@ public class CheckedElectionTest {
      */
     @Test
     public void aVoteForAnEarlierRoundIsNotCountedInALaterOne() throws Exception {
-        Rounds rounds = new Rounds();
+        CheckedELECTION2 rounds = new CheckedELECTION2();
         start(new CheckedRAFT(), rounds);
-        assertEquals("the leader of round 2", null, lateVoteInRoundTwo(rounds));
+        assertEquals("the leader of round 2", null, lateVoteInRoundTwo());
         assertEquals("votes counted in round 2", 1, rounds.getVotes().numberOfValidResponses());
     }
 
     /** the same rounds under jgroups-raft's ELECTION2: the late vote makes the majority (the test above's twin) */
     @Test
     public void jgroupsRaftsOwnElectionCountsAVoteForAnEarlierRound() throws Exception {
-        JGroupsRounds rounds = new JGroupsRounds();
-        start(new CheckedRAFT(), rounds);
-        assertEquals("the leader of round 2", a, lateVoteInRoundTwo(rounds));
+        start(new CheckedRAFT(), new ELECTION2());
+        assertEquals("the leader of round 2", a, lateVoteInRoundTwo());
     }
 
-    /** round 1 unanswered; round 2 answered by b in its term and by a in round 1's; the leader round 2 chose */
-    private Address lateVoteInRoundTwo(RoundRunner rounds) throws Exception {
-        rounds.view(org.jgroups.View.create(me, 1, me, a, b));
-        rounds.voteTimeout(300);
-        rounds.round();
+    /**
+     * Round 1 unanswered; round 2 answered by b in its term and by a in round 1's; the leader round 2 chose. The
+     * rounds run on the test's threads (BaseElection's own, not a view change's voting thread).
+     */
+    private Address lateVoteInRoundTwo() throws Exception {
+        Field view = BaseElection.class.getDeclaredField("view");
+        view.setAccessible(true);
+        view.set(election, org.jgroups.View.create(me, 1, me, a, b));
+        java.lang.reflect.Method round = BaseElection.class.getDeclaredMethod("runVotingProcess");
+        round.setAccessible(true);
+        election.voteTimeout(300);
+        round.invoke(election);
         assertEquals("round 1's request", 1L, response(VoteRequest.class).currTerm());
         assertEquals("round 1's leader", null, raft.leader());
-        Thread round2 = new Thread(rounds::round, "round-2");
+        Thread round2 = new Thread(() -> {
+            try {
+                round.invoke(election);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "round-2");
         round2.start();
         assertEquals("round 2's request", 2L, response(VoteRequest.class).currTerm());
         election.up(new EmptyMessage(me).setSrc(b).putHeader(election.getId(), new VoteResponse(2, 0, 0)));
         election.up(new EmptyMessage(me).setSrc(a).putHeader(election.getId(), new VoteResponse(1, 0, 0)));
         round2.join(5_000);
         return raft.leader();
-    }
-
-    /** a coordinator's voting round run by the test, not by a view change's thread */
-    private interface RoundRunner {
-        void view(org.jgroups.View v);
-
-        BaseElection voteTimeout(long ms);
-
-        void round();
-    }
-
-    static {
-        // a protocol's header id comes from its class; these two are the test's own
-        org.jgroups.conf.ClassConfigurator.addProtocol((short) 1990, Rounds.class);
-        org.jgroups.conf.ClassConfigurator.addProtocol((short) 1991, JGroupsRounds.class);
-    }
-
-    private static final class Rounds extends CheckedELECTION2 implements RoundRunner {
-        @Override
-        public void view(org.jgroups.View v) {
-            view = v;
-        }
-
-        @Override
-        public void round() {
-            runVotingProcess();
-        }
-    }
-
-    private static final class JGroupsRounds extends ELECTION2 implements RoundRunner {
-        @Override
-        public void view(org.jgroups.View v) {
-            view = v;
-        }
-
-        @Override
-        public void round() {
-            runVotingProcess();
-        }
     }
 
     private BaseElection election;
