@@ -135,8 +135,10 @@ final class EnvelopeApplier implements LogApplier.Target {
             l.entryApplied();
         }
         RaftHandle h = raft.get();
-        if (l != null && h != null && h.isLeader()) {
-            l.nudgeCommit(); // the followers learn of the commit at once, not at RAFT's next resend
+        if (l != null && h != null && h.isLeader() && checkedRaft() == null) {
+            // CheckedRAFT tells the followers of each commit before it applies it; RAFT's own, in a stack kept
+            // from an older distribution, only at its next resend
+            l.nudgeCommit();
         }
     }
 
@@ -280,12 +282,15 @@ final class EnvelopeApplier implements LogApplier.Target {
 
     /** the term of the log entry being applied, as CheckedRAFT tells it; 0 from a RAFT that does not */
     private long entryTerm() {
+        org.jgroups.protocols.raft.RAFT r = checkedRaft();
+        return r == null ? 0 : (Long) r.getValue("applyingTerm");
+    }
+
+    /** the log's RAFT if it is Cutover's CheckedRAFT (a class this bundle does not import), else null */
+    private org.jgroups.protocols.raft.RAFT checkedRaft() {
         RaftHandle h = raft.get();
         org.jgroups.protocols.raft.RAFT r = h == null ? null : h.raft();
-        if (r == null || !r.getClass().getName().equals(RaftSetup.CHECKED_RAFT)) {
-            return 0;
-        }
-        return (Long) r.getValue("applyingTerm");
+        return r != null && r.getClass().getName().equals(RaftSetup.CHECKED_RAFT) ? r : null;
     }
 
     /** tells the local members about an accepted change */

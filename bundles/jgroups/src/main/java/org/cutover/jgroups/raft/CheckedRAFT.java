@@ -18,6 +18,7 @@ import org.jgroups.conf.AttributeType;
 import org.jgroups.conf.ClassConfigurator;
 import org.jgroups.EmptyMessage;
 import org.jgroups.Message;
+import org.jgroups.ObjectMessage;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
@@ -594,8 +595,31 @@ public class CheckedRAFT extends RAFT {
     protected RAFT commitLogTo(long index, boolean serializeResponse) {
         if (isLeader()) {
             index = Math.min(index, committableByMajority());
+            if (index > commitIndex()) {
+                tellFollowersCommitted(index);
+            }
         }
         return super.commitLogTo(index, serializeResponse);
+    }
+
+    /**
+     * The followers learn of a commit before this leader applies it, not after: applying an adjust of 1,000 groups
+     * (and queueing it to 1,000 local members) held back every follower's apply, and with it the confirmations its
+     * asker waits for. The message is the one a read-only batch of RAFT's sends (an empty request naming this
+     * log's last entry), so a follower checks it as any other ({@link CheckedFollower}); it goes only when the
+     * commit index moves, not on every acknowledgement as RAFT's {@code send_commits_immediately} does, which
+     * livelocks a lagging follower in 1.1.4.
+     */
+    private void tellFollowersCommitted(long index) {
+        if (commitTable() == null || commitTable().keys().isEmpty()) {
+            return; // alone in the view
+        }
+        long last = lastAppended();
+        LogEntry entry = log().get(last);
+        long term = currentTerm();
+        down_prot.down(new ObjectMessage(null, null).setFlag(Message.TransientFlag.DONT_LOOPBACK)
+                .putHeader(id, new AppendEntriesRequest(local_addr, term, last, entry == null ? 0 : entry.term(),
+                        term, index)));
     }
 
     private long committableByMajority() {

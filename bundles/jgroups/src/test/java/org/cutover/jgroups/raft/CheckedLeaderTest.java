@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import org.jgroups.Address;
@@ -113,6 +115,37 @@ public class CheckedLeaderTest {
         List<String> expected = List.of("e1", "y", "z");
         for (int i = 0; i < 3; i++) {
             assertEquals(raft(i).raftId() + " applied", expected, machines.get(i).seen());
+        }
+    }
+
+    /**
+     * The followers apply an entry while the leader is still applying it: they learn of the commit before the
+     * leader applies, not after (an adjust of 1,000 groups took the leader's applier about a millisecond, which
+     * every follower's apply, and the asker's wait for their confirmations, queued behind). The leader's apply here
+     * waits until both followers have applied the entry, or for 5 s; RAFT's own resends cannot bring the commit
+     * meanwhile, since they run on the processing thread that is applying.
+     */
+    @Test
+    public void theFollowersApplyAnEntryWhileTheLeaderStillAppliesIt() throws Exception {
+        AtomicBoolean followersFirst = new AtomicBoolean();
+        machines.get(0).beforeApply(entry -> {
+            if (entry.equals("slow")) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (System.nanoTime() < deadline) {
+                    if (machines.get(1).seen().contains("slow") && machines.get(2).seen().contains("slow")) {
+                        followersFirst.set(true);
+                        return;
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }
+        });
+        append(0, "slow");
+        await("slow applied at A", () -> machines.get(0).seen().contains("slow"));
+        assertTrue("B " + machines.get(1).seen() + " and C " + machines.get(2).seen()
+                + " applied slow while A applied it", followersFirst.get());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(raft(i).raftId() + " applied", List.of("e1", "slow"), machines.get(i).seen());
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.DataOutput;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.jgroups.raft.StateMachine;
 
@@ -27,10 +28,21 @@ final class RecordingStateMachine implements StateMachine {
         return snapshotsRead;
     }
 
+    /** run before an entry is recorded, on RAFT's thread; may block it */
+    private volatile Consumer<String> beforeApply = e -> { };
+
+    void beforeApply(Consumer<String> hook) {
+        beforeApply = hook;
+    }
+
     @Override
-    public synchronized byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
+    public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) {
         if (length != READ.length || data[offset] != READ[0]) {
-            applied.add(new String(data, offset, length, StandardCharsets.UTF_8));
+            String entry = new String(data, offset, length, StandardCharsets.UTF_8);
+            beforeApply.accept(entry);
+            synchronized (this) {
+                applied.add(entry);
+            }
         }
         return null;
     }
