@@ -268,7 +268,9 @@ final class EnvelopeApplier implements LogApplier.Target {
         if (r.accepted() && !asker && replica.state.hostsMembers(nodeName, a.from())) {
             unicast.accept(a.requestedBy(), new AdjustConfirm(a.requestId(), nodeName));
         }
-        AdjustWaiter waiter = adjusts.waiter(a.requestId());
+        // only this node's own adjust: another node's with the same request id (a replay) that this node applies
+        // first would otherwise answer the waiter in its place (the first delivery decides)
+        AdjustWaiter waiter = asker ? adjusts.waiter(a.requestId()) : null;
         if (waiter != null) {
             waiter.delivered(r, activeNodes(), nodeName);
         }

@@ -325,6 +325,47 @@ public class VersionAdjustTest {
         }
     }
 
+    /**
+     * A node's waiter hears how its own entry ended, not another node's entry with the same request id that this
+     * node applies first. Seen in CI (2026-12-07, racingAdjustsOnlyOneWins): the relaying node was still behind
+     * on the asker's replay when it sent its own, and its waiter took the replay's CONCURRENT_ADJUST.
+     */
+    @Test
+    public void aWaiterHearsOnlyItsOwnNodesEntry() throws Exception {
+        try (TestCluster cluster = new TestCluster("claims-own-entry", 3, "<DISCARD/>")) {
+            List<TestNode> nodes = cluster.startAll(3, 1, 2, 3);
+            nodes.get(0).node.join("g", new RecordingListener());
+            TestNode leader = cluster.leader().orElseThrow();
+            List<TestNode> followers = nodes.stream().filter(n -> n != leader).toList();
+            TestNode asker = followers.get(0);
+            TestNode relayer = followers.get(1);
+            Adjust adjust = new Adjust("own-entry", asker.name, 1, List.of(new GroupVersion("g", 3, 1)), 1L);
+            AdjustWaiter first = new AdjustWaiter();
+            asker.node.sendAdjust(adjust, first);
+            assertTrue(first.awaitDelivery(TestCluster.WAIT));
+            assertTrue(String.valueOf(first.result().why()), first.result().accepted());
+            Await.until(relayer.name + " at level 1", TestCluster.WAIT,
+                    () -> relayer.node.group("g").orElseThrow().level() == 1, () -> relayer.node.groups());
+
+            // the relayer hears nothing while the asker's replay commits, so it applies the replay only after it
+            // has sent the same adjust itself
+            relayer.discard().setUpDiscardRate(1.0);
+            AdjustWaiter replay = new AdjustWaiter();
+            asker.node.sendAdjust(adjust, replay);
+            assertTrue(replay.awaitDelivery(TestCluster.WAIT));
+            assertEquals(ReasonCode.CONCURRENT_ADJUST, replay.result().refused());
+            AdjustWaiter relayed = new AdjustWaiter();
+            relayer.node.sendAdjust(adjust, relayed);
+            relayer.discard().setUpDiscardRate(0);
+            assertTrue(relayed.awaitDelivery(TestCluster.WAIT));
+            assertEquals(String.valueOf(relayed.result().why()), ReasonCode.UNKNOWN_NODE, relayed.result().refused());
+            for (TestNode n : nodes) {
+                assertEquals(n.name, 2, n.node.group("g").orElseThrow().epoch());
+                assertEquals(n.name, 1, n.node.group("g").orElseThrow().level());
+            }
+        }
+    }
+
     /** joining: a joiner learns level and epoch; an incapable joiner is refused */
     @Test
     public void joinerLearnsTheLevelAndAnIncapableJoinerIsRefused() throws Exception {
