@@ -135,7 +135,7 @@ final class EnvelopeApplier implements LogApplier.Target {
             l.entryApplied();
         }
         RaftHandle h = raft.get();
-        if (l != null && h != null && h.isLeader() && checkedRaft() == null) {
+        if (l != null && h != null && h.isLeader() && !isChecked(h.raft())) {
             // CheckedRAFT tells the followers of each commit before it applies it; RAFT's own, in a stack kept
             // from an older distribution, only at its next resend
             l.nudgeCommit();
@@ -292,7 +292,11 @@ final class EnvelopeApplier implements LogApplier.Target {
     private org.jgroups.protocols.raft.RAFT checkedRaft() {
         RaftHandle h = raft.get();
         org.jgroups.protocols.raft.RAFT r = h == null ? null : h.raft();
-        return r != null && r.getClass().getName().equals(RaftSetup.CHECKED_RAFT) ? r : null;
+        return isChecked(r) ? r : null;
+    }
+
+    private static boolean isChecked(org.jgroups.protocols.raft.RAFT r) {
+        return r != null && r.getClass().getName().equals(RaftSetup.CHECKED_RAFT);
     }
 
     /** tells the local members about an accepted change */

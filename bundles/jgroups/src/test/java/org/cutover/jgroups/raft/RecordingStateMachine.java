@@ -19,6 +19,8 @@ final class RecordingStateMachine implements StateMachine {
 
     private final List<String> applied = new ArrayList<>();
     private int snapshotsRead;
+    /** run before an entry is recorded, on RAFT's thread; may block it */
+    private volatile Consumer<String> beforeApply = e -> { };
 
     synchronized List<String> seen() {
         return List.copyOf(applied);
@@ -27,9 +29,6 @@ final class RecordingStateMachine implements StateMachine {
     synchronized int snapshotsRead() {
         return snapshotsRead;
     }
-
-    /** run before an entry is recorded, on RAFT's thread; may block it */
-    private volatile Consumer<String> beforeApply = e -> { };
 
     void beforeApply(Consumer<String> hook) {
         beforeApply = hook;
