@@ -181,7 +181,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
             LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + " imports the levels of "
                     + settings.legacyState() + ": " + legacyVersions);
         }
-        long deadline = System.nanoTime() + settings.opTimeout().toNanos();
+        JoinRetry retry = new JoinRetry(settings.opTimeout(), System.nanoTime());
         JChannel ch;
         while (true) {
             ch = build(lost, legacyVersions, legacyHistory);
@@ -189,19 +189,19 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 ch.connect(settings.clusterName());
                 break;
             } catch (SecurityException e) {
-                // raft.NO_DUPES: the view still holds this node's previous run (killed a moment ago) until failure
-                // detection excludes it, longer while a merge brings it back (ChaosTest, seed 20261203). The
+                // raft.NO_DUPES (JoinRetry): the view still holds this node, its previous run or this one. The
                 // failed connect stopped the stack (RAFT closed its log) after RAFT had replayed the log into the
                 // replica: everything is built afresh for the next try.
                 String why = String.valueOf(e.getMessage());
                 log.close();
                 ch.close();
                 replica.reset();
-                if (!why.contains("duplicate members") || System.nanoTime() > deadline) {
+                if (!retry.again(why, System.nanoTime())) {
                     throw e;
                 }
                 LOG.log(System.Logger.Level.INFO, "node " + settings.nodeName() + ": the view still holds this"
-                        + " node's previous run; joining again once it is excluded (" + why + ")");
+                        + " node (its previous run, or this one's first join); joining again once it is excluded ("
+                        + why + ")");
                 Thread.sleep(500);
             }
         }
