@@ -90,9 +90,7 @@ public class RevertTest {
      */
     private static List<String> adjustEvents(TestCluster cluster, long epoch) {
         java.util.regex.Pattern ofEpoch = java.util.regex.Pattern.compile("\\bepoch=" + epoch + "[,}]");
-        synchronized (cluster.events) {
-            return cluster.events.stream().filter(e -> e.startsWith(VersionService.TOPIC_VERSION_ADJUSTED))
-                    .filter(e -> ofEpoch.matcher(e).find()).toList();
-        }
+        return cluster.events.stream().filter(e -> e.startsWith(VersionService.TOPIC_VERSION_ADJUSTED))
+                .filter(e -> ofEpoch.matcher(e).find()).toList();
     }
 }

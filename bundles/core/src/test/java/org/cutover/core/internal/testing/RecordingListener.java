@@ -10,8 +10,8 @@ import org.cutover.api.MembershipChange;
 
 /** Keeps what a member received, in order. */
 public final class RecordingListener implements GroupListener {
-    public final List<Delivery> messages = new ArrayList<>();
-    public final List<MembershipChange> changes = new ArrayList<>();
+    private final List<Delivery> messages = new ArrayList<>();
+    private final List<MembershipChange> changes = new ArrayList<>();
     private final String answer;
 
     public RecordingListener() {

@@ -207,7 +207,8 @@ public final class TestCluster implements AutoCloseable {
     private long xmitMillis;
     /** synchronized: a test's own threads (a switcher, say) read it while the test crashes and starts nodes */
     private final Map<String, TestNode> running = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-    public final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** what the nodes posted to EventAdmin; read while nodes post, so copy-on-write (streams need no lock) */
+    public final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param faults protocol XML elements put above the transport, e.g. {@code <SHUFFLE up="true" down="false"/>}
@@ -255,7 +256,7 @@ public final class TestCluster implements AutoCloseable {
     public TestNode start(int index, int... levels) throws Exception {
         TestNode n = launch(index, levels);
         if (running.size() >= members.size() / 2 + 1) {
-            for (TestNode r : running.values()) {
+            for (TestNode r : running()) {
                 awaitSynced(r);
             }
         }
@@ -362,7 +363,7 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public void awaitActive(int count) {
-        for (TestNode n : running.values()) {
+        for (TestNode n : running()) {
             Await.until(n.name + " to see " + count + " ACTIVE nodes", WAIT,
                     () -> n.node.definedNodes().stream().filter(d -> d.status() == org.cutover.api.NodeStatus.ACTIVE)
                             .count() == count && n.node.nodesInView().size() == count,
@@ -408,7 +409,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** takes every DISCARD fault off the running nodes: ignored members, discard-all and loss rates */
     public void heal() {
-        for (TestNode n : running.values()) {
+        for (TestNode n : running()) {
             DISCARD d = n.discard();
             d.resetIgnoredMembers();
             d.discardAll(false);
@@ -576,7 +577,7 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        List<TestNode> nodes = new ArrayList<>(running.values());
+        List<TestNode> nodes = running();
         java.util.Collections.reverse(nodes);
         for (TestNode n : nodes) {
             try {
