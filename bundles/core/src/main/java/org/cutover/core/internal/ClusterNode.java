@@ -192,7 +192,7 @@ public final class ClusterNode implements ClusterService, GroupService, Receiver
                 // raft.NO_DUPES (JoinRetry): the view still holds this node, its previous run or this one. The
                 // failed connect stopped the stack (RAFT closed its log) after RAFT had replayed the log into the
                 // replica: everything is built afresh for the next try.
-                String why = String.valueOf(e.getMessage());
+                String why = e.getMessage(); // null from a refusal without a reason: not retried
                 log.close();
                 ch.close();
                 replica.reset();

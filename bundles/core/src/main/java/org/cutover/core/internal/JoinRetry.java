@@ -22,7 +22,7 @@ final class JoinRetry {
         this.deadline = nowNanos + timeoutNanos;
     }
 
-    /** whether to connect again after the stack refused with {@code why} at {@code nowNanos} */
+    /** whether to connect again after the stack refused with {@code why} (null if it gave none) at {@code nowNanos} */
     boolean again(String why, long nowNanos) {
         if (why == null || !why.contains("duplicate members")) {
             return false;

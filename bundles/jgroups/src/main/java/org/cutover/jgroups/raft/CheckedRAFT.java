@@ -611,7 +611,8 @@ public class CheckedRAFT extends RAFT {
      * livelocks a lagging follower in 1.1.4.
      */
     private void tellFollowersCommitted(long index) {
-        if (commitTable() == null || commitTable().keys().isEmpty()) {
+        CommitTable table = commitTable();
+        if (table == null || table.keys().isEmpty()) {
             return; // alone in the view
         }
         long last = lastAppended();
