@@ -239,9 +239,12 @@ public final class OrderInvariant {
             List<String> common = next == null ? null : between.get(messageAt.lowerKey(next) == null ? -1L
                     : messageAt.lowerKey(next));
             if (next == null) {
+                // a log without messages sits in one gap between messages: a stretch of what a log with messages
+                // shows there (between two of them, before its first or after its last), or where one begins
                 if (!changes.isEmpty() && between.values().stream().noneMatch(c -> contains(c, changes))
                         && heads.stream().noneMatch(o -> o != h && o[1] != null
-                                && continuedBy(changes, (List<?>) o[2]))) {
+                                && (contains(changesOf(o), changes) || continuedBy(changes, changesOf(o))))
+                        && tails.stream().noneMatch(t -> contains(changesOf(t), changes))) {
                     mismatches.add("group " + group + ", member " + h[0] + ": its changes " + changes
                             + " (no message) are nowhere in this order");
                 }
@@ -301,6 +304,11 @@ public final class OrderInvariant {
             }
         }
         return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> changesOf(Object[] headOrTail) {
+        return (List<String>) headOrTail[2];
     }
 
     private static boolean contains(List<String> list, List<String> part) {

@@ -113,6 +113,30 @@ public class OrderInvariantTest {
         assertEquals(1, OrderInvariant.checkByPosition(elsewhere).mismatches().size());
     }
 
+    /**
+     * The group's first members join one after another before any message, and b's node crashes right after b is
+     * told of its own join: b's log is a stretch of what a's shows before its first message (ChaosTest, seed
+     * 20261130, CI of 2026-12-07: node1#1.1's log was its own join alone). The same after the last message: x's
+     * node crashes once x is told of its join. Logs whose changes the others hold in another order fit nowhere.
+     */
+    @Test
+    public void aLogWithoutMessagesInsideAnotherLogsHeadOrTailIsPlacedThere() {
+        Entry joinX = Entry.change(Kind.JOIN, List.of("x#1"));
+        Entry failB = Entry.change(Kind.FAILURE, List.of("b#1"));
+        Entry failX = Entry.change(Kind.FAILURE, List.of("x#1"));
+        Entry first = Entry.message("a#1", "1", 1);
+        List<MemberLog> logs = new ArrayList<>(List.of(
+                log("a#1", List.of(JOIN_A, JOIN_B, JOIN_C, failB, first, joinX, failX), true),
+                log("b#1", List.of(JOIN_B), false),
+                log("c#1", List.of(JOIN_C, failB, first, joinX, failX), true),
+                log("x#1", List.of(joinX), false)));
+        assertEquals(List.of(), OrderInvariant.checkByPosition(logs).mismatches());
+
+        logs.set(1, log("b#1", List.of(JOIN_C, JOIN_B), false));
+        logs.set(3, log("x#1", List.of(failX, joinX), false));
+        assertEquals(2, OrderInvariant.checkByPosition(logs).mismatches().size());
+    }
+
     private static MemberLog log(String member, List<Entry> entries, boolean stillMember) {
         return new MemberLog(member, "g", entries, stillMember);
     }
