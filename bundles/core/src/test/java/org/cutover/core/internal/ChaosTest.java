@@ -206,8 +206,8 @@ public class ChaosTest {
         /** nanoTime at which the send in progress started, 0 when none is */
         volatile long sendStarted;
         private volatile boolean stallCounted;
-        Membership member;
-        private long counter;
+        volatile Membership member;
+        private volatile long counter;
 
         Writer(TestNode node, long seed) {
             this.node = node;
@@ -302,6 +302,10 @@ public class ChaosTest {
             running = false;
             thread.interrupt();
             thread.join(STALL.toMillis() + 2000);
+            if (thread.isAlive()) { // its member and counter would be read while it still writes them
+                throw new AssertionError(thread.getName() + " did not stop within " + (STALL.toMillis() + 2000)
+                        + " ms: " + java.util.Arrays.toString(thread.getStackTrace()));
+            }
         }
 
         private void pause(long millis) {
@@ -631,6 +635,7 @@ public class ChaosTest {
         // every message of the cluster log carries its position: the check that needs no chaining of lifetimes
         OrderInvariant.Report order = OrderInvariant.checkByPosition(logs);
         order.mismatches().stream().limit(10).forEach(x -> System.out.println("ORDER MISMATCH: " + x));
+        order.mismatches().stream().limit(3).forEach(x -> showWhereOthersHaveIt(x, logs));
         long lost = countLostAcknowledged();
         String report = "chaos seed " + seed + ": steps " + steps + ", switches " + counters.switches
                 + ", refusals " + counters.refusals() + ", kills " + counters.kills + ", partitions "
@@ -645,6 +650,29 @@ public class ChaosTest {
         assertEquals(report + "; first mismatch: " + order.firstMismatch(), 0, order.mismatches().size());
         assertEquals(report, 0, counters.minorityCommits.get() + counters.stalledSends.get() + lost);
         assertTrue("the switcher never switched: " + report, counters.switches.get() > 0);
+    }
+
+    /**
+     * For a mismatch, the entries of every log that name its member, with their neighbours: CI keeps only the
+     * console (a run that found one mismatch in 50 showed nothing more than the checker's line)
+     */
+    private static void showWhereOthersHaveIt(String mismatch, List<MemberLog> logs) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("member (\\S+):").matcher(mismatch);
+        if (!m.find()) {
+            return;
+        }
+        String member = m.group(1);
+        int shown = 0;
+        for (MemberLog l : logs) {
+            List<OrderInvariant.Entry> es = l.entries();
+            for (int i = 0; i < es.size() && shown < 12; i++) {
+                if (es.get(i).what().contains(member)) {
+                    shown++;
+                    System.out.println("  " + l.member() + " (" + es.size() + " entries) [" + i + "]: "
+                            + es.subList(Math.max(0, i - 3), Math.min(es.size(), i + 4)));
+                }
+            }
+        }
     }
 
     /** -Dchaos.dump=file writes every member's log, one entry per line, for reading a failure offline */

@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -46,7 +45,7 @@ public class CoalescingTCPTest {
         int[] ports = {freePort(), freePort(), freePort()};
         List<List<String>> received = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            List<String> log = Collections.synchronizedList(new ArrayList<>());
+            List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>(); // compared while the receiver may add
             received.add(log);
             JChannel ch = channel(ports, i);
             ch.setReceiver(new Receiver() {
