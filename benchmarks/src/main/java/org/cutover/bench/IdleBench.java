@@ -6,9 +6,6 @@ import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import org.cutover.api.Delivery;
-import org.cutover.api.GroupListener;
-import org.cutover.api.MembershipChange;
 import org.cutover.bench.stats.ThreadCpu;
 
 /**
@@ -33,15 +30,7 @@ public final class IdleBench {
             h.setLevel(Level.SEVERE);
         }
         try (CutoverCluster c = CutoverCluster.start("idle", size, Path.of("target", "bench-state"))) {
-            c.joinEverywhere("idle", i -> new GroupListener() {
-                @Override
-                public void onMessage(Delivery d) {
-                }
-
-                @Override
-                public void onMembershipChange(MembershipChange change) {
-                }
-            });
+            c.joinEverywhere("idle", i -> d -> { });
             Thread.sleep(settle);
             double loadBefore = Bench.load1();
             ThreadCpu cpu = ThreadCpu.start();
