@@ -1,29 +1,16 @@
 package org.cutover.jgroups.raft;
 
+import static org.cutover.jgroups.raft.LoopbackRafts.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
-import org.jgroups.Address;
-import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.ObjectMessage;
-import org.jgroups.protocols.SHARED_LOOPBACK;
-import org.jgroups.protocols.SHARED_LOOPBACK_PING;
-import org.jgroups.protocols.UNICAST3;
-import org.jgroups.protocols.pbcast.GMS;
-import org.jgroups.protocols.pbcast.NAKACK2;
-import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.AppendResult;
-import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.stack.Protocol;
 import org.jgroups.util.MessageBatch;
@@ -39,41 +26,33 @@ import org.junit.Test;
  */
 public class ForgedAnswersTest {
 
-    private static final long WAIT_MS = 10_000;
     private static final int ENTRIES = 200;
     private static final int ENTRY_BYTES = 1024;
     private static final int FORGED = 200;
 
-    private final String prefix = "forged-answers-" + UUID.randomUUID();
-    private final List<JChannel> channels = new ArrayList<>();
-    private final List<RecordingStateMachine> machines = new ArrayList<>();
+    private LoopbackRafts rafts;
 
     @After
     public void close() {
-        channels.forEach(JChannel::close);
+        if (rafts != null) {
+            rafts.close();
+        }
     }
 
     @Test
     public void answersBelowWhatTheFollowerAcknowledgedEarnNoResend() throws Exception {
-        for (String id : List.of("a", "b", "c")) {
-            start(id);
-        }
-        await("a view of three", () -> channels.stream().allMatch(c -> c.getView().size() == 3));
-        Address leader = channels.get(0).getAddress();
-        for (int i = 0; i < 3; i++) {
-            raft(i).setLeaderAndTerm(leader, 1);
-        }
+        rafts = new LoopbackRafts("forged-answers", CheckedRAFT::new, Count::new);
         byte[] entry = new byte[ENTRY_BYTES];
         for (int i = 0; i < ENTRIES; i++) {
-            raft(0).setAsync(entry, 0, entry.length);
+            rafts.raft(0).setAsync(entry, 0, entry.length);
         }
-        await(ENTRIES + " entries applied everywhere", () -> machines.stream().allMatch(m -> m.seen().size() == ENTRIES));
+        await(ENTRIES + " entries applied everywhere", () -> rafts.appliedEverywhere(ENTRIES));
         Thread.sleep(200); // the commit notices of the last entries
-        Count count = channels.get(2).getProtocolStack().findProtocol(Count.class);
-        count.raftId = raft(2).getId();
+        Count count = rafts.channel(2).getProtocolStack().findProtocol(Count.class);
+        count.raftId = rafts.raft(2).getId();
         count.bytes.set(0);
 
-        long last = raft(2).lastAppended();
+        long last = rafts.raft(2).lastAppended();
         for (int i = 0; i < FORGED; i++) {
             // "appended up to 0", then "up to the end" again: each a change to the leader's table
             answer(i % 2 == 0 ? 0 : last, last);
@@ -83,19 +62,19 @@ public class ForgedAnswersTest {
         long received = count.bytes.get();
         assertTrue("the leader resent " + received + " bytes of entries to c for " + FORGED + " forged answers"
                 + " (c holds all " + ENTRIES + " entries of " + ENTRY_BYTES + " bytes)", received < 4 * ENTRY_BYTES);
-        assertTrue("the leader counted the refused answers", ((CheckedRAFT) raft(0)).answersSteppedBack() > 0);
+        assertTrue("the leader counted the refused answers", ((CheckedRAFT) rafts.raft(0)).answersSteppedBack() > 0);
 
-        raft(0).setAsync(entry, 0, entry.length);
+        rafts.raft(0).setAsync(entry, 0, entry.length);
         await("an entry after the forged answers applied everywhere",
-                () -> machines.stream().allMatch(m -> m.seen().size() == ENTRIES + 1));
+                () -> rafts.appliedEverywhere(ENTRIES + 1));
         assertEquals("c's table entry at the leader", last + 1,
-                raft(0).commitTable().get(channels.get(2).getAddress()).matchIndex());
+                rafts.raft(0).commitTable().get(rafts.channel(2).getAddress()).matchIndex());
     }
 
     /** node c answers the leader that it appended up to {@code index}, committed up to {@code commit} */
     private void answer(long index, long commit) {
-        RAFT c = raft(2);
-        Message m = new ObjectMessage(channels.get(0).getAddress(), null).putHeader(c.getId(),
+        RAFT c = rafts.raft(2);
+        Message m = new ObjectMessage(rafts.channel(0).getAddress(), null).putHeader(c.getId(),
                 new AppendEntriesResponse(1, new AppendResult(AppendResult.Result.OK, index).commitIndex(commit)));
         c.getDownProtocol().down(m);
     }
@@ -123,32 +102,6 @@ public class ForgedAnswersTest {
                 }
             }
             up_prot.up(batch);
-        }
-    }
-
-    private void start(String id) throws Exception {
-        RecordingStateMachine machine = new RecordingStateMachine();
-        CheckedRAFT raft = new CheckedRAFT();
-        raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
-                .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(1);
-        JChannel ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
-                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), new Count(), raft).name(id);
-        channels.add(ch);
-        machines.add(machine);
-        ch.connect(prefix);
-    }
-
-    private RAFT raft(int i) {
-        return channels.get(i).getProtocolStack().findProtocol(RAFT.class);
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
         }
     }
 }

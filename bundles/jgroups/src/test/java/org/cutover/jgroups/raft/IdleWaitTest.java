@@ -1,24 +1,12 @@
 package org.cutover.jgroups.raft;
 
+import static org.cutover.jgroups.raft.LoopbackRafts.await;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
-import org.jgroups.Address;
-import org.jgroups.JChannel;
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.SHARED_LOOPBACK;
-import org.jgroups.protocols.SHARED_LOOPBACK_PING;
-import org.jgroups.protocols.UNICAST3;
-import org.jgroups.protocols.pbcast.GMS;
-import org.jgroups.protocols.pbcast.NAKACK2;
-import org.jgroups.protocols.pbcast.STABLE;
-import org.jgroups.protocols.raft.InMemoryLog;
 import org.jgroups.protocols.raft.RAFT;
 import org.junit.After;
 import org.junit.Test;
@@ -31,37 +19,29 @@ import org.junit.Test;
  */
 public class IdleWaitTest {
 
-    private static final long WAIT_MS = 10_000;
     private static final int ENTRIES = 50;
 
-    private final String prefix = "idle-wait-" + UUID.randomUUID();
-    private final List<JChannel> channels = new ArrayList<>();
-    private final List<RecordingStateMachine> machines = new ArrayList<>();
+    private LoopbackRafts rafts;
 
     @After
     public void close() {
-        channels.forEach(JChannel::close);
+        if (rafts != null) {
+            rafts.close();
+        }
     }
 
     @Test
     public void anIdleClusterWaitsLongAndALaggingFollowerGetsItsResendAtOnce() throws Exception {
-        for (String id : List.of("a", "b", "c")) {
-            start(id);
-        }
-        await("a view of three", () -> channels.stream().allMatch(c -> c.getView().size() == 3));
-        Address leader = channels.get(0).getAddress();
-        for (int i = 0; i < 3; i++) {
-            raft(i).setLeaderAndTerm(leader, 1);
-        }
+        rafts = new LoopbackRafts("idle-wait", CountingRAFT::new, null);
         byte[] entry = new byte[100];
         for (int i = 0; i < ENTRIES; i++) {
-            raft(0).setAsync(entry, 0, entry.length);
+            rafts.raft(0).setAsync(entry, 0, entry.length);
         }
-        await(ENTRIES + " entries applied everywhere", () -> machines.stream().allMatch(m -> m.seen().size()
-                == ENTRIES));
+        await(ENTRIES + " entries applied everywhere", () -> rafts.appliedEverywhere(ENTRIES));
         // the followers learn the last commit index from the leader's next resend, then nothing is due
-        await("every follower's commit index at the leader", () -> raft(0).commitTable().keys().stream().allMatch(
-                a -> raft(0).commitTable().get(a).commitIndex() == raft(0).commitIndex()));
+        RAFT leader = rafts.raft(0);
+        await("every follower's commit index at the leader", () -> leader.commitTable().keys().stream().allMatch(
+                a -> leader.commitTable().get(a).commitIndex() == leader.commitIndex()));
 
         long before = waits();
         Thread.sleep(1000);
@@ -71,21 +51,21 @@ public class IdleWaitTest {
 
         // a follower that misses entries lags: the leader resends every resend_interval again, until it has them
         DISCARD deafC = new DISCARD().discardAll(true);
-        channels.get(2).getProtocolStack().insertProtocol(deafC, org.jgroups.stack.ProtocolStack.Position.ABOVE,
+        rafts.channel(2).getProtocolStack().insertProtocol(deafC, org.jgroups.stack.ProtocolStack.Position.ABOVE,
                 SHARED_LOOPBACK.class);
-        raft(0).setAsync(entry, 0, entry.length).get();
+        rafts.raft(0).setAsync(entry, 0, entry.length).get();
         before = waits();
         Thread.sleep(200);
         long lagging = waits() - before;
         deafC.discardAll(false);
-        await("c has the entry it missed", () -> machines.get(2).seen().size() == ENTRIES + 1);
+        await("c has the entry it missed", () -> rafts.machine(2).seen().size() == ENTRIES + 1);
         assertTrue("RAFT's threads waited only " + lagging + " times in 200 ms with a follower lagging", lagging > 40);
     }
 
     private long waits() {
         long n = 0;
-        for (int i = 0; i < channels.size(); i++) {
-            n += ((CountingRAFT) raft(i)).waits.get();
+        for (int i = 0; i < 3; i++) {
+            n += ((CountingRAFT) rafts.raft(i)).waits.get();
         }
         return n;
     }
@@ -103,32 +83,6 @@ public class IdleWaitTest {
         protected void processQueue() {
             waits.incrementAndGet();
             super.processQueue();
-        }
-    }
-
-    private void start(String id) throws Exception {
-        RecordingStateMachine machine = new RecordingStateMachine();
-        CheckedRAFT raft = new CountingRAFT();
-        raft.raftId(id).members(List.of("a", "b", "c")).logClass(InMemoryLog.class.getName())
-                .logPrefix(prefix + "-" + id).stateMachine(machine).resendInterval(1);
-        JChannel ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(),
-                new UNICAST3(), new STABLE(), new GMS().setJoinTimeout(1000), raft).name(id);
-        channels.add(ch);
-        machines.add(machine);
-        ch.connect(prefix);
-    }
-
-    private RAFT raft(int i) {
-        return channels.get(i).getProtocolStack().findProtocol(RAFT.class);
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
         }
     }
 }
