@@ -11,6 +11,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import org.cutover.api.GroupException;
 import org.cutover.api.ReasonCode;
@@ -155,8 +157,16 @@ final class LogLink implements AutoCloseable {
     private final Thread sender;
     private volatile boolean closed;
     private long batchNumber;
-    /** when this node last sent an entry (on the sender thread only) */
-    private long lastSentNanos;
+    /** when this node last sent an entry */
+    private volatile long lastSentNanos;
+    /**
+     * Held by whoever numbers entries and hands them to the leader (the sender thread, or a caller that sends its
+     * own), so that they reach the leader in their numbers' order: the applier skips an entry behind a gap until it
+     * is sent again.
+     */
+    private final ReentrantLock handing = new ReentrantLock();
+    /** envelopes appended and not yet in an entry handed over: queued, or taken by the sender thread */
+    private final AtomicInteger unsent = new AtomicInteger();
     private final AtomicBoolean nudging = new AtomicBoolean();
     private final AtomicBoolean nudgeAgain = new AtomicBoolean();
 
@@ -233,11 +243,16 @@ final class LogLink implements AutoCloseable {
             int size = WireFormat.sizeHint(e);
             boolean control = isControl(e);
             Queued q = new Queued(e, size, f, streamed && !control, completer);
+            if (control && sentByCaller(q)) {
+                return f;
+            }
+            unsent.incrementAndGet();
             counted(q, 1); // before it is queued: the sender never counts it below zero
             long before = queuedBytes.getAndAdd(size);
             if (!queue.offer(q, commitTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 queuedBytes.addAndGet(-size);
                 counted(q, -1);
+                unsent.decrementAndGet();
                 f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED, "node " + author + " has "
                         + MAX_QUEUED + " envelopes waiting for the log; it cannot commit fast enough"));
             } else if (!q.streamed() || before < FULL_BATCH_BYTES && before + size >= FULL_BATCH_BYTES) {
@@ -248,6 +263,37 @@ final class LogLink implements AutoCloseable {
             f.completeExceptionally(new GroupException(ReasonCode.NOT_CONNECTED, "interrupted while queueing"));
         }
         return f;
+    }
+
+    /**
+     * An envelope that is not group data goes in an entry of its own on its caller's thread when nothing this node
+     * appended before it is still unsent and a window slot is free: the sender thread's wake-up was a hop the
+     * adjust paid and the bare log round trip, whose caller hands its entry over itself, did not. Whatever waits in
+     * {@link #later} rides with it, as it would with the sender thread.
+     *
+     * @return false when it must be queued
+     */
+    private boolean sentByCaller(Queued q) {
+        if (unsent.get() != 0 || !handing.tryLock()) {
+            return false;
+        }
+        try {
+            if (closed || unsent.get() != 0 || !window.tryAcquire()) {
+                return false;
+            }
+            List<Queued> batch = new ArrayList<>();
+            batch.add(q);
+            int bytes = q.size();
+            Queued next;
+            while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
+                batch.add(next);
+                bytes += next.size();
+            }
+            send(List.copyOf(batch));
+            return true;
+        } finally {
+            handing.unlock();
+        }
     }
 
     /**
@@ -338,9 +384,11 @@ final class LogLink implements AutoCloseable {
                 Queued first = taken(queue.poll(later.isEmpty() ? RETRY_MILLIS / 4 : LATER_MILLIS / 4,
                         TimeUnit.MILLISECONDS));
                 retryIfStalled();
+                boolean fromLater = false;
                 if (first == null && !later.isEmpty() && System.nanoTime() - laterSinceNanos
                         > TimeUnit.MILLISECONDS.toNanos(LATER_MILLIS)) {
                     first = later.poll(); // nothing came to ride with
+                    fromLater = first != null;
                 }
                 if (first == null) {
                     continue;
@@ -354,19 +402,26 @@ final class LogLink implements AutoCloseable {
                         throw new InterruptedException();
                     }
                 }
-                batch.add(first);
-                int bytes = first.size();
-                Queued next;
-                while (bytes < MAX_BATCH_BYTES && (next = taken(queue.poll())) != null) {
-                    batch.add(next);
-                    bytes += next.size();
+                handing.lock();
+                try {
+                    batch.add(first);
+                    int bytes = first.size();
+                    Queued next;
+                    while (bytes < MAX_BATCH_BYTES && (next = taken(queue.poll())) != null) {
+                        batch.add(next);
+                        bytes += next.size();
+                    }
+                    int fromQueue = batch.size() - (fromLater ? 1 : 0);
+                    while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
+                        batch.add(next);
+                        bytes += next.size();
+                    }
+                    send(List.copyOf(batch));
+                    batch.clear();
+                    unsent.addAndGet(-fromQueue);
+                } finally {
+                    handing.unlock();
                 }
-                while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
-                    batch.add(next);
-                    bytes += next.size();
-                }
-                send(List.copyOf(batch));
-                batch.clear();
             } catch (InterruptedException e) {
                 break;
             }
@@ -473,6 +528,18 @@ final class LogLink implements AutoCloseable {
      * link starts a new session, so nothing of the old one can apply after the new one's first entry.
      */
     private void retryIfStalled() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        handing.lock(); // a caller sending its own entry meanwhile would number it in a session given up here
+        try {
+            resendOrGiveUp();
+        } finally {
+            handing.unlock();
+        }
+    }
+
+    private void resendOrGiveUp() {
         Map.Entry<Long, Sent> oldest = inFlight.firstEntry();
         if (oldest == null) {
             return;
@@ -546,7 +613,12 @@ final class LogLink implements AutoCloseable {
         closed = true;
         sender.interrupt();
         GroupException why = closedException();
-        inFlight.values().forEach(b -> b.callers.forEach(q -> q.fail(why)));
-        inFlight.clear();
+        handing.lock(); // a caller's entry handed over meanwhile is failed here too
+        try {
+            inFlight.values().forEach(b -> b.callers.forEach(q -> q.fail(why)));
+            inFlight.clear();
+        } finally {
+            handing.unlock();
+        }
     }
 }

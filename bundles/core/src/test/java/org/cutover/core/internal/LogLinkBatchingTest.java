@@ -159,6 +159,59 @@ public class LogLinkBatchingTest {
         }
     }
 
+    /** an envelope that is not group data, on a node with nothing unsent, is handed over on its caller's thread */
+    @Test
+    public void aJoinOfAnIdleNodeIsHandedOverByItsCaller() throws Exception {
+        try (OneNodeLog log = new OneNodeLog(Duration.ZERO, false)) {
+            log.link.append(new Envelope.Join("g", "a#1.2", "a")).get(5, TimeUnit.SECONDS);
+            assertEquals("threads that handed entries over", List.of(Thread.currentThread().getName()),
+                    log.handedOverBy);
+        }
+    }
+
+    /**
+     * Callers that hand over their own entries and the sender thread, at once: the entries reach the log in their
+     * numbers' order, each once (one behind a gap would be skipped there until sent again a second later), and every
+     * envelope is applied
+     */
+    @Test
+    public void callersAndTheSenderHandEntriesOverInTheirNumbersOrder() throws Exception {
+        try (OneNodeLog log = new OneNodeLog(Duration.ZERO, false)) {
+            List<CompletableFuture<ClusterState.Result>> all = new CopyOnWriteArrayList<>();
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                boolean joins = t % 2 == 0;
+                threads.add(new Thread(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        CompletableFuture<ClusterState.Result> f = joins
+                                ? log.link.append(new Envelope.Join("g", "a#1." + i, "a"))
+                                : log.link.appendStreamed(data(100));
+                        all.add(f);
+                        if (joins) {
+                            f.join();
+                        }
+                    }
+                }));
+            }
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            for (CompletableFuture<ClusterState.Result> f : all) {
+                f.get(5, TimeUnit.SECONDS);
+            }
+            List<Long> numbers = List.copyOf(log.numbers);
+            for (int i = 0; i < numbers.size(); i++) {
+                assertEquals("entry " + i + " of " + numbers.size() + ", applied in the order "
+                        + numbers.subList(Math.max(0, i - 3), Math.min(numbers.size(), i + 4)), i + 1,
+                        (long) numbers.get(i));
+            }
+            assertEquals("envelopes applied", all.size(), log.sizes.stream().mapToInt(Integer::intValue).sum());
+            assertTrue("some entries handed over by callers: " + new java.util.TreeSet<>(log.handedOverBy),
+                    log.handedOverBy.stream().anyMatch(n -> !n.startsWith("cutover-log-")));
+        }
+    }
+
     private static void awaitInFlight(LogLink link, int entries) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (link.entriesInFlight() < entries && System.nanoTime() < deadline) {
@@ -179,6 +232,10 @@ public class LogLinkBatchingTest {
         final CountDownLatch release;
         /** envelopes per entry, as applied */
         final List<Integer> sizes = new CopyOnWriteArrayList<>();
+        /** the entries' numbers, as applied */
+        final List<Long> numbers = new CopyOnWriteArrayList<>();
+        /** the thread of each hand-over to the leader */
+        final List<String> handedOverBy = new CopyOnWriteArrayList<>();
 
         /** with no batch gap; the state machine holds the first entry until {@link #release} */
         OneNodeLog() throws Exception {
@@ -191,7 +248,14 @@ public class LogLinkBatchingTest {
                     .logPrefix("log-link-batching-" + java.util.UUID.randomUUID());
             ch = new JChannel(new SHARED_LOOPBACK(), new SHARED_LOOPBACK_PING(), new NAKACK2(), new UNICAST3(),
                     new STABLE(), new GMS(), raft, new REDIRECT()).name("a");
-            RaftHandle handle = new RaftHandle(ch, this);
+            RaftHandle handle = new RaftHandle(ch, this) {
+                @Override
+                public CompletableFuture<byte[]> setAsync(byte[] buf, int offset, int length,
+                                                          org.jgroups.raft.Options options) throws Exception {
+                    handedOverBy.add(Thread.currentThread().getName());
+                    return super.setAsync(buf, offset, length, options);
+                }
+            };
             ch.connect("log-link-batching-" + java.util.UUID.randomUUID());
             raft.setLeaderAndTerm(ch.getAddress(), 1);
             link = new LogLink(handle, "a", TIMEOUT, () -> 0, (b, o, l) -> new byte[] {1},
@@ -209,6 +273,7 @@ public class LogLinkBatchingTest {
                 release.await(10, TimeUnit.SECONDS);
             }
             sizes.add(batch.offsets().length);
+            numbers.add(batch.number());
             for (int i = 0; i < batch.offsets().length; i++) {
                 link.applied(batch.author(), batch.session(), batch.number(), i,
                         new ClusterState.Result(List.of(), null, null, java.util.Map.of()));
