@@ -243,7 +243,7 @@ final class LogLink implements AutoCloseable {
             int size = WireFormat.sizeHint(e);
             boolean control = isControl(e);
             Queued q = new Queued(e, size, f, streamed && !control, completer);
-            if (control && sentByCaller(q)) {
+            if (!q.streamed() && sentByCaller(q, control)) {
                 return f;
             }
             unsent.incrementAndGet();
@@ -266,19 +266,20 @@ final class LogLink implements AutoCloseable {
     }
 
     /**
-     * An envelope that is not group data goes in an entry of its own on its caller's thread when nothing this node
-     * appended before it is still unsent and a window slot is free: the sender thread's wake-up was a hop the
+     * An envelope its caller waits for goes in an entry of its own on its caller's thread when nothing this node
+     * appended before it is still unsent, a window slot is free and, for group data, no entry of this node is in
+     * flight (which it would wait for, to go with what comes meanwhile): the sender thread's wake-up was a hop the
      * adjust paid and the bare log round trip, whose caller hands its entry over itself, did not. Whatever waits in
      * {@link #later} rides with it, as it would with the sender thread.
      *
      * @return false when it must be queued
      */
-    private boolean sentByCaller(Queued q) {
+    private boolean sentByCaller(Queued q, boolean control) {
         if (unsent.get() != 0 || !handing.tryLock()) {
             return false;
         }
         try {
-            if (closed || unsent.get() != 0 || !window.tryAcquire()) {
+            if (closed || unsent.get() != 0 || !control && !inFlight.isEmpty() || !window.tryAcquire()) {
                 return false;
             }
             List<Queued> batch = new ArrayList<>();
@@ -329,19 +330,23 @@ final class LogLink implements AutoCloseable {
             return; // given up already, or sent before a restart of this node
         }
         Queued q = sent.callers.get(index);
+        boolean last = index == sent.callers.size() - 1;
+        boolean idle = false;
+        // out of flight before its last caller hears of it: a caller that sends again at once finds the node idle
+        if (last && inFlight.remove(number) != null) {
+            window.release();
+            idle = inFlight.isEmpty();
+        }
         if (q.completer() == null) {
             q.result().complete(result);
         } else {
             completing.add(new Completion(q, result));
         }
-        if (index == sent.callers.size() - 1) {
+        if (last) {
             completeInOrder();
-            if (inFlight.remove(number) != null) {
-                window.release();
-                if (inFlight.isEmpty()) {
-                    wakeSender();
-                }
-            }
+        }
+        if (idle) {
+            wakeSender();
         }
     }
 

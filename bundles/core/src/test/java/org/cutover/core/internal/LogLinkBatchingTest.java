@@ -159,20 +159,21 @@ public class LogLinkBatchingTest {
         }
     }
 
-    /** an envelope that is not group data, on a node with nothing unsent, is handed over on its caller's thread */
+    /** a join, or a send its caller waits for, on a node with nothing unsent is handed over on its caller's thread */
     @Test
-    public void aJoinOfAnIdleNodeIsHandedOverByItsCaller() throws Exception {
+    public void anIdleNodesJoinOrSendIsHandedOverByItsCaller() throws Exception {
         try (OneNodeLog log = new OneNodeLog(Duration.ZERO, false)) {
             log.link.append(new Envelope.Join("g", "a#1.2", "a")).get(5, TimeUnit.SECONDS);
-            assertEquals("threads that handed entries over", List.of(Thread.currentThread().getName()),
-                    log.handedOverBy);
+            log.link.append(data(100)).get(5, TimeUnit.SECONDS);
+            String caller = Thread.currentThread().getName();
+            assertEquals("threads that handed entries over", List.of(caller, caller), log.handedOverBy);
         }
     }
 
     /**
-     * Callers that hand over their own entries and the sender thread, at once: the entries reach the log in their
-     * numbers' order, each once (one behind a gap would be skipped there until sent again a second later), and every
-     * envelope is applied
+     * Callers that hand over their own entries (joins, sends) and the sender thread, at once: the entries reach the
+     * log in their numbers' order, each once (one behind a gap would be skipped there until sent again a second
+     * later), and every envelope is applied
      */
     @Test
     public void callersAndTheSenderHandEntriesOverInTheirNumbersOrder() throws Exception {
@@ -180,14 +181,14 @@ public class LogLinkBatchingTest {
             List<CompletableFuture<ClusterState.Result>> all = new CopyOnWriteArrayList<>();
             List<Thread> threads = new java.util.ArrayList<>();
             for (int t = 0; t < 6; t++) {
-                boolean joins = t % 2 == 0;
+                int kind = t % 3; // joins, sends waited for, streamed sends
                 threads.add(new Thread(() -> {
                     for (int i = 0; i < 300; i++) {
-                        CompletableFuture<ClusterState.Result> f = joins
+                        CompletableFuture<ClusterState.Result> f = kind == 0
                                 ? log.link.append(new Envelope.Join("g", "a#1." + i, "a"))
-                                : log.link.appendStreamed(data(100));
+                                : kind == 1 ? log.link.append(data(100)) : log.link.appendStreamed(data(100));
                         all.add(f);
-                        if (joins) {
+                        if (kind != 2) {
                             f.join();
                         }
                     }
