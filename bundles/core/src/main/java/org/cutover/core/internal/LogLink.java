@@ -284,12 +284,7 @@ final class LogLink implements AutoCloseable {
             }
             List<Queued> batch = new ArrayList<>();
             batch.add(q);
-            int bytes = q.size();
-            Queued next;
-            while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
-                batch.add(next);
-                bytes += next.size();
-            }
+            withLater(batch, q.size());
             send(List.copyOf(batch));
             return true;
         } finally {
@@ -312,6 +307,15 @@ final class LogLink implements AutoCloseable {
         }
         later.add(new Queued(e, WireFormat.sizeHint(e), f));
         return f;
+    }
+
+    /** adds what waits in {@link #later} to a batch of {@code bytes}, up to {@link #MAX_BATCH_BYTES} */
+    private void withLater(List<Queued> batch, int bytes) {
+        Queued next;
+        while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
+            batch.add(next);
+            bytes += next.size();
+        }
     }
 
     GroupException noLeader() {
@@ -417,10 +421,7 @@ final class LogLink implements AutoCloseable {
                         bytes += next.size();
                     }
                     int fromQueue = batch.size() - (fromLater ? 1 : 0);
-                    while (bytes < MAX_BATCH_BYTES && (next = later.poll()) != null) {
-                        batch.add(next);
-                        bytes += next.size();
-                    }
+                    withLater(batch, bytes);
                     send(List.copyOf(batch));
                     batch.clear();
                     unsent.addAndGet(-fromQueue);

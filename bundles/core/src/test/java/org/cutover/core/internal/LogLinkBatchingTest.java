@@ -1,6 +1,7 @@
 package org.cutover.core.internal;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.DataInput;
@@ -197,6 +198,7 @@ public class LogLinkBatchingTest {
             threads.forEach(Thread::start);
             for (Thread t : threads) {
                 t.join(TimeUnit.SECONDS.toMillis(30));
+                assertFalse(t.getName() + " still sending after 30 s", t.isAlive());
             }
             for (CompletableFuture<ClusterState.Result> f : all) {
                 f.get(5, TimeUnit.SECONDS);
