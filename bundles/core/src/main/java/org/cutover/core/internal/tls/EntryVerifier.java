@@ -76,25 +76,20 @@ public final class EntryVerifier {
         try {
             String print = prints(chain);
             byte[] digest = digest(buf, offset, length);
-            if (known.take(print, digest, signature)) {
-                return null;
-            }
-            return verify(chain, print, digest, signature) ? null
+            return known.checkApplied(print, digest, signature, () -> verify(chain, print, digest, signature)) ? null
                     : "the signature is not that of the author's certificate";
-        } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
+        } catch (Exception e) {
             return "the signature cannot be checked: " + e.getMessage();
         }
     }
 
-    /** checks ahead of {@link #signatureRefusal}: a good signature goes into the known ones, a bad one nowhere */
+    /** checks ahead of {@link #signatureRefusal}: a good signature becomes known, a bad one does not */
     public void remember(List<byte[]> chain, byte[] buf, int offset, int length, byte[] signature) {
         try {
             String print = prints(chain);
             byte[] digest = digest(buf, offset, length);
-            if (!known.contains(print, digest, signature) && verify(chain, print, digest, signature)) {
-                known.add(print, digest, signature);
-            }
-        } catch (GeneralSecurityException | java.io.IOException | RuntimeException e) {
+            known.checkAhead(print, digest, signature, () -> verify(chain, print, digest, signature));
+        } catch (GeneralSecurityException | RuntimeException e) {
             // decided where it is applied
         }
     }

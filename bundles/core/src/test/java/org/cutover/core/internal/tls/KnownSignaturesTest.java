@@ -1,21 +1,30 @@
 package org.cutover.core.internal.tls;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.cutover.core.internal.testing.TestCertificates;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** A node's own entries are decided without an Ed25519 check, and nothing else is. */
+/**
+ * A node's own entries are decided without an Ed25519 check, and nothing else is; a signature is checked by one
+ * thread at a time.
+ */
 public class KnownSignaturesTest {
 
     @Rule
@@ -59,5 +68,100 @@ public class KnownSignaturesTest {
         changed[0] ^= 1;
         assertNotNull(verifier.signatureRefusal(chain, changed, 0, changed.length, signature));
         assertEquals("neither took the known one", 1, tls.known().size());
+    }
+
+    private static final String PRINT = "chain";
+    private static final byte[] DIGEST = {1, 2, 3};
+    private static final byte[] SIGNATURE = {4, 5, 6};
+
+    /** a check ahead of the signature, under way once this returns, that finds it good when {@code release} opens */
+    private static CompletableFuture<Void> checkingAhead(KnownSignatures known, CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        CompletableFuture<Void> ahead = CompletableFuture.runAsync(() -> known.checkAhead(PRINT, DIGEST, SIGNATURE,
+                () -> {
+                    started.countDown();
+                    release.await();
+                    return true;
+                }));
+        assertTrue("the check ahead started", started.await(10, TimeUnit.SECONDS));
+        return ahead;
+    }
+
+    /** the applier reaching an entry whose check ahead is under way takes that check's answer, not one of its own */
+    @Test
+    public void theApplierWaitsForACheckUnderWayInsteadOfCheckingBesideIt() throws Exception {
+        KnownSignatures known = new KnownSignatures(TimeUnit.SECONDS.toNanos(30)); // no timing in the test
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> ahead = checkingAhead(known, release);
+        AtomicInteger ownChecks = new AtomicInteger();
+        CompletableFuture<Boolean> applied = CompletableFuture.supplyAsync(() -> {
+            try {
+                return known.checkApplied(PRINT, DIGEST, SIGNATURE, () -> ownChecks.incrementAndGet() > 0);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(50);
+        assertFalse("the applier waits while the check runs", applied.isDone());
+        release.countDown();
+        assertTrue(applied.get(10, TimeUnit.SECONDS));
+        ahead.get(10, TimeUnit.SECONDS);
+        assertEquals("the applier checked nothing itself", 0, ownChecks.get());
+        assertEquals(1, known.taken());
+        assertEquals("taken: applied once", 0, known.size());
+    }
+
+    /** a check ahead skips an entry the applier is checking (it would only take turns with it on the cores) */
+    @Test
+    public void aCheckAheadSkipsASignatureTheApplierIsChecking() throws Exception {
+        KnownSignatures known = new KnownSignatures();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Boolean> applied = CompletableFuture.supplyAsync(() -> {
+            try {
+                return known.checkApplied(PRINT, DIGEST, SIGNATURE, () -> {
+                    started.countDown();
+                    release.await();
+                    return true;
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        AtomicInteger aheadChecks = new AtomicInteger();
+        known.checkAhead(PRINT, DIGEST, SIGNATURE, () -> aheadChecks.incrementAndGet() > 0);
+        assertEquals("the check ahead skipped it", 0, aheadChecks.get());
+        release.countDown();
+        assertTrue(applied.get(10, TimeUnit.SECONDS));
+        assertEquals("nothing left known", 0, known.size());
+        assertEquals("checked, not taken", 0, known.taken());
+    }
+
+    /**
+     * A check ahead that does not end within the wait (its thread not running) leaves the applier to check
+     * itself; one that found the signature bad does too, so that every replica words the refusal alike
+     */
+    @Test
+    public void theApplierChecksItselfWhenTheCheckAheadIsLateOrFoundItBad() throws Exception {
+        KnownSignatures known = new KnownSignatures(TimeUnit.MILLISECONDS.toNanos(100));
+        CountDownLatch never = new CountDownLatch(1);
+        CompletableFuture<Void> stuck = checkingAhead(known, never);
+        long t0 = System.nanoTime();
+        assertFalse(known.checkApplied(PRINT, DIGEST, SIGNATURE, () -> false));
+        long waited = System.nanoTime() - t0;
+        assertTrue("waited " + waited / 1000 + " µs", waited >= TimeUnit.MILLISECONDS.toNanos(100)
+                && waited < TimeUnit.SECONDS.toNanos(5));
+        never.countDown();
+        stuck.get(10, TimeUnit.SECONDS);
+
+        byte[] other = {7};
+        known.checkAhead(PRINT, DIGEST, other, () -> false);
+        assertEquals("the late check's good signature is kept, the bad one not", 1, known.size());
+        AtomicInteger ownChecks = new AtomicInteger();
+        assertTrue(known.checkApplied(PRINT, DIGEST, other, () -> ownChecks.incrementAndGet() > 0));
+        assertEquals("checked where applied", 1, ownChecks.get());
+        assertEquals(0, known.taken());
     }
 }
