@@ -12,7 +12,9 @@ import java.util.Set;
  * A read-only copy of a map in the order it was given in: its keys and values in two arrays and an open-addressed
  * table of their positions. The results of an adjust of 1,000 groups copied their maps into {@code LinkedHashMap}s,
  * one node object per group: 326 of the asking thread's 1,026 samples in an adjust (JFR, 2026-12-06), a third of
- * it after the last confirmation, where the caller waits for it. A copy of a copy is the copy itself.
+ * it after the last confirmation, where the caller waits for it. A copy of a copy is the copy itself. The table is
+ * made at the first lookup: most results are only iterated, and hashing 1,000 group names the asker last read
+ * before the other nodes' applies is a cache miss each.
  */
 final class OrderedCopy<K, V> extends AbstractMap<K, V> {
 
@@ -20,8 +22,11 @@ final class OrderedCopy<K, V> extends AbstractMap<K, V> {
 
     private final Object[] keys;
     private final Object[] values;
-    /** position + 1 of the key in {@link #keys} at the slot its hash leads to, or after it; 0 for a free slot */
-    private final int[] slots;
+    /**
+     * position + 1 of the key in {@link #keys} at the slot its hash leads to, or after it; 0 for a free slot. Null
+     * until the first lookup; threads that race make equal tables.
+     */
+    private volatile int[] slots;
     private Set<Map.Entry<K, V>> entries;
 
     @SuppressWarnings("unchecked")
@@ -46,25 +51,34 @@ final class OrderedCopy<K, V> extends AbstractMap<K, V> {
     private OrderedCopy(Object[] keys, Object[] values) {
         this.keys = keys;
         this.values = values;
-        // at most half full, so that a search ends at a free slot soon
-        this.slots = new int[Integer.highestOneBit(Math.max(1, keys.length) * 2) * 2];
-        for (int i = 0; i < keys.length; i++) {
-            int s = slot(keys[i]);
-            while (slots[s] != 0) {
-                s = (s + 1) & (slots.length - 1);
-            }
-            slots[s] = i + 1;
-        }
     }
 
-    private int slot(Object key) {
+    private int[] slots() {
+        int[] table = slots;
+        if (table == null) {
+            // at most half full, so that a search ends at a free slot soon
+            table = new int[Integer.highestOneBit(Math.max(1, keys.length) * 2) * 2];
+            for (int i = 0; i < keys.length; i++) {
+                int s = slot(table, keys[i]);
+                while (table[s] != 0) {
+                    s = (s + 1) & (table.length - 1);
+                }
+                table[s] = i + 1;
+            }
+            slots = table;
+        }
+        return table;
+    }
+
+    private static int slot(int[] table, Object key) {
         int h = Objects.hashCode(key);
-        return (h ^ (h >>> 16)) & (slots.length - 1);
+        return (h ^ (h >>> 16)) & (table.length - 1);
     }
 
     /** the key's position, or -1 */
     private int indexOf(Object key) {
-        for (int s = slot(key); slots[s] != 0; s = (s + 1) & (slots.length - 1)) {
+        int[] slots = slots();
+        for (int s = slot(slots, key); slots[s] != 0; s = (s + 1) & (slots.length - 1)) {
             int i = slots[s] - 1;
             if (Objects.equals(keys[i], key)) {
                 return i;

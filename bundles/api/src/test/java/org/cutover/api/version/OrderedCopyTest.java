@@ -13,6 +13,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.Test;
 
@@ -46,6 +52,44 @@ public class OrderedCopyTest {
             assertEquals(original.hashCode(), copy.hashCode());
             assertEquals(original.toString(), copy.toString());
             assertEquals(n, copy.size());
+        }
+    }
+
+    /** the lookup table is made at the first lookup: threads that look up in a fresh copy at once all find */
+    @Test
+    public void threadsThatLookUpInAFreshCopyAtOnceAllFindEveryKey() throws Exception {
+        Map<String, Long> original = groups(1000);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            lookUpAtOnce(original, pool);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void lookUpAtOnce(Map<String, Long> original, Executor pool)
+            throws Exception {
+        for (int round = 0; round < 50; round++) {
+            Map<String, Long> copy = OrderedCopy.of(original);
+            CyclicBarrier start = new CyclicBarrier(4);
+            List<CompletableFuture<Integer>> found = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                found.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    int n = 0;
+                    for (Map.Entry<String, Long> e : original.entrySet()) {
+                        n += e.getValue().equals(copy.get(e.getKey())) ? 1 : 0;
+                    }
+                    return n;
+                }, pool));
+            }
+            for (CompletableFuture<Integer> f : found) {
+                assertEquals(1000, (int) f.get(10, TimeUnit.SECONDS));
+            }
         }
     }
 
