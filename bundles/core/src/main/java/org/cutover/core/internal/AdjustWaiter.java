@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.cutover.api.Member;
+import org.cutover.api.version.MemberConfirmation;
 import org.cutover.core.internal.state.ClusterState;
 
 /**
@@ -19,13 +20,20 @@ import org.cutover.core.internal.state.ClusterState;
  * <p>Which nodes must confirm is worked out on the caller's thread, from the
  * members the adjust's application saw ({@link #expected}), not by the log's
  * applier: for 1,000 groups reading every member there was a fifth of the
- * asking node's apply, ahead of its own delivery.
+ * asking node's apply, ahead of its own delivery. Each node's
+ * {@link MemberConfirmation}s are made as its confirmation arrives (or when
+ * who must confirm is known, for those that came before), so that after the
+ * last one only that node's are left to make: for 1,000 groups on 3 nodes,
+ * making all 3,000 after it took 50-130 µs of the caller's wait (the caches
+ * flushed first).
  */
 public final class AdjustWaiter {
     private final long sentNanos = System.nanoTime();
     private final CountDownLatch delivered = new CountDownLatch(1);
     private final CountDownLatch allConfirmed = new CountDownLatch(1);
     private final Map<String, Long> confirmedNanos = new ConcurrentHashMap<>();
+    /** the members of each confirmed node with its time, once {@link #expected} is known */
+    private final Map<String, MemberConfirmation[]> confirmedMembers = new ConcurrentHashMap<>();
     private volatile ClusterState.Result result;
     private volatile org.cutover.api.GroupException failure;
     /** the asking node, which confirms for its own members when the adjust is applied there */
@@ -74,8 +82,54 @@ public final class AdjustWaiter {
     }
 
     void confirmed(String node) {
-        confirmedNanos.putIfAbsent(node, System.nanoTime() - sentNanos);
+        if (confirmedNanos.putIfAbsent(node, System.nanoTime() - sentNanos) == null) {
+            Map<String, List<Member>> e = expected;
+            if (e != null) {
+                confirmationsOf(node, e);
+            }
+        }
         checkDone();
+    }
+
+    /** makes a confirmed node's confirmations once (the caller working out {@link #expected} may race this) */
+    private void confirmationsOf(String node, Map<String, List<Member>> e) {
+        List<Member> members = e.get(node);
+        Long nanos = confirmedNanos.get(node);
+        if (members != null && nanos != null) {
+            confirmedMembers.computeIfAbsent(node, n -> {
+                Duration took = Duration.ofNanos(nanos); // a node confirms for its members
+                MemberConfirmation[] made = new MemberConfirmation[members.size()];
+                for (int i = 0; i < made.length; i++) {
+                    made[i] = new MemberConfirmation(members.get(i), took);
+                }
+                return made;
+            });
+        }
+    }
+
+    /**
+     * The confirmations of the members of {@code nodes} (those confirmed, as {@link #confirmedNanos} gave them),
+     * node by node in {@link #expected}'s order.
+     */
+    public List<MemberConfirmation> confirmations(Set<String> nodes) {
+        Map<String, List<Member>> e = expected();
+        List<MemberConfirmation[]> parts = new ArrayList<>(e.size());
+        int size = 0;
+        for (String node : e.keySet()) {
+            if (nodes.contains(node)) {
+                confirmationsOf(node, e);
+                MemberConfirmation[] part = confirmedMembers.get(node);
+                parts.add(part);
+                size += part.length;
+            }
+        }
+        MemberConfirmation[] all = new MemberConfirmation[size];
+        int at = 0;
+        for (MemberConfirmation[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return List.of(all); // AdjustResult keeps it as it is
     }
 
     /**
@@ -138,6 +192,9 @@ public final class AdjustWaiter {
                     confirmedNanos.putIfAbsent(self, deliveredNanos);
                 }
                 expected = java.util.Collections.unmodifiableMap(byNode);
+                for (String node : confirmedNanos.keySet()) {
+                    confirmationsOf(node, expected); // those that came before
+                }
             }
         }
         checkDone();

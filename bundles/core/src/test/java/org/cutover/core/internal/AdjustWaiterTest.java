@@ -5,12 +5,14 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 import org.cutover.api.Member;
+import org.cutover.api.version.MemberConfirmation;
 import org.cutover.core.internal.state.ClusterState;
 import org.cutover.core.internal.wire.Envelope.Adjust;
 import org.cutover.core.internal.wire.Envelope.GroupVersion;
@@ -63,5 +65,42 @@ public class AdjustWaiterTest {
         w.delivered(adjustOfG(new ClusterState()), Set.of("node1", "node2"), "node1");
         assertTrue("node3 was not active where the adjust was applied", w.awaitConfirmations(Duration.ZERO));
         assertEquals(Set.of("node1"), w.confirmedNanos().keySet());
+    }
+
+    /**
+     * Each confirmed node's members, with that node's time, node by node in the order of who must confirm: whether
+     * the node confirmed before the caller worked out who must (node3) or after (node2); a node the caller's
+     * snapshot of the confirmations lacks has none, even if it confirmed since
+     */
+    @Test
+    public void eachConfirmedNodesMembersCarryItsTimeInTheOrderOfWhoMustConfirm() {
+        ClusterState s = new ClusterState();
+        for (String n : List.of("node1", "node2", "node3")) {
+            assertTrue(s.hello(new Hello(n, "u-" + n, "127.0.0.1:1", new TreeSet<>(List.of(1, 2)), Map.of(),
+                    List.of(), true, 0)).accepted());
+        }
+        assertTrue(s.viewChanged(new ViewChanged(1, 1, List.of("u-node1", "u-node2", "u-node3"))).accepted());
+        for (String[] j : new String[][] {{"g", "node3#1.2"}, {"g", "node1#1.1"}, {"g", "node3#1.1"},
+                {"h", "node2#1.1"}, {"h", "node3#1.3"}}) {
+            assertTrue(s.join(new Join(j[0], j[1], j[1].substring(0, 5))).accepted());
+        }
+        ClusterState.Result r = s.adjust(new Adjust("a", "node1", 2, List.of(new GroupVersion("h", 1, 1),
+                new GroupVersion("g", 1, 1)), 1_000L));
+        AdjustWaiter w = new AdjustWaiter();
+        w.delivered(r, Set.of("node1", "node2", "node3"), "node1");
+        w.confirmed("node3");
+        Map<String, List<Member>> expected = w.expected();
+        w.confirmed("node2");
+        Map<String, Long> confirmed = w.confirmedNanos();
+        assertEquals(Set.of("node1", "node2", "node3"), confirmed.keySet());
+
+        List<MemberConfirmation> made = new ArrayList<>();
+        expected.forEach((node, members) -> members.forEach(m -> made.add(new MemberConfirmation(m,
+                Duration.ofNanos(confirmed.get(node))))));
+        assertEquals(List.of("node1", "node2", "node3"), List.copyOf(expected.keySet()));
+        assertEquals(5, made.size());
+        assertEquals(made, w.confirmations(confirmed.keySet()));
+        assertEquals(made.stream().filter(c -> !c.member().node().equals("node2")).toList(),
+                w.confirmations(Set.of("node1", "node3")));
     }
 }

@@ -119,17 +119,11 @@ public final class VersionNegotiator implements VersionService {
             boolean all = waiter.awaitConfirmations(timeout);
             long elapsed = waiter.elapsedNanos();
             Map<String, Long> confirmed = waiter.confirmedNanos();
-            Map<String, List<Member>> expected = waiter.expected();
-            List<MemberConfirmation> confirmations = new ArrayList<>(expected.values().stream().mapToInt(List::size)
-                    .sum());
+            List<MemberConfirmation> confirmations = waiter.confirmations(confirmed.keySet());
             Map<Member, String> unconfirmed = new LinkedHashMap<>();
-            for (Map.Entry<String, List<Member>> e : expected.entrySet()) {
-                Long nanos = confirmed.get(e.getKey());
-                Duration took = nanos == null ? null : Duration.ofNanos(nanos); // a node confirms for its members
-                for (Member m : e.getValue()) {
-                    if (took != null) {
-                        confirmations.add(new MemberConfirmation(m, took));
-                    } else {
+            for (Map.Entry<String, List<Member>> e : waiter.expected().entrySet()) {
+                if (!confirmed.containsKey(e.getKey())) {
+                    for (Member m : e.getValue()) {
                         unconfirmed.put(m, describe(e.getKey()));
                     }
                 }
