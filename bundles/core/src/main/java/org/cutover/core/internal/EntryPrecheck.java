@@ -15,10 +15,11 @@ import org.cutover.core.internal.wire.LogBatch;
 /**
  * Checks the signature of each log entry as it reaches this node's RAFT (CheckedRAFT's {@code entry_arrivals}),
  * on a thread of its own, while the entry's commit travels between the nodes; a good one goes into
- * {@link KnownSignatures}, where the applier finds it instead of checking it after the commit. Best effort: an
- * entry not checked before it is applied (queue full, its author's certificate not yet in the state, the applier
- * first) is checked where it is applied, as before. What is known is a fact about the bytes and a key, so the
- * decision is the same either way.
+ * {@link KnownSignatures}, where the applier finds it instead of checking it after the commit; an applier that
+ * comes while the check runs waits for it. Best effort: an entry not checked before it is applied (queue full,
+ * its author's certificate not yet in the state, the applier first) is checked where it is applied, as before,
+ * and this check then skips it. What is known is a fact about the bytes and a key, so the decision is the same
+ * either way.
  */
 final class EntryPrecheck implements Consumer<ByteBuffer>, AutoCloseable {
 
