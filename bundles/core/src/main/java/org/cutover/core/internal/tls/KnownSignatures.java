@@ -118,7 +118,9 @@ public final class KnownSignatures {
                 taken.incrementAndGet();
                 return true;
             }
-            // found bad (the applier words the refusal itself, as every replica does), or not done in time
+            // found bad (the applier words the refusal itself, as every replica does), or not done in time: then
+            // what that check finds is of no use once the entry is applied, and is not kept
+            known.remove(k, other);
             return check.verify();
         }
         boolean good = false;
