@@ -56,8 +56,10 @@ public class EntryPrecheckTest {
             // a marker behind both in the one queue: once it is known, the two before it were decided
             byte[] marker = LogBatch.encode("node3", 9, 3, node3.identity(), List.of(leave), node3::sign).toArray();
             precheck.accept(ByteBuffer.wrap(marker));
-            Await.until("the marker checked", Duration.ofSeconds(10), () -> known.size() == 2, known::size);
-            assertEquals("node1's entry and the marker", 2, precheck.checked());
+            // counted once its check returned, so the count, not the known ones, says the marker's check ended
+            Await.until("the marker checked", Duration.ofSeconds(10), () -> precheck.checked() == 2,
+                    precheck::checked);
+            assertEquals("node1's entry and the marker", 2, known.size());
 
             // the applier takes the two good ones without a check; the forged one it checks and refuses
             EntryVerifier applier = new EntryVerifier(known);
@@ -83,9 +85,10 @@ public class EntryPrecheckTest {
             byte[] marker = LogBatch.encode("node3", 1, 1, node3.identity(), List.of(leave), node3::sign).toArray();
             precheck.accept(ByteBuffer.wrap(marker));
             // known: node2's own (from its signing) and, once checked, the marker behind it in the one queue
-            Await.until("the marker checked", Duration.ofSeconds(10), () -> node2.known().size() == 2,
-                    node2.known()::size);
-            assertEquals("the marker alone was checked", 1, precheck.checked());
+            Await.until("the marker checked", Duration.ofSeconds(10), () -> precheck.checked() == 1,
+                    precheck::checked);
+            assertEquals("the marker alone was checked, node2's own known from its signing", 2,
+                    node2.known().size());
             // node2's own entry is known from its signing, taken once where applied
             EntryVerifier applier = new EntryVerifier(node2.known());
             assertNull(refusal(applier, own, node2));

@@ -155,8 +155,14 @@ public final class KnownSignatures {
         return taken.get();
     }
 
-    /** signatures known or being checked */
+    /** signatures known to be good, not those being checked */
     public int size() {
-        return known.size();
+        int good = 0;
+        for (Check c : known.values()) {
+            if (c.ended.getCount() == 0 && c.good) {
+                good++;
+            }
+        }
+        return good;
     }
 }
