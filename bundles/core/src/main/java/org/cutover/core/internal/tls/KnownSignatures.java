@@ -48,10 +48,9 @@ public final class KnownSignatures {
         final CountDownLatch ended = new CountDownLatch(1);
         volatile boolean good;
 
-        boolean end(boolean good) {
+        void end(boolean good) {
             this.good = good;
             ended.countDown();
-            return good;
         }
     }
 
@@ -106,21 +105,22 @@ public final class KnownSignatures {
 
     /**
      * Where the entry is applied (once per run): true when the signature is known (taken then), or found good by
-     * the check under way (waited for, by default at most {@link #WAIT_NANOS}); else the answer of {@code check}, run here.
+     * the check under way (waited for, by default at most {@link #WAIT_NANOS}); else the answer of {@code check},
+     * run here.
      */
     boolean checkApplied(String chainPrint, byte[] digest, byte[] signature, Verification check) throws Exception {
         Known k = new Known(chainPrint, digest, signature);
         Check mine = new Check();
         Check other = known.putIfAbsent(k, mine);
         if (other != null) {
-            if (goodWithin(other)) {
-                known.remove(k, other);
+            boolean good = goodWithin(other);
+            // once the entry is applied, what that check finds (if it is still running) is of no use: not kept
+            known.remove(k, other);
+            if (good) {
                 taken.incrementAndGet();
                 return true;
             }
-            // found bad (the applier words the refusal itself, as every replica does), or not done in time: then
-            // what that check finds is of no use once the entry is applied, and is not kept
-            known.remove(k, other);
+            // found bad (the applier words the refusal itself, as every replica does), or not done in time
             return check.verify();
         }
         boolean good = false;
