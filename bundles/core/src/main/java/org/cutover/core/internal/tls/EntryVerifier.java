@@ -75,8 +75,8 @@ public final class EntryVerifier {
     public String signatureRefusal(List<byte[]> chain, byte[] buf, int offset, int length, byte[] signature) {
         try {
             String print = prints(chain);
-            byte[] digest = digest(buf, offset, length);
-            return known.checkApplied(print, digest, signature, () -> verify(chain, print, digest, signature)) ? null
+            return known.checkApplied(print, buf, offset, length, signature,
+                    (b, o, l) -> verify(chain, print, digest(b, o, l), signature)) ? null
                     : "the signature is not that of the author's certificate";
         } catch (Exception e) {
             return "the signature cannot be checked: " + e.getMessage();
@@ -87,9 +87,9 @@ public final class EntryVerifier {
     public void remember(List<byte[]> chain, byte[] buf, int offset, int length, byte[] signature) {
         try {
             String print = prints(chain);
-            byte[] digest = digest(buf, offset, length);
-            known.checkAhead(print, digest, signature, () -> verify(chain, print, digest, signature));
-        } catch (GeneralSecurityException | RuntimeException e) {
+            known.checkAhead(print, buf, offset, length, signature,
+                    (b, o, l) -> verify(chain, print, digest(b, o, l), signature));
+        } catch (RuntimeException e) {
             // decided where it is applied
         }
     }
@@ -121,10 +121,7 @@ public final class EntryVerifier {
      * about 1.2 to 8.8 ms p50 in one JVM). Other keys sign with the JDK.
      */
     static byte[] sign(Object signingKey, byte[] buf, int offset, int length) throws GeneralSecurityException {
-        return signDigest(signingKey, digest(buf, offset, length));
-    }
-
-    static byte[] signDigest(Object signingKey, byte[] digest) throws GeneralSecurityException {
+        byte[] digest = digest(buf, offset, length);
         if (signingKey instanceof Ed25519PrivateKeyParameters ed) {
             Ed25519Signer s = new Ed25519Signer();
             s.init(true, ed);

@@ -128,9 +128,8 @@ public final class NodeTls {
     public byte[] signEntry(byte[] buf, int offset, int length) {
         Object[] k = signingKey();
         try {
-            byte[] digest = EntryVerifier.digest(buf, offset, length);
-            byte[] signature = EntryVerifier.signDigest(k[1], digest);
-            known.add((String) k[2], digest, signature);
+            byte[] signature = EntryVerifier.sign(k[1], buf, offset, length);
+            known.add((String) k[2], buf, offset, length, signature);
             return signature;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("node " + nodeName + " cannot sign with its key: " + e.getMessage(), e);

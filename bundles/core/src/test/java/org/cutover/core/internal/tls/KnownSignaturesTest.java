@@ -50,9 +50,8 @@ public class KnownSignaturesTest {
         // the shortcut is what decides a known signature: a wrong one put there by the test is taken as good...
         byte[] wrong = signature.clone();
         wrong[0] ^= 1;
-        byte[] digest = EntryVerifier.digest(entry, 0, entry.length);
         String print = EntryVerifier.fingerprint(chain);
-        tls.known().add(print, digest, wrong);
+        tls.known().add(print, entry, 0, entry.length, wrong);
         assertNull(verifier.signatureRefusal(chain, entry, 0, entry.length, wrong));
         // ...and without it the same signature is checked and refused
         assertNotNull(verifier.signatureRefusal(chain, entry, 0, entry.length, wrong));
@@ -71,15 +70,15 @@ public class KnownSignaturesTest {
     }
 
     private static final String PRINT = "chain";
-    private static final byte[] DIGEST = {1, 2, 3};
+    private static final byte[] ENTRY = {1, 2, 3};
     private static final byte[] SIGNATURE = {4, 5, 6};
 
     /** a check ahead of the signature, under way once this returns, that finds it good when {@code release} opens */
     private static CompletableFuture<Void> checkingAhead(KnownSignatures known, CountDownLatch release)
             throws InterruptedException {
         CountDownLatch started = new CountDownLatch(1);
-        CompletableFuture<Void> ahead = CompletableFuture.runAsync(() -> known.checkAhead(PRINT, DIGEST, SIGNATURE,
-                () -> {
+        CompletableFuture<Void> ahead = CompletableFuture.runAsync(() -> known.checkAhead(PRINT, ENTRY, 0, ENTRY.length,
+                SIGNATURE, (b, o, l) -> {
                     started.countDown();
                     release.await();
                     return true;
@@ -97,7 +96,8 @@ public class KnownSignaturesTest {
         AtomicInteger ownChecks = new AtomicInteger();
         CompletableFuture<Boolean> applied = CompletableFuture.supplyAsync(() -> {
             try {
-                return known.checkApplied(PRINT, DIGEST, SIGNATURE, () -> ownChecks.incrementAndGet() > 0);
+                return known.checkApplied(PRINT, ENTRY, 0, ENTRY.length, SIGNATURE,
+                        (b, o, l) -> ownChecks.incrementAndGet() > 0);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -120,7 +120,7 @@ public class KnownSignaturesTest {
         CountDownLatch release = new CountDownLatch(1);
         CompletableFuture<Boolean> applied = CompletableFuture.supplyAsync(() -> {
             try {
-                return known.checkApplied(PRINT, DIGEST, SIGNATURE, () -> {
+                return known.checkApplied(PRINT, ENTRY, 0, ENTRY.length, SIGNATURE, (b, o, l) -> {
                     started.countDown();
                     release.await();
                     return true;
@@ -131,7 +131,7 @@ public class KnownSignaturesTest {
         });
         assertTrue(started.await(10, TimeUnit.SECONDS));
         AtomicInteger aheadChecks = new AtomicInteger();
-        known.checkAhead(PRINT, DIGEST, SIGNATURE, () -> aheadChecks.incrementAndGet() > 0);
+        known.checkAhead(PRINT, ENTRY, 0, ENTRY.length, SIGNATURE, (b, o, l) -> aheadChecks.incrementAndGet() > 0);
         assertEquals("the check ahead skipped it", 0, aheadChecks.get());
         release.countDown();
         assertTrue(applied.get(10, TimeUnit.SECONDS));
@@ -149,7 +149,7 @@ public class KnownSignaturesTest {
         CountDownLatch never = new CountDownLatch(1);
         CompletableFuture<Void> stuck = checkingAhead(known, never);
         long t0 = System.nanoTime();
-        assertFalse(known.checkApplied(PRINT, DIGEST, SIGNATURE, () -> false));
+        assertFalse(known.checkApplied(PRINT, ENTRY, 0, ENTRY.length, SIGNATURE, (b, o, l) -> false));
         long waited = System.nanoTime() - t0;
         assertTrue("waited " + waited / 1000 + " µs", waited >= TimeUnit.MILLISECONDS.toNanos(100)
                 && waited < TimeUnit.SECONDS.toNanos(5));
@@ -157,12 +157,70 @@ public class KnownSignaturesTest {
         stuck.get(10, TimeUnit.SECONDS);
 
         byte[] other = {7};
-        known.checkAhead(PRINT, DIGEST, other, () -> false);
+        known.checkAhead(PRINT, ENTRY, 0, ENTRY.length, other, (b, o, l) -> false);
         assertEquals("neither the late check's answer (its entry applied) nor a bad signature is kept", 0,
                 known.size());
         AtomicInteger ownChecks = new AtomicInteger();
-        assertTrue(known.checkApplied(PRINT, DIGEST, other, () -> ownChecks.incrementAndGet() > 0));
+        assertTrue(known.checkApplied(PRINT, ENTRY, 0, ENTRY.length, other,
+                (b, o, l) -> ownChecks.incrementAndGet() > 0));
         assertEquals("checked where applied", 1, ownChecks.get());
         assertEquals(0, known.taken());
+    }
+
+    /**
+     * The applier takes a known signature by comparing its entry with the bytes that were checked, not by hashing
+     * it: the check runs once per entry; other bytes under that signature are checked where applied, and the known
+     * one stays for the entry it was made for
+     */
+    @Test
+    public void theApplierComparesItsBytesWithTheBytesChecked() throws Exception {
+        KnownSignatures known = new KnownSignatures();
+        byte[] arrived = "xx entry of node2 xx".getBytes(StandardCharsets.UTF_8);
+        AtomicInteger checks = new AtomicInteger();
+        List<String> seen = new java.util.ArrayList<>();
+        known.checkAhead(PRINT, arrived, 3, arrived.length - 6, SIGNATURE, (b, o, l) -> {
+            checks.incrementAndGet();
+            seen.add(new String(b, o, l, StandardCharsets.UTF_8));
+            return true;
+        });
+        assertEquals(List.of("entry of node2"), seen);
+
+        // the applier's copy of the entry (another array, another offset): equal bytes, taken without a check
+        byte[] applied = "_entry of node2".getBytes(StandardCharsets.UTF_8);
+        assertTrue(known.checkApplied(PRINT, applied, 1, applied.length - 1, SIGNATURE, (b, o, l) -> {
+            checks.incrementAndGet();
+            return false;
+        }));
+        assertEquals("taken by a compare", 1, checks.get());
+        assertEquals(1, known.taken());
+
+        // the same array and range as checked: taken
+        known.checkAhead(PRINT, arrived, 3, arrived.length - 6, SIGNATURE, (b, o, l) -> true);
+        assertTrue(known.checkApplied(PRINT, arrived, 3, arrived.length - 6, SIGNATURE, (b, o, l) -> false));
+        assertEquals(2, known.taken());
+
+        // known, but the applier's bytes differ (one byte, or the length): checked, and here refused
+        known.checkAhead(PRINT, arrived, 3, arrived.length - 6, SIGNATURE, (b, o, l) -> true);
+        byte[] forged = "entry of node3".getBytes(StandardCharsets.UTF_8);
+        assertFalse(known.checkApplied(PRINT, forged, 0, forged.length, SIGNATURE, (b, o, l) -> false));
+        assertFalse(known.checkApplied(PRINT, arrived, 3, arrived.length - 5, SIGNATURE, (b, o, l) -> false));
+        assertEquals(2, known.taken());
+        byte[] original = Arrays.copyOfRange(arrived, 3, arrived.length - 3);
+        assertTrue("the known one stayed for its entry",
+                known.checkApplied(PRINT, original, 0, original.length, SIGNATURE, (b, o, l) -> false));
+        assertEquals(3, known.taken());
+    }
+
+    /** the entries held for signatures never applied (refused, lost with a leader) are bounded in bytes too */
+    @Test
+    public void theBytesKeptForEntriesNeverAppliedAreBounded() {
+        KnownSignatures known = new KnownSignatures();
+        byte[] entry = new byte[1 << 20];
+        for (int i = 0; i < 100; i++) {
+            known.checkAhead(PRINT, entry, 0, entry.length, new byte[] {(byte) i}, (b, o, l) -> true);
+        }
+        assertTrue("kept " + known.bytesKept() + " bytes for " + known.size() + " entries",
+                known.bytesKept() <= (33L << 20) && known.size() <= 33);
+        assertTrue("the latest are known", known.size() > 0);
     }
 }
