@@ -93,8 +93,8 @@ public final class KnownSignatures {
 
     private final ConcurrentHashMap<Known, Check> known = new ConcurrentHashMap<>();
     /**
-     * the length of the copies kept since {@link #known} was last counted: at least what it holds (a taken one is
-     * not subtracted); counted again when it passes {@link #LIMIT_BYTES}
+     * the bytes held for known signatures, added up since {@link #known} was last counted: at least what it holds
+     * (a taken one is not subtracted); counted again when it passes {@link #LIMIT_BYTES}
      */
     private final AtomicLong bytesKept = new AtomicLong();
     private final AtomicLong taken = new AtomicLong();
@@ -201,7 +201,7 @@ public final class KnownSignatures {
         }
     }
 
-    /** the length of the copies held now, which {@link #bytesKept} becomes (a few dozen entries normally) */
+    /** the bytes held now, which {@link #bytesKept} becomes (a few dozen entries normally) */
     private long counted() {
         long held = 0;
         for (Check c : known.values()) {
@@ -227,7 +227,7 @@ public final class KnownSignatures {
         return good;
     }
 
-    /** how many bytes are kept for the known signatures */
+    /** how many bytes are held for the known signatures */
     long bytesKept() {
         return counted();
     }
