@@ -56,11 +56,10 @@ public final class KnownSignatures {
         }
     }
 
-    /** a check under way until {@code ended} opens, then good (of {@code bytes}) or not */
+    /** a check under way until {@code ended} opens; good when it holds the bytes it found good */
     private static final class Check {
         final CountDownLatch ended = new CountDownLatch(1);
-        volatile boolean good;
-        /** the bytes checked, once found good: a range of {@code bytes} */
+        /** the bytes checked, once found good (set before {@code ended} opens): a range of {@code bytes} */
         volatile byte[] bytes;
         int offset;
         int length;
@@ -70,18 +69,13 @@ public final class KnownSignatures {
 
         Check(byte[] bytes, int offset, int length) {
             keep(bytes, offset, length);
-            end(true);
+            ended.countDown();
         }
 
         void keep(byte[] buf, int off, int len) {
             offset = off;
             length = len;
             bytes = buf;
-        }
-
-        void end(boolean good) {
-            this.good = good;
-            ended.countDown();
         }
 
         boolean isOf(byte[] buf, int off, int len) {
@@ -143,7 +137,7 @@ public final class KnownSignatures {
             } else {
                 known.remove(k, mine);
             }
-            mine.end(good);
+            mine.ended.countDown();
         }
     }
 
@@ -173,19 +167,18 @@ public final class KnownSignatures {
             // signature, or not done in time
             return check.verify(buf, offset, length);
         }
-        boolean good = false;
         try {
-            good = check.verify(buf, offset, length);
-            return good;
+            return check.verify(buf, offset, length);
         } finally {
+            // nobody waits for the applier's own check (a check ahead skips it), and its answer is not kept
             known.remove(k, mine);
-            mine.end(good);
+            mine.ended.countDown();
         }
     }
 
     private boolean goodWithin(Check c) {
         try {
-            return c.ended.await(waitNanos, TimeUnit.NANOSECONDS) && c.good;
+            return c.ended.await(waitNanos, TimeUnit.NANOSECONDS) && c.bytes != null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -220,7 +213,7 @@ public final class KnownSignatures {
     public int size() {
         int good = 0;
         for (Check c : known.values()) {
-            if (c.ended.getCount() == 0 && c.good) {
+            if (c.bytes != null) {
                 good++;
             }
         }
