@@ -102,6 +102,7 @@ final class AdjustBench {
             int blockingAsker = blockingLog.follower();
             for (Scenario s : scenarios.values()) {
                 s.asker = follower(s.cluster);
+                s.series.askerNode = "node" + (s.asker + 1); // CutoverCluster's names
             }
             int entryBytes = adjustEntryBytes(scenarios.values().stream().filter(s -> s.groups == 1).findFirst()
                     .orElseThrow());

@@ -126,6 +126,8 @@ public final class Bench {
                             .put("asker", "node" + (s.asker + 1))
                             .put("adjust_call", w.toJson()).put("adjust_sent_to_last_confirm", rep.toJson())
                             .put("p50_over_raw_log_p50", ratio)
+                            .put("sent_to_own_apply", Stats.of(s.series.ownApply).toJson())
+                            .put("sent_to_last_other_confirm", Stats.of(s.series.othersConfirmed).toJson())
                             .put("p50_first_quarter_ms", drift[0] / 1e6).put("p50_last_quarter_ms", drift[1] / 1e6)
                             .put("failures", list(s.series.failures)));
                     for (String f : s.series.failures) {
@@ -139,6 +141,15 @@ public final class Bench {
                         r.rawPairCpu().perOperation(7)));
                 for (AdjustBench.Scenario s : r.scenarios().values()) {
                     table.append(String.format(Locale.ROOT, "%-6d   %-32s%s%n", n, s.name, s.cpu.perOperation(7)));
+                }
+                // the result's times per member: when the asker's own node applied the entry, and when the last
+                // confirmation of another node came in (an adjust's wait past its own apply is the others' path)
+                table.append(String.format(Locale.ROOT, "%-6d p50 ms from the send, by the result's times per"
+                        + " member: the asking node's own apply / the last other node's confirmation:%n", n));
+                for (AdjustBench.Scenario s : r.scenarios().values()) {
+                    table.append(String.format(Locale.ROOT, "%-6d   %-32s%s / %s%n", n, s.name,
+                            Stats.ms(Stats.of(s.series.ownApply).p50()),
+                            Stats.ms(Stats.of(s.series.othersConfirmed).p50())));
                 }
                 arr.add(jo);
                 adjustTargets(targets, n, r, adjustLoad);

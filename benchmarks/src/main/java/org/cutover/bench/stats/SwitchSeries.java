@@ -6,6 +6,7 @@ import java.util.OptionalInt;
 import java.util.function.Function;
 
 import org.cutover.api.version.AdjustResult;
+import org.cutover.api.version.MemberConfirmation;
 import org.cutover.api.version.VersionRequest;
 
 /**
@@ -21,6 +22,14 @@ public final class SwitchSeries {
     public final List<Long> wall = new ArrayList<>();
     public final List<Long> sentToConfirmed = new ArrayList<>();
     public final List<String> failures = new ArrayList<>();
+    /**
+     * With {@link #askerNode} set: per switch, from the send until the asking node had applied it, and until the
+     * last other node's confirmation was in (the result's times per member). Where the rest of the call goes.
+     */
+    public final List<Long> ownApply = new ArrayList<>();
+    public final List<Long> othersConfirmed = new ArrayList<>();
+    /** the name of the node that asks, or null: then {@link #ownApply} and {@link #othersConfirmed} stay empty */
+    public String askerNode;
 
     /** @param group the group a named switch asks for; ignored when {@code all} */
     public SwitchSeries(boolean all, String group, int high) {
@@ -47,6 +56,22 @@ public final class SwitchSeries {
         if (measured) {
             wall.add(took);
             sentToConfirmed.add(result.elapsed().toNanos());
+            if (askerNode != null) {
+                long own = -1;
+                long others = -1;
+                for (MemberConfirmation c : result.confirmations()) {
+                    long t = c.elapsed().toNanos();
+                    if (c.member().node().equals(askerNode)) {
+                        own = Math.max(own, t);
+                    } else {
+                        others = Math.max(others, t);
+                    }
+                }
+                if (own >= 0 && others >= 0) {
+                    ownApply.add(own);
+                    othersConfirmed.add(others);
+                }
+            }
         }
     }
 
