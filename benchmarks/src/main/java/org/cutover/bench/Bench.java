@@ -123,7 +123,7 @@ public final class Bench {
                             Stats.ms(rep.p50()), Stats.ms(drift[0]), Stats.ms(drift[1]),
                             s.series.failures.isEmpty() ? "" : "  FAILURES " + s.series.failures.size()));
                     sc.add(new Json.Obj().put("scenario", s.name).put("groups", s.groups).put("all", s.all)
-                            .put("asker", "node" + (s.asker + 1))
+                            .put("asker", s.series.askerNode)
                             .put("adjust_call", w.toJson()).put("adjust_sent_to_last_confirm", rep.toJson())
                             .put("p50_over_raw_log_p50", ratio)
                             .put("sent_to_own_apply", Stats.of(s.series.ownApply).toJson())
